@@ -1,0 +1,106 @@
+#include "common/scenario_file.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "common/json_reader.h"
+
+namespace moesim {
+
+namespace {
+
+nlohmann::json load_with_extends(const std::filesystem::path& file, std::vector<std::filesystem::path>& chain) {
+  auto canonical = std::filesystem::weakly_canonical(file);
+  if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {
+    throw InputError(fmt::format("{}: extends: cycle through this file", file.string()));
+  }
+  chain.push_back(canonical);
+  nlohmann::json doc = load_json_file(file);
+  if (!doc.is_object()) {
+    throw InputError(fmt::format("{}: (root): expected an object, got {}", file.string(), describe_json(doc)));
+  }
+  nlohmann::json result = nlohmann::json::object();
+  if (auto it = doc.find("extends"); it != doc.end()) {
+    std::vector<std::string> bases;
+    if (it->is_string()) {
+      bases.push_back(it->get<std::string>());
+    } else if (it->is_array() && std::all_of(it->begin(), it->end(), [](const auto& e) { return e.is_string(); })) {
+      for (const auto& e : *it) bases.push_back(e.get<std::string>());
+    } else {
+      throw InputError(fmt::format("{}: extends: expected a file name or a list of them, got {}", file.string(),
+                                   describe_json(*it)));
+    }
+    for (const auto& base : bases) {
+      merge_json(result, load_with_extends(file.parent_path() / base, chain));
+    }
+    doc.erase("extends");
+  }
+  merge_json(result, doc);
+  chain.pop_back();
+  return result;
+}
+
+}  // namespace
+
+void merge_json(nlohmann::json& base, const nlohmann::json& patch) {
+  if (!base.is_object() || !patch.is_object()) {
+    base = patch;
+    return;
+  }
+  for (auto it = patch.begin(); it != patch.end(); ++it) {
+    if (base.contains(it.key()) && base[it.key()].is_object() && it->is_object()) {
+      merge_json(base[it.key()], *it);
+    } else {
+      base[it.key()] = *it;
+    }
+  }
+}
+
+void apply_override(nlohmann::json& doc, const std::string& assignment) {
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw InputError(fmt::format("--set {}: expected key.path=value", assignment));
+  }
+  std::string path = assignment.substr(0, eq);
+  std::string text = assignment.substr(eq + 1);
+  nlohmann::json value;
+  try {
+    value = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error&) {
+    value = text;
+  }
+  nlohmann::json* node = &doc;
+  size_t start = 0;
+  std::string walked;
+  while (true) {
+    auto dot = path.find('.', start);
+    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (key.empty()) throw InputError(fmt::format("--set {}: empty key in path", assignment));
+    if (!node->is_object()) {
+      throw InputError(fmt::format("--set {}: {} is not an object", assignment, walked.empty() ? "(root)" : walked));
+    }
+    if (dot == std::string::npos) {
+      (*node)[key] = value;
+      return;
+    }
+    walked += (walked.empty() ? "" : ".") + key;
+    auto it = node->find(key);
+    if (it == node->end()) {
+      (*node)[key] = nlohmann::json::object();
+      it = node->find(key);
+    }
+    node = &*it;
+    start = dot + 1;
+  }
+}
+
+nlohmann::json resolve_scenario(const std::filesystem::path& file, const std::vector<std::string>& overrides) {
+  std::vector<std::filesystem::path> chain;
+  nlohmann::json doc = load_with_extends(file, chain);
+  for (const auto& o : overrides) apply_override(doc, o);
+  return doc;
+}
+
+}  // namespace moesim

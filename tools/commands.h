@@ -1,0 +1,29 @@
+// The moesim command line: one add_*_command per subcommand, each in its own file, wired up in main.cc.
+//
+//   CLI::App app{"moesim"};
+//   moesim::tools::add_step_command(app);
+#pragma once
+
+#include <stdexcept>
+
+#include <CLI/CLI.hpp>
+
+namespace moesim::tools {
+
+/// Thrown by a command to end the program with a given exit status (after it printed what it had to say).
+struct ExitStatus {
+  int code;
+};
+
+void add_run_command(CLI::App& app);
+void add_step_command(CLI::App& app);
+void add_pipeline_command(CLI::App& app);
+void add_eplb_command(CLI::App& app);
+void add_trace_command(CLI::App& app);
+void add_calibrate_command(CLI::App& app);
+void add_sweep_command(CLI::App& app);
+
+/// For subcommands that are not built yet: prints so and exits non-zero.
+[[noreturn]] void not_built_yet(const char* name, const char* issue);
+
+}  // namespace moesim::tools
