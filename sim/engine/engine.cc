@@ -1,0 +1,85 @@
+#include "sim/engine/engine.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace moesim::engine {
+
+uint32_t Engine::take_slot() {
+  if (!free_slots_.empty()) {
+    uint32_t s = free_slots_.back();
+    free_slots_.pop_back();
+    return s;
+  }
+  slots_.emplace_back();
+  return static_cast<uint32_t>(slots_.size() - 1);
+}
+
+EventId Engine::schedule_at(Time when, EventHandler& handler, uint64_t payload) {
+  if (when < now_) {
+    // Rule 1 of the house: time never goes backward. This is a programming error, not bad input.
+    throw std::logic_error("engine: event scheduled at " + to_string(when) + ", before now " + to_string(now_));
+  }
+  uint32_t slot = take_slot();
+  uint64_t seq = next_seq_++;
+  slots_[slot] = Slot{&handler, payload, seq};
+  queue_.push({when, seq, slot});
+  ++stats_.scheduled;
+  return EventId{slot, seq};
+}
+
+bool Engine::cancel(EventId id) {
+  if (id.slot >= slots_.size()) return false;
+  Slot& s = slots_[id.slot];
+  if (s.seq != id.seq || s.handler == nullptr) return false;
+  s.handler = nullptr;  // the queue entry stays and is dropped when it comes up
+  ++stats_.cancelled;
+  return true;
+}
+
+void Engine::skip_cancelled() {
+  while (!queue_.empty()) {
+    const auto& top = queue_.top();
+    Slot& s = slots_[top.slot];
+    if (s.handler != nullptr) return;
+    s.seq = UINT64_MAX;
+    free_slots_.push_back(top.slot);
+    queue_.pop();
+  }
+}
+
+Time Engine::next_time() {
+  skip_cancelled();
+  return queue_.empty() ? Time::max() : queue_.top().time;
+}
+
+bool Engine::step() {
+  skip_cancelled();
+  if (queue_.empty()) return false;
+  auto e = queue_.pop();
+  if (e.time < now_) {
+    throw std::logic_error("engine: time went backward from " + to_string(now_) + " to " + to_string(e.time));
+  }
+  now_ = e.time;
+  Slot& s = slots_[e.slot];
+  EventHandler* handler = s.handler;
+  uint64_t payload = s.payload;
+  s = Slot{};
+  free_slots_.push_back(e.slot);
+  ++stats_.executed;
+  handler->on_event(payload);
+  return true;
+}
+
+void Engine::run_until(Time until) {
+  while (next_time() <= until && step()) {
+  }
+  if (until > now_) now_ = until;
+}
+
+void Engine::run() {
+  while (step()) {
+  }
+}
+
+}  // namespace moesim::engine

@@ -1,0 +1,26 @@
+#include "sim/engine/event_queue.h"
+
+#include <algorithm>
+
+namespace moesim::engine {
+
+void EventQueue::refill() {
+  buckets_[0].clear();
+  head_ = 0;
+  size_t b = 1;
+  while (buckets_[b].empty()) ++b;  // size_ > 0, so some bucket holds an entry
+  auto& source = buckets_[b];
+  int64_t min_time = source.front().time.ns();
+  for (const auto& e : source) min_time = std::min(min_time, e.time.ns());
+  last_ = min_time;
+  for (const auto& e : source) buckets_[bucket_of(static_cast<uint64_t>(e.time.ns()))].push_back(e);
+  source.clear();
+  // Entries equal to the new minimum may have reached bucket 0 out of scheduling order (some via earlier
+  // redistributions); restore FIFO among them. Later pushes at this time carry larger seqs and append in order.
+  auto& zero = buckets_[0];
+  if (zero.size() > 1) {
+    std::sort(zero.begin(), zero.end(), [](const Entry& a, const Entry& c) { return a.seq < c.seq; });
+  }
+}
+
+}  // namespace moesim::engine

@@ -1,0 +1,69 @@
+// EventQueue: the pending events of a simulation, popped in (time, seq) order. A radix heap on integer time
+// (simulated time never goes backward, so the queue is monotone) with FIFO order among equal times.
+//
+//   EventQueue q;  q.push({Time::from_ns(5), 0, 7});
+//   EventQueue::Entry e = q.pop();  // time 5, seq 0, slot 7
+#pragma once
+
+#include <array>
+#include <bit>
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "sim/engine/time.h"
+
+namespace moesim::engine {
+
+/// A monotone priority queue of (time, seq, slot). Pushed times must not be earlier than the last popped time.
+/// Amortized O(log(time span)) per operation; no allocation once the bucket vectors have grown.
+class EventQueue {
+ public:
+  struct Entry {
+    Time time;
+    uint64_t seq;   // scheduling order; breaks ties among equal times
+    uint32_t slot;  // the engine's slot of the event's payload
+  };
+
+  void push(const Entry& e) {
+    assert(e.time.ns() >= last_);
+    buckets_[bucket_of(static_cast<uint64_t>(e.time.ns()))].push_back(e);
+    ++size_;
+  }
+
+  /// The next entry; the queue must not be empty.
+  const Entry& top() {
+    assert(size_ > 0);
+    if (head_ == buckets_[0].size()) refill();
+    return buckets_[0][head_];
+  }
+
+  Entry pop() {
+    Entry e = top();
+    ++head_;
+    --size_;
+    return e;
+  }
+
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+
+ private:
+  static constexpr int kBuckets = 65;
+
+  size_t bucket_of(uint64_t t) const {
+    uint64_t diff = t ^ static_cast<uint64_t>(last_);
+    return diff == 0 ? 0 : static_cast<size_t>(64 - std::countl_zero(diff));
+  }
+
+  // Bucket 0 (entries equal to last_) is used up: move the smallest non-empty bucket down to a new last_.
+  void refill();
+
+  std::array<std::vector<Entry>, kBuckets> buckets_;
+  size_t head_ = 0;  // entries of bucket 0 before head_ are popped
+  size_t size_ = 0;
+  int64_t last_ = 0;
+};
+
+}  // namespace moesim::engine

@@ -1,0 +1,200 @@
+#include "sim/engine/engine.h"
+
+#include <catch2/catch.hpp>
+#include <stdexcept>
+#include <vector>
+
+#include "sim/engine/rng.h"
+
+using namespace moesim::engine;
+
+namespace {
+
+// Records (payload, time) of every event it runs.
+struct Recorder : EventHandler {
+  Engine* engine = nullptr;
+  std::vector<std::pair<uint64_t, int64_t>> seen;
+  void on_event(uint64_t payload) override { seen.emplace_back(payload, engine->now().ns()); }
+};
+
+}  // namespace
+
+TEST_CASE("engine: events at the same time run in scheduling order") {
+  Engine engine;
+  Recorder r;
+  r.engine = &engine;
+  for (uint64_t i = 0; i < 100; ++i) engine.schedule_at(Time::from_ns(static_cast<int64_t>(10 + (i % 3))), r, i);
+  engine.run();
+  REQUIRE(r.seen.size() == 100);
+  for (size_t i = 1; i < r.seen.size(); ++i) {
+    auto [p0, t0] = r.seen[i - 1];
+    auto [p1, t1] = r.seen[i];
+    REQUIRE((t0 < t1 || (t0 == t1 && p0 < p1)));
+  }
+}
+
+TEST_CASE("engine: same-time order holds across queue redistributions") {
+  // Events at one far time scheduled from different earlier times land in different buckets; they must still run
+  // in scheduling order.
+  Engine engine;
+  Recorder r;
+  r.engine = &engine;
+  FunctionHandler later([&](uint64_t p) { engine.schedule_at(Time::from_ns(1'000'000), r, p); });
+  engine.schedule_at(Time::from_ns(1'000'000), r, 0);
+  for (uint64_t i = 1; i <= 20; ++i) engine.schedule_at(Time::from_ns(static_cast<int64_t>(i * 1000)), later, i);
+  engine.schedule_at(Time::from_ns(1'000'000), r, 21);
+  engine.run();
+  REQUIRE(r.seen.size() == 22);
+  std::vector<uint64_t> order;
+  for (auto [p, t] : r.seen) order.push_back(p);
+  std::vector<uint64_t> expected{0, 21};
+  for (uint64_t i = 1; i <= 20; ++i) expected.push_back(i);
+  REQUIRE(order == expected);
+}
+
+TEST_CASE("engine: a zero-delay event goes through the queue, after events already due now") {
+  Engine engine;
+  std::vector<int> order;
+  FunctionHandler b([&](uint64_t) { order.push_back(2); });
+  FunctionHandler c([&](uint64_t) { order.push_back(3); });
+  FunctionHandler a([&](uint64_t) {
+    order.push_back(1);
+    engine.schedule_after(Duration{}, c);
+    order.push_back(10);  // runs before c: scheduling never runs the action inside the caller
+  });
+  engine.schedule_at(Time::from_ns(5), a);
+  engine.schedule_at(Time::from_ns(5), b);
+  engine.run();
+  REQUIRE(order == std::vector<int>{1, 10, 2, 3});
+}
+
+TEST_CASE("engine: a cancelled event does not run and is counted") {
+  Engine engine;
+  Recorder r;
+  r.engine = &engine;
+  engine.schedule_at(Time::from_ns(1), r, 1);
+  auto id = engine.schedule_at(Time::from_ns(2), r, 2);
+  engine.schedule_at(Time::from_ns(3), r, 3);
+  REQUIRE(engine.cancel(id));
+  REQUIRE_FALSE(engine.cancel(id));  // twice is a no-op
+  engine.run();
+  REQUIRE(r.seen.size() == 2);
+  REQUIRE(r.seen[1].first == 3);
+  REQUIRE(engine.stats().scheduled == 3);
+  REQUIRE(engine.stats().executed == 2);
+  REQUIRE(engine.stats().cancelled == 1);
+  REQUIRE_FALSE(engine.cancel(EventId{}));
+}
+
+TEST_CASE("engine: cancelling an event that already ran returns false, even if its slot was reused") {
+  Engine engine;
+  Recorder r;
+  r.engine = &engine;
+  auto first = engine.schedule_at(Time::from_ns(1), r, 1);
+  engine.run();
+  engine.schedule_at(Time::from_ns(2), r, 2);  // reuses the slot
+  REQUIRE_FALSE(engine.cancel(first));
+  engine.run();
+  REQUIRE(r.seen.size() == 2);
+}
+
+TEST_CASE("engine: run_until runs events at the boundary and stops before later ones") {
+  Engine engine;
+  Recorder r;
+  r.engine = &engine;
+  engine.schedule_at(Time::from_ns(10), r, 1);
+  engine.schedule_at(Time::from_ns(20), r, 2);
+  engine.schedule_at(Time::from_ns(21), r, 3);
+  engine.run_until(Time::from_ns(20));
+  REQUIRE(r.seen.size() == 2);
+  REQUIRE(engine.now() == Time::from_ns(20));
+  engine.run_until(Time::from_ns(100));
+  REQUIRE(r.seen.size() == 3);
+  REQUIRE(engine.now() == Time::from_ns(100));  // the clock advances to the boundary
+  REQUIRE_FALSE(engine.step());
+}
+
+TEST_CASE("engine: scheduling before now fires the time-travel assertion") {
+  Engine engine;
+  Recorder r;
+  r.engine = &engine;
+  engine.run_until(Time::from_ns(50));
+  REQUIRE_THROWS_AS(engine.schedule_at(Time::from_ns(49), r), std::logic_error);
+}
+
+TEST_CASE("engine: many random events come out in (time, seq) order") {
+  Engine engine;
+  Rng rng(7);
+  struct Check : EventHandler {
+    Engine* e;
+    int64_t last_t = -1;
+    uint64_t last_p = 0;
+    Rng* rng;
+    int remaining = 50'000;
+    void on_event(uint64_t p) override {
+      int64_t t = e->now().ns();
+      REQUIRE(t >= last_t);
+      last_t = t;
+      last_p = p;
+      if (remaining-- > 0) e->schedule_after(nanoseconds(static_cast<int64_t>(rng->below(1000))), *this, p + 1);
+    }
+  } check;
+  check.e = &engine;
+  check.rng = &rng;
+  for (int i = 0; i < 100; ++i) engine.schedule_at(Time::from_ns(static_cast<int64_t>(rng.below(5000))), check);
+  engine.run();
+  REQUIRE(engine.stats().executed == 100 + 50'001 - 1);
+}
+
+TEST_CASE("rng: a stream's draws depend only on the seed and its name") {
+  RngStreams a(42);
+  RngStreams b(42);
+  auto x = a.stream("arrivals");
+  auto y = b.stream("arrivals");
+  for (int i = 0; i < 100; ++i) REQUIRE(x.next_u64() == y.next_u64());
+  // Another stream, or another seed, differs.
+  auto z = a.stream("lengths");
+  auto w = RngStreams(43).stream("arrivals");
+  auto x2 = RngStreams(42).stream("arrivals");
+  int same_z = 0, same_w = 0;
+  for (int i = 0; i < 100; ++i) {
+    uint64_t v = x2.next_u64();
+    same_z += z.next_u64() == v;
+    same_w += w.next_u64() == v;
+  }
+  REQUIRE(same_z == 0);
+  REQUIRE(same_w == 0);
+}
+
+TEST_CASE("rng: adding a stream leaves the draws of other streams unchanged") {
+  RngStreams s(9);
+  auto before = s.stream("mtp");
+  std::vector<uint64_t> first;
+  for (int i = 0; i < 10; ++i) first.push_back(before.next_u64());
+  auto extra = s.stream("new-purpose");
+  for (int i = 0; i < 1000; ++i) extra.next_u64();
+  auto after = s.stream("mtp");
+  for (int i = 0; i < 10; ++i) REQUIRE(after.next_u64() == first[static_cast<size_t>(i)]);
+}
+
+TEST_CASE("rng: uniform and exponential draws have the right means") {
+  Rng rng(1);
+  double su = 0, se = 0;
+  const int n = 200'000;
+  for (int i = 0; i < n; ++i) {
+    su += rng.uniform();
+    se += rng.exponential(2.0);
+  }
+  REQUIRE(su / n == Approx(0.5).margin(0.005));
+  REQUIRE(se / n == Approx(2.0).epsilon(0.02));
+}
+
+TEST_CASE("time: durations format in readable units") {
+  REQUIRE(to_string(nanoseconds(7)) == "7ns");
+  REQUIRE(to_string(microseconds(120)) == "120us");
+  REQUIRE(to_string(milliseconds(35)) == "35ms");
+  REQUIRE(to_string(Duration::from_seconds(1.5)) == "1.5s");
+  REQUIRE(to_string(hours(2) + minutes(3) + Duration::from_seconds(4.5)) == "2h03m04.5s");
+  REQUIRE(to_string(Time::zero() + hours(12)) == "12h00m00s");
+  REQUIRE((Time::zero() + seconds(3)) - Time::zero() == milliseconds(3000));
+}
