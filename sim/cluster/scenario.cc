@@ -1,0 +1,186 @@
+#include "sim/cluster/scenario.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/paths.h"
+
+namespace moesim::cluster {
+
+namespace {
+
+std::string known_hardware() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(data_path("hardware/specs"), ec)) {
+    if (entry.path().extension() == ".json") names.push_back(entry.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+WorkloadConfig parse_workload(JsonReader r) {
+  WorkloadConfig w;
+  w.kind = r.choice_or("kind", w.kind, {"generator", "trace", "constant"});
+  w.profile = r.choice_or("profile", w.profile, {"deepseek-day"});
+  w.scale = r.number_or("scale", w.scale, {0.0, 1.0, true, "a number in (0, 1]"});
+  w.rate_per_s = r.number_or("rate_per_s", w.rate_per_s, Range::non_negative());
+  w.file = r.string_or("file", w.file);
+  w.format = r.choice_or("format", w.format, {"native", "mooncake", "azure"});
+  w.skip_bad = r.boolean_or("skip_bad", w.skip_bad);
+  w.start_s = r.number_or("start_s", w.start_s, {0.0, 86400.0, false, "a number of seconds in [0, 86400]"});
+  if (w.kind == "trace" && w.file.empty()) r.fail("file", "a trace workload needs a file");
+  if (w.kind == "constant" && w.rate_per_s <= 0.0) r.fail("rate_per_s", "a constant workload needs a positive rate");
+  r.finish();
+  return w;
+}
+
+PoolConfig parse_pool(JsonReader r, PoolConfig p, bool prefill) {
+  p.units = r.integer_or("units", p.units, {0, 10'000, "an integer in [0, 10000]"});
+  p.nodes_per_unit = r.integer_or("nodes_per_unit", p.nodes_per_unit, {1, 1'000, "an integer in [1, 1000]"});
+  p.redundant_experts = r.integer_or("redundant_experts", p.redundant_experts, IntRange::non_negative());
+  p.overlap = r.boolean_or("overlap", p.overlap);
+  if (prefill) {
+    p.balancer = r.string_or("balancer", p.balancer);
+    p.chunk_tokens = r.integer_or("chunk_tokens", p.chunk_tokens, {1, 1 << 20, "an integer in [1, 1048576]"});
+  } else {
+    p.balancer = r.string_or("balancer", p.balancer);
+    p.mtp = r.boolean_or("mtp", p.mtp);
+  }
+  if ((p.redundant_experts + 256) % (p.nodes_per_unit * 8) != 0) {
+    r.fail("redundant_experts", fmt::format("256 + {} expert slots do not divide among {} GPUs", p.redundant_experts,
+                                            p.nodes_per_unit * 8));
+  }
+  r.finish();
+  return p;
+}
+
+}  // namespace
+
+Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
+  JsonReader r(doc, file);
+  Scenario s;
+  s.name = r.string_or("name", s.name);
+  s.seed = static_cast<uint64_t>(r.integer_or("seed", 1, IntRange::non_negative()));
+  s.hardware = r.string_or("hardware", s.hardware);
+  if (!std::filesystem::exists(data_path("hardware/specs/" + s.hardware + ".json"))) {
+    r.fail("hardware", fmt::format("unknown hardware \"{}\" (known: {})", s.hardware, known_hardware()));
+  }
+  s.model = r.string_or("model", s.model);
+  s.horizon_s = r.number_or("horizon_s", s.horizon_s, {0.0, 30.0 * 86400.0, true, "a positive number of seconds"});
+  if (r.has("workload")) s.workload = parse_workload(r.object("workload"));
+  if (auto fleet = r.optional_object("fleet")) {
+    PoolConfig decode_defaults;
+    decode_defaults.nodes_per_unit = 18;
+    if (fleet->has("prefill")) s.fleet.prefill = parse_pool(fleet->object("prefill"), s.fleet.prefill, true);
+    s.fleet.decode = decode_defaults;
+    if (fleet->has("decode")) s.fleet.decode = parse_pool(fleet->object("decode"), decode_defaults, false);
+    fleet->finish();
+  } else {
+    s.fleet.decode.nodes_per_unit = 18;
+  }
+  if (auto slo = r.optional_object("slo")) {
+    s.slo.user_tokens_per_s = slo->number_or("user_tokens_per_s", s.slo.user_tokens_per_s, Range::positive());
+    slo->finish();
+  }
+  if (auto e = r.optional_object("experts")) {
+    s.experts.skew = e->string_or("skew", s.experts.skew);
+    s.experts.eplb = e->choice_or("eplb", s.experts.eplb, {"none", "auto", "global", "hierarchical"});
+    s.experts.replan_interval_s = e->number_or("replan_interval_s", s.experts.replan_interval_s, Range::positive());
+    s.experts.window_s = e->number_or("window_s", s.experts.window_s, Range::positive());
+    e->finish();
+  }
+  if (auto a = r.optional_object("autoscaler")) {
+    auto& c = s.autoscaler;
+    c.policy = a->choice_or("policy", c.policy, {"none", "fixed", "slo"});
+    c.schedule = a->string_or("schedule", c.schedule);
+    c.interval_s = a->number_or("interval_s", c.interval_s, Range::positive());
+    c.startup_s = a->number_or("startup_s", c.startup_s, Range::non_negative());
+    c.decode_high = a->number_or("decode_high", c.decode_high, Range::fraction());
+    c.decode_low = a->number_or("decode_low", c.decode_low, Range::fraction());
+    c.prefill_high = a->number_or("prefill_high", c.prefill_high, Range::fraction());
+    c.prefill_low = a->number_or("prefill_low", c.prefill_low, Range::fraction());
+    c.max_nodes = a->integer_or("max_nodes", c.max_nodes, IntRange::non_negative());
+    if (c.decode_low >= c.decode_high) a->fail("decode_low", "must be below decode_high");
+    if (c.prefill_low >= c.prefill_high) a->fail("prefill_low", "must be below prefill_high");
+    if (c.policy == "fixed" && c.schedule.empty()) a->fail("schedule", "the fixed policy needs a schedule file");
+    a->finish();
+  }
+  if (auto e = r.optional_object("economics")) {
+    auto& c = s.economics;
+    c.usd_per_gpu_hour = e->number_or("usd_per_gpu_hour", c.usd_per_gpu_hour, Range::non_negative());
+    c.usd_per_m_input_cache_hit = e->number_or("usd_per_m_input_cache_hit", c.usd_per_m_input_cache_hit,
+                                               Range::non_negative());
+    c.usd_per_m_input_cache_miss = e->number_or("usd_per_m_input_cache_miss", c.usd_per_m_input_cache_miss,
+                                                Range::non_negative());
+    c.usd_per_m_output = e->number_or("usd_per_m_output", c.usd_per_m_output, Range::non_negative());
+    e->finish();
+  }
+  r.finish();
+  s.base_dir = std::filesystem::path(file).parent_path().string();
+  return s;
+}
+
+nlohmann::json to_json(const Scenario& s) {
+  auto pool = [](const PoolConfig& p, bool prefill) {
+    nlohmann::json j = {{"units", p.units},
+                        {"nodes_per_unit", p.nodes_per_unit},
+                        {"redundant_experts", p.redundant_experts},
+                        {"balancer", p.balancer},
+                        {"overlap", p.overlap}};
+    if (prefill) {
+      j["chunk_tokens"] = p.chunk_tokens;
+    } else {
+      j["mtp"] = p.mtp;
+    }
+    return j;
+  };
+  const auto& w = s.workload;
+  const auto& a = s.autoscaler;
+  const auto& e = s.economics;
+  return {
+      {"name", s.name},
+      {"seed", s.seed},
+      {"hardware", s.hardware},
+      {"model", s.model},
+      {"horizon_s", s.horizon_s},
+      {"workload",
+       {{"kind", w.kind},
+        {"profile", w.profile},
+        {"scale", w.scale},
+        {"rate_per_s", w.rate_per_s},
+        {"file", w.file},
+        {"format", w.format},
+        {"skip_bad", w.skip_bad},
+        {"start_s", w.start_s}}},
+      {"fleet", {{"prefill", pool(s.fleet.prefill, true)}, {"decode", pool(s.fleet.decode, false)}}},
+      {"slo", {{"user_tokens_per_s", s.slo.user_tokens_per_s}}},
+      {"experts",
+       {{"skew", s.experts.skew},
+        {"eplb", s.experts.eplb},
+        {"replan_interval_s", s.experts.replan_interval_s},
+        {"window_s", s.experts.window_s}}},
+      {"autoscaler",
+       {{"policy", a.policy},
+        {"schedule", a.schedule},
+        {"interval_s", a.interval_s},
+        {"startup_s", a.startup_s},
+        {"decode_high", a.decode_high},
+        {"decode_low", a.decode_low},
+        {"prefill_high", a.prefill_high},
+        {"prefill_low", a.prefill_low},
+        {"max_nodes", a.max_nodes}}},
+      {"economics",
+       {{"usd_per_gpu_hour", e.usd_per_gpu_hour},
+        {"usd_per_m_input_cache_hit", e.usd_per_m_input_cache_hit},
+        {"usd_per_m_input_cache_miss", e.usd_per_m_input_cache_miss},
+        {"usd_per_m_output", e.usd_per_m_output}}},
+  };
+}
+
+}  // namespace moesim::cluster

@@ -1,0 +1,97 @@
+// Scenario: the typed, strictly parsed description of one simulation run, one small Config per component.
+// Parsing rejects unknown keys, wrong types and out-of-range values with the file and JSON path; to_json() writes
+// every field, defaults included, so resolved-scenario.json states the whole run and parses back to the same thing.
+//
+//   auto doc = moesim::resolve_scenario("scenarios/steady-small.json", {"seed=3"});
+//   moesim::cluster::Scenario s = moesim::cluster::parse_scenario(doc, "scenarios/steady-small.json");
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/json_reader.h"
+
+namespace moesim::cluster {
+
+/// Where requests come from.
+struct WorkloadConfig {
+  std::string kind = "generator";  ///< generator (a named profile), trace (a file), or constant (fixed rate)
+  std::string profile = "deepseek-day";  ///< generator and constant: the request mix (and, generator, the day shape)
+  double scale = 1.0;                    ///< generator: fraction of the day's requests kept (0 < scale <= 1)
+  double rate_per_s = 0.0;               ///< constant: arrivals per second (Poisson)
+  std::string file;                      ///< trace: path, relative to the scenario file's folder or absolute
+  std::string format = "native";         ///< trace: native | mooncake | azure
+  bool skip_bad = false;                 ///< trace: skip bad lines (counted in the summary) instead of failing
+  double start_s = 0.0;                  ///< generator: offset into the day where the run starts
+};
+
+/// One pool of identical units (prefill or decode).
+struct PoolConfig {
+  int64_t units = 1;             ///< units serving at the start
+  int64_t nodes_per_unit = 4;    ///< 8 GPUs a node; the unit's EP size is nodes_per_unit * 8
+  int64_t redundant_experts = 32;  ///< extra expert slots per unit for the EPLB
+  std::string balancer = "published";  ///< rank balancer, by registered name
+  bool overlap = true;           ///< dual-batch overlap (prefill) or 5-stage pipeline (decode); false = serial
+  int64_t chunk_tokens = 16384;  ///< prefill: new tokens per rank per step (both micro-batches)
+  bool mtp = true;               ///< decode: one MTP draft token per sequence per step
+};
+
+struct FleetConfig {
+  PoolConfig prefill;
+  PoolConfig decode;
+};
+
+struct SloConfig {
+  double user_tokens_per_s = 21.0;  ///< decode: per-user output speed target (accepted MTP tokens counted)
+};
+
+struct ExpertConfig {
+  std::string skew = "uniform";      ///< uniform | calibrated | lognormal:SIGMA | zipf:ALPHA | file:PATH
+  std::string eplb = "auto";         ///< none | auto | global | hierarchical
+  double replan_interval_s = 600.0;  ///< DeepSeek-V3 report sec. 3.4: about every 10 minutes
+  double window_s = 600.0;           ///< moving-average window of observed expert loads
+};
+
+struct AutoscalerConfig {
+  std::string policy = "none";  ///< none (fixed units) | fixed (a node schedule file) | slo
+  std::string schedule;         ///< fixed: CSV of (start, end, nodes), relative to the scenario file
+  double interval_s = 300.0;    ///< slo: how often the controller looks
+  double startup_s = 600.0;     ///< time from the decision to add a unit until it serves
+  double decode_high = 0.9;     ///< slo: add a decode unit above this utilization of the SLO-capped batch
+  double decode_low = 0.6;      ///< slo: remove one when utilization would stay below this without it
+  double prefill_high = 0.85;   ///< slo: add a prefill unit above this busy fraction
+  double prefill_low = 0.55;    ///< slo: remove one when the busy fraction would stay below this without it
+  int64_t max_nodes = 0;        ///< pool limit (0 = none); the report says when it binds
+};
+
+struct EconomicsConfig {
+  double usd_per_gpu_hour = 2.0;
+  double usd_per_m_input_cache_hit = 0.14;   ///< R1 price, DeepSeek API pricing (2025-02)
+  double usd_per_m_input_cache_miss = 0.55;  ///< R1 price
+  double usd_per_m_output = 2.19;            ///< R1 price
+};
+
+struct Scenario {
+  std::string name;
+  uint64_t seed = 1;
+  std::string hardware = "h800";
+  std::string model = "models/llm/deepseek-v3.json";
+  double horizon_s = 3600.0;  ///< arrivals stop here; requests in flight then run to completion
+  WorkloadConfig workload;
+  FleetConfig fleet;
+  SloConfig slo;
+  ExpertConfig experts;
+  AutoscalerConfig autoscaler;
+  EconomicsConfig economics;
+  std::string base_dir;  ///< folder of the scenario file (relative paths resolve against it); not written out
+};
+
+/// Parses a resolved scenario document strictly. `file` names it in errors.
+Scenario parse_scenario(const nlohmann::json& doc, const std::string& file);
+
+/// Every field, defaults included (base_dir excepted).
+nlohmann::json to_json(const Scenario& s);
+
+}  // namespace moesim::cluster

@@ -1,0 +1,87 @@
+#include "sim/cluster/scenario.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "common/error.h"
+#include "common/scenario_file.h"
+
+using moesim::InputError;
+using moesim::cluster::parse_scenario;
+using moesim::cluster::to_json;
+
+namespace {
+
+nlohmann::json good() {
+  return nlohmann::json::parse(R"({
+    "name": "t", "seed": 3, "hardware": "h800", "horizon_s": 60,
+    "workload": {"kind": "constant", "rate_per_s": 10},
+    "fleet": {"prefill": {"units": 1}, "decode": {"units": 1, "balancer": "round-robin"}}
+  })");
+}
+
+// Applies one override to the good scenario and returns the parse error.
+std::string error_after(const std::string& assignment) {
+  auto doc = good();
+  moesim::apply_override(doc, assignment);
+  try {
+    parse_scenario(doc, "bad.json");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("scenario: each kind of bad value gets its own error naming the file and the JSON path") {
+  CHECK(error_after("fleet.decode.nodes_per_unit=-4") ==
+        "bad.json: fleet.decode.nodes_per_unit: expected an integer in [1, 1000], got -4");
+  CHECK(error_after("fleet.decode.unitz=2") == "bad.json: fleet.decode.unitz: unknown key");
+  CHECK(error_after("seed=\"abc\"") == "bad.json: seed: expected a non-negative integer, got \"abc\"");
+  CHECK(error_after("horizon_s=0") == "bad.json: horizon_s: expected a positive number of seconds, got 0");
+  CHECK(error_after("hardware=\"tpu\"").rfind("bad.json: hardware: unknown hardware \"tpu\" (known: ", 0) == 0);
+  CHECK(error_after("workload.kind=\"replay\"") ==
+        "bad.json: workload.kind: expected one of generator, trace, constant, got \"replay\"");
+  CHECK(error_after("workload.rate_per_s=0") ==
+        "bad.json: workload.rate_per_s: a constant workload needs a positive rate");
+  CHECK(error_after("workload.scale=1.5") == "bad.json: workload.scale: expected a number in (0, 1], got 1.5");
+  CHECK(error_after("fleet.prefill.redundant_experts=31") ==
+        "bad.json: fleet.prefill.redundant_experts: 256 + 31 expert slots do not divide among 32 GPUs");
+  CHECK(error_after("fleet.prefill.overlap=1") == "bad.json: fleet.prefill.overlap: expected true or false, got 1");
+  CHECK(error_after("autoscaler.policy=\"fixed\"") ==
+        "bad.json: autoscaler.schedule: the fixed policy needs a schedule file");
+  CHECK(error_after("autoscaler.decode_low=0.95") == "bad.json: autoscaler.decode_low: must be below decode_high");
+  CHECK(error_after("experts.eplb=\"greedy\"") ==
+        "bad.json: experts.eplb: expected one of none, auto, global, hierarchical, got \"greedy\"");
+  CHECK(error_after("fleet=[1]") == "bad.json: fleet: expected an object, got an array");
+  CHECK(error_after("slo.user_tokens_per_s=-21") == "bad.json: slo.user_tokens_per_s: expected a positive number, got -21");
+}
+
+TEST_CASE("scenario: a good scenario round-trips through its resolved form unchanged") {
+  auto s = parse_scenario(good(), "good.json");
+  auto resolved = to_json(s);
+  auto again = parse_scenario(resolved, "resolved-scenario.json");
+  REQUIRE(to_json(again) == resolved);
+  REQUIRE(resolved["fleet"]["decode"]["nodes_per_unit"] == 18);  // defaults are written out
+  REQUIRE(resolved["fleet"]["decode"]["balancer"] == "round-robin");
+}
+
+TEST_CASE("scenario: extends merges a base file and --set overrides any field") {
+  auto dir = std::filesystem::temp_directory_path() / "moesim-scenario-test";
+  std::filesystem::create_directories(dir / "base");
+  std::ofstream(dir / "base" / "h800.json") << R"({"hardware": "h800", "fleet": {"decode": {"units": 2, "mtp": false}}})";
+  std::ofstream(dir / "run.json") << R"({"extends": "base/h800.json", "name": "x", "fleet": {"decode": {"units": 3}}})";
+  auto doc = moesim::resolve_scenario(dir / "run.json", {"fleet.prefill.units=5", "name=\"y\""});
+  auto s = parse_scenario(doc, (dir / "run.json").string());
+  REQUIRE(s.fleet.decode.units == 3);      // the extending file wins
+  REQUIRE(s.fleet.decode.mtp == false);    // the base's other keys survive
+  REQUIRE(s.fleet.prefill.units == 5);     // --set
+  REQUIRE(s.name == "y");
+  std::ofstream(dir / "loop.json") << R"({"extends": "loop.json"})";
+  REQUIRE_THROWS_WITH(moesim::resolve_scenario(dir / "loop.json"), Catch::Contains("extends: cycle"));
+  std::ofstream(dir / "broken.json") << "{\n  \"seed\": 1,\n  oops\n}";
+  REQUIRE_THROWS_WITH(moesim::resolve_scenario(dir / "broken.json"), Catch::Contains("broken.json:3:"));
+  REQUIRE_THROWS_WITH(moesim::resolve_scenario(dir / "missing.json"), Catch::Contains("missing.json: cannot open file"));
+}
