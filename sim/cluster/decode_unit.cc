@@ -1,0 +1,188 @@
+#include "sim/cluster/decode_unit.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+namespace moesim::cluster {
+
+namespace {
+// The batch cap is recomputed every this many steps: the mean KV length of a unit drifts slowly.
+constexpr int64_t kCapRefreshSteps = 64;
+// Below this many tokens a request's MTP draws are made one by one; above, from the normal approximation.
+constexpr int64_t kExactMtpDraws = 64;
+using HeapGreater = std::greater<std::pair<int64_t, uint32_t>>;
+}  // namespace
+
+DecodeUnit::DecodeUnit(int32_t id, UnitContext ctx, const StepModel& model, ExpertBalance& experts,
+                       DecodeUnitShape shape, policy::DecodeBalancer& balancer, engine::Rng mtp_rng,
+                       RequestSink& done)
+    : id_(id),
+      ctx_(ctx),
+      model_(model),
+      experts_(experts),
+      shape_(shape),
+      balancer_(balancer),
+      mtp_rng_(mtp_rng),
+      done_(done),
+      ranks_(static_cast<size_t>(shape.ranks)),
+      views_(static_cast<size_t>(shape.ranks)),
+      loads_(static_cast<size_t>(shape.ranks)),
+      kv_capacity_(model.decode_kv_capacity_tokens()),
+      tokens_per_step_(shape.mtp ? 1.0 + model.mtp_acceptance() : 1.0) {
+  update_batch_cap();
+}
+
+void DecodeUnit::enqueue(uint32_t request) {
+  waiting_.push(ctx_.pool, request);
+  if (!stepping_) start_step();
+}
+
+// The number of steps a sequence needs to emit `tokens` more tokens: each step emits one, plus the MTP draft when
+// it is accepted (drawn from the unit's MTP stream). Exact draws for short outputs; for long ones the step count's
+// normal approximation (mean n/(1+p), variance n p (1-p) / (1+p)^3, the renewal-process limit).
+int64_t DecodeUnit::draw_steps(int64_t tokens) {
+  if (tokens <= 0) return 0;
+  if (!shape_.mtp) return tokens;
+  double p = model_.mtp_acceptance();
+  if (tokens <= kExactMtpDraws) {
+    int64_t steps = 0;
+    for (int64_t emitted = 0; emitted < tokens; ++steps) emitted += 1 + (mtp_rng_.bernoulli(p) ? 1 : 0);
+    return steps;
+  }
+  double n = static_cast<double>(tokens);
+  double mean = n / (1.0 + p);
+  double sd = std::sqrt(n * p * (1.0 - p) / std::pow(1.0 + p, 3.0));
+  auto steps = static_cast<int64_t>(std::llround(mean + sd * mtp_rng_.normal()));
+  return std::clamp(steps, (tokens + 1) / 2, tokens);
+}
+
+void DecodeUnit::update_batch_cap() {
+  // The largest batch per rank whose step keeps per-user speed at the SLO, at the unit's current mean KV length
+  // (or, when empty, the KV of the first requests waiting; 4,096 as a neutral start).
+  double kv_mean = 4096.0;
+  if (active_ > 0) {
+    double kv = 0.0;
+    for (const auto& r : ranks_) kv += r.kv_at(step_);
+    kv_mean = kv / static_cast<double>(active_);
+  } else if (!waiting_.empty()) {
+    kv_mean = ctx_.pool[waiting_.front()].input_tokens + 1.0;
+  }
+  double target_s = tokens_per_step_ / shape_.slo_tokens_per_s;
+  double tokens_per_gpu_guess = 1.0;
+  int64_t lo = 1;
+  int64_t hi = 4096;
+  auto ok = [&](int64_t b) {
+    tokens_per_gpu_guess = static_cast<double>(b) * (shape_.mtp ? 2.0 : 1.0);
+    double f = experts_.max_factor(tokens_per_gpu_guess, ctx_.engine.now());
+    return model_.decode_uniform_step_s(b, kv_mean, f) <= target_s;
+  };
+  if (!ok(lo)) {
+    batch_cap_ = 1;  // the SLO cannot be met at any batch: serve one sequence per rank
+  } else {
+    while (lo < hi) {
+      int64_t mid = (lo + hi + 1) / 2;
+      if (ok(mid)) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    batch_cap_ = lo;
+  }
+  steps_since_cap_ = 0;
+}
+
+void DecodeUnit::admit_waiting() {
+  if (waiting_.empty()) return;
+  for (size_t i = 0; i < ranks_.size(); ++i) {
+    views_[i] = {ranks_[i].sequences, ranks_[i].kv_at(step_), batch_cap_, kv_capacity_};
+  }
+  int64_t now = ctx_.engine.now().ns();
+  while (!waiting_.empty()) {
+    uint32_t id = waiting_.front();
+    auto& r = ctx_.pool[id];
+    policy::DecodeRequestView q{r.input_tokens + 1};
+    int64_t pick = balancer_.pick(views_, q);
+    if (pick < 0) break;  // no rank fits: the head waits (and so does everything behind it), measured as a wait
+    waiting_.pop(ctx_.pool);
+    auto rank = static_cast<size_t>(pick);
+    int64_t steps = draw_steps(r.output_tokens - 1);
+    r.decode_unit = id_;
+    r.decode_rank = static_cast<int32_t>(rank);
+    r.decode_admit_ns = now;
+    r.decode_steps = steps;
+    if (steps == 0) {
+      complete(id);
+      continue;
+    }
+    // KV grows from input + 1 (the prefill's token) to input + output over `steps` steps.
+    r.kv_rate = static_cast<double>(r.output_tokens - 1) / static_cast<double>(steps);
+    r.kv_base = static_cast<double>(r.input_tokens + 1) - r.kv_rate * static_cast<double>(step_);
+    auto& rk = ranks_[rank];
+    rk.sequences += 1;
+    rk.kv_base += r.kv_base;
+    rk.kv_rate += r.kv_rate;
+    views_[rank].sequences += 1;
+    views_[rank].kv_tokens += static_cast<double>(q.kv_tokens);
+    active_ += 1;
+    finishing_.emplace_back(step_ + steps, id);
+    std::push_heap(finishing_.begin(), finishing_.end(), HeapGreater{});
+  }
+}
+
+void DecodeUnit::start_step() {
+  if (++steps_since_cap_ >= kCapRefreshSteps || active_ == 0) update_batch_cap();
+  admit_waiting();
+  if (active_ == 0) return;  // idle until a request arrives
+  double max_kv = 0.0;
+  double sum_kv = 0.0;
+  for (size_t i = 0; i < ranks_.size(); ++i) {
+    double kv = ranks_[i].kv_at(step_);
+    loads_[i] = {ranks_[i].sequences, kv};
+    max_kv = std::max(max_kv, kv);
+    sum_kv += kv;
+  }
+  double tokens_per_gpu = static_cast<double>(active_) * (shape_.mtp ? 2.0 : 1.0) / static_cast<double>(ranks_.size());
+  double factor = experts_.max_factor(tokens_per_gpu, ctx_.engine.now());
+  auto duration = engine::Duration::from_seconds(model_.decode_step_s(loads_, factor));
+  int64_t now = ctx_.engine.now().ns();
+  stepping_ = true;
+  step_start_ns_ = now;
+  busy_ += duration;
+  double emitted = 0.0;
+  for (const auto& r : ranks_) emitted += r.kv_rate;
+  ctx_.signals.decode_step({now, duration.ns(), id_, std::llround(emitted), active_,
+                            max_kv > 0 ? sum_kv / static_cast<double>(ranks_.size()) / max_kv : 1.0, 1.0 / factor,
+                            sum_kv / (kv_capacity_ * static_cast<double>(ranks_.size()))});
+  ctx_.engine.schedule_after(duration, *this, 0);
+}
+
+void DecodeUnit::complete(uint32_t id) {
+  auto& r = ctx_.pool[id];
+  r.finish_ns = ctx_.engine.now().ns();
+  done_.accept(id);
+}
+
+void DecodeUnit::finish_step() {
+  stepping_ = false;
+  ++step_;
+  while (!finishing_.empty() && finishing_.front().first <= step_) {
+    std::pop_heap(finishing_.begin(), finishing_.end(), HeapGreater{});
+    uint32_t id = finishing_.back().second;
+    finishing_.pop_back();
+    auto& r = ctx_.pool[id];
+    auto& rk = ranks_[static_cast<size_t>(r.decode_rank)];
+    rk.sequences -= 1;
+    rk.kv_base -= r.kv_base;
+    rk.kv_rate -= r.kv_rate;
+    if (rk.sequences == 0) rk = Rank{};  // clear rounding residue
+    active_ -= 1;
+    complete(id);
+  }
+  start_step();
+}
+
+void DecodeUnit::on_event(uint64_t) { finish_step(); }
+
+}  // namespace moesim::cluster

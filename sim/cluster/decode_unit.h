@@ -1,0 +1,84 @@
+// DecodeUnit: the GPUs of one decode unit (EP144 in DeepSeek's deployment) stepping together. Each GPU is a rank
+// holding a batch of sequences. Work per step is O(ranks + requests that finish): a rank keeps aggregates (sequence
+// count, KV on a line in the step index), and each request's finishing step is drawn when it is admitted (MTP
+// acceptance included) and kept in a heap keyed by that step.
+//
+//   DecodeUnit unit(0, ctx, model, experts, {.ranks = 144, .nodes = 18, .mtp = true, .slo_tokens_per_s = 21}, lb, sink);
+//   unit.enqueue(request_id);  // admitted at the next step boundary where a rank fits it
+#pragma once
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "sim/cluster/prefill_unit.h"
+
+namespace moesim::cluster {
+
+struct DecodeUnitShape {
+  int64_t ranks = 144;
+  int64_t nodes = 18;
+  bool mtp = true;
+  double slo_tokens_per_s = 21.0;  ///< per-user speed target that caps the batch per rank
+};
+
+class DecodeUnit final : public engine::EventHandler {
+ public:
+  DecodeUnit(int32_t id, UnitContext ctx, const StepModel& model, ExpertBalance& experts, DecodeUnitShape shape,
+             policy::DecodeBalancer& balancer, engine::Rng mtp_rng, RequestSink& done);
+
+  /// Queues a request whose KV has arrived; it is admitted at a step boundary when a rank fits it.
+  void enqueue(uint32_t request);
+
+  int32_t id() const { return id_; }
+  bool idle() const { return !stepping_ && active_ == 0 && waiting_.empty(); }
+  int64_t active() const { return active_; }
+  int64_t waiting() const { return static_cast<int64_t>(waiting_.size()); }
+  int64_t nodes() const { return shape_.nodes; }
+  /// Sequences the unit can hold at the SLO (batch cap x ranks), as last computed.
+  int64_t capacity() const { return batch_cap_ * shape_.ranks; }
+  int64_t batch_cap() const { return batch_cap_; }
+  engine::Duration busy() const { return busy_; }
+
+  void on_event(uint64_t payload) override;
+
+ private:
+  struct Rank {
+    int64_t sequences = 0;
+    double kv_base = 0.0;  // sum of the sequences' kv_base
+    double kv_rate = 0.0;  // sum of the sequences' kv_rate
+    double kv_at(int64_t step) const { return kv_base + kv_rate * static_cast<double>(step); }
+  };
+
+  void admit_waiting();
+  void start_step();
+  void finish_step();
+  void complete(uint32_t request);
+  int64_t draw_steps(int64_t tokens_after_first);
+  void update_batch_cap();
+
+  int32_t id_;
+  UnitContext ctx_;
+  const StepModel& model_;
+  ExpertBalance& experts_;
+  DecodeUnitShape shape_;
+  policy::DecodeBalancer& balancer_;
+  engine::Rng mtp_rng_;
+  RequestSink& done_;
+  std::vector<Rank> ranks_;
+  std::vector<policy::DecodeRankView> views_;
+  std::vector<DecodeRankLoad> loads_;
+  std::vector<std::pair<int64_t, uint32_t>> finishing_;  // min-heap on (step, request)
+  RequestQueue waiting_;
+  int64_t step_ = 0;
+  int64_t active_ = 0;
+  int64_t batch_cap_ = 1;
+  int64_t steps_since_cap_ = 0;
+  double kv_capacity_ = 0.0;
+  double tokens_per_step_ = 1.0;  // expected tokens a sequence emits per step
+  bool stepping_ = false;
+  int64_t step_start_ns_ = 0;
+  engine::Duration busy_;
+};
+
+}  // namespace moesim::cluster

@@ -1,0 +1,262 @@
+#include "sim/cluster/fleet.h"
+
+#include <limits>
+
+namespace moesim::cluster {
+
+namespace {
+constexpr uint64_t kDecodeFlag = 1ULL << 63;  // payload bit: the ready unit is a decode unit
+constexpr int64_t kGpusPerNode = 8;
+}  // namespace
+
+Fleet::Fleet(engine::Engine& engine, const StepModel& model, ExpertBalance& prefill_experts,
+             ExpertBalance& decode_experts, const Scenario& scenario, const observe::Signals& signals)
+    : engine_(engine),
+      model_(model),
+      prefill_experts_(prefill_experts),
+      decode_experts_(decode_experts),
+      scenario_(scenario),
+      signals_(signals),
+      prefill_balancer_(policy::make_prefill_balancer(scenario.fleet.prefill.balancer, scenario.seed)),
+      decode_balancer_(policy::make_decode_balancer(scenario.fleet.decode.balancer, scenario.seed)),
+      streams_(scenario.seed),
+      max_context_tokens_(model.decode_kv_capacity_tokens()) {
+  prefill_done_.fleet = this;
+  decode_done_.fleet = this;
+  transfer_done_.fleet = this;
+  unit_ready_.fleet = this;
+  for (int64_t i = 0; i < scenario.fleet.prefill.units; ++i) add_prefill_unit(engine::Duration{});
+  for (int64_t i = 0; i < scenario.fleet.decode.units; ++i) add_decode_unit(engine::Duration{});
+}
+
+Fleet::~Fleet() = default;
+
+void Fleet::add_prefill_unit(engine::Duration startup) {
+  const auto& c = scenario_.fleet.prefill;
+  auto id = static_cast<int32_t>(prefill_.size());
+  PrefillUnitShape shape{c.nodes_per_unit * kGpusPerNode, c.nodes_per_unit, c.chunk_tokens};
+  prefill_.push_back({std::make_unique<PrefillUnit>(id, UnitContext{engine_, pool_, signals_}, model_,
+                                                    prefill_experts_, shape, *prefill_balancer_, prefill_done_),
+                      State::kStarting});
+  nic_free_ns_.emplace_back(static_cast<size_t>(shape.ranks), 0);
+  engine_.schedule_after(startup, unit_ready_, static_cast<uint64_t>(id));
+  emit_size();
+}
+
+void Fleet::add_decode_unit(engine::Duration startup) {
+  const auto& c = scenario_.fleet.decode;
+  auto id = static_cast<int32_t>(decode_.size());
+  DecodeUnitShape shape{c.nodes_per_unit * kGpusPerNode, c.nodes_per_unit, c.mtp, scenario_.slo.user_tokens_per_s};
+  // Each unit draws its MTP acceptances from its own stream, so units added later leave earlier draws alone.
+  auto rng = streams_.stream("mtp-acceptance/decode-unit-" + std::to_string(id));
+  decode_.push_back({std::make_unique<DecodeUnit>(id, UnitContext{engine_, pool_, signals_}, model_, decode_experts_,
+                                                  shape, *decode_balancer_, rng, decode_done_),
+                     State::kStarting});
+  engine_.schedule_after(startup, unit_ready_, static_cast<uint64_t>(id) | kDecodeFlag);
+  emit_size();
+}
+
+void Fleet::on_unit_ready(uint64_t payload) {
+  if (payload & kDecodeFlag) {
+    auto& slot = decode_[payload & ~kDecodeFlag];
+    if (slot.state == State::kStarting) slot.state = State::kServing;
+    while (!undecoded_.empty() && decode_units_serving() > 0) {
+      uint32_t id = undecoded_.pop(pool_);
+      on_transfer_done(id);
+    }
+  } else {
+    auto& slot = prefill_[payload];
+    if (slot.state == State::kStarting) slot.state = State::kServing;
+    while (!unrouted_.empty()) {
+      uint32_t id = unrouted_.pop(pool_);
+      counts_.waiting_for_unit -= 1;
+      route_to_prefill(id);
+    }
+  }
+  emit_size();
+}
+
+template <typename Unit>
+static bool drain_newest(std::vector<Unit>& units, auto serving_state, auto draining_state) {
+  int64_t serving = 0;
+  for (const auto& s : units) serving += s.state == serving_state;
+  if (serving <= 1) return false;
+  for (auto it = units.rbegin(); it != units.rend(); ++it) {
+    if (it->state == serving_state) {
+      it->state = draining_state;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Fleet::drain_prefill_unit() {
+  bool ok = drain_newest(prefill_, State::kServing, State::kDraining);
+  if (ok) {
+    ++draining_;
+    retire_drained();
+  }
+  return ok;
+}
+
+bool Fleet::drain_decode_unit() {
+  bool ok = drain_newest(decode_, State::kServing, State::kDraining);
+  if (ok) {
+    ++draining_;
+    retire_drained();
+  }
+  return ok;
+}
+
+void Fleet::retire_drained() {
+  bool changed = false;
+  for (auto& s : prefill_) {
+    if (s.state == State::kDraining && s.unit->idle()) {
+      s.state = State::kGone;
+      --draining_;
+      changed = true;
+    }
+  }
+  for (auto& s : decode_) {
+    if (s.state == State::kDraining && s.unit->idle()) {
+      s.state = State::kGone;
+      --draining_;
+      changed = true;
+    }
+  }
+  if (changed) emit_size();
+}
+
+void Fleet::reject(const RequestRecord& r, const char* reason) {
+  counts_.rejected += 1;
+  signals_.request_done({r.arrival_ns, -1, -1, engine_.now().ns(), r.input_tokens, r.cached_tokens, r.output_tokens,
+                         r.model, true, reason});
+}
+
+void Fleet::arrive(const RequestRecord& request) {
+  counts_.arrived += 1;
+  RequestRecord r = request;
+  // The last prompt token is always computed: it produces the first output token.
+  r.cached_tokens = std::min(r.cached_tokens, r.input_tokens - 1);
+  if (static_cast<double>(r.input_tokens) + r.output_tokens > max_context_tokens_) {
+    reject(r, "context longer than a decode GPU's KV capacity");
+    return;
+  }
+  uint32_t id = pool_.add(r);
+  route_to_prefill(id);
+}
+
+void Fleet::route_to_prefill(uint32_t id) {
+  PrefillUnit* best = nullptr;
+  for (auto& s : prefill_) {
+    if (s.state != State::kServing) continue;
+    if (best == nullptr || s.unit->queued_tokens() < best->queued_tokens()) best = s.unit.get();
+  }
+  if (best == nullptr) {
+    unrouted_.push(pool_, id);
+    counts_.waiting_for_unit += 1;
+    return;
+  }
+  counts_.in_prefill += 1;
+  best->enqueue(id);
+}
+
+void Fleet::on_prefill_done(uint32_t id) {
+  auto& r = pool_[id];
+  counts_.in_prefill -= 1;
+  counts_.in_transfer += 1;
+  // The prompt's KV goes from the prefill GPU's NIC to the decode side; transfers from one GPU queue behind each
+  // other.
+  auto& nic = nic_free_ns_[static_cast<size_t>(r.prefill_unit)][static_cast<size_t>(r.prefill_rank)];
+  int64_t now = engine_.now().ns();
+  nic = std::max(nic, now) + engine::Duration::from_seconds(model_.kv_transfer_s(r.input_tokens)).ns();
+  engine_.schedule_at(engine::Time::from_ns(nic), transfer_done_, id);
+  if (draining_ > 0) retire_drained();
+}
+
+void Fleet::on_transfer_done(uint32_t id) {
+  DecodeUnit* best = nullptr;
+  double best_load = std::numeric_limits<double>::infinity();
+  for (auto& s : decode_) {
+    if (s.state != State::kServing) continue;
+    double load = static_cast<double>(s.unit->active() + s.unit->waiting()) /
+                  static_cast<double>(std::max<int64_t>(s.unit->capacity(), 1));
+    if (load < best_load) {
+      best_load = load;
+      best = s.unit.get();
+    }
+  }
+  if (best == nullptr) {
+    undecoded_.push(pool_, id);
+    return;
+  }
+  // A request comes here once from its transfer, and again only if it had to wait for a decode unit to serve.
+  counts_.in_transfer -= 1;
+  counts_.in_decode += 1;
+  best->enqueue(id);
+}
+
+void Fleet::on_finished(uint32_t id) {
+  const auto& r = pool_[id];
+  counts_.in_decode -= 1;
+  counts_.completed += 1;
+  signals_.request_done({r.arrival_ns, r.first_token_ns, r.decode_admit_ns, r.finish_ns, r.input_tokens,
+                         r.cached_tokens, r.output_tokens, r.model, false, nullptr});
+  pool_.release(id);
+  if (draining_ > 0) retire_drained();
+}
+
+int64_t Fleet::prefill_nodes() const {
+  int64_t n = 0;
+  for (const auto& s : prefill_) n += s.state != State::kGone ? s.unit->nodes() : 0;
+  return n;
+}
+
+int64_t Fleet::decode_nodes() const {
+  int64_t n = 0;
+  for (const auto& s : decode_) n += s.state != State::kGone ? s.unit->nodes() : 0;
+  return n;
+}
+
+int64_t Fleet::prefill_units_serving() const {
+  int64_t n = 0;
+  for (const auto& s : prefill_) n += s.state == State::kServing;
+  return n;
+}
+
+int64_t Fleet::decode_units_serving() const {
+  int64_t n = 0;
+  for (const auto& s : decode_) n += s.state == State::kServing;
+  return n;
+}
+
+int64_t Fleet::decode_active() const {
+  int64_t n = 0;
+  for (const auto& s : decode_) n += s.state != State::kGone ? s.unit->active() : 0;
+  return n;
+}
+
+int64_t Fleet::decode_waiting() const {
+  int64_t n = static_cast<int64_t>(undecoded_.size());
+  for (const auto& s : decode_) n += s.state != State::kGone ? s.unit->waiting() : 0;
+  return n;
+}
+
+int64_t Fleet::decode_capacity() const {
+  int64_t n = 0;
+  for (const auto& s : decode_) n += s.state == State::kServing ? s.unit->capacity() : 0;
+  return n;
+}
+
+int64_t Fleet::prefill_queued_tokens() const {
+  int64_t n = 0;
+  for (const auto& s : prefill_) n += s.state != State::kGone ? s.unit->queued_tokens() : 0;
+  return n;
+}
+
+void Fleet::emit_size() const {
+  signals_.fleet_size({engine_.now().ns(), prefill_nodes(), decode_nodes(), prefill_units_serving(),
+                       decode_units_serving()});
+}
+
+}  // namespace moesim::cluster

@@ -1,0 +1,164 @@
+#include "sim/cluster/prefill_unit.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace moesim::cluster {
+
+namespace {
+constexpr uint64_t kStepEnd = 0;
+constexpr uint64_t kWake = 1;
+}  // namespace
+
+PrefillUnit::PrefillUnit(int32_t id, UnitContext ctx, const StepModel& model, ExpertBalance& experts,
+                         PrefillUnitShape shape, policy::PrefillBalancer& balancer, RequestSink& done)
+    : id_(id),
+      ctx_(ctx),
+      model_(model),
+      experts_(experts),
+      shape_(shape),
+      balancer_(balancer),
+      done_(done),
+      ranks_(static_cast<size_t>(shape.ranks)),
+      views_(static_cast<size_t>(shape.ranks)),
+      loads_(static_cast<size_t>(shape.ranks)),
+      node_disk_free_ns_(static_cast<size_t>(shape.nodes), 0) {}
+
+void PrefillUnit::enqueue(uint32_t id) {
+  auto& r = ctx_.pool[id];
+  for (size_t i = 0; i < ranks_.size(); ++i) views_[i] = ranks_[i].view;
+  policy::PrefillRequestView q{r.new_tokens(), r.input_tokens};
+  size_t rank = balancer_.pick(views_, q);
+  auto& rk = ranks_[rank];
+  rk.queue.push_back(id);
+  rk.view.queued_tokens += q.new_tokens;
+  rk.view.queued_attention += q.attention();
+  rk.view.queued_requests += 1;
+  queued_tokens_ += q.new_tokens;
+  queued_requests_ += 1;
+  r.prefill_unit = id_;
+  r.prefill_rank = static_cast<int32_t>(rank);
+  // The cached prefix is read from the disk cache into the rank's node; reads on one node queue behind each other
+  // and overlap other requests' computation, never this request's own.
+  int64_t now = ctx_.engine.now().ns();
+  if (r.cached_tokens > 0) {
+    auto& link = node_disk_free_ns_[rank * static_cast<size_t>(shape_.nodes) / ranks_.size()];
+    link = std::max(link, now) + engine::Duration::from_seconds(model_.kv_load_s(r.cached_tokens)).ns();
+    r.kv_ready_ns = link;
+  } else {
+    r.kv_ready_ns = now;
+  }
+  try_start_step();
+}
+
+void PrefillUnit::try_start_step() {
+  if (stepping_) return;
+  int64_t now = ctx_.engine.now().ns();
+  chunks_.clear();
+  int64_t total_tokens = 0;
+  int64_t earliest_wait = std::numeric_limits<int64_t>::max();
+  double max_attention = 0.0;
+  double sum_attention = 0.0;
+  for (size_t i = 0; i < ranks_.size(); ++i) {
+    auto& rk = ranks_[i];
+    PrefillRankLoad load;
+    int64_t budget = shape_.chunk_tokens;
+    for (size_t q = rk.head; q < rk.queue.size() && budget > 0; ++q) {
+      auto& r = ctx_.pool[rk.queue[q]];
+      if (r.kv_ready_ns > now) {
+        earliest_wait = std::min(earliest_wait, r.kv_ready_ns);
+        continue;
+      }
+      int64_t remaining = r.new_tokens() - r.computed_tokens;
+      int64_t take = std::min(remaining, budget);
+      double before = static_cast<double>(r.cached_tokens + r.computed_tokens);
+      double t = static_cast<double>(take);
+      load.new_tokens += take;
+      load.attention += t * before + t * (t + 1.0) / 2.0;
+      load.sequences += 1;
+      budget -= take;
+      if (r.prefill_start_ns < 0) r.prefill_start_ns = now;
+      chunks_.push_back({rk.queue[q], static_cast<int32_t>(i), static_cast<int32_t>(take)});
+      rk.touched_end = q + 1;
+    }
+    loads_[i] = load;
+    total_tokens += load.new_tokens;
+    max_attention = std::max(max_attention, load.attention);
+    sum_attention += load.attention;
+  }
+  if (chunks_.empty()) {
+    if (earliest_wait != std::numeric_limits<int64_t>::max() && !wake_pending_) {
+      wake_pending_ = true;
+      ctx_.engine.schedule_at(engine::Time::from_ns(earliest_wait), *this, kWake);
+    }
+    return;
+  }
+  double tokens_per_gpu = static_cast<double>(total_tokens) / static_cast<double>(ranks_.size());
+  double factor = experts_.max_factor(tokens_per_gpu, ctx_.engine.now());
+  auto duration = engine::Duration::from_seconds(model_.prefill_step_s(loads_, factor));
+  stepping_ = true;
+  step_start_ns_ = now;
+  busy_ += duration;
+  ctx_.signals.prefill_step({now, duration.ns(), id_, total_tokens, static_cast<int64_t>(chunks_.size()),
+                             max_attention > 0 ? sum_attention / static_cast<double>(ranks_.size()) / max_attention
+                                               : 1.0,
+                             1.0 / factor, 0.0});
+  ctx_.engine.schedule_after(duration, *this, kStepEnd);
+}
+
+void PrefillUnit::finish_step() {
+  stepping_ = false;
+  int64_t now = ctx_.engine.now().ns();
+  for (const auto& c : chunks_) {
+    auto& r = ctx_.pool[c.request];
+    auto& rk = ranks_[static_cast<size_t>(c.rank)];
+    r.computed_tokens += c.tokens;
+    rk.view.queued_tokens -= c.tokens;
+    queued_tokens_ -= c.tokens;
+    double before = static_cast<double>(r.cached_tokens + r.computed_tokens - c.tokens);
+    double t = static_cast<double>(c.tokens);
+    rk.view.queued_attention -= t * before + t * (t + 1.0) / 2.0;
+  }
+  // Drop finished requests from the rank queues, keeping the order of the rest. Only the prefix a step touched
+  // can hold finished ones, so this is O(requests touched) unless something finished.
+  for (auto& rk : ranks_) {
+    size_t write = rk.head;
+    size_t read = rk.head;
+    for (; read < rk.touched_end; ++read) {
+      uint32_t id = rk.queue[read];
+      auto& r = ctx_.pool[id];
+      if (r.computed_tokens < r.new_tokens()) rk.queue[write++] = id;
+    }
+    if (write != read) {
+      for (; read < rk.queue.size(); ++read) rk.queue[write++] = rk.queue[read];
+      rk.queue.resize(write);
+    }
+    rk.touched_end = rk.head;
+    if (rk.head == rk.queue.size()) {
+      rk.queue.clear();
+      rk.head = 0;
+      rk.touched_end = 0;
+    }
+  }
+  for (const auto& c : chunks_) {
+    auto& r = ctx_.pool[c.request];
+    if (r.computed_tokens >= r.new_tokens() && r.first_token_ns < 0) {
+      r.first_token_ns = now;
+      ranks_[static_cast<size_t>(c.rank)].view.queued_requests -= 1;
+      queued_requests_ -= 1;
+      done_.accept(c.request);
+    }
+  }
+  try_start_step();
+}
+
+void PrefillUnit::on_event(uint64_t payload) {
+  if (payload == kWake) {
+    wake_pending_ = false;
+    try_start_step();
+  } else {
+    finish_step();
+  }
+}
+
+}  // namespace moesim::cluster

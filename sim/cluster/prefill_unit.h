@@ -1,0 +1,103 @@
+// PrefillUnit: the GPUs of one prefill unit (EP32 in DeepSeek's deployment) stepping together. Each GPU is a
+// data-parallel attention rank with its own FIFO of requests; a step computes up to a token budget of new tokens per
+// rank (chunked prefill) and takes as long as the cost model says for the slowest rank.
+//
+//   PrefillUnit unit(0, ctx, {.ranks = 32, .nodes = 4, .chunk_tokens = 16384}, balancer, sink);
+//   unit.enqueue(request_id);  // the unit steps by itself until its queues are empty
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/cluster/request.h"
+#include "sim/cluster/step_model.h"
+#include "sim/engine/engine.h"
+#include "sim/engine/rng.h"
+#include "sim/observe/signals.h"
+#include "sim/policy/rank_balancer.h"
+
+namespace moesim::cluster {
+
+/// The expert-load side of a step: the most-loaded GPU's routed tokens over the mean, for a step that routes
+/// `tokens_per_gpu` tokens per GPU on average. Implemented from the EPLB's placement; 1 = perfect balance.
+class ExpertBalance {
+ public:
+  virtual ~ExpertBalance() = default;
+  virtual double max_factor(double tokens_per_gpu, engine::Time now) = 0;
+};
+
+/// What units share: the clock, the request pool, the cost model and the signal fan-out.
+struct UnitContext {
+  engine::Engine& engine;
+  RequestPool& pool;
+  const observe::Signals& signals;
+};
+
+/// Where a unit hands requests it is done with.
+class RequestSink {
+ public:
+  virtual ~RequestSink() = default;
+  virtual void accept(uint32_t request) = 0;
+};
+
+struct PrefillUnitShape {
+  int64_t ranks = 32;
+  int64_t nodes = 4;
+  int64_t chunk_tokens = 16384;
+};
+
+class PrefillUnit final : public engine::EventHandler {
+ public:
+  PrefillUnit(int32_t id, UnitContext ctx, const StepModel& model, ExpertBalance& experts, PrefillUnitShape shape,
+              policy::PrefillBalancer& balancer, RequestSink& done);
+
+  /// Places the request on a rank (the balancer decides) and starts stepping if idle.
+  void enqueue(uint32_t request);
+
+  int32_t id() const { return id_; }
+  bool idle() const { return !stepping_ && queued_requests_ == 0; }
+  int64_t queued_tokens() const { return queued_tokens_; }
+  int64_t queued_requests() const { return queued_requests_; }
+  int64_t nodes() const { return shape_.nodes; }
+  /// Simulated time this unit spent stepping.
+  engine::Duration busy() const { return busy_; }
+
+  void on_event(uint64_t payload) override;
+
+ private:
+  struct Rank {
+    std::vector<uint32_t> queue;  // FIFO; entries before head are gone
+    size_t head = 0;
+    size_t touched_end = 0;  // one past the last queue entry the current step computes
+    policy::PrefillRankView view;
+  };
+  struct Chunk {
+    uint32_t request;
+    int32_t rank;
+    int32_t tokens;
+  };
+
+  void try_start_step();
+  void finish_step();
+
+  int32_t id_;
+  UnitContext ctx_;
+  const StepModel& model_;
+  ExpertBalance& experts_;
+  PrefillUnitShape shape_;
+  policy::PrefillBalancer& balancer_;
+  RequestSink& done_;
+  std::vector<Rank> ranks_;
+  std::vector<policy::PrefillRankView> views_;
+  std::vector<PrefillRankLoad> loads_;
+  std::vector<Chunk> chunks_;
+  std::vector<int64_t> node_disk_free_ns_;  // per node: when its disk-cache link is free
+  bool stepping_ = false;
+  bool wake_pending_ = false;
+  int64_t step_start_ns_ = 0;
+  int64_t queued_tokens_ = 0;
+  int64_t queued_requests_ = 0;
+  engine::Duration busy_;
+};
+
+}  // namespace moesim::cluster
