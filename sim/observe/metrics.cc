@@ -83,6 +83,7 @@ void RunMetrics::on_prefill_step(const StepDone& s) {
   m.prefill_busy_s += d;
   m.prefill_steps += 1;
   m.prefill_rank_balance_sum += s.rank_balance;
+  prefill_rank_balance_sum_ += s.rank_balance;
 }
 
 void RunMetrics::on_decode_step(const StepDone& s) {
@@ -96,6 +97,8 @@ void RunMetrics::on_decode_step(const StepDone& s) {
   m.decode_rank_balance_sum += s.rank_balance;
   m.expert_balance_sum += s.expert_balance;
   m.kv_occupancy_sum += s.kv_occupancy;
+  decode_rank_balance_sum_ += s.rank_balance;
+  expert_balance_sum_ += s.expert_balance;
 }
 
 nlohmann::json RunMetrics::summary() const {
@@ -141,6 +144,13 @@ nlohmann::json RunMetrics::summary() const {
       {"decode_wait_p99_s", decode_wait_.quantile(0.99)},
       {"e2e_p50_s", e2e_.quantile(0.50)},
       {"prefill_steps", prefill_steps_},
+      {"prefill_step_mean_s", per(prefill_busy_s_, static_cast<double>(prefill_steps_))},
+      {"decode_step_mean_s", per(decode_busy_s_, static_cast<double>(decode_steps_))},
+      {"prefill_busy_s", prefill_busy_s_},
+      {"decode_busy_s", decode_busy_s_},
+      {"prefill_rank_balance_mean", per(prefill_rank_balance_sum_, static_cast<double>(prefill_steps_))},
+      {"decode_rank_balance_mean", per(decode_rank_balance_sum_, static_cast<double>(decode_steps_))},
+      {"expert_balance_mean", per(expert_balance_sum_, static_cast<double>(decode_steps_))},
       {"decode_steps", decode_steps_},
       {"prefill_tokens_computed", prefill_computed_},
       {"cost_usd", cost},

@@ -94,6 +94,9 @@ class RunMetrics final : public FleetListener {
   int64_t decode_steps_ = 0;
   double prefill_busy_s_ = 0.0;
   double decode_busy_s_ = 0.0;
+  double prefill_rank_balance_sum_ = 0.0;
+  double decode_rank_balance_sum_ = 0.0;
+  double expert_balance_sum_ = 0.0;
   // Node-time: the fleet size holds from last_size_ns_ until the next change.
   int64_t last_size_ns_ = 0;
   int64_t prefill_nodes_ = 0;

@@ -1,0 +1,89 @@
+#include "sim/cluster/simulation.h"
+
+namespace moesim::cluster {
+
+namespace {
+constexpr uint64_t kArrival = 0;
+constexpr uint64_t kAutoscale = 1;
+
+observe::Prices prices_of(const Scenario& s) {
+  observe::Prices p;
+  p.usd_per_gpu_hour = s.economics.usd_per_gpu_hour;
+  p.usd_per_m_cache_hit = s.economics.usd_per_m_input_cache_hit;
+  p.usd_per_m_cache_miss = s.economics.usd_per_m_input_cache_miss;
+  p.usd_per_m_output = s.economics.usd_per_m_output;
+  p.prefill_nodes_per_unit = s.fleet.prefill.nodes_per_unit;
+  p.decode_nodes_per_unit = s.fleet.decode.nodes_per_unit;
+  return p;
+}
+}  // namespace
+
+Simulation::Simulation(const Scenario& scenario, const StepModel& model, ExpertBalance& prefill_experts,
+                       ExpertBalance& decode_experts, ArrivalSource& source, Autoscaler* autoscaler)
+    : scenario_(scenario),
+      source_(source),
+      autoscaler_(autoscaler),
+      metrics_(prices_of(scenario)),
+      horizon_ns_(engine::Duration::from_seconds(scenario.horizon_s).ns()) {
+  signals_.subscribe(&metrics_);
+  fleet_ = std::make_unique<Fleet>(engine_, model, prefill_experts, decode_experts, scenario_, signals_);
+}
+
+Simulation::~Simulation() = default;
+
+void Simulation::pull_next_arrival() {
+  while (source_.next(next_)) {
+    if (next_.arrival_ns >= horizon_ns_) {
+      ++arrivals_beyond_horizon_;  // the run stops admitting at the horizon; the rest of the source is not read
+      break;
+    }
+    if (next_.arrival_ns < engine_.now().ns()) next_.arrival_ns = engine_.now().ns();
+    engine_.schedule_at(engine::Time::from_ns(next_.arrival_ns), *this, kArrival);
+    return;
+  }
+  arrivals_done_ = true;
+}
+
+void Simulation::on_event(uint64_t payload) {
+  if (payload == kArrival) {
+    fleet_->arrive(next_);
+    pull_next_arrival();
+  } else if (payload == kAutoscale && autoscaler_ != nullptr) {
+    engine::Time next = autoscaler_->tick(engine_.now(), *fleet_);
+    bool busy = !arrivals_done_ || fleet_->counts().in_flight() > 0;
+    if (busy && next > engine_.now()) engine_.schedule_at(next, *this, kAutoscale);
+  }
+}
+
+nlohmann::json Simulation::run(double drain_s, const ProgressFn& progress) {
+  pull_next_arrival();
+  if (autoscaler_ != nullptr) engine_.schedule_at(engine::Time::zero(), *this, kAutoscale);
+  auto limit = engine::Time::from_ns(horizon_ns_) + engine::Duration::from_seconds(drain_s);
+  uint64_t since_progress = 0;
+  while (true) {
+    engine::Time next = engine_.next_time();
+    if (next == engine::Time::max() || next > limit) break;
+    // Once arrivals are over and nothing is in flight, only housekeeping events are left.
+    if (arrivals_done_ && fleet_->counts().in_flight() == 0) break;
+    engine_.step();
+    if (progress && ++since_progress >= (1u << 16)) {
+      since_progress = 0;
+      progress(engine_.now(), engine_.stats().executed);
+    }
+  }
+  int64_t end_ns = std::max(engine_.now().ns(), horizon_ns_);
+  metrics_.finish(end_ns);
+  nlohmann::json s = metrics_.summary();
+  const auto& c = fleet_->counts();
+  s["requests_in"] = c.arrived;
+  s["requests_in_flight_at_end"] = {{"waiting_for_unit", c.waiting_for_unit},
+                                    {"prefill", c.in_prefill},
+                                    {"kv_transfer", c.in_transfer},
+                                    {"decode", c.in_decode}};
+  s["requests_conserved"] = c.arrived == c.completed + c.rejected + c.in_flight();
+  s["events_executed"] = engine_.stats().executed;
+  s["source"] = source_.stats();
+  return s;
+}
+
+}  // namespace moesim::cluster

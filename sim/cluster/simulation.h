@@ -1,0 +1,73 @@
+// Simulation: one run of a scenario. It wires the engine, the fleet, the arrival source, the autoscaler and the
+// metrics, runs until the arrivals end and the fleet has drained (or a drain limit passes), and reports.
+//
+//   Simulation sim(scenario, step_model, prefill_experts, decode_experts, source);
+//   nlohmann::json summary = sim.run();
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/cluster/fleet.h"
+#include "sim/observe/metrics.h"
+
+namespace moesim::cluster {
+
+/// Requests in arrival order. Implementations stream (traces, the day generator); memory stays constant.
+class ArrivalSource {
+ public:
+  virtual ~ArrivalSource() = default;
+  /// Fills `r` (arrival_ns, input, cached, output, model) with the next request; false at the end.
+  virtual bool next(RequestRecord& r) = 0;
+  /// Counters worth reporting (lines read, bad lines skipped).
+  virtual nlohmann::json stats() const { return nlohmann::json::object(); }
+};
+
+/// Decides, every interval, whether to add or drain units. Sees the fleet read-only, acts through it.
+class Autoscaler {
+ public:
+  virtual ~Autoscaler() = default;
+  /// Called at time `now`; returns when it wants to be called next.
+  virtual engine::Time tick(engine::Time now, Fleet& fleet) = 0;
+};
+
+/// Called now and then with (simulated time, events executed) for progress displays.
+using ProgressFn = std::function<void(engine::Time, uint64_t)>;
+
+class Simulation final : public engine::EventHandler {
+ public:
+  Simulation(const Scenario& scenario, const StepModel& model, ExpertBalance& prefill_experts,
+             ExpertBalance& decode_experts, ArrivalSource& source, Autoscaler* autoscaler = nullptr);
+  ~Simulation() override;
+
+  /// Runs to the end. `drain_s` bounds the time after the horizon that requests in flight get to finish; those
+  /// still in flight then are reported as such (never dropped silently).
+  nlohmann::json run(double drain_s = 86400.0, const ProgressFn& progress = {});
+
+  const observe::RunMetrics& metrics() const { return metrics_; }
+  observe::Signals& signals() { return signals_; }
+  const Fleet& fleet() const { return *fleet_; }
+  const engine::Engine& engine() const { return engine_; }
+
+  void on_event(uint64_t payload) override;
+
+ private:
+  void pull_next_arrival();
+
+  const Scenario& scenario_;
+  ArrivalSource& source_;
+  Autoscaler* autoscaler_;
+  engine::Engine engine_;
+  observe::Signals signals_;
+  observe::RunMetrics metrics_;
+  std::unique_ptr<Fleet> fleet_;
+  RequestRecord next_;
+  bool arrivals_done_ = false;
+  int64_t horizon_ns_;
+  int64_t arrivals_beyond_horizon_ = 0;
+};
+
+}  // namespace moesim::cluster
