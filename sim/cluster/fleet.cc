@@ -230,6 +230,18 @@ int64_t Fleet::decode_units_serving() const {
   return n;
 }
 
+int64_t Fleet::prefill_units_held() const {
+  int64_t n = 0;
+  for (const auto& s : prefill_) n += s.state == State::kServing || s.state == State::kStarting;
+  return n;
+}
+
+int64_t Fleet::decode_units_held() const {
+  int64_t n = 0;
+  for (const auto& s : decode_) n += s.state == State::kServing || s.state == State::kStarting;
+  return n;
+}
+
 int64_t Fleet::decode_active() const {
   int64_t n = 0;
   for (const auto& s : decode_) n += s.state != State::kGone ? s.unit->active() : 0;

@@ -52,6 +52,9 @@ class Fleet {
   int64_t decode_nodes() const;
   int64_t prefill_units_serving() const;
   int64_t decode_units_serving() const;
+  /// Units starting or serving (not draining): what the autoscaler counts as the pool it controls.
+  int64_t prefill_units_held() const;
+  int64_t decode_units_held() const;
   /// Decode sequences active and waiting, and what the serving decode units can hold at the SLO.
   int64_t decode_active() const;
   int64_t decode_waiting() const;

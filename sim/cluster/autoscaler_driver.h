@@ -1,0 +1,38 @@
+// AutoscalerDriver: runs an autoscaler policy against the fleet. It observes what a real controller could (the
+// fleet's queues and the prefill steps it hears of through signals), asks the policy for a target, and adds units
+// (serving after the start-up delay) or drains them (they finish what they hold).
+//
+//   AutoscalerDriver driver(policy, scenario.autoscaler);  sim.signals().subscribe(&driver);
+//   Simulation sim(..., &driver);
+#pragma once
+
+#include <memory>
+
+#include "sim/cluster/simulation.h"
+#include "sim/policy/autoscaler.h"
+
+namespace moesim::cluster {
+
+class AutoscalerDriver final : public Autoscaler, public observe::FleetListener {
+ public:
+  AutoscalerDriver(std::unique_ptr<policy::AutoscalerPolicy> policy, const Scenario& scenario);
+
+  engine::Time tick(engine::Time now, Fleet& fleet) override;
+  void on_prefill_step(const observe::StepDone& s) override;
+
+  /// Decisions the pool limit cut.
+  int64_t limit_bound_decisions() const { return limit_bound_; }
+
+ private:
+  std::unique_ptr<policy::AutoscalerPolicy> policy_;
+  const Scenario& scenario_;
+  engine::Duration interval_;
+  engine::Duration startup_;
+  double busy_s_ = 0.0;     // prefill unit-seconds stepping since the last tick
+  int64_t tokens_ = 0;      // prefill tokens computed since the last tick
+  engine::Time last_;
+  bool first_ = true;
+  int64_t limit_bound_ = 0;
+};
+
+}  // namespace moesim::cluster

@@ -1,0 +1,102 @@
+#include "sim/policy/autoscaler.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+
+namespace moesim::policy {
+
+FleetTarget split_nodes(int64_t nodes, double decode_share, int64_t prefill_per_unit, int64_t decode_per_unit) {
+  FleetTarget t;
+  t.decode_units = std::max<int64_t>(1, std::llround(static_cast<double>(nodes) * decode_share /
+                                                     static_cast<double>(decode_per_unit)));
+  t.prefill_units = std::max<int64_t>(1, (nodes - t.decode_units * decode_per_unit) / prefill_per_unit);
+  return t;
+}
+
+namespace {
+
+class FixedSchedule final : public AutoscalerPolicy {
+ public:
+  explicit FixedSchedule(AutoscalerParams p) : p_(std::move(p)) {}
+  FleetTarget decide(const FleetObservation& o) override {
+    int64_t nodes = p_.schedule.front().second;
+    for (const auto& [start, n] : p_.schedule) {
+      if (o.now_s + 1e-9 >= start) nodes = n;
+    }
+    return split_nodes(nodes, p_.decode_node_share, o.prefill_nodes_per_unit, o.decode_nodes_per_unit);
+  }
+
+ private:
+  AutoscalerParams p_;
+};
+
+// Scales each pool on its own utilization. Decode: sequences (active + waiting) over what the units hold at the
+// SLO batch cap; a unit is added above `decode_high`, and one is removed when the rest would stay below
+// `decode_low`. Prefill: the busy fraction of serving units, corrected for the queue that built up; likewise.
+class SloDriven final : public AutoscalerPolicy {
+ public:
+  explicit SloDriven(AutoscalerParams p) : p_(std::move(p)) {}
+  FleetTarget decide(const FleetObservation& o) override {
+    FleetTarget t{o.prefill_units, o.decode_units};
+    if (o.decode_capacity_per_unit > 0) {
+      double demand = static_cast<double>(o.decode_active + o.decode_waiting);
+      double per_unit = static_cast<double>(o.decode_capacity_per_unit);
+      // Units needed to hold the demand at `decode_high`, and no fewer than keep it under it after a removal.
+      auto needed = static_cast<int64_t>(std::ceil(demand / (per_unit * p_.decode_high)));
+      if (needed > t.decode_units) {
+        t.decode_units = needed;
+      } else if (t.decode_units > 1 && demand < per_unit * static_cast<double>(t.decode_units - 1) * p_.decode_low) {
+        t.decode_units -= 1;
+      }
+    }
+    // Prefill demand in unit-equivalents: the busy fraction, plus the backlog expressed as work for one interval.
+    double backlog_units = o.prefill_tokens_per_unit_s > 0
+                               ? static_cast<double>(o.prefill_queued_tokens) / o.prefill_tokens_per_unit_s / 300.0
+                               : 0.0;
+    double busy_units = o.prefill_busy * static_cast<double>(o.prefill_units) + backlog_units;
+    auto needed = static_cast<int64_t>(std::ceil(busy_units / p_.prefill_high));
+    if (needed > t.prefill_units) {
+      t.prefill_units = needed;
+    } else if (t.prefill_units > 1 && busy_units < static_cast<double>(t.prefill_units - 1) * p_.prefill_low) {
+      t.prefill_units -= 1;
+    }
+    t.decode_units = std::max<int64_t>(t.decode_units, 1);
+    t.prefill_units = std::max<int64_t>(t.prefill_units, 1);
+    limit_bound_ = false;
+    if (p_.max_nodes > 0) {
+      while (t.prefill_units * o.prefill_nodes_per_unit + t.decode_units * o.decode_nodes_per_unit > p_.max_nodes &&
+             (t.prefill_units > 1 || t.decode_units > 1)) {
+        limit_bound_ = true;
+        // Cut where the overshoot is relatively largest.
+        if (t.decode_units > 1 && t.decode_units > o.decode_units) {
+          t.decode_units -= 1;
+        } else if (t.prefill_units > 1) {
+          t.prefill_units -= 1;
+        } else {
+          t.decode_units -= 1;
+        }
+      }
+    }
+    return t;
+  }
+
+ private:
+  AutoscalerParams p_;
+};
+
+}  // namespace
+
+std::unique_ptr<AutoscalerPolicy> make_autoscaler(const AutoscalerParams& params) {
+  if (params.policy == "fixed") {
+    if (params.schedule.empty()) throw InputError("autoscaler: the fixed policy needs a non-empty schedule");
+    return std::make_unique<FixedSchedule>(params);
+  }
+  if (params.policy == "slo") return std::make_unique<SloDriven>(params);
+  throw InputError(fmt::format("unknown autoscaler policy \"{}\" (known: fixed, slo)", params.policy));
+}
+
+}  // namespace moesim::policy

@@ -1,0 +1,65 @@
+// Autoscaler policies: every interval, from what a real controller could observe of the fleet, how many units of
+// each kind should serve. `fixed` imposes a node schedule; `slo` adds and removes units from utilization against
+// the SLO-capped decode batch and the prefill busy fraction.
+//
+//   auto p = moesim::policy::make_autoscaler(config);
+//   auto target = p->decide(observation);  // {prefill_units, decode_units}
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace moesim::policy {
+
+/// What the controller sees at a decision (over the last interval where it says so).
+struct FleetObservation {
+  double now_s = 0.0;
+  int64_t prefill_units = 0;    ///< serving or starting
+  int64_t decode_units = 0;     ///< serving or starting
+  int64_t prefill_nodes_per_unit = 4;
+  int64_t decode_nodes_per_unit = 18;
+  double prefill_busy = 0.0;    ///< fraction of serving prefill unit-time spent stepping, last interval
+  int64_t prefill_queued_tokens = 0;
+  double prefill_tokens_per_unit_s = 0.0;  ///< tokens a busy prefill unit computed per second, last interval
+  int64_t decode_active = 0;    ///< sequences decoding
+  int64_t decode_waiting = 0;   ///< sequences whose KV arrived, waiting for a rank
+  int64_t decode_capacity_per_unit = 0;  ///< sequences one decode unit holds at the SLO batch cap
+};
+
+struct FleetTarget {
+  int64_t prefill_units = 0;
+  int64_t decode_units = 0;
+};
+
+struct AutoscalerParams {
+  std::string policy = "slo";
+  double decode_high = 0.9;
+  double decode_low = 0.6;
+  double prefill_high = 0.85;
+  double prefill_low = 0.55;
+  int64_t max_nodes = 0;  ///< 0: no pool limit
+  /// fixed: (start_s, nodes) steps and the assumed share of nodes that decode
+  std::vector<std::pair<double, int64_t>> schedule;
+  double decode_node_share = 0.6;
+};
+
+class AutoscalerPolicy {
+ public:
+  virtual ~AutoscalerPolicy() = default;
+  virtual FleetTarget decide(const FleetObservation& o) = 0;
+  /// True when the last decision was cut by the pool limit.
+  bool limit_bound() const { return limit_bound_; }
+
+ protected:
+  bool limit_bound_ = false;
+};
+
+std::unique_ptr<AutoscalerPolicy> make_autoscaler(const AutoscalerParams& params);
+
+/// Splits a node count into units: decode units take about `decode_share` of the nodes, prefill units the rest.
+FleetTarget split_nodes(int64_t nodes, double decode_share, int64_t prefill_nodes_per_unit,
+                        int64_t decode_nodes_per_unit);
+
+}  // namespace moesim::policy

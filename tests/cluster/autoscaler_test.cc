@@ -1,0 +1,85 @@
+#include <catch2/catch.hpp>
+
+#include "sim/cluster/autoscaler_driver.h"
+#include "sim/engine/rng.h"
+#include "tests/cluster/fake_step_model.h"
+
+using namespace moesim::cluster;
+using namespace moesim::cluster::testing;
+
+namespace {
+
+// Arrivals whose rate steps from `high` to `low` per second at `switch_s`.
+VectorSource stepped_source(double high, double low, double switch_s, double end_s) {
+  VectorSource src;
+  moesim::engine::Rng rng(11);
+  double t = 0;
+  while (true) {
+    t += rng.exponential(1.0 / (t < switch_s ? high : low));
+    if (t >= end_s) break;
+    RequestRecord r;
+    r.arrival_ns = static_cast<int64_t>(t * 1e9);
+    r.input_tokens = 1000 + static_cast<int32_t>(rng.below(3000));
+    r.cached_tokens = r.input_tokens / 2;
+    r.output_tokens = 100 + static_cast<int32_t>(rng.below(600));
+    src.requests.push_back(r);
+  }
+  return src;
+}
+
+Scenario scaled_scenario() {
+  Scenario s;
+  s.seed = 2;
+  s.horizon_s = 1200;
+  s.fleet.prefill = {.units = 1, .nodes_per_unit = 1, .redundant_experts = 0, .chunk_tokens = 8192};
+  s.fleet.decode = {.units = 1, .nodes_per_unit = 1, .redundant_experts = 0};
+  s.autoscaler.policy = "slo";
+  s.autoscaler.interval_s = 30;
+  s.autoscaler.startup_s = 60;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("autoscaler: the SLO-driven policy grows the fleet under load, shrinks it after, and loses nothing") {
+  auto scenario = scaled_scenario();
+  auto src = stepped_source(40, 2, 600, 1200);
+  LinearStepModel model;
+  model.decode_per_seq_s = 2e-3;  // about 30 sequences per rank at the SLO: one unit holds far less than the load
+  EvenExperts experts;
+  moesim::policy::AutoscalerParams params;
+  params.policy = "slo";
+  AutoscalerDriver driver(moesim::policy::make_autoscaler(params), scenario);
+  Simulation sim(scenario, model, experts, experts, src, &driver);
+  sim.signals().subscribe(&driver);
+  auto s = sim.run();
+  REQUIRE(s["requests_conserved"] == true);
+  REQUIRE(s["requests_completed"] == src.requests.size());
+  REQUIRE(s["nodes_peak"].get<int64_t>() > 2);  // it grew
+  // Per-minute ledger: fewer nodes at the end than at the peak.
+  const auto& minutes = sim.metrics().minutes();
+  REQUIRE(minutes.size() > 15);
+  double last = minutes[18].prefill_node_s + minutes[18].decode_node_s;
+  REQUIRE(last / 60.0 < static_cast<double>(s["nodes_peak"].get<int64_t>()));
+}
+
+TEST_CASE("autoscaler: the fixed policy imposes the schedule's node count") {
+  auto scenario = scaled_scenario();
+  scenario.fleet.prefill.nodes_per_unit = 4;
+  scenario.fleet.decode.nodes_per_unit = 18;
+  auto src = stepped_source(5, 5, 600, 1200);
+  LinearStepModel model;
+  EvenExperts experts;
+  moesim::policy::AutoscalerParams params;
+  params.policy = "fixed";
+  params.schedule = {{0.0, 60}, {600.0, 30}};
+  AutoscalerDriver driver(moesim::policy::make_autoscaler(params), scenario);
+  Simulation sim(scenario, model, experts, experts, src, &driver);
+  sim.signals().subscribe(&driver);
+  auto s = sim.run();
+  REQUIRE(s["requests_conserved"] == true);
+  auto t60 = moesim::policy::split_nodes(60, 0.6, 4, 18);
+  REQUIRE(t60.decode_units == 2);
+  REQUIRE(t60.prefill_units == 6);
+  REQUIRE(s["nodes_peak"] == 60);
+}
