@@ -72,6 +72,10 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
     r.fail("hardware", fmt::format("unknown hardware \"{}\" (known: {})", s.hardware, known_hardware()));
   }
   s.model = r.string_or("model", s.model);
+  s.published = r.string_or("published", s.published);
+  if (!s.published.empty() && s.published.find("published") == std::string::npos) {
+    r.fail("published", "a comparison file's name must say \"published\"");
+  }
   s.horizon_s = r.number_or("horizon_s", s.horizon_s, {0.0, 30.0 * 86400.0, true, "a positive number of seconds"});
   if (r.has("workload")) s.workload = parse_workload(r.object("workload"));
   if (auto fleet = r.optional_object("fleet")) {
@@ -148,6 +152,7 @@ nlohmann::json to_json(const Scenario& s) {
       {"seed", s.seed},
       {"hardware", s.hardware},
       {"model", s.model},
+      {"published", s.published},
       {"horizon_s", s.horizon_s},
       {"workload",
        {{"kind", w.kind},

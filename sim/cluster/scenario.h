@@ -85,6 +85,7 @@ struct Scenario {
   ExpertConfig experts;
   AutoscalerConfig autoscaler;
   EconomicsConfig economics;
+  std::string published;  ///< optional: a *published* outcomes file the report compares with (never an input)
   std::string base_dir;  ///< folder of the scenario file (relative paths resolve against it); not written out
 };
 

@@ -1,0 +1,74 @@
+#include "tools/report.h"
+
+#include <cmath>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "common/json_reader.h"
+
+namespace moesim::tools {
+
+namespace {
+
+double num(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<double>() : NAN;
+}
+
+}  // namespace
+
+void print_report(const nlohmann::json& s, const cluster::Scenario& scenario) {
+  nlohmann::json published;
+  if (!scenario.published.empty()) {
+    std::filesystem::path p(scenario.published);
+    if (!p.is_absolute()) p = std::filesystem::path(scenario.base_dir) / p;
+    published = load_json_file(p);
+  }
+  fmt::print("\n{}  (seed {}, {:.0f} s simulated)\n", scenario.name.empty() ? "run" : scenario.name, scenario.seed,
+             num(s, "simulated_s"));
+  int64_t in_flight = 0;
+  for (auto& [k, v] : s["requests_in_flight_at_end"].items()) in_flight += v.get<int64_t>();
+  fmt::print("requests: {} in = {} completed + {} rejected + {} in flight at the end{}\n",
+             s["requests_in"].get<int64_t>(), s["requests_completed"].get<int64_t>(),
+             s["requests_rejected"].get<int64_t>(), in_flight,
+             s["requests_conserved"].get<bool>() ? "" : "  (NOT CONSERVED)");
+  struct Row {
+    const char* label;
+    const char* key;
+    const char* fmt;
+    double scale;
+  };
+  const Row rows[] = {
+      {"nodes, average", "nodes_avg", "{:.2f}", 1},
+      {"nodes, peak", "nodes_peak", "{:.0f}", 1},
+      {"decode : prefill nodes", "decode_prefill_node_ratio", "{:.2f}", 1},
+      {"prefill tokens/s per node (k)", "prefill_tokens_per_s_per_node", "{:.1f}", 1e-3},
+      {"decode tokens/s per node (k)", "decode_tokens_per_s_per_node", "{:.2f}", 1e-3},
+      {"user tokens/s, mean", "user_tokens_per_s_mean", "{:.1f}", 1},
+      {"TTFT p50 (s)", "ttft_p50_s", "{:.2f}", 1},
+      {"TTFT p99 (s)", "ttft_p99_s", "{:.2f}", 1},
+      {"input tokens (B)", "input_tokens", "{:.2f}", 1e-9},
+      {"output tokens (B)", "output_tokens", "{:.2f}", 1e-9},
+      {"cost (k$)", "cost_usd", "{:.2f}", 1e-3},
+      {"theoretical revenue (k$)", "revenue_usd", "{:.2f}", 1e-3},
+      {"margin (ratio)", "margin", "{:.2f}", 1},
+  };
+  bool compare = published.is_object();
+  fmt::print("{:<32}{:>14}{}\n", "", "simulated", compare ? fmt::format("{:>14}{:>10}", "published", "error") : "");
+  nlohmann::json derived = s;
+  double p_nodes = num(s, "prefill_nodes_avg");
+  derived["decode_prefill_node_ratio"] = p_nodes > 0 ? num(s, "decode_nodes_avg") / p_nodes : NAN;
+  for (const auto& r : rows) {
+    double v = num(derived, r.key);
+    if (std::isnan(v)) continue;
+    std::string line = fmt::format("{:<32}{:>14}", r.label, fmt::format(fmt::runtime(r.fmt), v * r.scale));
+    double p = compare ? num(published, r.key) : NAN;
+    if (!std::isnan(p)) {
+      line += fmt::format("{:>14}{:>9.1f}%", fmt::format(fmt::runtime(r.fmt), p * r.scale), (v - p) / p * 100.0);
+    }
+    fmt::print("{}\n", line);
+  }
+}
+
+}  // namespace moesim::tools
