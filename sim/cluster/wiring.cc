@@ -12,11 +12,6 @@ namespace moesim::cluster {
 
 namespace {
 
-std::filesystem::path resolve(const Scenario& s, const std::string& file) {
-  std::filesystem::path p(file);
-  return p.is_absolute() || s.base_dir.empty() ? p : std::filesystem::path(s.base_dir) / p;
-}
-
 // Seconds from "YYYY-MM-DD HH:MM" (days counted from a fixed epoch; only differences matter), or a plain number.
 double parse_time(const std::string& text, const std::string& where) {
   int y, mo, d, h, mi;
@@ -37,6 +32,11 @@ double parse_time(const std::string& text, const std::string& where) {
 }
 
 }  // namespace
+
+std::filesystem::path resolve_path(const Scenario& s, const std::string& file) {
+  std::filesystem::path p(file);
+  return p.is_absolute() || s.base_dir.empty() ? p : std::filesystem::path(s.base_dir) / p;
+}
 
 std::vector<std::pair<double, int64_t>> read_node_schedule(const std::filesystem::path& file) {
   std::ifstream in(file);

@@ -26,6 +26,9 @@ struct RunParts {
 /// Builds every part; bad references (hardware, model file, trace, schedule) are InputErrors naming the field.
 RunParts build_run_parts(const Scenario& scenario);
 
+/// A path from the scenario: absolute, or relative to the scenario file's folder.
+std::filesystem::path resolve_path(const Scenario& scenario, const std::string& file);
+
 /// Reads a node schedule CSV (header, then rows of `start,end,nodes`; start and end either seconds or
 /// "YYYY-MM-DD HH:MM" wall-clock times, taken relative to the first row's start). Errors name file:line.
 std::vector<std::pair<double, int64_t>> read_node_schedule(const std::filesystem::path& file);
