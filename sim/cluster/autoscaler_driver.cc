@@ -35,15 +35,16 @@ engine::Time AutoscalerDriver::tick(engine::Time now, Fleet& fleet) {
 
   policy::FleetTarget t = policy_->decide(o);
   if (policy_->limit_bound()) ++limit_bound_;
-  // Before the first decision the fleet is provisioned as the scenario says; the first target applies at once
-  // (the day starts with its nodes already up), later ones after the start-up delay.
-  engine::Duration delay = first_ ? engine::Duration{} : startup_;
-  first_ = false;
+  // The fleet predates the run: during the warm-up, units the policy adds serve at once, so the controller can find
+  // the size the running system already had; after it, every unit waits out the start-up delay.
+  bool warm = now.seconds() < scenario_.autoscaler.warmup_s;
+  engine::Duration delay = warm ? engine::Duration{} : startup_;
   for (int64_t i = o.prefill_units; i < t.prefill_units; ++i) fleet.add_prefill_unit(delay);
   for (int64_t i = o.decode_units; i < t.decode_units; ++i) fleet.add_decode_unit(delay);
   for (int64_t i = t.prefill_units; i < o.prefill_units; ++i) fleet.drain_prefill_unit();
   for (int64_t i = t.decode_units; i < o.decode_units; ++i) fleet.drain_decode_unit();
-  return now + interval_;
+  // Look more often during the warm-up, so it converges in a few minutes.
+  return now + (warm ? std::min(interval_, engine::seconds(60)) : interval_);
 }
 
 }  // namespace moesim::cluster

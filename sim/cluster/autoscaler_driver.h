@@ -31,7 +31,6 @@ class AutoscalerDriver final : public Autoscaler, public observe::FleetListener 
   double busy_s_ = 0.0;     // prefill unit-seconds stepping since the last tick
   int64_t tokens_ = 0;      // prefill tokens computed since the last tick
   engine::Time last_;
-  bool first_ = true;
   int64_t limit_bound_ = 0;
 };
 

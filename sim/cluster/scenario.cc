@@ -110,6 +110,8 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
     c.prefill_high = a->number_or("prefill_high", c.prefill_high, Range::fraction());
     c.prefill_low = a->number_or("prefill_low", c.prefill_low, Range::fraction());
     c.max_nodes = a->integer_or("max_nodes", c.max_nodes, IntRange::non_negative());
+    c.decode_node_share = a->number_or("decode_node_share", c.decode_node_share, {0.0, 1.0, true, "a number in (0, 1]"});
+    c.warmup_s = a->number_or("warmup_s", c.warmup_s, Range::non_negative());
     if (c.decode_low >= c.decode_high) a->fail("decode_low", "must be below decode_high");
     if (c.prefill_low >= c.prefill_high) a->fail("prefill_low", "must be below prefill_high");
     if (c.policy == "fixed" && c.schedule.empty()) a->fail("schedule", "the fixed policy needs a schedule file");
@@ -179,7 +181,9 @@ nlohmann::json to_json(const Scenario& s) {
         {"decode_low", a.decode_low},
         {"prefill_high", a.prefill_high},
         {"prefill_low", a.prefill_low},
-        {"max_nodes", a.max_nodes}}},
+        {"max_nodes", a.max_nodes},
+        {"decode_node_share", a.decode_node_share},
+        {"warmup_s", a.warmup_s}}},
       {"economics",
        {{"usd_per_gpu_hour", e.usd_per_gpu_hour},
         {"usd_per_m_input_cache_hit", e.usd_per_m_input_cache_hit},

@@ -64,6 +64,8 @@ struct AutoscalerConfig {
   double prefill_high = 0.85;   ///< slo: add a prefill unit above this busy fraction
   double prefill_low = 0.55;    ///< slo: remove one when the busy fraction would stay below this without it
   int64_t max_nodes = 0;        ///< pool limit (0 = none); the report says when it binds
+  double decode_node_share = 0.6;  ///< fixed: share of the schedule's nodes given to decode units (an assumption)
+  double warmup_s = 1800.0;     ///< units added in the first warmup_s start at once (the fleet predates the run)
 };
 
 struct EconomicsConfig {
