@@ -34,6 +34,7 @@ WorkloadConfig parse_workload(JsonReader r) {
   w.format = r.choice_or("format", w.format, {"native", "mooncake", "azure"});
   w.skip_bad = r.boolean_or("skip_bad", w.skip_bad);
   w.start_s = r.number_or("start_s", w.start_s, {0.0, 86400.0, false, "a number of seconds in [0, 86400]"});
+  w.kv_cache_bytes = r.number_or("kv_cache_bytes", w.kv_cache_bytes, Range::non_negative());
   if (w.kind == "trace" && w.file.empty()) r.fail("file", "a trace workload needs a file");
   if (w.kind == "constant" && w.rate_per_s <= 0.0) r.fail("rate_per_s", "a constant workload needs a positive rate");
   r.finish();
@@ -164,7 +165,8 @@ nlohmann::json to_json(const Scenario& s) {
         {"file", w.file},
         {"format", w.format},
         {"skip_bad", w.skip_bad},
-        {"start_s", w.start_s}}},
+        {"start_s", w.start_s},
+        {"kv_cache_bytes", w.kv_cache_bytes}}},
       {"fleet", {{"prefill", pool(s.fleet.prefill, true)}, {"decode", pool(s.fleet.decode, false)}}},
       {"slo", {{"user_tokens_per_s", s.slo.user_tokens_per_s}}},
       {"experts",

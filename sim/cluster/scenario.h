@@ -25,6 +25,7 @@ struct WorkloadConfig {
   std::string format = "native";         ///< trace: native | mooncake | azure
   bool skip_bad = false;                 ///< trace: skip bad lines (counted in the summary) instead of failing
   double start_s = 0.0;                  ///< generator: offset into the day where the run starts
+  double kv_cache_bytes = 0.0;           ///< trace with block hashes: disk KV cache capacity (0 = unbounded)
 };
 
 /// One pool of identical units (prefill or decode).

@@ -1,0 +1,124 @@
+#include "sim/cluster/arrivals.h"
+
+#include <optional>
+
+#include "sim/cluster/wiring.h"
+#include "sim/engine/rng.h"
+#include "traces/day_generator.h"
+#include "traces/kv_cache.h"
+#include "traces/source.h"
+
+namespace moesim::cluster {
+
+namespace {
+
+void copy_marks(const traces::Request& q, RequestRecord& r) {
+  r = RequestRecord{};
+  r.arrival_ns = q.arrival_ns;
+  r.input_tokens = q.input_tokens;
+  r.cached_tokens = q.cached_tokens;
+  r.output_tokens = q.output_tokens;
+  r.model = static_cast<uint8_t>(q.model);
+}
+
+nlohmann::json counters_json(const traces::SourceCounters& c) {
+  nlohmann::json j = {{"lines", c.lines}, {"requests", c.requests}, {"skipped_bad", c.skipped_bad}};
+  if (!c.first_bad.empty()) j["first_bad"] = c.first_bad;
+  return j;
+}
+
+// A trace file; for traces with prefix block hashes the disk KV cache (an LRU over blocks) decides the cached prefix.
+class TraceArrivals final : public ArrivalSource {
+ public:
+  TraceArrivals(std::unique_ptr<traces::RequestSource> source, double cache_bytes) : source_(std::move(source)) {
+    traces::KvCacheConfig config;
+    if (cache_bytes > 0) config.capacity_bytes = static_cast<int64_t>(cache_bytes);
+    cache_.emplace(config);
+  }
+  bool next(RequestRecord& r) override {
+    traces::Request q;
+    if (!source_->next(q)) return false;
+    copy_marks(q, r);
+    auto hashes = source_->block_hashes();
+    if (!hashes.empty()) r.cached_tokens = static_cast<int32_t>(cache_->access(hashes, q.input_tokens));
+    return true;
+  }
+  nlohmann::json stats() const override {
+    auto j = counters_json(source_->counters());
+    j["name"] = source_->name();
+    return j;
+  }
+
+ private:
+  std::unique_ptr<traces::RequestSource> source_;
+  std::optional<traces::KvCache> cache_;
+};
+
+// The generated day, optionally starting `start_s` into it (arrival times shifted to start at zero).
+class DayArrivals final : public ArrivalSource {
+ public:
+  DayArrivals(const Scenario& s)
+      : day_(traces::load_day_profile(s.workload.profile), {.scale = s.workload.scale, .seed = s.seed}),
+        start_ns_(engine::Duration::from_seconds(s.workload.start_s).ns()) {}
+  bool next(RequestRecord& r) override {
+    traces::Request q;
+    while (day_.next(q)) {
+      if (q.arrival_ns < start_ns_) continue;
+      copy_marks(q, r);
+      r.arrival_ns -= start_ns_;
+      return true;
+    }
+    return false;
+  }
+  nlohmann::json stats() const override {
+    auto j = counters_json(day_.counters());
+    j["name"] = day_.name();
+    return j;
+  }
+
+ private:
+  traces::DayGenerator day_;
+  int64_t start_ns_;
+};
+
+// Poisson arrivals at a fixed rate; each request's lengths and cached prefix come from the day's mixture (the
+// generator's marks, its arrival times discarded), so a steady state sees the same request mix as the day.
+class ConstantArrivals final : public ArrivalSource {
+ public:
+  ConstantArrivals(const Scenario& s)
+      : marks_(traces::load_day_profile(s.workload.profile), {.scale = 1.0, .seed = s.seed}),
+        rng_(engine::RngStreams(s.seed).stream("arrivals/constant")),
+        mean_gap_s_(1.0 / s.workload.rate_per_s) {}
+  bool next(RequestRecord& r) override {
+    traces::Request q;
+    if (!marks_.next(q)) return false;
+    copy_marks(q, r);
+    t_s_ += rng_.exponential(mean_gap_s_);
+    r.arrival_ns = static_cast<int64_t>(t_s_ * 1e9);
+    return true;
+  }
+  nlohmann::json stats() const override { return {{"name", "constant rate, " + marks_.name()}}; }
+
+ private:
+  traces::DayGenerator marks_;
+  engine::Rng rng_;
+  double mean_gap_s_;
+  double t_s_ = 0.0;
+};
+
+}  // namespace
+
+std::unique_ptr<ArrivalSource> make_arrivals(const Scenario& s) {
+  const auto& w = s.workload;
+  if (w.kind == "trace") {
+    auto format = traces::parse_format(w.format).value_or(traces::TraceFormat::kAuto);
+    traces::ReadOptions options;
+    options.skip_bad = w.skip_bad;
+    return std::make_unique<TraceArrivals>(traces::open_trace(resolve_path(s, w.file), format, options),
+                                           w.kv_cache_bytes);
+  }
+  if (w.kind == "constant") return std::make_unique<ConstantArrivals>(s);
+  return std::make_unique<DayArrivals>(s);
+}
+
+}  // namespace moesim::cluster
