@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <stdexcept>
 #include <vector>
@@ -13,6 +14,8 @@ namespace moesim::pipeline {
 namespace {
 
 constexpr double kMicrosecondsPerSecond = 1e6;
+constexpr double kNanosecondsPerSecond = 1e9;
+constexpr double kNanosecondsPerMicrosecond = 1e3;
 
 nlohmann::json metadata(const char* what, int tid, const std::string& name) {
   nlohmann::json e = {{"name", what}, {"ph", "M"}, {"pid", kTracePid}, {"args", {{"name", name}}}};
@@ -61,29 +64,35 @@ nlohmann::json chrome_trace(const Schedule& schedule, const ChromeTraceOptions& 
     if (a->resource != b->resource) return a->resource < b->resource;
     return a->start_s < b->start_s;
   });
+  // Times go out in whole nanoseconds (microseconds with 3 decimals, like profile-data), computed on integers so that
+  // nested operator slices stay exactly inside their stage.
+  auto ns = [](double seconds) { return std::llround(seconds * kNanosecondsPerSecond); };
+  auto us = [](long long nanoseconds) { return static_cast<double>(nanoseconds) / kNanosecondsPerMicrosecond; };
   for (const ScheduledOp* op : ops) {
     const int tid = op->resource == Resource::kCompute ? kComputeTid : kCommTid;
-    const double ts = op->start_s * kMicrosecondsPerSecond;
-    const double dur = (op->end_s - op->start_s) * kMicrosecondsPerSecond;
+    const long long begin = ns(op->start_s);
+    const long long end = ns(op->end_s);
     events.push_back({{"name", op_name(*op)},
                       {"cat", std::string(stage_name(op->stage))},
                       {"ph", "X"},
                       {"pid", kTracePid},
                       {"tid", tid},
-                      {"ts", ts},
-                      {"dur", dur},
+                      {"ts", us(begin)},
+                      {"dur", us(end - begin)},
                       {"args", op_args(*op)}});
     if (options.operators.empty()) continue;
     const auto& inner = options.operators[op->micro_batch][static_cast<int>(op->stage)];
     double nominal = 0;
-    for (const OperatorTime& o : inner) nominal += o.seconds;
+    for (const OperatorTime& o : inner) nominal += std::max(0.0, o.seconds);
     if (nominal <= 0) continue;
-    // Nested slices must stay inside their parent: stretch to the stage's scheduled length, clamp the last end.
-    const double scale = dur / nominal;
-    double offset = 0;
+    // Stretch the operators to the stage's scheduled length (a compute_time_factor shows in them too).
+    double done = 0;
+    long long child_begin = begin;
     for (const OperatorTime& o : inner) {
       if (o.seconds <= 0) continue;
-      double child_dur = std::min(o.seconds * scale, dur - offset);
+      done += o.seconds;
+      const long long child_end =
+          begin + std::llround(static_cast<double>(end - begin) * std::min(1.0, done / nominal));
       nlohmann::json args = op_args(*op);
       args["stage_name"] = op_name(*op);
       events.push_back({{"name", o.name},
@@ -91,10 +100,10 @@ nlohmann::json chrome_trace(const Schedule& schedule, const ChromeTraceOptions& 
                         {"ph", "X"},
                         {"pid", kTracePid},
                         {"tid", tid},
-                        {"ts", ts + offset},
-                        {"dur", child_dur},
+                        {"ts", us(child_begin)},
+                        {"dur", us(child_end - child_begin)},
                         {"args", std::move(args)}});
-      offset += child_dur;
+      child_begin = child_end;
     }
   }
   return {{"traceEvents", std::move(events)},

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -61,8 +62,9 @@ TEST_CASE("chrome trace: it parses back as JSON with one event per operator on t
     const nlohmann::json& e = *it->second;
     CHECK(e.at("tid") == (op.resource == Resource::kCompute ? kComputeTid : kCommTid));
     CHECK(e.at("cat") == std::string(stage_name(op.stage)));
-    CHECK(e.at("ts").get<double>() == Approx(op.start_s * 1e6).epsilon(1e-12));
-    CHECK(e.at("dur").get<double>() == Approx((op.end_s - op.start_s) * 1e6).epsilon(1e-12));
+    // Microseconds, rounded to whole nanoseconds.
+    CHECK(e.at("ts").get<double>() == Approx(op.start_s * 1e6).margin(1e-3));
+    CHECK(e.at("dur").get<double>() == Approx((op.end_s - op.start_s) * 1e6).margin(2e-3));
     CHECK(e.at("args").at("layer") == op.layer);
   }
   CHECK(by_name.count("MB0 L3 DISPATCH") == 1);
@@ -84,27 +86,32 @@ TEST_CASE("chrome trace: named operators nest inside their stage's slice, stretc
   Schedule s = schedule_layers(TemplateKind::kPrefillDualBatch, std::array{mb, mb}, 4,
                                {.compute_time_factor = sm_share_time_factor(132, 24)});
   nlohmann::json trace = nlohmann::json::parse(chrome_trace(s, {.operators = operators}).dump());
-  std::map<std::string, std::pair<double, double>> stages;  // name -> [ts, end]
+  // Whole nanoseconds, so that comparisons are exact.
+  auto ns = [](const nlohmann::json& us) { return std::llround(us.get<double>() * 1e3); };
+  std::map<std::string, std::pair<long long, long long>> stages;  // name -> [ts, end]
   for (const auto& e : trace["traceEvents"]) {
-    if (e["ph"] == "X" && e["cat"] != "operator")
-      stages[e["name"]] = {e["ts"], e["ts"].get<double>() + e["dur"].get<double>()};
+    if (e["ph"] == "X" && e["cat"] != "operator") stages[e["name"]] = {ns(e["ts"]), ns(e["ts"]) + ns(e["dur"])};
   }
   int children = 0;
   std::set<std::string> names;
+  std::map<std::string, long long> filled;  // stage name -> summed child durations
   for (const auto& e : trace["traceEvents"]) {
     if (e["ph"] != "X" || e["cat"] != "operator") continue;
     ++children;
     names.insert(e["name"]);
     auto [begin, end] = stages.at(e["args"]["stage_name"]);
-    CHECK(e["ts"].get<double>() >= begin - 1e-9);
-    CHECK(e["ts"].get<double>() + e["dur"].get<double>() <= end + 1e-9);
+    CHECK(ns(e["ts"]) >= begin);
+    CHECK(ns(e["ts"]) + ns(e["dur"]) <= end);
+    filled[e["args"]["stage_name"]] += ns(e["dur"]);
   }
-  CHECK(children == 4 * 2 * 8);  // layers x micro-batches x named operators
+  CHECK(children == 4 * 2 * 8);
+  for (const auto& [stage, length] : filled)
+    CHECK(length == stages.at(stage).second - stages.at(stage).first);  // layers x micro-batches x named operators
   CHECK(names.count("attention") == 1);
   // The attention operator of MB0 L0 fills 1.5 / 2.0 of its stage, which is stretched by 132 / 108.
   for (const auto& e : trace["traceEvents"]) {
     if (e["name"] == "attention" && e["args"]["layer"] == 0 && e["args"]["micro_batch"] == 0) {
-      CHECK(e["dur"].get<double>() == Approx(1.5e3 * 132.0 / 108.0));
+      CHECK(e["dur"].get<double>() == Approx(1.5e3 * 132.0 / 108.0).margin(2e-3));
     }
   }
 }
