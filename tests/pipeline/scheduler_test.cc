@@ -185,3 +185,21 @@ TEST_CASE("pipeline: a template whose order contradicts its dependencies is refu
   missing.comm_cycle.pop_back();
   REQUIRE_THROWS_WITH(PipelineScheduler(missing, 4), Catch::Contains("MB0 DISPATCH must appear once"));
 }
+
+TEST_CASE("pipeline: the operator graph has one node per stage, micro-batch and layer, with durations assigned") {
+  PipelineScheduler scheduler(TemplateKind::kDecodeFiveStage, 4);
+  LayerGraph g = scheduler.graph();
+  REQUIRE(boost::num_vertices(g) == 4 * 2 * 6);
+  StageDurations a{.attn0 = 1, .attn1 = 2, .shared = 3, .dispatch = 4, .mlp = 5, .combine = 6};
+  StageDurations b = a;
+  b.mlp = 50;
+  assign_durations(g, std::array{a, b}, 2.0);
+  for (auto v : boost::make_iterator_range(boost::vertices(g))) {
+    const OpNode& op = g[v];
+    CHECK(op.name == op_name(op.micro_batch, op.layer, op.stage));
+    double given = (op.micro_batch == 0 ? a : b)[op.stage];
+    CHECK(op.duration_s == (op.resource == Resource::kCompute ? 2 * given : given));
+  }
+  CHECK(g[0].name == "MB0 L0 ATTN-0");
+  REQUIRE_THROWS_AS(assign_durations(g, std::array{a}, 1.0), std::invalid_argument);
+}
