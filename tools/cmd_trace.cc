@@ -107,7 +107,6 @@ void run_gen(const std::string& profile_name, double scale, uint64_t seed, const
     WriteOptions options;
     options.zstd_level = zstd_level;
     options.comments = {fmt::format("moesim trace gen --profile {} --scale {} --seed {}", profile.name, scale, seed),
-                        fmt::format("profile: {}", profile.file),
                         "arrival_ns counts from the day's first hour; cached_tokens come from the generator"};
     sink = open_trace_writer(out, format_option(format, "--format"), options);
   }
