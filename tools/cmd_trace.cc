@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "tools/commands.h"
+#include "traces/day_check.h"
 #include "traces/day_generator.h"
 #include "traces/sink.h"
 #include "traces/source.h"
@@ -47,57 +48,6 @@ void warn_skipped(const SourceCounters& counters) {
   }
 }
 
-// One target of the generated day: achieved against the (scaled) target with the issue's tolerance.
-struct TargetCheck {
-  std::string name;
-  double target;
-  double achieved;
-  double error;      // relative, or absolute for fractions
-  double tolerance;  // same kind as error
-  bool absolute;
-  bool ok() const { return std::abs(error) <= tolerance; }
-};
-
-std::vector<TargetCheck> check_targets(const DayGenerator& day, const TraceStats& stats) {
-  const DayTargets& t = day.profile().targets;
-  const double scale = day.options().scale;
-  // Issue 5's tolerances: at scale 1 (1 %, 1 point, 1 %, 3 %, 5 %); at smaller scales the day is thinner and noisier,
-  // and the scale-0.01 test allows 2 %, 1 point, 5 %, 10 %.
-  const bool full = scale >= 1.0;
-  auto rel = [](double achieved, double target) { return achieved / target - 1; };
-  std::vector<TargetCheck> checks;
-  checks.push_back({"input_tokens", t.input_tokens * scale, static_cast<double>(stats.input_tokens()),
-                    rel(stats.input_tokens(), t.input_tokens * scale), full ? 0.01 : 0.02, false});
-  checks.push_back({"cached_fraction", t.cached_fraction, stats.cached_fraction(),
-                    stats.cached_fraction() - t.cached_fraction, 0.01, true});
-  checks.push_back({"output_tokens", t.output_tokens * scale, static_cast<double>(stats.output_tokens()),
-                    rel(stats.output_tokens(), t.output_tokens * scale), full ? 0.01 : 0.02, false});
-  checks.push_back({"kv_len_per_output_token", t.kv_len_per_output_token, stats.kv_len_per_output_token(),
-                    rel(stats.kv_len_per_output_token(), t.kv_len_per_output_token), full ? 0.03 : 0.05, false});
-  // Every hour's share of the day's revenue at R1 prices against the published hourly income share.
-  const auto& shares = day.profile().hourly_shares;
-  double worst = 0;
-  double worst_share = 0;
-  double worst_target = 0;
-  const double revenue = stats.revenue_usd();
-  for (size_t h = 0; h < shares.size(); ++h) {
-    auto it = stats.hours().find(static_cast<int64_t>(h));
-    double share = 0;
-    if (it != stats.hours().end()) {
-      const auto& x = it->second;
-      share = r1_revenue_usd(x.cached_tokens, x.input_tokens - x.cached_tokens, x.output_tokens) / revenue;
-    }
-    double e = share / shares[h] - 1;
-    if (std::abs(e) >= std::abs(worst)) {
-      worst = e;
-      worst_share = share;
-      worst_target = shares[h];
-    }
-  }
-  checks.push_back({"worst_hour_revenue_share", worst_target, worst_share, worst, full ? 0.05 : 0.10, false});
-  return checks;
-}
-
 void run_gen(const std::string& profile_name, double scale, uint64_t seed, const std::string& out,
              const std::string& format, int zstd_level, bool as_json, bool check) {
   DayProfile profile = load_day_profile(profile_name);
@@ -124,7 +74,7 @@ void run_gen(const std::string& profile_name, double scale, uint64_t seed, const
   if (sink) sink->close();
 
   const DaySolution& s = day.solution();
-  auto checks = check_targets(day, stats);
+  auto checks = check_day_targets(profile, scale, stats);
   bool all_ok = true;
   for (const auto& c : checks) all_ok = all_ok && c.ok();
   if (as_json) {
