@@ -129,12 +129,13 @@ void run_gen(const std::string& profile_name, double scale, uint64_t seed, const
     fmt::print("  continuation probability {:.4f}\n", s.continuation_probability);
     fmt::print("targets (tolerances of issue 5 at scale {}):\n", scale >= 1 ? "1" : "0.01");
     for (const auto& c : checks) {
+      auto value = [](double v) { return std::abs(v) >= 1000 ? fmt::format("{:.0f}", v) : fmt::format("{:.4f}", v); };
       if (c.absolute) {
-        fmt::print("  {:<26} target {:>16.4f} achieved {:>16.4f} error {:+.2f} points (tolerance {:.0f})  {}\n", c.name,
-                   c.target, c.achieved, c.error * 100, c.tolerance * 100, c.ok() ? "ok" : "MISSED");
+        fmt::print("  {:<26} target {:>14} achieved {:>14} error {:+.3f} points (tolerance {:.0f})  {}\n", c.name,
+                   value(c.target), value(c.achieved), c.error * 100, c.tolerance * 100, c.ok() ? "ok" : "MISSED");
       } else {
-        fmt::print("  {:<26} target {:>16.4f} achieved {:>16.4f} error {:+.3f} % (tolerance {:.0f} %)  {}\n", c.name,
-                   c.target, c.achieved, c.error * 100, c.tolerance * 100, c.ok() ? "ok" : "MISSED");
+        fmt::print("  {:<26} target {:>14} achieved {:>14} error {:+.3f} % (tolerance {:.0f} %)  {}\n", c.name,
+                   value(c.target), value(c.achieved), c.error * 100, c.tolerance * 100, c.ok() ? "ok" : "MISSED");
       }
     }
     fmt::print("{}", stats.to_text());
