@@ -237,10 +237,12 @@ void add_trace_command(CLI::App& app) {
   stats->add_option("file", stats_args->file, "trace file (native, Mooncake JSONL or Azure CSV; .gz/.zst ok)")
       ->required();
   stats->add_option("--format", stats_args->format, "auto|native|mooncake|azure (default auto)");
-  stats->add_option("--cache-blocks", stats_args->cache_blocks, "also run an LRU KV cache of N 512-token blocks")
-      ->check(CLI::PositiveNumber);
+  auto* blocks =
+      stats->add_option("--cache-blocks", stats_args->cache_blocks, "also run an LRU KV cache of N 512-token blocks");
+  blocks->check(CLI::PositiveNumber);
   stats->add_option("--cache-bytes", stats_args->cache_bytes, "the LRU's capacity in bytes (70,272 B per token)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::PositiveNumber)
+      ->excludes(blocks);
   stats->add_flag("--json", stats_args->json, "print one JSON object");
   stats->add_flag("--skip-bad", stats_args->skip_bad, "skip bad lines (counted) instead of failing");
   stats->add_option("--model", stats_args->model, "model of requests in formats without one: V3|R1 (default V3)");
