@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "tools/commands.h"
+#include "traces/day_check.h"
 #include "traces/day_generator.h"
 #include "traces/sink.h"
 #include "traces/source.h"
@@ -47,57 +48,6 @@ void warn_skipped(const SourceCounters& counters) {
   }
 }
 
-// One target of the generated day: achieved against the (scaled) target with the issue's tolerance.
-struct TargetCheck {
-  std::string name;
-  double target;
-  double achieved;
-  double error;      // relative, or absolute for fractions
-  double tolerance;  // same kind as error
-  bool absolute;
-  bool ok() const { return std::abs(error) <= tolerance; }
-};
-
-std::vector<TargetCheck> check_targets(const DayGenerator& day, const TraceStats& stats) {
-  const DayTargets& t = day.profile().targets;
-  const double scale = day.options().scale;
-  // Issue 5's tolerances: at scale 1 (1 %, 1 point, 1 %, 3 %, 5 %); at smaller scales the day is thinner and noisier,
-  // and the scale-0.01 test allows 2 %, 1 point, 5 %, 10 %.
-  const bool full = scale >= 1.0;
-  auto rel = [](double achieved, double target) { return achieved / target - 1; };
-  std::vector<TargetCheck> checks;
-  checks.push_back({"input_tokens", t.input_tokens * scale, static_cast<double>(stats.input_tokens()),
-                    rel(stats.input_tokens(), t.input_tokens * scale), full ? 0.01 : 0.02, false});
-  checks.push_back({"cached_fraction", t.cached_fraction, stats.cached_fraction(),
-                    stats.cached_fraction() - t.cached_fraction, 0.01, true});
-  checks.push_back({"output_tokens", t.output_tokens * scale, static_cast<double>(stats.output_tokens()),
-                    rel(stats.output_tokens(), t.output_tokens * scale), full ? 0.01 : 0.02, false});
-  checks.push_back({"kv_len_per_output_token", t.kv_len_per_output_token, stats.kv_len_per_output_token(),
-                    rel(stats.kv_len_per_output_token(), t.kv_len_per_output_token), full ? 0.03 : 0.05, false});
-  // Every hour's share of the day's revenue at R1 prices against the published hourly income share.
-  const auto& shares = day.profile().hourly_shares;
-  double worst = 0;
-  double worst_share = 0;
-  double worst_target = 0;
-  const double revenue = stats.revenue_usd();
-  for (size_t h = 0; h < shares.size(); ++h) {
-    auto it = stats.hours().find(static_cast<int64_t>(h));
-    double share = 0;
-    if (it != stats.hours().end()) {
-      const auto& x = it->second;
-      share = r1_revenue_usd(x.cached_tokens, x.input_tokens - x.cached_tokens, x.output_tokens) / revenue;
-    }
-    double e = share / shares[h] - 1;
-    if (std::abs(e) >= std::abs(worst)) {
-      worst = e;
-      worst_share = share;
-      worst_target = shares[h];
-    }
-  }
-  checks.push_back({"worst_hour_revenue_share", worst_target, worst_share, worst, full ? 0.05 : 0.10, false});
-  return checks;
-}
-
 void run_gen(const std::string& profile_name, double scale, uint64_t seed, const std::string& out,
              const std::string& format, int zstd_level, bool as_json, bool check) {
   DayProfile profile = load_day_profile(profile_name);
@@ -107,7 +57,6 @@ void run_gen(const std::string& profile_name, double scale, uint64_t seed, const
     WriteOptions options;
     options.zstd_level = zstd_level;
     options.comments = {fmt::format("moesim trace gen --profile {} --scale {} --seed {}", profile.name, scale, seed),
-                        fmt::format("profile: {}", profile.file),
                         "arrival_ns counts from the day's first hour; cached_tokens come from the generator"};
     sink = open_trace_writer(out, format_option(format, "--format"), options);
   }
@@ -125,7 +74,7 @@ void run_gen(const std::string& profile_name, double scale, uint64_t seed, const
   if (sink) sink->close();
 
   const DaySolution& s = day.solution();
-  auto checks = check_targets(day, stats);
+  auto checks = check_day_targets(profile, scale, stats);
   bool all_ok = true;
   for (const auto& c : checks) all_ok = all_ok && c.ok();
   if (as_json) {
@@ -180,12 +129,13 @@ void run_gen(const std::string& profile_name, double scale, uint64_t seed, const
     fmt::print("  continuation probability {:.4f}\n", s.continuation_probability);
     fmt::print("targets (tolerances of issue 5 at scale {}):\n", scale >= 1 ? "1" : "0.01");
     for (const auto& c : checks) {
+      auto value = [](double v) { return std::abs(v) >= 1000 ? fmt::format("{:.0f}", v) : fmt::format("{:.4f}", v); };
       if (c.absolute) {
-        fmt::print("  {:<26} target {:>16.4f} achieved {:>16.4f} error {:+.2f} points (tolerance {:.0f})  {}\n", c.name,
-                   c.target, c.achieved, c.error * 100, c.tolerance * 100, c.ok() ? "ok" : "MISSED");
+        fmt::print("  {:<26} target {:>14} achieved {:>14} error {:+.3f} points (tolerance {:.0f})  {}\n", c.name,
+                   value(c.target), value(c.achieved), c.error * 100, c.tolerance * 100, c.ok() ? "ok" : "MISSED");
       } else {
-        fmt::print("  {:<26} target {:>16.4f} achieved {:>16.4f} error {:+.3f} % (tolerance {:.0f} %)  {}\n", c.name,
-                   c.target, c.achieved, c.error * 100, c.tolerance * 100, c.ok() ? "ok" : "MISSED");
+        fmt::print("  {:<26} target {:>14} achieved {:>14} error {:+.3f} % (tolerance {:.0f} %)  {}\n", c.name,
+                   value(c.target), value(c.achieved), c.error * 100, c.tolerance * 100, c.ok() ? "ok" : "MISSED");
       }
     }
     fmt::print("{}", stats.to_text());
@@ -287,10 +237,12 @@ void add_trace_command(CLI::App& app) {
   stats->add_option("file", stats_args->file, "trace file (native, Mooncake JSONL or Azure CSV; .gz/.zst ok)")
       ->required();
   stats->add_option("--format", stats_args->format, "auto|native|mooncake|azure (default auto)");
-  stats->add_option("--cache-blocks", stats_args->cache_blocks, "also run an LRU KV cache of N 512-token blocks")
-      ->check(CLI::PositiveNumber);
+  auto* blocks =
+      stats->add_option("--cache-blocks", stats_args->cache_blocks, "also run an LRU KV cache of N 512-token blocks");
+  blocks->check(CLI::PositiveNumber);
   stats->add_option("--cache-bytes", stats_args->cache_bytes, "the LRU's capacity in bytes (70,272 B per token)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::PositiveNumber)
+      ->excludes(blocks);
   stats->add_flag("--json", stats_args->json, "print one JSON object");
   stats->add_flag("--skip-bad", stats_args->skip_bad, "skip bad lines (counted) instead of failing");
   stats->add_option("--model", stats_args->model, "model of requests in formats without one: V3|R1 (default V3)");

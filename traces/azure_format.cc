@@ -38,7 +38,8 @@ int64_t parse_timestamp(std::string_view text) {
   }
   std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
                                    std::chrono::day(static_cast<unsigned>(day))};
-  if (!date.ok() || hour > 23 || minute > 59 || second > 59) throw bad();
+  // Years 1900-2200 keep nanoseconds since 1970 inside int64.
+  if (!date.ok() || year < 1900 || year > 2200 || hour > 23 || minute > 59 || second > 59) throw bad();
   int64_t fraction_ns = 0;
   if (text.size() > 19) {
     if (text[19] != '.' || text.size() == 20 || text.size() > 29) throw bad();

@@ -9,6 +9,7 @@
 #include <boost/random/exponential_distribution.hpp>
 #include <boost/random/normal_distribution.hpp>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -68,5 +69,8 @@ class DayGenerator final : public RequestSource {
   int64_t last_ns_ = 0;
   SourceCounters counters_;
 };
+
+/// The generator of a named profile (or a .json path): load_day_profile + DayGenerator, as a RequestSource.
+std::unique_ptr<DayGenerator> make_day_generator(const std::string& profile, double scale, uint64_t seed);
 
 }  // namespace moesim::traces

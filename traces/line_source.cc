@@ -41,25 +41,22 @@ bool LineSource::next(Request& out) {
     try {
       Request request;
       parse_line(line, request);
-      if (relative_to_first()) {
-        if (!have_origin_) {
-          have_origin_ = true;
-          origin_ns_ = request.arrival_ns;
-        }
-        request.arrival_ns -= origin_ns_;
-      }
-      if (request.arrival_ns < 0) {
+      if (!relative_to_first() && request.arrival_ns < 0) {
         throw BadLine{fmt::format("arrival time {:.6f} s is before the start of the trace", request.arrival_ns * 1e-9)};
       }
-      if (counters_.requests > 0 && request.arrival_ns < last_arrival_ns_) {
+      if (counters_.requests > 0 && request.arrival_ns < last_raw_ns_) {
         // Readers stream: sorting would need the whole trace in memory. Out-of-order lines are rejected.
         throw BadLine{fmt::format(
             "timestamp out of order: {:.6f} s is earlier than the previous request's {:.6f} s (traces must be sorted "
             "by arrival time)",
-            request.arrival_ns * 1e-9, last_arrival_ns_ * 1e-9)};
+            (request.arrival_ns - origin_ns_) * 1e-9, (last_raw_ns_ - origin_ns_) * 1e-9)};
+      }
+      last_raw_ns_ = request.arrival_ns;
+      if (relative_to_first()) {
+        if (counters_.requests == 0) origin_ns_ = request.arrival_ns;
+        request.arrival_ns -= origin_ns_;
       }
       if (!has_sessions()) request.session = static_cast<uint64_t>(counters_.requests);
-      last_arrival_ns_ = request.arrival_ns;
       ++counters_.requests;
       out = request;
       return true;

@@ -47,9 +47,8 @@ class LineSource : public RequestSource {
   ReadOptions options_;
   SourceCounters counters_;
   bool in_preamble_ = true;
-  bool have_origin_ = false;
-  int64_t origin_ns_ = 0;
-  int64_t last_arrival_ns_ = 0;
+  int64_t origin_ns_ = 0;    // clock reading of the first request (relative_to_first formats), else 0
+  int64_t last_raw_ns_ = 0;  // previous request's arrival on the format's own clock
 };
 
 /// The integer in `field` (the whole field), or BadLine "`what`: expected an integer, got 'field'".

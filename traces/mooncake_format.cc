@@ -149,8 +149,10 @@ class MooncakeLine final : public nlohmann::json_sax<Json> {
     }
     switch (key_) {
       case Key::kTimestamp:
-        if (!std::isfinite(value) || value < 0)
-          return fail(fmt::format("timestamp: expected a time >= 0 ms, got {}", value));
+        // Up to 9e12 ms (285 years) so that the time fits int64 nanoseconds.
+        if (!std::isfinite(value) || value < 0 || value > 9e12) {
+          return fail(fmt::format("timestamp: expected a time in [0, 9e12] ms, got {}", value));
+        }
         timestamp_ms = value;
         return true;
       case Key::kInput:

@@ -30,6 +30,8 @@ struct Request {
   uint64_t session = 0;       ///< session id; formats without sessions use the request's index in the trace
 };
 
+static_assert(sizeof(Request) == 32, "Request is meant to stay a small POD");
+
 /// The trace formats moesim reads and writes (traces/SCHEMA.md).
 enum class TraceFormat : uint8_t {
   kAuto,      ///< decide from the first line of the file

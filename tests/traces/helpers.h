@@ -1,0 +1,75 @@
+// Shared helpers of the traces tests: a scratch directory, small files, the samples, and running the CLI.
+//
+//   TempDir dir;  auto path = dir.write("bad.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n...");
+//   auto all = read_all(*moesim::traces::open_trace(sample("AzureLLMInferenceTrace_conv.csv")));
+#pragma once
+
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "traces/source.h"
+
+namespace moesim::traces::test {
+
+/// A fresh directory removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    static int counter = 0;
+    path_ = std::filesystem::temp_directory_path() /
+            ("moesim-traces-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::filesystem::path path(const std::string& name) const { return path_ / name; }
+  std::filesystem::path write(const std::string& name, const std::string& content) const {
+    auto p = path(name);
+    std::ofstream(p, std::ios::binary) << content;
+    return p;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::filesystem::path sample(const std::string& name) {
+  return std::filesystem::path(MOESIM_SOURCE_DIR) / "traces" / "samples" / name;
+}
+
+struct ReadBack {
+  std::vector<Request> requests;
+  std::vector<std::vector<uint64_t>> hashes;
+};
+
+inline ReadBack read_all(RequestSource& source) {
+  ReadBack out;
+  for (Request r; source.next(r);) {
+    out.requests.push_back(r);
+    auto h = source.block_hashes();
+    out.hashes.emplace_back(h.begin(), h.end());
+  }
+  return out;
+}
+
+/// Runs a shell command; returns its exit status and stdout (stderr goes to stdout with "2>&1" in the command).
+inline std::pair<int, std::string> run(const std::string& command) {
+  std::string output;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return {-1, ""};
+  std::array<char, 4096> buffer;
+  size_t got;
+  while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), got);
+  int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+}  // namespace moesim::traces::test

@@ -1,0 +1,140 @@
+// The readers against the published sample traces (facts from shared/traces/README.md), and format round trips.
+#include <catch2/catch.hpp>
+
+#include "tests/traces/helpers.h"
+#include "traces/sink.h"
+#include "traces/trace_stats.h"
+
+using namespace moesim::traces;
+using moesim::traces::test::read_all;
+using moesim::traces::test::ReadBack;
+using moesim::traces::test::sample;
+using moesim::traces::test::TempDir;
+
+namespace {
+
+TraceStats stats_of(RequestSource& source) {
+  TraceStats stats;
+  for (Request r; source.next(r);) stats.add(r, source.block_hashes());
+  return stats;
+}
+
+void write_all(const ReadBack& data, const std::filesystem::path& path, TraceFormat format) {
+  auto sink = open_trace_writer(path, format);
+  for (size_t i = 0; i < data.requests.size(); ++i) sink->write(data.requests[i], data.hashes[i]);
+  sink->close();
+}
+
+}  // namespace
+
+TEST_CASE("traces: the Mooncake conversation trace reads as 12,031 requests with its published means and hit ratio") {
+  auto source = open_trace(sample("mooncake_conversation_trace.jsonl.gz"));
+  TraceStats stats = stats_of(*source);
+  CHECK(stats.requests() == 12031);
+  CHECK(static_cast<double>(stats.input_tokens()) / stats.requests() == Approx(12035).margin(0.5));
+  CHECK(static_cast<double>(stats.output_tokens()) / stats.requests() == Approx(343).margin(0.5));
+  REQUIRE(stats.prefix_hit_ratio().has_value());
+  CHECK(*stats.prefix_hit_ratio() == Approx(0.366).margin(0.002));
+  CHECK(stats.input_lengths().percentile(50) == 6909);
+  CHECK(stats.input_lengths().max() == 126195);
+  CHECK(stats.output_lengths().max() == 2000);
+  CHECK(source->counters().lines == 12031);
+}
+
+TEST_CASE("traces: the Azure conversation and code traces read with their published counts and means") {
+  auto conv = open_trace(sample("AzureLLMInferenceTrace_conv.csv"));
+  TraceStats c = stats_of(*conv);
+  CHECK(c.requests() == 19366);
+  CHECK(static_cast<double>(c.input_tokens()) / c.requests() == Approx(1155).margin(0.5));
+  CHECK(static_cast<double>(c.output_tokens()) / c.requests() == Approx(211).margin(0.5));
+  CHECK_FALSE(c.prefix_hit_ratio().has_value());
+  auto code = open_trace(sample("AzureLLMInferenceTrace_code.csv"));
+  TraceStats k = stats_of(*code);
+  CHECK(k.requests() == 8819);
+  CHECK(static_cast<double>(k.input_tokens()) / k.requests() == Approx(2048).margin(0.5));
+  CHECK(static_cast<double>(k.output_tokens()) / k.requests() == Approx(28).margin(0.5));
+}
+
+TEST_CASE("traces: Azure arrival times count from the first request with 100 ns resolution") {
+  auto all = read_all(*open_trace(sample("AzureLLMInferenceTrace_conv.csv")));
+  REQUIRE(all.requests.size() == 19366);
+  CHECK(all.requests[0].arrival_ns == 0);
+  // 18:15:46.6805900 then 18:15:50.9951690
+  CHECK(all.requests[1].arrival_ns == 4'314'579'000);
+  // last 19:14:08.4025270
+  CHECK(all.requests.back().arrival_ns == (58 * 60 + 21) * 1'000'000'000LL + 721'937'000);
+  CHECK(all.requests[5].session == 5);  // formats without sessions number requests
+}
+
+TEST_CASE("traces: Mooncake to native to Mooncake is lossless, plain, gzip and zstd alike") {
+  TempDir dir;
+  auto original = read_all(*open_trace(sample("mooncake_conversation_trace.jsonl.gz")));
+  for (std::string name : {"mc.trace.csv", "mc.trace.csv.gz", "mc.trace.csv.zst"}) {
+    write_all(original, dir.path(name), TraceFormat::kNative);
+    CHECK(detect_format(dir.path(name)) == TraceFormat::kNative);
+    auto native = read_all(*open_trace(dir.path(name)));
+    write_all(native, dir.path(name + ".jsonl"), TraceFormat::kMooncake);
+    auto back = read_all(*open_trace(dir.path(name + ".jsonl")));
+    REQUIRE(back.requests.size() == original.requests.size());
+    bool same = true;
+    for (size_t i = 0; i < back.requests.size(); ++i) {
+      const auto& a = original.requests[i];
+      const auto& b = back.requests[i];
+      same = same && a.arrival_ns == b.arrival_ns && a.input_tokens == b.input_tokens &&
+             a.output_tokens == b.output_tokens && original.hashes[i] == back.hashes[i];
+    }
+    CHECK(same);
+  }
+}
+
+TEST_CASE("traces: Azure to native to Azure keeps relative arrival times and lengths") {
+  TempDir dir;
+  auto original = read_all(*open_trace(sample("AzureLLMInferenceTrace_code.csv")));
+  write_all(original, dir.path("code.trace.csv.zst"), TraceFormat::kNative);
+  write_all(read_all(*open_trace(dir.path("code.trace.csv.zst"))), dir.path("code.csv"), TraceFormat::kAzure);
+  auto back = read_all(*open_trace(dir.path("code.csv")));
+  REQUIRE(back.requests.size() == 8819);
+  bool same = true;
+  for (size_t i = 0; i < back.requests.size(); ++i) {
+    same = same && back.requests[i].arrival_ns == original.requests[i].arrival_ns &&
+           back.requests[i].input_tokens == original.requests[i].input_tokens &&
+           back.requests[i].output_tokens == original.requests[i].output_tokens;
+  }
+  CHECK(same);
+}
+
+TEST_CASE("traces: the native format keeps cached tokens, model and session") {
+  TempDir dir;
+  Request a{.arrival_ns = 5,
+            .input_tokens = 1000,
+            .cached_tokens = 512,
+            .output_tokens = 20,
+            .model = Model::kR1,
+            .session = 77};
+  Request b{.arrival_ns = 9,
+            .input_tokens = 600,
+            .cached_tokens = 0,
+            .output_tokens = 1,
+            .model = Model::kV3,
+            .session = 1ULL << 63};
+  std::vector<uint64_t> hashes = {3, 18446744073709551615ULL};
+  auto sink = open_trace_writer(dir.path("x.trace.csv"), TraceFormat::kAuto);
+  sink->write(a, {});
+  sink->write(b, hashes);
+  sink->close();
+  auto back = read_all(*open_trace(dir.path("x.trace.csv")));
+  REQUIRE(back.requests.size() == 2);
+  CHECK(back.requests[0].cached_tokens == 512);
+  CHECK(back.requests[0].model == Model::kR1);
+  CHECK(back.requests[0].session == 77);
+  CHECK(back.hashes[0].empty());
+  CHECK(back.requests[1].session == (1ULL << 63));
+  CHECK(back.hashes[1] == hashes);
+}
+
+TEST_CASE("traces: the format is detected from the first line") {
+  CHECK(detect_format(sample("mooncake_conversation_trace.jsonl.gz")) == TraceFormat::kMooncake);
+  CHECK(detect_format(sample("AzureLLMInferenceTrace_conv.csv")) == TraceFormat::kAzure);
+  TempDir dir;
+  CHECK(detect_format(dir.write("x.txt", "hello\n")) == TraceFormat::kAuto);
+}
