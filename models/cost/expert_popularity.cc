@@ -68,11 +68,13 @@ void RoutingShape::check() const {
 SkewSpec parse_skew_spec(std::string_view text, std::string_view origin) {
   std::vector<std::string_view> parts = split(text, ',');
   SkewSpec spec;
-  std::optional<double> drift, transient;
+  std::optional<double> drift, transient, spread;
   // Options are trailing "key=value" parts; what precedes them is the family (a file path may hold commas).
   while (parts.size() > 1) {
     std::string_view last = parts.back();
-    if (last.starts_with("drift=")) {
+    if (last.starts_with("spread=")) {
+      spread = parse_number(last.substr(7), origin, "spread");
+    } else if (last.starts_with("drift=")) {
       drift = parse_number(last.substr(6), origin, "drift");
     } else if (last.starts_with("transient=")) {
       transient = parse_number(last.substr(10), origin, "transient");
@@ -111,12 +113,18 @@ SkewSpec parse_skew_spec(std::string_view text, std::string_view origin) {
     need_params(false);
     spec.family = SkewFamily::kCalibrated;
     spec.sigma = {kCalibratedSigma};
-    spec.transient_sigma = kCalibratedTransientSigma;
+    spec.sigma_spread = kCalibratedSigmaSpread;
     spec.drift_per_hour = kCalibratedDriftPerHour;
   } else {
     throw InputError(fmt::format(
         "{}: unknown expert skew '{}' (expected uniform, lognormal:SIGMA, zipf:ALPHA, file:PATH or calibrated)", origin,
         text));
+  }
+  if (spread) {
+    if (spec.family != SkewFamily::kLognormal && spec.family != SkewFamily::kCalibrated) {
+      throw InputError(fmt::format("{}: spread= applies to lognormal skews only", origin));
+    }
+    spec.sigma_spread = *spread;
   }
   if (drift) spec.drift_per_hour = *drift;
   if (transient) spec.transient_sigma = *transient;
@@ -148,6 +156,7 @@ std::string to_string(const SkewSpec& spec) {
       break;
   }
   bool preset = spec.family == SkewFamily::kCalibrated;
+  if (preset || spec.sigma_spread != 0) out += fmt::format(",spread={}", spec.sigma_spread);
   if (preset || spec.drift_per_hour != 0) out += fmt::format(",drift={}", spec.drift_per_hour);
   if (preset || spec.transient_sigma != 0) out += fmt::format(",transient={}", spec.transient_sigma);
   return out;
@@ -203,6 +212,9 @@ ExpertPopularity::ExpertPopularity(const SkewSpec& spec, const RoutingShape& sha
       }
       for (int l = 0; l < layers; ++l) {
         double sigma = spec_.sigma.size() == 1 ? spec_.sigma[0] : spec_.sigma[l];
+        if (spec_.sigma_spread > 0) {
+          sigma *= std::exp(spec_.sigma_spread * ExpertRng(derive_seed(seed_, "popularity.spread", l)).normal());
+        }
         ExpertRng rng(derive_seed(seed_, "popularity.lognormal", l));
         for (double& w : initial_[l]) w = std::exp(sigma * rng.normal());
       }

@@ -34,25 +34,24 @@ enum class SkewFamily { kUniform, kLognormal, kZipf, kFile, kCalibrated };
 struct SkewSpec {
   SkewFamily family = SkewFamily::kUniform;
   std::vector<double> sigma;     ///< lognormal: log-sd of the weights, one value or one per layer
+  double sigma_spread = 0.0;     ///< lognormal: layer l uses sigma_l * exp(sigma_spread * z_l), z_l ~ N(0, 1)
   double alpha = 0.0;            ///< zipf: exponent of the rank law w_r = r^-alpha
   std::string file;              ///< file: JSON [[w...], ...], one row for all layers or one per layer
   double transient_sigma = 0.0;  ///< log-sd of the per-step factor (0 = none)
   double drift_per_hour = 0.0;   ///< rate of the Ornstein-Uhlenbeck latent ranks, 1/h (0 = a static hot set)
 };
 
-/// The `calibrated` preset (fitted in docs/models/expert-load.md; `moesim eplb --fit-skew` reproduces the fit).
-/// Persistent lognormal sigma, fitted to the whole-workload statistics of the GPQA traces (hottest-expert share,
-/// top-32 share, pooled histogram; johanna-rock/moe-balance).
-inline constexpr double kCalibratedSigma = 0.70;
-/// Per-step lognormal sigma, fitted so persistent x transient gives the per-iteration per-expert max/mean and CV at
-/// 128 tokens per expert (TensorRT-LLM blog 4, Table 1).
-inline constexpr double kCalibratedTransientSigma = 0.75;
-/// Drift rate of the hot set. NOT measured (the references only say the hot set is stable over tens to hundreds of
-/// iterations and differs by workload); an assumption of a latent correlation time of two hours.
+/// The `calibrated` preset: lognormal weights whose sigma varies between layers, fitted by `moesim eplb --fit-skew`
+/// to the statistics of shared/reference/expert-load.md (docs/models/expert-load.md shows the fit beside each one).
+inline constexpr double kCalibratedSigma = 0.72;
+inline constexpr double kCalibratedSigmaSpread = 0.20;
+/// Drift rate of the hot set. NOT measured (the references say only that the hot set is stable over tens to hundreds
+/// of iterations and differs between requests and datasets): an assumption, a latent correlation time of two hours.
 inline constexpr double kCalibratedDriftPerHour = 0.5;
 
 /// Parses "uniform", "lognormal:S" or "lognormal:S1:S2:..." (one per layer), "zipf:A", "file:PATH", "calibrated",
-/// each optionally followed by ",drift=R" (1/h) and ",transient=S". Errors name `origin` (the flag or JSON path).
+/// each optionally followed by ",drift=R" (1/h), ",transient=S" and, for lognormal, ",spread=T". Errors name
+/// `origin` (the flag or JSON path).
 SkewSpec parse_skew_spec(std::string_view text, std::string_view origin = "--expert-skew");
 
 /// The canonical text of a spec (parse_skew_spec(to_string(s)) == s).
