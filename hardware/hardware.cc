@@ -1,0 +1,304 @@
+#include "hardware/hardware.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "common/json_reader.h"
+#include "common/paths.h"
+
+namespace moesim::hardware {
+
+namespace {
+
+// A spec number: {"value": x, "source": "..."}; every calibration number carries its source.
+double sourced(JsonReader& r, std::string_view key, Range range) {
+  auto field = r.object(key);
+  double v = field.number("value", range);
+  std::string source = field.string("source");
+  if (source.empty()) field.fail("source", "a calibration number needs a source");
+  field.finish();
+  return v;
+}
+
+std::string sourced_text(JsonReader& r, std::string_view key) {
+  auto field = r.object(key);
+  std::string v = field.string("value");
+  field.string("source");
+  field.finish();
+  return v;
+}
+
+const Range kPositive{0.0, 1e30, true, "a positive number"};
+
+GpuSpec parse_gpu(JsonReader r) {
+  GpuSpec g;
+  g.model = sourced_text(r, "model");
+  g.sms = static_cast<int>(sourced(r, "sms", {1, 10000, false, "a positive number of SMs"}));
+  g.hbm_bytes = sourced(r, "hbm_bytes", kPositive);
+  g.hbm_bytes_per_s = sourced(r, "hbm_bytes_per_s", kPositive);
+  g.bf16_flops = sourced(r, "bf16_flops", kPositive);
+  g.fp8_flops = sourced(r, "fp8_flops", kPositive);
+  g.boost_clock_mhz = sourced(r, "boost_clock_mhz", kPositive);
+  g.sustained_clock_mhz = sourced(r, "sustained_clock_mhz", kPositive);
+  r.finish();
+  return g;
+}
+
+NodeSpec parse_node(JsonReader r) {
+  NodeSpec n;
+  n.gpus = static_cast<int>(sourced(r, "gpus", {1, 64, false, "a number of GPUs in [1, 64]"}));
+  n.nvlink_bytes_per_s = sourced(r, "nvlink_bytes_per_s", kPositive);
+  n.nics = static_cast<int>(sourced(r, "nics", {1, 64, false, "a number of NICs in [1, 64]"}));
+  n.nic_bytes_per_s = sourced(r, "nic_bytes_per_s", kPositive);
+  n.kv_cache_read_bytes_per_s = sourced(r, "kv_cache_read_bytes_per_s", kPositive);
+  r.finish();
+  return n;
+}
+
+struct Spec {
+  std::string name;
+  std::string tables;
+  GpuSpec gpu;
+  NodeSpec node;
+};
+
+Spec parse_spec(const std::filesystem::path& file) {
+  auto doc = load_json_file(file);
+  JsonReader r(doc, file.string());
+  Spec s;
+  s.name = r.string("name");
+  r.string_or("about", "");
+  s.tables = r.string("kernel_tables");
+  s.gpu = parse_gpu(r.object("gpu"));
+  s.node = parse_node(r.object("node"));
+  r.finish();
+  return s;
+}
+
+std::vector<GemmPoint> parse_gemm_rows(JsonReader& r, std::string_view key, bool grouped) {
+  std::vector<GemmPoint> out;
+  auto rows = r.objects(key);
+  if (rows.empty()) r.fail(key, "empty series");
+  for (auto& row : rows) {
+    GemmPoint p;
+    if (grouped) {
+      p.groups = static_cast<int>(row.integer("groups", IntRange::positive()));
+      p.m = static_cast<double>(row.integer("m_per_group", IntRange::positive()));
+    } else {
+      p.m = static_cast<double>(row.integer("m", IntRange::positive()));
+    }
+    p.n = static_cast<double>(row.integer("n", IntRange::positive()));
+    p.k = static_cast<double>(row.integer("k", IntRange::positive()));
+    p.tflops = row.number("tflops", kPositive);
+    p.gbps = row.number("gbps", kPositive);
+    row.string("source");
+    row.finish();
+    out.push_back(p);
+  }
+  if (!grouped) {
+    // Per (n, k) series, in rows order: m must increase and the time must not fall (a bigger GEMM never runs
+    // faster); a violation is almost always a typo.
+    std::map<std::pair<double, double>, const GemmPoint*> last;
+    for (size_t i = 0; i < out.size(); ++i) {
+      auto& prev = last[{out[i].n, out[i].k}];
+      if (prev != nullptr && (out[i].m <= prev->m || out[i].seconds() < prev->seconds())) {
+        r.fail(fmt::format("{}[{}]", key, i), "series not monotonic: m must increase and time must not decrease");
+      }
+      prev = &out[i];
+    }
+  }
+  return out;
+}
+
+GemmTables parse_gemm(const std::filesystem::path& file) {
+  auto doc = load_json_file(file);
+  JsonReader r(doc, file.string());
+  r.string_or("about", "");
+  r.string("gpu");
+  r.string("source");
+  GemmTables t;
+  t.dense = parse_gemm_rows(r, "dense", false);
+  t.contiguous = parse_gemm_rows(r, "grouped_contiguous", true);
+  t.masked = parse_gemm_rows(r, "grouped_masked", true);
+  r.finish();
+  return t;
+}
+
+FlashMlaTable parse_flashmla(const std::filesystem::path& file) {
+  auto doc = load_json_file(file);
+  JsonReader r(doc, file.string());
+  r.string_or("about", "");
+  r.string("gpu");
+  r.string("source");
+  FlashMlaTable t;
+  t.memory_bound_bytes_per_s = sourced(r, "memory_bound_bytes_per_s", kPositive);
+  t.compute_bound_flops = sourced(r, "compute_bound_flops", kPositive);
+  r.finish();
+  return t;
+}
+
+DeepEpTables parse_deepep(const std::filesystem::path& file) {
+  auto doc = load_json_file(file);
+  JsonReader r(doc, file.string());
+  r.string_or("about", "");
+  r.string("gpu");
+  r.string("source");
+  DeepEpTables t;
+  auto normal = r.object("normal");
+  normal.integer("tokens_per_batch", IntRange::positive());
+  auto normal_rows = normal.objects("rows");
+  if (normal_rows.empty()) normal.fail("rows", "empty series");
+  for (auto& row : normal_rows) {
+    DeepEpNormalRow n;
+    n.intranode = row.choice("kind", {"intranode", "internode"}) == "intranode";
+    n.ep = static_cast<int>(row.integer("ep", IntRange::positive()));
+    n.dispatch_bytes_per_s = row.number("dispatch_gbps", kPositive) * 1e9;
+    n.combine_bytes_per_s = row.number("combine_gbps", kPositive) * 1e9;
+    row.string("source");
+    row.finish();
+    if (!t.normal.empty() && n.ep <= t.normal.back().ep) row.fail("ep", "series not monotonic: ep must increase");
+    t.normal.push_back(n);
+  }
+  normal.finish();
+  auto ll = r.object("low_latency");
+  ll.integer("tokens_per_batch", IntRange::positive());
+  auto ll_rows = ll.objects("rows");
+  if (ll_rows.empty()) ll.fail("rows", "empty series");
+  for (auto& row : ll_rows) {
+    DeepEpLowLatencyRow l;
+    l.ep = static_cast<int>(row.integer("ep", IntRange::positive()));
+    l.dispatch_s = row.number("dispatch_us", kPositive) * 1e-6;
+    l.dispatch_bytes_per_s = row.number("dispatch_gbps", kPositive) * 1e9;
+    l.combine_s = row.number("combine_us", kPositive) * 1e-6;
+    l.combine_bytes_per_s = row.number("combine_gbps", kPositive) * 1e9;
+    row.string("source");
+    row.finish();
+    if (!t.low_latency.empty() && l.ep <= t.low_latency.back().ep) row.fail("ep", "series not monotonic: ep must increase");
+    t.low_latency.push_back(l);
+  }
+  ll.finish();
+  t.normal_kernel_sms = static_cast<int>(sourced(r, "normal_kernel_sms", {1, 1000, false, "a number of SMs"}));
+  r.finish();
+  return t;
+}
+
+TrainingProfile parse_profile(const std::filesystem::path& file) {
+  auto doc = load_json_file(file);
+  JsonReader r(doc, file.string());
+  r.string_or("about", "");
+  r.string("gpu");
+  r.string("source");
+  TrainingProfile p;
+  p.tokens = static_cast<int>(r.integer("tokens", IntRange::positive()));
+  p.gemm_sms = static_cast<int>(r.integer("gemm_sms", IntRange::positive()));
+  p.ep = static_cast<int>(r.integer("ep", IntRange::positive()));
+  for (auto& row : r.objects("kernels")) {
+    ProfileKernel k;
+    k.name = row.string("name");
+    k.seconds = row.number("us", kPositive) * 1e-6;
+    k.use = row.choice("use", {"elementwise", "calibration", "validation"});
+    row.string("source");
+    if (k.use == "elementwise") k.per = row.choice("per", {"token", "routed_row"});
+    if (row.has("gemm")) {
+      auto g = row.object("gemm");
+      k.gemm.m = g.number("m", kPositive);
+      k.gemm.n = g.number("n", kPositive);
+      k.gemm.k = g.number("k", kPositive);
+      g.finish();
+    }
+    if (row.has("grouped")) {
+      auto g = row.object("grouped");
+      k.grouped = true;
+      k.gemm.groups = static_cast<int>(g.integer("groups", IntRange::positive()));
+      k.gemm.m = g.number("m_per_group", kPositive);
+      k.gemm.n = g.number("n", kPositive);
+      k.gemm.k = g.number("k", kPositive);
+      g.finish();
+    }
+    if (k.use == "calibration") {
+      row.integer("causal_seq", IntRange::positive());
+      row.integer("heads", IntRange::positive());
+      row.integer("qk_dim", IntRange::positive());
+      row.integer("v_dim", IntRange::positive());
+    }
+    row.finish();
+    p.kernels.push_back(k);
+  }
+  r.finish();
+  return p;
+}
+
+}  // namespace
+
+const ProfileKernel& TrainingProfile::kernel(std::string_view name) const {
+  for (const auto& k : kernels) {
+    if (k.name == name) return k;
+  }
+  throw InputError(fmt::format("training profile: no kernel named \"{}\"", name));
+}
+
+double Hardware::carry_factor(Bound bound) const {
+  switch (bound) {
+    case Bound::kCompute:
+      return tables_gpu_spec.fp8_flops / gpu.fp8_flops;
+    case Bound::kHbm:
+      return tables_gpu_spec.hbm_bytes_per_s / gpu.hbm_bytes_per_s;
+    case Bound::kNvlink:
+      return tables_node_spec.nvlink_bytes_per_s / node.nvlink_bytes_per_s;
+    case Bound::kNic:
+      return tables_node_spec.nic_bytes_per_s / node.nic_bytes_per_s;
+  }
+  return 1.0;
+}
+
+Hardware load_hardware_files(const std::filesystem::path& spec_file, const std::filesystem::path& tables_dir) {
+  Spec spec = parse_spec(spec_file);
+  Hardware hw;
+  hw.name = spec.name;
+  hw.gpu = spec.gpu;
+  hw.node = spec.node;
+  hw.tables_gpu = spec.tables;
+  auto tables_spec_file = spec_file.parent_path() / (spec.tables + ".json");
+  if (spec.tables == spec.name) {
+    hw.tables_gpu_spec = spec.gpu;
+    hw.tables_node_spec = spec.node;
+  } else {
+    if (!std::filesystem::exists(tables_spec_file)) {
+      throw InputError(fmt::format("{}: kernel_tables: no spec for \"{}\"", spec_file.string(), spec.tables));
+    }
+    Spec base = parse_spec(tables_spec_file);
+    hw.tables_gpu_spec = base.gpu;
+    hw.tables_node_spec = base.node;
+  }
+  auto table = [&](const char* what) { return tables_dir / fmt::format("{}-{}.json", spec.tables, what); };
+  hw.gemm = parse_gemm(table("deepgemm"));
+  hw.flashmla = parse_flashmla(table("flashmla"));
+  hw.deepep = parse_deepep(table("deepep"));
+  hw.profile = parse_profile(table("training-profile"));
+  return hw;
+}
+
+std::vector<std::string> hardware_names() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(data_path("hardware/specs"), ec)) {
+    if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Hardware load_hardware(std::string_view name) {
+  auto file = data_path("hardware/specs") / (std::string(name) + ".json");
+  if (!std::filesystem::exists(file)) {
+    std::string known;
+    for (const auto& n : hardware_names()) known += (known.empty() ? "" : ", ") + n;
+    throw InputError(fmt::format("unknown hardware \"{}\" (known: {})", name, known));
+  }
+  return load_hardware_files(file, data_path("hardware/tables"));
+}
+
+}  // namespace moesim::hardware

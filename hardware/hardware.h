@@ -1,0 +1,127 @@
+// Hardware: a GPU node's spec (hardware/specs/NAME.json) and the published kernel tables that calibrate its costs
+// (hardware/tables/TABLES-*.json). H100 and H200 are served by the H800 tables; how a table measured on one GPU
+// carries to another is decided in one place, Hardware::carry_factor().
+//
+//   auto hw = moesim::hardware::load_hardware("h800");
+//   double nic = hw.node.nic_bytes_per_s;
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace moesim::hardware {
+
+struct GpuSpec {
+  std::string model;
+  int sms = 0;
+  double hbm_bytes = 0;
+  double hbm_bytes_per_s = 0;
+  double bf16_flops = 0;
+  double fp8_flops = 0;
+  double boost_clock_mhz = 0;
+  double sustained_clock_mhz = 0;
+};
+
+struct NodeSpec {
+  int gpus = 0;
+  double nvlink_bytes_per_s = 0;  ///< achieved, per direction
+  int nics = 0;
+  double nic_bytes_per_s = 0;     ///< per NIC (one per GPU)
+  double kv_cache_read_bytes_per_s = 0;  ///< disk KV cache (3FS) into one node
+};
+
+/// One published GEMM point: `groups` x (m_per_group x n x k); groups = 1 for dense.
+struct GemmPoint {
+  int groups = 1;
+  double m = 0;  ///< rows per group
+  double n = 0;
+  double k = 0;
+  double tflops = 0;
+  double gbps = 0;
+  double flops() const { return 2.0 * groups * m * n * k; }
+  double seconds() const { return flops() / (tflops * 1e12); }
+};
+
+struct GemmTables {
+  std::vector<GemmPoint> dense;
+  std::vector<GemmPoint> contiguous;
+  std::vector<GemmPoint> masked;
+};
+
+struct FlashMlaTable {
+  double memory_bound_bytes_per_s = 0;
+  double compute_bound_flops = 0;
+};
+
+struct DeepEpNormalRow {
+  int ep = 0;
+  bool intranode = false;
+  double dispatch_bytes_per_s = 0;
+  double combine_bytes_per_s = 0;
+};
+
+struct DeepEpLowLatencyRow {
+  int ep = 0;
+  double dispatch_s = 0;
+  double dispatch_bytes_per_s = 0;
+  double combine_s = 0;
+  double combine_bytes_per_s = 0;
+};
+
+struct DeepEpTables {
+  std::vector<DeepEpNormalRow> normal;
+  std::vector<DeepEpLowLatencyRow> low_latency;
+  int normal_kernel_sms = 24;  ///< SMs the normal kernels hold while in flight
+};
+
+/// A kernel of DeepSeek's training profile (tokens per GPU and SMs as in the profile's header).
+struct ProfileKernel {
+  std::string name;
+  double seconds = 0;
+  std::string use;  ///< elementwise | calibration | validation
+  std::string per;  ///< elementwise: "token" or "routed_row"
+  GemmPoint gemm;   ///< validation GEMMs: the shape (tflops unset)
+  bool grouped = false;
+};
+
+struct TrainingProfile {
+  int tokens = 0;
+  int gemm_sms = 0;
+  int ep = 0;
+  std::vector<ProfileKernel> kernels;
+  const ProfileKernel& kernel(std::string_view name) const;
+};
+
+/// What a measured rate depends on, for carrying a table from the GPU it was measured on to another.
+enum class Bound { kCompute, kHbm, kNvlink, kNic };
+
+struct Hardware {
+  std::string name;
+  GpuSpec gpu;
+  NodeSpec node;
+  std::string tables_gpu;  ///< the GPU the kernel tables were measured on
+  GpuSpec tables_gpu_spec;
+  NodeSpec tables_node_spec;
+  GemmTables gemm;
+  FlashMlaTable flashmla;
+  DeepEpTables deepep;
+  TrainingProfile profile;
+
+  /// Time factor for a rate measured on tables_gpu, bound by `bound`, when it runs on this GPU: the same SMs and
+  /// tensor cores give compute-bound kernels the same time; memory-, NVLink- and NIC-bound kernels scale with the
+  /// ratio of the bandwidths. 1 on the tables' own GPU.
+  double carry_factor(Bound bound) const;
+};
+
+/// Loads hardware/specs/NAME.json and the tables it names. Unknown names list the known ones; a missing field,
+/// a wrong type, a negative bandwidth or a bad table are InputErrors naming the file and the field.
+Hardware load_hardware(std::string_view name);
+/// The same from explicit files (tests).
+Hardware load_hardware_files(const std::filesystem::path& spec, const std::filesystem::path& tables_dir);
+
+/// Names of the specs in hardware/specs/.
+std::vector<std::string> hardware_names();
+
+}  // namespace moesim::hardware

@@ -1,0 +1,60 @@
+// GEMM costs from the DeepGEMM tables: every published point comes back exactly; between points time is
+// piecewise linear in M (a fixed part that reads the weights plus a per-row part), and shapes the tables do not
+// list borrow the efficiency of the nearest listed shape, corrected for wave quantization on the SMs they get.
+// docs/models/cost.md derives the rule and reports its leave-one-out and training-profile errors.
+//
+//   moesim::cost::GemmModel gemm(hw);
+//   double s = gemm.dense_s(4096, 2112, 7168, 132);   // the table's 1,127 TFLOPS point
+#pragma once
+
+#include <vector>
+
+#include "hardware/hardware.h"
+
+namespace moesim::cost {
+
+enum class GemmLayout { kDense, kContiguous, kMasked };
+
+class GemmModel {
+ public:
+  explicit GemmModel(const hardware::Hardware& hw);
+
+  /// FP8 GEMM of m x n x k (A m x k, B k x n, BF16 output) on `sms` SMs.
+  double dense_s(double m, double n, double k, int sms) const;
+  /// FP8 grouped GEMM: `groups` local experts, `m_per_group` rows each on average (contiguous: prefill; masked:
+  /// decode). Uses the grouped tables' level and the dense curve's dependence on rows.
+  double grouped_s(GemmLayout layout, double groups, double m_per_group, double n, double k, int sms) const;
+  /// BF16 dense GEMM: the FP8 rule at half the tensor peak and twice the operand bytes.
+  double bf16_s(double m, double n, double k, int sms) const;
+
+  /// The same without interpolation between tables: which table series serves (n, k). For reports.
+  double reference_n(double n, double k) const;
+
+  /// Leave-one-out: time of `point` from its series with that point removed (for docs and tests).
+  double leave_one_out_s(size_t dense_index) const;
+
+ private:
+  struct Series {
+    double n, k;
+    std::vector<double> m;        // ascending
+    std::vector<double> seconds;  // at each m on 132 SMs
+  };
+  struct Parts {
+    double compute_s;
+    double memory_s;
+  };
+  const Series& series_for(double n, double k) const;
+  Parts evaluate(const Series& s, double m, double n, double k, int sms, double compute_scale, double byte_scale,
+                 bool carry) const;
+  static double series_time(const Series& s, double m);
+
+  const hardware::Hardware& hw_;
+  std::vector<Series> dense_;
+  int table_sms_;
+};
+
+/// Wave efficiency of a GEMM's output tiles on `sms` SMs: tiles / (waves x sms), tiles of 128 x 128 (64 x 128 when
+/// m <= 64, as DeepGEMM picks).
+double wave_efficiency(double m, double n, int sms);
+
+}  // namespace moesim::cost

@@ -1,0 +1,162 @@
+#include "models/cost/kernels.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/error.h"
+
+namespace moesim::cost {
+
+namespace {
+
+using hardware::Bound;
+
+// Interpolates y over x in log(x), clamped to the ends.
+template <typename Row, typename X, typename Y>
+double log_interp(const std::vector<Row>& rows, double x, X get_x, Y get_y) {
+  if (x <= get_x(rows.front())) return get_y(rows.front());
+  if (x >= get_x(rows.back())) return get_y(rows.back());
+  size_t i = 1;
+  while (get_x(rows[i]) < x) ++i;
+  double f = std::log(x / get_x(rows[i - 1])) / std::log(get_x(rows[i]) / get_x(rows[i - 1]));
+  return get_y(rows[i - 1]) + f * (get_y(rows[i]) - get_y(rows[i - 1]));
+}
+
+double binomial(int n, int k) {
+  if (k < 0 || k > n) return 0.0;
+  double r = 1.0;
+  for (int i = 1; i <= k; ++i) r = r * (n - k + i) / i;
+  return r;
+}
+
+}  // namespace
+
+KernelModel::KernelModel(const hardware::Hardware& hw, const llm::ModelSpec& model) : hw_(hw), model_(model) {
+  // Calibration: the FlashAttention-3 forward row of the training profile (causal, S tokens, 128 heads, qk 192,
+  // v 128) gives the attention rate per SM.
+  const auto& fa3 = hw.profile.kernel("flash_attention_3_fwd");
+  double s = hw.profile.tokens;
+  double pairs = s * (s + 1.0) / 2.0;
+  double qk = model.qk_nope_head_dim + model.qk_rope_head_dim;
+  attention_flops_per_pair_ = 2.0 * model.heads * (qk + model.v_head_dim);
+  fa3_flops_per_sm_ = attention_flops_per_pair_ * pairs / fa3.seconds / hw.profile.gemm_sms;
+}
+
+double KernelModel::prefill_attention_s(double pairs, int sms) const {
+  if (pairs <= 0) return 0.0;
+  double t = attention_flops_per_pair_ * pairs / (fa3_flops_per_sm_ * sms);
+  return std::max(t * hw_.carry_factor(Bound::kCompute), kKernelFloorS);
+}
+
+double KernelModel::decode_attention_s(double sequences, double kv_tokens, int query_per_seq, int sms) const {
+  if (sequences <= 0 || kv_tokens <= 0) return 0.0;
+  double dk = model_.kv_lora_rank + model_.qk_rope_head_dim;  // 576
+  double dv = model_.kv_lora_rank;                            // 512
+  double flops = 2.0 * model_.heads * query_per_seq * kv_tokens * (dk + dv);
+  double bytes = kv_tokens * model_.kv_bytes_per_token_per_layer;
+  double table_sms = hw_.tables_gpu_spec.sms;
+  double compute = flops / (hw_.flashmla.compute_bound_flops * sms / table_sms) * hw_.carry_factor(Bound::kCompute);
+  double memory = bytes / hw_.flashmla.memory_bound_bytes_per_s * hw_.carry_factor(Bound::kHbm);
+  return std::max({compute, memory, kKernelFloorS});
+}
+
+double KernelModel::remote_nodes_per_token(int nodes) const {
+  // A token picks groups_per_token of expert_groups groups; with the groups spread evenly, each node holds
+  // expert_groups / nodes of them. P(a node is hit) = 1 - C(G - g, k) / C(G, k). Nodes beyond the group count
+  // (more nodes than groups) split groups; then a token reaches at most experts_per_token GPUs' nodes.
+  int groups = model_.expert_groups;
+  int pick = model_.groups_per_token;
+  if (nodes <= 1) return 0.0;
+  if (nodes <= groups && groups % nodes == 0) {
+    int per_node = groups / nodes;
+    double p_hit = 1.0 - binomial(groups - per_node, pick) / binomial(groups, pick);
+    return (nodes - 1) * p_hit;
+  }
+  // Large EP (decode): experts spread over more nodes than groups; each of the token's experts lands on a node at
+  // random: expected distinct other nodes among experts_per_token draws.
+  double k = model_.experts_per_token;
+  double p_miss = std::pow(1.0 - 1.0 / nodes, k);
+  return (nodes - 1) * (1.0 - p_miss);
+}
+
+double KernelModel::normal_bandwidth(int ep, bool dispatch) const {
+  const auto& rows = hw_.deepep.normal;
+  auto get_x = [](const hardware::DeepEpNormalRow& r) { return static_cast<double>(r.ep); };
+  if (ep <= hw_.node.gpus) {
+    for (const auto& r : rows) {
+      if (r.intranode) {
+        return (dispatch ? r.dispatch_bytes_per_s : r.combine_bytes_per_s) / hw_.carry_factor(Bound::kNvlink);
+      }
+    }
+  }
+  std::vector<hardware::DeepEpNormalRow> inter;
+  for (const auto& r : rows) {
+    if (!r.intranode) inter.push_back(r);
+  }
+  if (inter.empty()) throw InputError("DeepEP table: no internode rows");
+  double bw = log_interp(inter, ep, get_x, [&](const hardware::DeepEpNormalRow& r) {
+    return dispatch ? r.dispatch_bytes_per_s : r.combine_bytes_per_s;
+  });
+  return bw / hw_.carry_factor(Bound::kNic);
+}
+
+double KernelModel::low_latency_bandwidth(int ep, bool dispatch) const {
+  double bw = log_interp(
+      hw_.deepep.low_latency, ep, [](const hardware::DeepEpLowLatencyRow& r) { return static_cast<double>(r.ep); },
+      [&](const hardware::DeepEpLowLatencyRow& r) {
+        return dispatch ? r.dispatch_bytes_per_s : r.combine_bytes_per_s;
+      });
+  return bw / hw_.carry_factor(Bound::kNic);
+}
+
+// Normal kernels: tokens travel once per target node over RDMA, then over NVLink inside it; the table's bandwidth
+// is at the bottleneck link (RDMA for internode, NVLink within a node).
+double KernelModel::normal_dispatch_s(double tokens, int ep, double receive_factor) const {
+  if (tokens <= 0) return 0.0;
+  int nodes = std::max(1, ep / hw_.node.gpus);
+  double per_token = nodes > 1 ? remote_nodes_per_token(nodes) : std::min<double>(model_.experts_per_token, ep - 1);
+  double bytes = tokens * per_token * model_.dispatch_bytes_per_token();
+  return std::max(bytes * std::max(1.0, receive_factor) / normal_bandwidth(ep, true), kKernelFloorS);
+}
+
+double KernelModel::normal_combine_s(double tokens, int ep, double receive_factor) const {
+  if (tokens <= 0) return 0.0;
+  int nodes = std::max(1, ep / hw_.node.gpus);
+  double per_token = nodes > 1 ? remote_nodes_per_token(nodes) : std::min<double>(model_.experts_per_token, ep - 1);
+  double bytes = tokens * per_token * model_.combine_bytes_per_token();
+  return std::max(bytes * std::max(1.0, receive_factor) / normal_bandwidth(ep, false), kKernelFloorS);
+}
+
+// Low-latency kernels send each token to each of its experts directly over RDMA (the table's 128-token rows are
+// bandwidth-dominated: 128 x 8 x 7,224 B / 192 us = 38.5 GB/s at EP128, the listed 39 GB/s).
+double KernelModel::low_latency_dispatch_s(double tokens, int ep, double receive_factor) const {
+  if (tokens <= 0) return 0.0;
+  double bytes = tokens * model_.experts_per_token * model_.dispatch_bytes_per_token();
+  return std::max(bytes * std::max(1.0, receive_factor) / low_latency_bandwidth(ep, true), kLowLatencyFloorS);
+}
+
+double KernelModel::low_latency_combine_s(double tokens, int ep, double receive_factor) const {
+  if (tokens <= 0) return 0.0;
+  double bytes = tokens * model_.experts_per_token * model_.combine_bytes_per_token();
+  return std::max(bytes * std::max(1.0, receive_factor) / low_latency_bandwidth(ep, false), kLowLatencyFloorS);
+}
+
+double KernelModel::elementwise_s(std::string_view kernel, double units) const {
+  if (units <= 0) return 0.0;
+  const auto& k = hw_.profile.kernel(kernel);
+  // Per-token kernels ran over the profile's tokens; per-routed-row kernels over the rows a GPU received with
+  // balanced routing (tokens x experts per token, the profile's 32,768 at 4,096 tokens).
+  double profile_units = hw_.profile.tokens * (k.per == "routed_row" ? model_.experts_per_token : 1.0);
+  double t = k.seconds * units / profile_units;
+  return std::max(t * hw_.carry_factor(Bound::kHbm), kKernelFloorS);
+}
+
+double KernelModel::kv_load_s(double tokens) const {
+  return tokens * model_.kv_bytes_per_token() / hw_.node.kv_cache_read_bytes_per_s;
+}
+
+double KernelModel::kv_transfer_s(double tokens) const {
+  return tokens * model_.kv_bytes_per_token() / hw_.node.nic_bytes_per_s;
+}
+
+}  // namespace moesim::cost

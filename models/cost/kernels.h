@@ -1,0 +1,60 @@
+// Costs of the non-GEMM operators of DeepSeek-V3 serving: prefill attention (FlashAttention-3 rate from the
+// training profile: calibration), FlashMLA decode attention (compute- or bandwidth-bound), DeepEP dispatch and
+// combine (normal kernels by bytes over the bottleneck link; low-latency kernels by bytes at the table bandwidth),
+// memory-bound elementwise kernels (per token, from the training profile), the disk KV-cache read and the KV
+// transfer. Pure functions of their inputs; docs/models/cost.md has the equations and sources.
+//
+//   moesim::cost::KernelModel k(hw, model);
+//   double s = k.decode_attention_s(64, 64 * 4096.0, 2, 132);
+#pragma once
+
+#include <string_view>
+
+#include "hardware/hardware.h"
+#include "models/llm/model.h"
+
+namespace moesim::cost {
+
+class KernelModel {
+ public:
+  KernelModel(const hardware::Hardware& hw, const llm::ModelSpec& model);
+
+  /// Causal attention of one layer over `pairs` (query, key) token pairs: sum over chunks of new x prior context
+  /// + new(new+1)/2. FLOPs = 2 heads (qk + v) pairs at the FlashAttention-3 rate of the training profile, scaled by SMs.
+  double prefill_attention_s(double pairs, int sms) const;
+  /// FlashMLA over `kv_tokens` cached tokens (summed over the rank's sequences) with `query_per_seq` query tokens
+  /// per sequence (1, or 2 with MTP): max(FLOPs at the compute-bound rate, KV bytes at the memory-bound rate).
+  double decode_attention_s(double sequences, double kv_tokens, int query_per_seq, int sms) const;
+  /// Normal (prefill) dispatch or combine of `tokens` tokens from one rank in a unit of `ep` GPUs, the busiest
+  /// receiver carrying `receive_factor` times the mean.
+  double normal_dispatch_s(double tokens, int ep, double receive_factor) const;
+  double normal_combine_s(double tokens, int ep, double receive_factor) const;
+  /// Low-latency (decode) dispatch and combine: the busier of the rank's send and the busiest GPU's receive, at
+  /// the table bandwidth for `ep`.
+  double low_latency_dispatch_s(double tokens, int ep, double receive_factor) const;
+  double low_latency_combine_s(double tokens, int ep, double receive_factor) const;
+  /// A memory-bound kernel of the training profile, per token (or per routed row) at the profile's rate.
+  double elementwise_s(std::string_view profile_kernel, double units) const;
+  /// Reading `tokens` cached tokens from the disk cache into one node.
+  double kv_load_s(double tokens) const;
+  /// Sending `tokens` tokens of KV over one GPU's NIC.
+  double kv_transfer_s(double tokens) const;
+  /// Expected number of other nodes a token's experts reach (group-limited routing, groups spread evenly).
+  double remote_nodes_per_token(int nodes) const;
+
+  /// The floor of any kernel's time: launch and tail (assumed, docs/models/cost.md).
+  static constexpr double kKernelFloorS = 3e-6;
+  /// The floor of a low-latency all-to-all (assumed: one RDMA round trip plus signalling).
+  static constexpr double kLowLatencyFloorS = 15e-6;
+
+ private:
+  double normal_bandwidth(int ep, bool dispatch) const;
+  double low_latency_bandwidth(int ep, bool dispatch) const;
+
+  const hardware::Hardware& hw_;
+  const llm::ModelSpec& model_;
+  double fa3_flops_per_sm_;  // calibrated on the training profile's FlashAttention-3 row
+  double attention_flops_per_pair_;
+};
+
+}  // namespace moesim::cost
