@@ -32,6 +32,7 @@ GemmModel::GemmModel(const hardware::Hardware& hw) : hw_(hw), table_sms_(hw.tabl
     it->seconds.push_back(p.seconds());
   }
   if (dense_.empty()) throw InputError("hardware tables: no dense GEMM series");
+  prepare_grouped();
 }
 
 const GemmModel::Series& GemmModel::series_for(double n, double k) const {
@@ -66,19 +67,28 @@ double GemmModel::series_time(const Series& s, double m) {
   return s.seconds[i - 1] + f * (s.seconds[i] - s.seconds[i - 1]);
 }
 
-// The series gives, at m, an achieved compute efficiency (per SM, net of wave quantization) and an achieved
-// bandwidth. A GEMM of another shape, or on another SM count, takes the larger of its FLOPs at that efficiency
-// and its bytes at that bandwidth. At the series' own shape on the tables' SMs both equal the series time.
+// The series gives, at m, a time on the tables' GPU. Whether that time was bound by compute or by memory is read
+// off the point itself (the larger of achieved FLOP/s over peak and achieved B/s over peak): the binding side gets
+// the whole time, the other side the share its fraction of peak implies. That yields a compute efficiency (per SM,
+// net of wave quantization) and a bandwidth; a GEMM of another shape, SM count or GPU takes the larger of its FLOPs
+// at that efficiency and its bytes at that bandwidth. At a table point on the tables' GPU this is the table time.
 GemmModel::Parts GemmModel::evaluate(const Series& s, double m, double n, double k, int sms, double compute_scale,
                                      double byte_scale, bool carry) const {
   double t_ref = series_time(s, m);
   double peak = hw_.tables_gpu_spec.fp8_flops;
   double flops_ref = 2.0 * m * s.n * s.k;
-  double eff = flops_ref / (t_ref * peak * wave_efficiency(m, s.n, table_sms_));
-  double bw = gemm_bytes(m, s.n, s.k) / t_ref;
+  double bytes_ref = gemm_bytes(m, s.n, s.k);
+  double frac_compute = flops_ref / t_ref / peak;
+  double frac_memory = bytes_ref / t_ref / hw_.tables_gpu_spec.hbm_bytes_per_s;
+  double t_compute_ref = t_ref * std::min(1.0, frac_compute / frac_memory);
+  double t_memory_ref = t_ref * std::min(1.0, frac_memory / frac_compute);
+  double eff = flops_ref / (t_compute_ref * peak * wave_efficiency(m, s.n, table_sms_));
+  double bw = bytes_ref / t_memory_ref;
   double flops = 2.0 * m * n * k * compute_scale;
   double compute = flops / (peak * (static_cast<double>(sms) / table_sms_) * eff * wave_efficiency(m, n, sms));
-  double memory = gemm_bytes(m, n, k) * byte_scale / bw;
+  // Achieved bandwidth is taken as proportional to the SMs issuing the loads: on fewer SMs a bandwidth-bound GEMM
+  // slows too (the training profile's kv_b on 112 SMs: -27 % error without this rule, -14 % with it).
+  double memory = gemm_bytes(m, n, k) * byte_scale / bw * (static_cast<double>(table_sms_) / sms);
   if (!carry) return {compute, memory};
   return {compute * hw_.carry_factor(hardware::Bound::kCompute), memory * hw_.carry_factor(hardware::Bound::kHbm)};
 }
@@ -95,40 +105,53 @@ double GemmModel::bf16_s(double m, double n, double k, int sms) const {
   return std::max(p.compute_s, p.memory_s);
 }
 
-double GemmModel::grouped_s(GemmLayout layout, double groups, double m_per_group, double n, double k, int sms) const {
-  if (m_per_group <= 0 || groups <= 0) return 0.0;
-  const auto& rows = layout == GemmLayout::kMasked ? hw_.gemm.masked : hw_.gemm.contiguous;
+double GemmModel::grouped_dense_like_s(double groups, double m, double n, double k, int sms, bool carry) const {
   // The dense curve at the same total rows, with `groups` weight matrices to read.
-  auto dense_like = [&](double g, double m, int on_sms, bool carry) {
-    auto p = evaluate(series_for(n, k), g * m, n, k, on_sms, 1.0, 1.0, carry);
-    double extra_weights = (g - 1.0) * n * k / gemm_bytes(g * m, n, k);
-    return std::max(p.compute_s, p.memory_s * (1.0 + extra_weights));
-  };
-  // kappa: the grouped kernel's time over that dense estimate, at each listed point of this (n, k); interpolated in
-  // log(groups), clamped outside the listed range. 1 when the layout lists nothing for this shape.
-  std::vector<std::pair<double, double>> kappa;
-  for (const auto& r : rows) {
-    if (r.n != n || r.k != k) continue;
-    double model = dense_like(r.groups, r.m, table_sms_, false);
-    kappa.emplace_back(std::log(static_cast<double>(r.groups)), r.seconds() / model);
-  }
-  double factor = 1.0;
-  if (!kappa.empty()) {
-    std::sort(kappa.begin(), kappa.end());
-    double lg = std::log(groups);
-    if (lg <= kappa.front().first) {
-      factor = kappa.front().second;
-    } else if (lg >= kappa.back().first) {
-      factor = kappa.back().second;
-    } else {
-      size_t i = 1;
-      while (kappa[i].first < lg) ++i;
-      double f = (lg - kappa[i - 1].first) / (kappa[i].first - kappa[i - 1].first);
-      factor = kappa[i - 1].second + f * (kappa[i].second - kappa[i - 1].second);
+  auto p = evaluate(series_for(n, k), groups * m, n, k, sms, 1.0, 1.0, carry);
+  double extra_weights = (groups - 1.0) * n * k / gemm_bytes(groups * m, n, k);
+  return std::max(p.compute_s, p.memory_s * (1.0 + extra_weights));
+}
+
+void GemmModel::prepare_grouped() {
+  // kappa: the grouped kernel's time over the dense-like estimate at each listed point, by (layout, n, k).
+  for (auto layout : {GemmLayout::kContiguous, GemmLayout::kMasked}) {
+    const auto& rows = layout == GemmLayout::kMasked ? hw_.gemm.masked : hw_.gemm.contiguous;
+    for (const auto& r : rows) {
+      auto it = std::find_if(kappa_.begin(), kappa_.end(),
+                             [&](const Kappa& q) { return q.layout == layout && q.n == r.n && q.k == r.k; });
+      if (it == kappa_.end()) {
+        kappa_.push_back({layout, r.n, r.k, {}});
+        it = kappa_.end() - 1;
+      }
+      double model = grouped_dense_like_s(r.groups, r.m, r.n, r.k, table_sms_, false);
+      it->points.emplace_back(std::log(static_cast<double>(r.groups)), r.seconds() / model);
     }
   }
-  // The table rows were measured on the tables' SM count; the SM scaling sits in dense_like.
-  return factor * dense_like(groups, m_per_group, sms, true);
+  for (auto& q : kappa_) std::sort(q.points.begin(), q.points.end());
+}
+
+double GemmModel::grouped_s(GemmLayout layout, double groups, double m_per_group, double n, double k, int sms) const {
+  if (m_per_group <= 0 || groups <= 0) return 0.0;
+  // kappa interpolated in log(groups), clamped outside the listed range; 1 where the layout lists nothing for
+  // this (n, k).
+  double factor = 1.0;
+  for (const auto& q : kappa_) {
+    if (q.layout != layout || q.n != n || q.k != k) continue;
+    const auto& pts = q.points;
+    double lg = std::log(groups);
+    if (lg <= pts.front().first) {
+      factor = pts.front().second;
+    } else if (lg >= pts.back().first) {
+      factor = pts.back().second;
+    } else {
+      size_t i = 1;
+      while (pts[i].first < lg) ++i;
+      double f = (lg - pts[i - 1].first) / (pts[i].first - pts[i - 1].first);
+      factor = pts[i - 1].second + f * (pts[i].second - pts[i - 1].second);
+    }
+    break;
+  }
+  return factor * grouped_dense_like_s(groups, m_per_group, n, k, sms, true);
 }
 
 double GemmModel::leave_one_out_s(size_t dense_index) const {

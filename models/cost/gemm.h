@@ -7,6 +7,7 @@
 //   double s = gemm.dense_s(4096, 2112, 7168, 132);   // the table's 1,127 TFLOPS point
 #pragma once
 
+#include <utility>
 #include <vector>
 
 #include "hardware/hardware.h"
@@ -47,6 +48,15 @@ class GemmModel {
   Parts evaluate(const Series& s, double m, double n, double k, int sms, double compute_scale, double byte_scale,
                  bool carry) const;
   static double series_time(const Series& s, double m);
+  double grouped_dense_like_s(double groups, double m, double n, double k, int sms, bool carry) const;
+  void prepare_grouped();
+
+  struct Kappa {
+    GemmLayout layout;
+    double n, k;
+    std::vector<std::pair<double, double>> points;  // (log groups, grouped time / dense-like estimate)
+  };
+  std::vector<Kappa> kappa_;
 
   const hardware::Hardware& hw_;
   std::vector<Series> dense_;

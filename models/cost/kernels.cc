@@ -40,6 +40,9 @@ KernelModel::KernelModel(const hardware::Hardware& hw, const llm::ModelSpec& mod
   double qk = model.qk_nope_head_dim + model.qk_rope_head_dim;
   attention_flops_per_pair_ = 2.0 * model.heads * (qk + model.v_head_dim);
   fa3_flops_per_sm_ = attention_flops_per_pair_ * pairs / fa3.seconds / hw.profile.gemm_sms;
+  for (const auto& r : hw.deepep.normal) {
+    if (!r.intranode) internode_.push_back(r);
+  }
 }
 
 double KernelModel::prefill_attention_s(double pairs, int sms) const {
@@ -89,24 +92,21 @@ double KernelModel::normal_bandwidth(int ep, bool dispatch) const {
       }
     }
   }
-  std::vector<hardware::DeepEpNormalRow> inter;
-  for (const auto& r : rows) {
-    if (!r.intranode) inter.push_back(r);
-  }
-  if (inter.empty()) throw InputError("DeepEP table: no internode rows");
-  double bw = log_interp(inter, ep, get_x, [&](const hardware::DeepEpNormalRow& r) {
+  if (internode_.empty()) throw InputError("DeepEP table: no internode rows");
+  double bw = log_interp(internode_, ep, get_x, [&](const hardware::DeepEpNormalRow& r) {
     return dispatch ? r.dispatch_bytes_per_s : r.combine_bytes_per_s;
   });
   return bw / hw_.carry_factor(Bound::kNic);
 }
 
-double KernelModel::low_latency_bandwidth(int ep, bool dispatch) const {
-  double bw = log_interp(
-      hw_.deepep.low_latency, ep, [](const hardware::DeepEpLowLatencyRow& r) { return static_cast<double>(r.ep); },
-      [&](const hardware::DeepEpLowLatencyRow& r) {
-        return dispatch ? r.dispatch_bytes_per_s : r.combine_bytes_per_s;
-      });
-  return bw / hw_.carry_factor(Bound::kNic);
+double KernelModel::low_latency_seconds_per_token(int ep, bool dispatch) const {
+  // The table's rows time 128 tokens per rank; the kernels are bandwidth-dominated at these sizes (128 x 8 x 7,224 B
+  // / 192 us = 38.5 GB/s at EP128, the listed 39 GB/s), so time scales with tokens. Interpolated in log(EP).
+  const auto& rows = hw_.deepep.low_latency;
+  double t = log_interp(
+      rows, ep, [](const hardware::DeepEpLowLatencyRow& r) { return static_cast<double>(r.ep); },
+      [&](const hardware::DeepEpLowLatencyRow& r) { return dispatch ? r.dispatch_s : r.combine_s; });
+  return t / kLowLatencyTableTokens * hw_.carry_factor(Bound::kNic);
 }
 
 // Normal kernels: tokens travel once per target node over RDMA, then over NVLink inside it; the table's bandwidth
@@ -127,18 +127,17 @@ double KernelModel::normal_combine_s(double tokens, int ep, double receive_facto
   return std::max(bytes * std::max(1.0, receive_factor) / normal_bandwidth(ep, false), kKernelFloorS);
 }
 
-// Low-latency kernels send each token to each of its experts directly over RDMA (the table's 128-token rows are
-// bandwidth-dominated: 128 x 8 x 7,224 B / 192 us = 38.5 GB/s at EP128, the listed 39 GB/s).
+// Low-latency kernels send each token to each of its experts directly over RDMA; the busier of the rank's send and
+// the busiest GPU's receive sets the time.
 double KernelModel::low_latency_dispatch_s(double tokens, int ep, double receive_factor) const {
   if (tokens <= 0) return 0.0;
-  double bytes = tokens * model_.experts_per_token * model_.dispatch_bytes_per_token();
-  return std::max(bytes * std::max(1.0, receive_factor) / low_latency_bandwidth(ep, true), kLowLatencyFloorS);
+  return std::max(tokens * std::max(1.0, receive_factor) * low_latency_seconds_per_token(ep, true), kLowLatencyFloorS);
 }
 
 double KernelModel::low_latency_combine_s(double tokens, int ep, double receive_factor) const {
   if (tokens <= 0) return 0.0;
-  double bytes = tokens * model_.experts_per_token * model_.combine_bytes_per_token();
-  return std::max(bytes * std::max(1.0, receive_factor) / low_latency_bandwidth(ep, false), kLowLatencyFloorS);
+  return std::max(tokens * std::max(1.0, receive_factor) * low_latency_seconds_per_token(ep, false),
+                  kLowLatencyFloorS);
 }
 
 double KernelModel::elementwise_s(std::string_view kernel, double units) const {

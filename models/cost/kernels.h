@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include "hardware/hardware.h"
 #include "models/llm/model.h"
@@ -49,10 +50,12 @@ class KernelModel {
 
  private:
   double normal_bandwidth(int ep, bool dispatch) const;
-  double low_latency_bandwidth(int ep, bool dispatch) const;
+  double low_latency_seconds_per_token(int ep, bool dispatch) const;
+  static constexpr double kLowLatencyTableTokens = 128;  // tokens per rank in DeepEP's low-latency table
 
   const hardware::Hardware& hw_;
   const llm::ModelSpec& model_;
+  std::vector<hardware::DeepEpNormalRow> internode_;  // the normal table's internode rows, by EP
   double fa3_flops_per_sm_;  // calibrated on the training profile's FlashAttention-3 row
   double attention_flops_per_pair_;
 };

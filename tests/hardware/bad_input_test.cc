@@ -1,0 +1,78 @@
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "common/paths.h"
+#include "hardware/hardware.h"
+
+using namespace moesim;
+
+namespace {
+
+// A scratch copy of the real specs and tables, to break one thing at a time.
+std::filesystem::path scratch() {
+  auto dir = std::filesystem::temp_directory_path() / "moesim-hardware-test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "specs");
+  std::filesystem::copy(data_path("hardware/specs"), dir / "specs");
+  std::filesystem::copy(data_path("hardware/tables"), dir / "tables");
+  return dir;
+}
+
+void replace_in(const std::filesystem::path& file, const std::string& from, const std::string& to) {
+  std::ifstream in(file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto pos = text.find(from);
+  REQUIRE(pos != std::string::npos);
+  text.replace(pos, from.size(), to);
+  std::ofstream(file) << text;
+}
+
+}  // namespace
+
+TEST_CASE("hardware: an unknown hardware name lists the known ones") {
+  REQUIRE_THROWS_WITH(hardware::load_hardware("tpu9"),
+                      Catch::Contains("unknown hardware \"tpu9\"") && Catch::Contains("h800"));
+}
+
+TEST_CASE("hardware: a spec missing a field names the file and the field") {
+  auto dir = scratch();
+  replace_in(dir / "specs/h800.json", "\"sms\"", "\"smz\"");
+  REQUIRE_THROWS_WITH(hardware::load_hardware_files(dir / "specs/h800.json", dir / "tables"),
+                      Catch::Contains("h800.json: gpu.sms: missing required key"));
+}
+
+TEST_CASE("hardware: a negative bandwidth names the file and the field") {
+  auto dir = scratch();
+  replace_in(dir / "specs/h800.json", "\"value\": 50e9", "\"value\": -50e9");
+  REQUIRE_THROWS_WITH(hardware::load_hardware_files(dir / "specs/h800.json", dir / "tables"),
+                      Catch::Contains("h800.json: node.nic_bytes_per_s.value: expected a positive number"));
+}
+
+TEST_CASE("hardware: a spec number without a source is an error") {
+  auto dir = scratch();
+  replace_in(dir / "specs/h800.json", "\"source\": \"DeepSeek-V3 technical report sec. 3.1\"", "\"source\": \"\"");
+  REQUIRE_THROWS_WITH(hardware::load_hardware_files(dir / "specs/h800.json", dir / "tables"),
+                      Catch::Contains("source: a calibration number needs a source"));
+}
+
+TEST_CASE("hardware: a non-monotonic table series names the file and the row") {
+  auto dir = scratch();
+  // M = 128 of the first series made slower than M = 4096 would be... make it faster than M = 64 instead.
+  replace_in(dir / "tables/h800-deepgemm.json", "\"tflops\": 352", "\"tflops\": 35200");
+  REQUIRE_THROWS_WITH(hardware::load_hardware_files(dir / "specs/h800.json", dir / "tables"),
+                      Catch::Contains("h800-deepgemm.json: dense[6]: series not monotonic"));
+}
+
+TEST_CASE("hardware: an empty table series names the file and the field") {
+  auto dir = scratch();
+  auto file = dir / "tables/h800-deepep.json";
+  std::ifstream in(file);
+  auto doc = nlohmann::json::parse(in);
+  doc["low_latency"]["rows"] = nlohmann::json::array();
+  std::ofstream(file) << doc.dump();
+  REQUIRE_THROWS_WITH(hardware::load_hardware_files(dir / "specs/h800.json", dir / "tables"),
+                      Catch::Contains("h800-deepep.json: low_latency.rows: empty series"));
+}
