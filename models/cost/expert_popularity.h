@@ -71,7 +71,8 @@ class ExpertPopularity {
   /// Shares at time 0 (the state before any drift).
   const std::vector<std::vector<double>>& initial_shares() const { return initial_; }
 
-  /// Expected routed-expert loads of `tokens` tokens at time t: tokens * top_k * share (for EplbPlanner::observe).
+  /// Expected routed-expert loads of `tokens` tokens at time t: tokens x each expert's pick probability under
+  /// group-limited routing (top_k x share unless a routing cap binds). What EplbPlanner::observe should be fed.
   std::vector<std::vector<double>> expected_loads(int64_t t_ns, double tokens);
 
   double transient_sigma() const { return transient_sigma_; }

@@ -198,3 +198,12 @@ TEST_CASE("expert skew: the calibrated preset reproduces the trace statistics an
   CHECK(at < loss(kCalibratedSigma, kCalibratedSigmaSpread + 0.05));
   CHECK(at < loss(kCalibratedSigma, kCalibratedSigmaSpread - 0.05));
 }
+
+TEST_CASE("expert skew: expected loads are tokens times the routed pick probabilities") {
+  ExpertPopularity pop(parse_skew_spec("zipf:1.2"), {}, 1);
+  auto loads = pop.expected_loads(0, 1000);
+  LayerRouting routing = group_limited_routing(pop.initial_shares()[3], pop.shape());
+  CHECK(loads[3][17] == Approx(1000 * routing.inclusion[17]));
+  CHECK(std::accumulate(loads[3].begin(), loads[3].end(), 0.0) == Approx(8000));
+  CHECK(*std::max_element(loads[3].begin(), loads[3].end()) == Approx(1000));  // capped: one pick per token
+}
