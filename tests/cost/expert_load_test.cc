@@ -5,7 +5,7 @@
 // steps. Tolerance 2 %: the MoE layer's time is charged at this load, and 2 % is what the project allows a kernel table
 // (modeling.md section 1), so the load model adds no more error than the kernels it feeds. The approximation's own
 // error measured with long runs is <= 1 % at every size tried (docs/models/expert-load.md); the rest of the 2 % covers
-// the exact draws' sampling error with the short runs used here (standard error <= 0.4 %).
+// the exact draws' sampling error with the short runs used here (standard error <= 0.5 %).
 #include "models/cost/expert_load.h"
 
 #include <catch2/catch.hpp>
@@ -55,11 +55,9 @@ TEST_CASE("expert load: the busiest-GPU factor agrees with exact draws within 2 
   // size of 16 k tokens per GPU the Poisson noise is 4x smaller and the factor is its deterministic part, which the
   // model computes exactly. Small: EP144 at 7 tokens per GPU, where loads are small integers.
   const Case cases[] = {
-      {"decode, EPLB", "global", 144, 18432, 16},
-      {"decode, none", "none", 144, 18432, 8},
-      {"prefill, EPLB", "hierarchical", 32, 32768, 3},
-      {"prefill, none", "none", 32, 32768, 2},
-      {"small decode step, EPLB", "global", 144, 1024, 100},
+      {"decode, EPLB", "global", 144, 18432, 10},           {"decode, none", "none", 144, 18432, 4},
+      {"prefill, EPLB", "hierarchical", 32, 32768, 2},      {"prefill, none", "none", 32, 32768, 1},
+      {"small decode step, EPLB", "global", 144, 1024, 60},
   };
   for (const Case& c : cases) {
     Fixture f("calibrated", c.policy, c.gpus);
@@ -75,9 +73,9 @@ TEST_CASE("expert load: with zipf skew and per-step transient skew the factor st
   // (measured error +0.5 % to +2.7 %, growing with the transient: docs). Tolerance 4 %: the transient is an option
   // beyond the calibrated default, and its heavy tail is what the moment-matched lognormal approximates least well.
   Fixture zipf("zipf:1.0", "global", 144);
-  CHECK(zipf.model.evaluate_layer_factor(0, 18432) == Approx(zipf.exact(0, 18432, 8)).epsilon(0.02));
+  CHECK(zipf.model.evaluate_layer_factor(0, 18432) == Approx(zipf.exact(0, 18432, 4)).epsilon(0.02));
   Fixture transient("calibrated,transient=0.5", "hierarchical", 32);
-  CHECK(transient.model.evaluate_layer_factor(0, 1024) == Approx(transient.exact(0, 1024, 300)).epsilon(0.04));
+  CHECK(transient.model.evaluate_layer_factor(0, 1024) == Approx(transient.exact(0, 1024, 150)).epsilon(0.04));
 }
 
 TEST_CASE("expert load: two GPUs with one expert each give the analytic factor 1 + sqrt(2 / (pi T))") {
