@@ -2,8 +2,7 @@
 // from a skew model, and the fit of the `calibrated` preset to them. These are routing measurements, not day outcomes.
 //
 //   auto model = moesim::cost::skew_statistics(moesim::cost::parse_skew_spec("calibrated"), {}, {});
-//   for (size_t i = 0; i < model.size(); ++i) fmt::print("{} {} {}\n", kMeasured[i].name, kMeasured[i].value,
-//   model[i]);
+//   double gap = model[2] / moesim::cost::kMeasuredExpertStatistics[2].value;  // hottest share, model / measured
 #pragma once
 
 #include <array>

@@ -113,19 +113,25 @@ ExpertLoadModel::ExpertLoadModel(const ExpertPlacement& placement, const std::ve
     layer.a2.assign(num_gpus_, 0.0);
     layer.a3.assign(num_gpus_, 0.0);
     layer.receive.assign(num_gpus_, 0.0);
+    std::vector<double> group_miss(shape.num_groups);
     for (int g = 0; g < num_gpus_; ++g) {
       const int* slots = placement.phy2log[l].data() + static_cast<size_t>(g) * spg;
-      double miss = 1.0;
+      std::fill(group_miss.begin(), group_miss.end(), 1.0);
       for (int j = 0; j < spg; ++j) {
         int e = slots[j];
         if (e < 0 || std::find(slots, slots + j, e) != slots + j) continue;  // empty, or counted with its twin
         int here = static_cast<int>(std::count(slots + j, slots + spg, e));
-        double b = routing.inclusion[e] * here / count[e];  // pairs per token that land here from e
+        double share = static_cast<double>(here) / count[e];  // of e's tokens, the part sent here
+        double b = routing.inclusion[e] * share;              // pairs per token that land here from e
         layer.a1[g] += b;
         layer.a2[g] += b * b;
         layer.a3[g] += b * b * b;
-        miss *= 1 - b;
+        group_miss[e / shape.group_size()] *= 1 - routing.within_prob[e] * share;
       }
+      // A token misses the GPU if, for each group, the group is not reached or none of the GPU's experts in it is
+      // picked; groups and the experts inside a reached group are taken as independent.
+      double miss = 1.0;
+      for (int G = 0; G < shape.num_groups; ++G) miss *= 1 - routing.group_prob[G] * (1 - group_miss[G]);
       layer.receive[g] = 1 - miss;
     }
     max_receive_ += *std::max_element(layer.receive.begin(), layer.receive.end());

@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/json_reader.h"
 #include "models/cost/expert_random.h"
+#include "models/cost/expert_routing.h"
 
 namespace moesim::cost {
 namespace {
@@ -298,9 +299,12 @@ const std::vector<std::vector<double>>& ExpertPopularity::shares_at(int64_t t_ns
 }
 
 std::vector<std::vector<double>> ExpertPopularity::expected_loads(int64_t t_ns, double tokens) {
-  std::vector<std::vector<double>> loads = shares_at(t_ns);
-  for (auto& row : loads) {
-    for (double& w : row) w *= tokens * shape_.top_k;
+  const auto& shares = shares_at(t_ns);
+  std::vector<std::vector<double>> loads;
+  loads.reserve(shares.size());
+  for (const auto& row : shares) {
+    loads.push_back(group_limited_routing(row, shape_).inclusion);
+    for (double& w : loads.back()) w *= tokens;
   }
   return loads;
 }

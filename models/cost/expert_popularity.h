@@ -44,10 +44,12 @@ struct SkewSpec {
 /// The `calibrated` preset: lognormal weights whose sigma varies between layers, fitted by `moesim eplb --fit-skew`
 /// to the statistics of shared/reference/expert-load.md (docs/models/expert-load.md shows the fit beside each one).
 inline constexpr double kCalibratedSigma = 0.72;
-inline constexpr double kCalibratedSigmaSpread = 0.20;
+inline constexpr double kCalibratedSigmaSpread = 0.13;
 /// Drift rate of the hot set. NOT measured (the references say only that the hot set is stable over tens to hundreds
-/// of iterations and differs between requests and datasets): an assumption, a latent correlation time of two hours.
-inline constexpr double kCalibratedDriftPerHour = 0.5;
+/// of iterations and differs between requests and datasets): an assumption, a latent correlation time of ten hours,
+/// so a layer's top-32 set keeps ~70 % of its experts after an hour and ~35 % after six. The EPLB's gain is sensitive
+/// to it (docs/models/expert-load.md, section 4).
+inline constexpr double kCalibratedDriftPerHour = 0.1;
 
 /// Parses "uniform", "lognormal:S" or "lognormal:S1:S2:..." (one per layer), "zipf:A", "file:PATH", "calibrated",
 /// each optionally followed by ",drift=R" (1/h), ",transient=S" and, for lognormal, ",spread=T". Errors name
@@ -69,7 +71,8 @@ class ExpertPopularity {
   /// Shares at time 0 (the state before any drift).
   const std::vector<std::vector<double>>& initial_shares() const { return initial_; }
 
-  /// Expected routed-expert loads of `tokens` tokens at time t: tokens * top_k * share (for EplbPlanner::observe).
+  /// Expected routed-expert loads of `tokens` tokens at time t: tokens x each expert's pick probability under
+  /// group-limited routing (top_k x share unless a routing cap binds). What EplbPlanner::observe should be fed.
   std::vector<std::vector<double>> expected_loads(int64_t t_ns, double tokens);
 
   double transient_sigma() const { return transient_sigma_; }

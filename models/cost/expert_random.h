@@ -1,5 +1,7 @@
-// Portable random draws for the expert-load models: the same seed gives the same numbers with any standard library
-// (std::mt19937_64 is fully specified; the std:: distributions are not, so the few we need are written here).
+// Portable random draws for the expert-load models: the same seed gives the same numbers on any platform and standard
+// library (the std:: distributions are implementation-defined, so the few we need are written here). The generator is
+// xoshiro256** (Blackman and Vigna 2018): small, fast also in unoptimized sanitizer builds, and good enough for
+// Monte Carlo.
 //
 //   moesim::cost::ExpertRng rng(moesim::cost::derive_seed(seed, "routing", layer));
 //   double z = rng.normal();
@@ -8,7 +10,6 @@
 #include <cmath>
 #include <cstdint>
 #include <numbers>
-#include <random>
 #include <string_view>
 
 namespace moesim::cost {
@@ -28,16 +29,32 @@ inline uint64_t derive_seed(uint64_t seed, std::string_view purpose, uint64_t in
   return mix64(mix64(seed ^ h) + index);
 }
 
-/// mt19937_64 with the draws the expert models need.
+/// xoshiro256** with the draws the expert models need.
 class ExpertRng {
  public:
-  explicit ExpertRng(uint64_t seed) : engine_(seed) {}
+  /// The state is filled from `seed` by SplitMix64, as the xoshiro authors recommend.
+  explicit ExpertRng(uint64_t seed) {
+    for (int i = 0; i < 4; ++i) s_[i] = mix64(seed + static_cast<uint64_t>(i) * 0x9e3779b97f4a7c15ULL);
+  }
+
+  /// The next 64 random bits.
+  uint64_t next() {
+    const uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
 
   /// Uniform in [0, 1) with 53 random bits.
-  double uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 
-  /// Uniform integer in [0, n), n > 0 (Lemire's multiply-shift; the tiny bias at n << 2^64 is irrelevant here).
-  uint32_t below(uint32_t n) { return static_cast<uint32_t>(((engine_() >> 32) * n) >> 32); }
+  /// Uniform integer in [0, n), n > 0 (Lemire's multiply-shift on 32 bits; the bias, n / 2^32, is negligible here).
+  uint32_t below(uint32_t n) { return static_cast<uint32_t>(((next() >> 32) * n) >> 32); }
 
   /// Standard normal (Box-Muller; one value per call keeps the stream position simple).
   double normal() {
@@ -64,7 +81,8 @@ class ExpertRng {
   }
 
  private:
-  std::mt19937_64 engine_;
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  uint64_t s_[4];
 };
 
 }  // namespace moesim::cost

@@ -1,9 +1,8 @@
 // The expert balancer: where each MoE layer's physical expert replicas live in a unit, from per-expert load estimates.
 // Built-ins: none (one slot per expert, in id order), global and hierarchical (DeepSeek's EPLB, eplb.h), auto.
 //
-//   moesim::policy::ExpertBalancerRegistry registry;  moesim::policy::register_builtin_expert_balancers(registry);
-//   auto placement = registry.make("auto")->place(weight, {.num_replicas = 288, .num_groups = 8, .num_nodes = 4,
-//   .num_gpus = 32});
+//   const auto& registry = moesim::policy::builtin_expert_balancers();
+//   auto placement = registry.make("auto")->place(weight, {288, 8, 4, 32});  // replicas, groups, nodes, GPUs
 #pragma once
 
 #include <functional>

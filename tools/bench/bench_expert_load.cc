@@ -1,0 +1,65 @@
+// What the expert balancer and the step-load model cost the fleet: placing 58 layers at DeepSeek sizes, building an
+// ExpertLoadModel, its first query (fills two grid points of the layer mean), a cached query, and one exact draw of
+// a decode step for comparison. Figures in docs/performance-eplb.md.
+#include <benchmark/benchmark.h>
+
+#include "models/cost/expert_load.h"
+#include "sim/policy/eplb.h"
+
+namespace {
+
+using moesim::cost::ExpertLoadModel;
+using moesim::policy::EplbShape;
+
+const EplbShape kPrefill{.num_replicas = 288, .num_groups = 8, .num_nodes = 4, .num_gpus = 32};
+const EplbShape kDecode{.num_replicas = 288, .num_groups = 8, .num_nodes = 18, .num_gpus = 144};
+
+const std::vector<std::vector<double>>& shares() {
+  static const auto s = [] {
+    moesim::cost::ExpertPopularity pop(moesim::cost::parse_skew_spec("calibrated"), {}, 5);
+    return pop.initial_shares();
+  }();
+  return s;
+}
+
+const EplbShape& shape_of(const benchmark::State& state) { return state.range(0) == 32 ? kPrefill : kDecode; }
+
+void BM_EplbPlace(benchmark::State& state) {
+  moesim::policy::AutoEplb eplb;
+  for (auto _ : state) benchmark::DoNotOptimize(eplb.place(shares(), shape_of(state)));
+}
+BENCHMARK(BM_EplbPlace)->Arg(32)->Arg(144)->Unit(benchmark::kMillisecond);
+
+void BM_LoadModelBuildAndFirstQuery(benchmark::State& state) {
+  auto placement = moesim::policy::AutoEplb().place(shares(), shape_of(state));
+  double tokens = state.range(0) == 32 ? 524288 : 18432;
+  for (auto _ : state) {
+    ExpertLoadModel model(placement, shares(), 0.0, {});
+    benchmark::DoNotOptimize(model.max_gpu_factor(tokens));
+  }
+}
+BENCHMARK(BM_LoadModelBuildAndFirstQuery)->Arg(32)->Arg(144)->Unit(benchmark::kMillisecond);
+
+void BM_LoadModelCachedQuery(benchmark::State& state) {
+  auto placement = moesim::policy::AutoEplb().place(shares(), kDecode);
+  ExpertLoadModel model(placement, shares(), 0.0, {});
+  double tokens = 18000;
+  model.max_gpu_factor(tokens);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(model.max_gpu_factor(tokens));
+    tokens = tokens == 18000 ? 18100 : 18000;
+  }
+}
+BENCHMARK(BM_LoadModelCachedQuery);
+
+void BM_ExactDecodeStepOneLayer(benchmark::State& state) {
+  auto placement = moesim::policy::AutoEplb().place(shares(), kDecode);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(moesim::cost::sample_max_gpu_factor(placement, 0, shares()[0], 0.0, {}, 18432, 1, 1));
+  }
+}
+BENCHMARK(BM_ExactDecodeStepOneLayer)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
