@@ -6,6 +6,8 @@
 
 #include "common/error.h"
 #include "common/paths.h"
+#include "models/cost/expert_load.h"
+#include "sim/policy/expert_balancer.h"
 
 namespace moesim::tools {
 
@@ -25,15 +27,17 @@ void add_step_options(CLI::App& sub, StepOptions& o) {
   sub.add_option("--overlap", o.overlap, "on | off")
       ->transform(CLI::Transformer(std::map<std::string, bool>{{"on", true}, {"off", false}}))
       ->capture_default_str();
-  sub.add_option("--expert-skew", o.expert_skew, "uniform (perfectly balanced routing, as in DeepSeek's profiles)")
+  sub.add_option("--expert-skew", o.expert_skew,
+                 "uniform (perfectly balanced routing, as in DeepSeek's profiles) | lognormal:SIGMA | zipf:ALPHA | "
+                 "file:PATH | calibrated")
+      ->capture_default_str();
+  sub.add_option("--eplb", o.eplb, "expert placement: none | auto | global | hierarchical")
+      ->check(CLI::IsMember({"none", "auto", "global", "hierarchical"}))
       ->capture_default_str();
 }
 
 StepSetup build_step(const StepOptions& o) {
   if (o.ep <= 0 || o.ep % 8 != 0) throw InputError(fmt::format("--ep: expected a positive multiple of 8, got {}", o.ep));
-  if (o.expert_skew != "uniform") {
-    throw InputError(fmt::format("--expert-skew: \"{}\" is not available here yet (uniform only)", o.expert_skew));
-  }
   StepSetup s{hardware::load_hardware(o.hardware), llm::load_model(data_path("models/llm/deepseek-v3.json")), nullptr,
               {}, {}, 1.0};
   int slots = s.model.routed_experts + 32;  // DeepSeek's deployment: 32 redundant experts per unit
@@ -63,6 +67,20 @@ StepSetup build_step(const StepOptions& o) {
                                    kv, s.unit->kv_capacity_tokens(), o.hardware));
     }
     s.decode_rank = {o.batch_per_gpu, kv};
+  }
+  // Expert load: perfectly balanced unless a skew is named; then the busiest GPU under the chosen placement, from
+  // the popularity at the start of a day, for this step's routed tokens.
+  auto skew = cost::parse_skew_spec(o.expert_skew, "--expert-skew");
+  if (skew.family != cost::SkewFamily::kUniform || o.eplb == "none") {
+    cost::RoutingShape shape;
+    cost::ExpertPopularity popularity(skew, shape, 1);
+    policy::EplbShape eplb{slots, shape.num_groups, o.ep / 8, o.ep};
+    if (o.eplb == "none") eplb.num_replicas = ((shape.num_experts + o.ep - 1) / o.ep) * o.ep;
+    auto placement = policy::builtin_expert_balancers().make(o.eplb)->place(popularity.expected_loads(0, 1.0), eplb);
+    cost::ExpertLoadModel load(placement, popularity.shares_at(0), popularity.transient_sigma(), shape);
+    double tokens = o.phase == "prefill" ? o.tokens_per_gpu * o.ep : o.batch_per_gpu * (o.mtp ? 2 : 1) * o.ep;
+    double per_micro_batch = o.overlap ? tokens / 2 : tokens;
+    s.expert_factor = load.max_gpu_factor(per_micro_batch);
   }
   return s;
 }

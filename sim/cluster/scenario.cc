@@ -6,7 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "common/error.h"
 #include "common/paths.h"
+#include "models/cost/expert_popularity.h"
 
 namespace moesim::cluster {
 
@@ -95,6 +97,11 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
   }
   if (auto e = r.optional_object("experts")) {
     s.experts.skew = e->string_or("skew", s.experts.skew);
+    try {
+      cost::parse_skew_spec(s.experts.skew, "skew");
+    } catch (const InputError& err) {
+      e->fail("skew", err.what());
+    }
     s.experts.eplb = e->choice_or("eplb", s.experts.eplb, {"none", "auto", "global", "hierarchical"});
     s.experts.replan_interval_s = e->number_or("replan_interval_s", s.experts.replan_interval_s, Range::positive());
     s.experts.window_s = e->number_or("window_s", s.experts.window_s, Range::positive());

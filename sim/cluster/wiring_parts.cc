@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "sim/cluster/arrivals.h"
+#include "sim/cluster/expert_balance.h"
 #include "sim/cluster/model_step.h"
 #include "sim/cluster/wiring.h"
 
@@ -19,11 +20,25 @@ struct EvenExperts final : ExpertBalance {
 RunParts build_run_parts(const Scenario& s) {
   RunParts parts;
   parts.step_model = std::make_unique<ModelStep>(s);
-  if (s.experts.skew != "uniform") {
-    throw InputError(fmt::format("experts.skew: \"{}\" is not wired into runs yet (uniform only)", s.experts.skew));
+  auto skew = cost::parse_skew_spec(s.experts.skew, "experts.skew");
+  if (skew.family == cost::SkewFamily::kUniform && s.experts.eplb == "none") {
+    // Perfectly balanced routing (DeepSeek's published profiles force it): no placement to model.
+    parts.prefill_experts = std::make_unique<EvenExperts>();
+    parts.decode_experts = std::make_unique<EvenExperts>();
+  } else {
+    policy::EplbPlannerConfig planner;
+    planner.interval_ns = engine::Duration::from_seconds(s.experts.replan_interval_s).ns();
+    planner.window_ns = engine::Duration::from_seconds(s.experts.window_s).ns();
+    auto make = [&](const PoolConfig& p, const char* stream) {
+      int gpus = static_cast<int>(p.nodes_per_unit * 8);
+      int slots = 256 + static_cast<int>(p.redundant_experts);
+      return std::make_unique<EplbExpertBalance>(skew, s.experts.eplb, gpus, static_cast<int>(p.nodes_per_unit), slots,
+                                                 planner, engine::RngStreams(s.seed).stream(stream).next_u64());
+    };
+    // One popularity per pool, the same for every unit of it (they serve the same traffic); its own RNG stream.
+    parts.prefill_experts = make(s.fleet.prefill, "experts/prefill");
+    parts.decode_experts = make(s.fleet.decode, "experts/decode");
   }
-  parts.prefill_experts = std::make_unique<EvenExperts>();
-  parts.decode_experts = std::make_unique<EvenExperts>();
   parts.source = make_arrivals(s);
   if (s.autoscaler.policy != "none") {
     policy::AutoscalerParams p;
