@@ -35,19 +35,21 @@ GemmModel::GemmModel(const hardware::Hardware& hw) : hw_(hw), table_sms_(hw.tabl
   prepare_grouped();
 }
 
-const GemmModel::Series& GemmModel::series_for(double n, double k) const {
+int GemmModel::series_index(double n, double k) const {
   // The nearest listed shape in log N and log K; ties go to the first listed.
-  const Series* best = &dense_.front();
+  int best = 0;
   double best_d = std::numeric_limits<double>::infinity();
-  for (const auto& s : dense_) {
-    double d = std::fabs(std::log(n / s.n)) + std::fabs(std::log(k / s.k));
+  for (size_t i = 0; i < dense_.size(); ++i) {
+    double d = std::fabs(std::log(n / dense_[i].n)) + std::fabs(std::log(k / dense_[i].k));
     if (d < best_d) {
       best_d = d;
-      best = &s;
+      best = static_cast<int>(i);
     }
   }
-  return *best;
+  return best;
 }
+
+const GemmModel::Series& GemmModel::series_for(double n, double k) const { return dense_[series_index(n, k)]; }
 
 double GemmModel::reference_n(double n, double k) const { return series_for(n, k).n; }
 
@@ -93,16 +95,24 @@ GemmModel::Parts GemmModel::evaluate(const Series& s, double m, double n, double
   return {compute * hw_.carry_factor(hardware::Bound::kCompute), memory * hw_.carry_factor(hardware::Bound::kHbm)};
 }
 
-double GemmModel::dense_s(double m, double n, double k, int sms) const {
+double GemmModel::dense_s(int series, double m, double n, double k, int sms) const {
   if (m <= 0) return 0.0;
-  auto p = evaluate(series_for(n, k), m, n, k, sms, 1.0, 1.0, true);
+  auto p = evaluate(dense_[static_cast<size_t>(series)], m, n, k, sms, 1.0, 1.0, true);
   return std::max(p.compute_s, p.memory_s);
 }
 
-double GemmModel::bf16_s(double m, double n, double k, int sms) const {
+double GemmModel::bf16_s(int series, double m, double n, double k, int sms) const {
   if (m <= 0) return 0.0;
-  auto p = evaluate(series_for(n, k), m, n, k, sms, 2.0, 2.0, true);
+  auto p = evaluate(dense_[static_cast<size_t>(series)], m, n, k, sms, 2.0, 2.0, true);
   return std::max(p.compute_s, p.memory_s);
+}
+
+double GemmModel::dense_s(double m, double n, double k, int sms) const {
+  return dense_s(series_index(n, k), m, n, k, sms);
+}
+
+double GemmModel::bf16_s(double m, double n, double k, int sms) const {
+  return bf16_s(series_index(n, k), m, n, k, sms);
 }
 
 double GemmModel::grouped_dense_like_s(double groups, double m, double n, double k, int sms, bool carry) const {

@@ -22,6 +22,10 @@ class GemmModel {
 
   /// FP8 GEMM of m x n x k (A m x k, B k x n, BF16 output) on `sms` SMs.
   double dense_s(double m, double n, double k, int sms) const;
+  /// The table series that serves (n, k): look it up once, then call dense_s with it on hot paths.
+  int series_index(double n, double k) const;
+  double dense_s(int series, double m, double n, double k, int sms) const;
+  double bf16_s(int series, double m, double n, double k, int sms) const;
   /// FP8 grouped GEMM: `groups` local experts, `m_per_group` rows each on average (contiguous: prefill; masked:
   /// decode). Uses the grouped tables' level and the dense curve's dependence on rows.
   double grouped_s(GemmLayout layout, double groups, double m_per_group, double n, double k, int sms) const;

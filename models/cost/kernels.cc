@@ -141,8 +141,11 @@ double KernelModel::low_latency_combine_s(double tokens, int ep, double receive_
 }
 
 double KernelModel::elementwise_s(std::string_view kernel, double units) const {
+  return elementwise_s(hw_.profile.kernel(kernel), units);
+}
+
+double KernelModel::elementwise_s(const hardware::ProfileKernel& k, double units) const {
   if (units <= 0) return 0.0;
-  const auto& k = hw_.profile.kernel(kernel);
   // Per-token kernels ran over the profile's tokens; per-routed-row kernels over the rows a GPU received with
   // balanced routing (tokens x experts per token, the profile's 32,768 at 4,096 tokens).
   double profile_units = hw_.profile.tokens * (k.per == "routed_row" ? model_.experts_per_token : 1.0);

@@ -36,6 +36,8 @@ class KernelModel {
   double low_latency_combine_s(double tokens, int ep, double receive_factor) const;
   /// A memory-bound kernel of the training profile, per token (or per routed row) at the profile's rate.
   double elementwise_s(std::string_view profile_kernel, double units) const;
+  /// The same with the kernel looked up once (hot paths).
+  double elementwise_s(const hardware::ProfileKernel& kernel, double units) const;
   /// Reading `tokens` cached tokens from the disk cache into one node.
   double kv_load_s(double tokens) const;
   /// Sending `tokens` tokens of KV over one GPU's NIC.

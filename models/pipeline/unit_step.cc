@@ -34,8 +34,6 @@ UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec&
       config_(config),
       gemm_(hw),
       kernels_(hw, model),
-      moe_ops_(llm::layer_operators(model, config.phase, true)),
-      dense_ops_(llm::layer_operators(model, config.phase, false)),
       kind_(template_for(config.phase == llm::Phase::kPrefill ? Phase::kPrefill : Phase::kDecode, config.overlap)),
       scheduler_(kind_),
       micro_batches_(config.overlap ? 2 : 1),
@@ -43,18 +41,41 @@ UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec&
       // (DeepSeek's prefill profile: 108 of 132). Decode's low-latency kernels hold none.
       compute_sms_(config.phase == llm::Phase::kPrefill && config.overlap ? hw.gpu.sms - hw.deepep.normal_kernel_sms
                                                                           : hw.gpu.sms),
-      local_experts_(static_cast<double>(config.expert_slots) / config.ep) {}
+      local_experts_(static_cast<double>(config.expert_slots) / config.ep) {
+  moe_ops_ = prepare(llm::layer_operators(model, config.phase, true));
+  dense_ops_ = prepare(llm::layer_operators(model, config.phase, false));
+  mtp_proj_series_ = gemm_.series_index(model.hidden, 2.0 * model.hidden);
+  lm_head_series_ = gemm_.series_index(model.vocab, model.hidden);
+}
 
-double UnitStepModel::op_seconds(const llm::Operator& op, const MicroBatch& mb, double expert_factor) const {
+std::vector<UnitStepModel::PreparedOp> UnitStepModel::prepare(const std::vector<llm::Operator>& ops) const {
+  std::vector<PreparedOp> out;
+  for (const auto& op : ops) {
+    PreparedOp p{op, stage_of(op.stage, config_.phase)};
+    if (op.kind == llm::OpKind::kGemm) p.series = gemm_.series_index(op.n, op.k);
+    if (op.kind == llm::OpKind::kBatchedGemm) p.series = gemm_.series_index(op.batch * op.n, op.k);
+    if (op.kind == llm::OpKind::kElementwise) {
+      p.kernel = &hw_.profile.kernel(op.profile_kernel);
+      p.per_routed_row = p.kernel->per == "routed_row";
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+double UnitStepModel::op_seconds(const PreparedOp& prepared, const MicroBatch& mb, double expert_factor) const {
   using K = llm::OpKind;
+  const auto& op = prepared.op;
   int sms = compute_sms_;
   bool prefill = config_.phase == llm::Phase::kPrefill;
   switch (op.kind) {
     case K::kGemm:
-      return std::max(gemm_.dense_s(mb.tokens, op.n, op.k, sms), mb.tokens > 0 ? cost::KernelModel::kKernelFloorS : 0);
+      return std::max(gemm_.dense_s(prepared.series, mb.tokens, op.n, op.k, sms),
+                      mb.tokens > 0 ? cost::KernelModel::kKernelFloorS : 0);
     case K::kBatchedGemm:
       // Per-head GEMMs of the same shape: as many FLOPs and weight bytes as one GEMM `batch` times wider.
-      return gemm_.bf16_s(mb.tokens, op.batch * op.n, op.k, sms) + (mb.tokens > 0 ? cost::KernelModel::kKernelFloorS : 0);
+      return gemm_.bf16_s(prepared.series, mb.tokens, op.batch * op.n, op.k, sms) +
+             (mb.tokens > 0 ? cost::KernelModel::kKernelFloorS : 0);
     case K::kGroupedGemm: {
       double m = mb.routed_rows / local_experts_;
       auto layout = prefill ? cost::GemmLayout::kContiguous : cost::GemmLayout::kMasked;
@@ -70,13 +91,10 @@ double UnitStepModel::op_seconds(const llm::Operator& op, const MicroBatch& mb, 
     case K::kCombine:
       return prefill ? kernels_.normal_combine_s(mb.tokens, config_.ep, expert_factor)
                      : kernels_.low_latency_combine_s(mb.tokens, config_.ep, expert_factor);
-    case K::kElementwise: {
-      bool per_row = op.profile_kernel == "permute" || op.profile_kernel == "swiglu_fp8_cast" ||
-                     op.profile_kernel == "unpermute_weighted_sum";
-      // In a dense layer the SwiGLU runs over the tokens' dense FFN, 18432 / 2048 = 9 expert-widths per token.
-      double units = per_row ? mb.routed_rows : mb.tokens;
-      return kernels_.elementwise_s(op.profile_kernel, units);
-    }
+    case K::kElementwise:
+      // Per-routed-row kernels (permute, SwiGLU, unpermute); in a dense layer the SwiGLU runs over the dense FFN,
+      // counted in expert widths (assemble() sets routed_rows so).
+      return kernels_.elementwise_s(*prepared.kernel, prepared.per_routed_row ? mb.routed_rows : mb.tokens);
   }
   return 0.0;
 }
@@ -89,7 +107,7 @@ StepResult UnitStepModel::assemble(const MicroBatch& mb, double expert_factor, b
   std::vector<double> op_time(moe_ops_.size());
   for (size_t i = 0; i < moe_ops_.size(); ++i) {
     op_time[i] = op_seconds(moe_ops_[i], mb, expert_factor);
-    stages[0][stage_of(moe_ops_[i].stage, config_.phase)] += op_time[i];
+    stages[0][moe_ops_[i].stage] += op_time[i];
   }
   stages[1] = stages[0];
   auto span = std::span<const StageDurations>(stages.data(), static_cast<size_t>(micro_batches_));
@@ -108,30 +126,31 @@ StepResult UnitStepModel::assemble(const MicroBatch& mb, double expert_factor, b
   r.dense_layers_s = dense_layer * model_.dense_layers;
 
   // LM head over the rows that need logits, BF16.
-  double head = mb.heads_rows > 0 ? gemm_.bf16_s(mb.heads_rows * micro_batches_, model_.vocab, model_.hidden,
-                                                 compute_sms_)
-                                  : 0.0;
+  double head = gemm_.bf16_s(lm_head_series_, mb.heads_rows * micro_batches_, model_.vocab, model_.hidden,
+                             compute_sms_);
   double mtp = 0.0;
   if (mtp_mb != nullptr) {
     // The MTP module: its 2h -> h projection, one MoE layer over one token per sequence, and the LM head again.
     std::array<StageDurations, 2> mtp_stages{};
-    for (const auto& op : moe_ops_) mtp_stages[0][stage_of(op.stage, config_.phase)] += op_seconds(op, *mtp_mb, expert_factor);
+    for (const auto& op : moe_ops_) mtp_stages[0][op.stage] += op_seconds(op, *mtp_mb, expert_factor);
     mtp_stages[1] = mtp_stages[0];
     auto mtp_span = std::span<const StageDurations>(mtp_stages.data(), static_cast<size_t>(micro_batches_));
     mtp = scheduler_.layer_period_seconds(mtp_span) +
-          micro_batches_ * gemm_.dense_s(mtp_mb->tokens, model_.hidden, 2.0 * model_.hidden, compute_sms_) +
-          gemm_.bf16_s(mtp_mb->heads_rows * micro_batches_, model_.vocab, model_.hidden, compute_sms_);
+          micro_batches_ * gemm_.dense_s(mtp_proj_series_, mtp_mb->tokens, model_.hidden, 2.0 * model_.hidden,
+                                         compute_sms_) +
+          gemm_.bf16_s(lm_head_series_, mtp_mb->heads_rows * micro_batches_, model_.vocab, model_.hidden,
+                       compute_sms_);
   }
   r.head_s = head + mtp;
   r.step_s = model_.moe_layers() * r.layer_s + r.dense_layers_s + r.head_s;
 
   if (breakdown) {
     for (size_t i = 0; i < moe_ops_.size(); ++i) {
-      r.breakdown.push_back({moe_ops_[i].name, moe_ops_[i].communication ? "communication" : "compute",
+      r.breakdown.push_back({moe_ops_[i].op.name, moe_ops_[i].op.communication ? "communication" : "compute",
                              op_time[i] * micro_batches_ * model_.moe_layers()});
     }
     for (size_t i = 0; i < dense_ops_.size(); ++i) {
-      r.breakdown.push_back({"dense:" + dense_ops_[i].name, "compute", dense_time[i] * model_.dense_layers});
+      r.breakdown.push_back({"dense:" + dense_ops_[i].op.name, "compute", dense_time[i] * model_.dense_layers});
     }
     r.breakdown.push_back({"lm_head", "compute", head});
     if (mtp_mb != nullptr) r.breakdown.push_back({"mtp_module", "compute", mtp});

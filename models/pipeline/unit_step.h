@@ -88,7 +88,16 @@ class UnitStepModel {
   };
   StepResult decode_loads(double max_seqs, double max_kv, double total_seqs, double expert_factor,
                           bool breakdown) const;
-  double op_seconds(const llm::Operator& op, const MicroBatch& mb, double expert_factor) const;
+  // An operator with what its cost needs looked up once.
+  struct PreparedOp {
+    llm::Operator op;
+    Stage stage;
+    int series = 0;                                  // GEMMs: the DeepGEMM series that serves (n, k)
+    const hardware::ProfileKernel* kernel = nullptr;  // elementwise: the training-profile kernel
+    bool per_routed_row = false;
+  };
+  std::vector<PreparedOp> prepare(const std::vector<llm::Operator>& ops) const;
+  double op_seconds(const PreparedOp& op, const MicroBatch& mb, double expert_factor) const;
   StepResult assemble(const MicroBatch& mb, double expert_factor, bool breakdown, const MicroBatch* mtp_mb) const;
 
   const hardware::Hardware& hw_;
@@ -96,8 +105,10 @@ class UnitStepModel {
   UnitConfig config_;
   cost::GemmModel gemm_;
   cost::KernelModel kernels_;
-  std::vector<llm::Operator> moe_ops_;
-  std::vector<llm::Operator> dense_ops_;
+  std::vector<PreparedOp> moe_ops_;
+  std::vector<PreparedOp> dense_ops_;
+  int mtp_proj_series_ = 0;
+  int lm_head_series_ = 0;
   TemplateKind kind_;
   PipelineScheduler scheduler_;
   int micro_batches_;
