@@ -1,6 +1,7 @@
 #include "sim/cluster/prefill_unit.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace moesim::cluster {
@@ -63,20 +64,29 @@ void PrefillUnit::try_start_step() {
     auto& rk = ranks_[i];
     PrefillRankLoad load;
     int64_t budget = shape_.chunk_tokens;
-    for (size_t q = rk.head; q < rk.queue.size() && budget > 0; ++q) {
+    // A step's attention on one rank is bounded too, at the pairs of one fresh prompt of chunk_tokens tokens: a
+    // chunk that attends to a long cached prefix is cut shorter, so one long context does not stall the whole unit.
+    double pair_budget = static_cast<double>(shape_.chunk_tokens) * static_cast<double>(shape_.chunk_tokens + 1) / 2;
+    for (size_t q = rk.head; q < rk.queue.size() && budget > 0 && pair_budget > 0; ++q) {
       auto& r = ctx_.pool[rk.queue[q]];
       if (r.kv_ready_ns > now) {
         earliest_wait = std::min(earliest_wait, r.kv_ready_ns);
         continue;
       }
       int64_t remaining = r.new_tokens() - r.computed_tokens;
-      int64_t take = std::min(remaining, budget);
       double before = static_cast<double>(r.cached_tokens + r.computed_tokens);
+      // Largest n with n * before + n (n + 1) / 2 <= pair_budget; at least one token for the rank's first chunk.
+      double b = 2.0 * before + 1.0;
+      auto fit = static_cast<int64_t>(std::floor((-b + std::sqrt(b * b + 8.0 * pair_budget)) / 2.0));
+      if (fit < 1 && load.new_tokens > 0) break;
+      int64_t take = std::min({remaining, budget, std::max<int64_t>(fit, 1)});
       double t = static_cast<double>(take);
       load.new_tokens += take;
-      load.attention += t * before + t * (t + 1.0) / 2.0;
+      double pairs = t * before + t * (t + 1.0) / 2.0;
+      load.attention += pairs;
       load.sequences += 1;
       budget -= take;
+      pair_budget -= pairs;
       if (r.prefill_start_ns < 0) r.prefill_start_ns = now;
       chunks_.push_back({rk.queue[q], static_cast<int32_t>(i), static_cast<int32_t>(take)});
       rk.touched_end = q + 1;

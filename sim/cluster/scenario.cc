@@ -69,6 +69,7 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
   JsonReader r(doc, file);
   Scenario s;
   s.name = r.string_or("name", s.name);
+  s.about = r.string_or("about", s.about);
   s.seed = static_cast<uint64_t>(r.integer_or("seed", 1, IntRange::non_negative()));
   s.hardware = r.string_or("hardware", s.hardware);
   if (!std::filesystem::exists(data_path("hardware/specs/" + s.hardware + ".json"))) {
@@ -159,6 +160,7 @@ nlohmann::json to_json(const Scenario& s) {
   const auto& e = s.economics;
   return {
       {"name", s.name},
+      {"about", s.about},
       {"seed", s.seed},
       {"hardware", s.hardware},
       {"model", s.model},

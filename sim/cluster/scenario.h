@@ -78,6 +78,7 @@ struct EconomicsConfig {
 
 struct Scenario {
   std::string name;
+  std::string about;  ///< one line saying what the scenario is for
   uint64_t seed = 1;
   std::string hardware = "h800";
   std::string model = "models/llm/deepseek-v3.json";

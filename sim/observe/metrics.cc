@@ -98,6 +98,7 @@ void RunMetrics::on_decode_step(const StepDone& s) {
   m.expert_balance_sum += s.expert_balance;
   m.kv_occupancy_sum += s.kv_occupancy;
   decode_rank_balance_sum_ += s.rank_balance;
+  decode_sequences_sum_ += static_cast<double>(s.sequences);
   expert_balance_sum_ += s.expert_balance;
 }
 
@@ -151,6 +152,7 @@ nlohmann::json RunMetrics::summary() const {
       {"prefill_rank_balance_mean", per(prefill_rank_balance_sum_, static_cast<double>(prefill_steps_))},
       {"decode_rank_balance_mean", per(decode_rank_balance_sum_, static_cast<double>(decode_steps_))},
       {"expert_balance_mean", per(expert_balance_sum_, static_cast<double>(decode_steps_))},
+      {"decode_sequences_per_unit_mean", per(decode_sequences_sum_, static_cast<double>(decode_steps_))},
       {"decode_steps", decode_steps_},
       {"prefill_tokens_computed", prefill_computed_},
       {"cost_usd", cost},

@@ -97,6 +97,7 @@ class RunMetrics final : public FleetListener {
   double prefill_rank_balance_sum_ = 0.0;
   double decode_rank_balance_sum_ = 0.0;
   double expert_balance_sum_ = 0.0;
+  double decode_sequences_sum_ = 0.0;  // active sequences summed over decode steps
   // Node-time: the fleet size holds from last_size_ns_ until the next change.
   int64_t last_size_ns_ = 0;
   int64_t prefill_nodes_ = 0;
