@@ -2,15 +2,17 @@
 
 namespace moesim::cluster {
 
-AutoscalerDriver::AutoscalerDriver(std::unique_ptr<policy::AutoscalerPolicy> policy, const Scenario& scenario)
+AutoscalerDriver::AutoscalerDriver(std::unique_ptr<policy::AutoscalerPolicy> policy, const Scenario& scenario,
+                                   const StepModel& model)
     : policy_(std::move(policy)),
       scenario_(scenario),
+      model_(model),
       interval_(engine::Duration::from_seconds(scenario.autoscaler.interval_s)),
       startup_(engine::Duration::from_seconds(scenario.autoscaler.startup_s)) {}
 
 void AutoscalerDriver::on_prefill_step(const observe::StepDone& s) {
-  busy_s_ += static_cast<double>(s.duration_ns) * 1e-9;
   tokens_ += s.tokens;
+  pairs_ += s.attention_pairs;
 }
 
 engine::Time AutoscalerDriver::tick(engine::Time now, Fleet& fleet) {
@@ -21,16 +23,25 @@ engine::Time AutoscalerDriver::tick(engine::Time now, Fleet& fleet) {
   o.prefill_nodes_per_unit = scenario_.fleet.prefill.nodes_per_unit;
   o.decode_nodes_per_unit = scenario_.fleet.decode.nodes_per_unit;
   double span = (now - last_).seconds();
-  int64_t serving = fleet.prefill_units_serving();
-  o.prefill_busy = span > 0 && serving > 0 ? busy_s_ / (span * static_cast<double>(serving)) : 0.0;
-  o.prefill_tokens_per_unit_s = busy_s_ > 0 ? static_cast<double>(tokens_) / busy_s_ : 0.0;
+  o.prefill_tokens_per_s = span > 0 ? static_cast<double>(tokens_) / span : 0.0;
   o.prefill_queued_tokens = fleet.prefill_queued_tokens();
+  if (tokens_ > 0) {
+    double ppt = pairs_ / static_cast<double>(tokens_);
+    pairs_per_token_ = pairs_per_token_ > 0 ? 0.5 * pairs_per_token_ + 0.5 * ppt : ppt;
+  }
+  // A full step: every rank computes a chunk of the observed mix (attention pairs per token as observed, capped
+  // at what the per-step attention budget lets in).
+  int64_t ranks = scenario_.fleet.prefill.nodes_per_unit * 8;
+  double chunk = static_cast<double>(scenario_.fleet.prefill.chunk_tokens);
+  double ppt = pairs_per_token_ > 0 ? std::min(pairs_per_token_, (chunk + 1) / 2) : (chunk + 1) / 2;
+  full_.assign(static_cast<size_t>(ranks), PrefillRankLoad{static_cast<int64_t>(chunk), chunk * ppt, 1});
+  o.prefill_capacity_per_unit = chunk * static_cast<double>(ranks) / model_.prefill_step_s(full_, 1.0);
   o.decode_active = fleet.decode_active();
   o.decode_waiting = fleet.decode_waiting();
   int64_t decode_serving = fleet.decode_units_serving();
   o.decode_capacity_per_unit = decode_serving > 0 ? fleet.decode_capacity() / decode_serving : 0;
-  busy_s_ = 0.0;
   tokens_ = 0;
+  pairs_ = 0.0;
   last_ = now;
 
   policy::FleetTarget t = policy_->decide(o);

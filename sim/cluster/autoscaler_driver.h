@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "sim/cluster/simulation.h"
 #include "sim/policy/autoscaler.h"
@@ -15,7 +16,9 @@ namespace moesim::cluster {
 
 class AutoscalerDriver final : public Autoscaler, public observe::FleetListener {
  public:
-  AutoscalerDriver(std::unique_ptr<policy::AutoscalerPolicy> policy, const Scenario& scenario);
+  /// `model` is what the operator knows of its own units' speed (the cost model): it turns the observed prefill mix
+  /// into a unit's capacity.
+  AutoscalerDriver(std::unique_ptr<policy::AutoscalerPolicy> policy, const Scenario& scenario, const StepModel& model);
 
   engine::Time tick(engine::Time now, Fleet& fleet) override;
   void on_prefill_step(const observe::StepDone& s) override;
@@ -26,10 +29,13 @@ class AutoscalerDriver final : public Autoscaler, public observe::FleetListener 
  private:
   std::unique_ptr<policy::AutoscalerPolicy> policy_;
   const Scenario& scenario_;
+  const StepModel& model_;
   engine::Duration interval_;
   engine::Duration startup_;
-  double busy_s_ = 0.0;     // prefill unit-seconds stepping since the last tick
   int64_t tokens_ = 0;      // prefill tokens computed since the last tick
+  double pairs_ = 0.0;      // their attention pairs
+  double pairs_per_token_ = 0.0;  // of the traffic so far (smoothed)
+  std::vector<PrefillRankLoad> full_;  // scratch: a full prefill step
   engine::Time last_;
   int64_t limit_bound_ = 0;
 };

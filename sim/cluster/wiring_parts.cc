@@ -50,7 +50,7 @@ RunParts build_run_parts(const Scenario& s) {
     p.max_nodes = s.autoscaler.max_nodes;
     p.decode_node_share = s.autoscaler.decode_node_share;
     if (p.policy == "fixed") p.schedule = read_node_schedule(resolve_path(s, s.autoscaler.schedule));
-    parts.autoscaler = std::make_unique<AutoscalerDriver>(policy::make_autoscaler(p), s);
+    parts.autoscaler = std::make_unique<AutoscalerDriver>(policy::make_autoscaler(p), s, *parts.step_model);
   }
   return parts;
 }

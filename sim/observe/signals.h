@@ -35,6 +35,7 @@ struct StepDone {
   double rank_balance;       ///< mean / max over ranks of the attention load (1 = even)
   double expert_balance;     ///< mean / max over GPUs of routed tokens (1 = even)
   double kv_occupancy;       ///< decode: KV held / KV capacity over the unit
+  double attention_pairs;    ///< prefill: attention token pairs computed, summed over ranks; decode: 0
 };
 
 /// The fleet's size changed.

@@ -53,11 +53,12 @@ class SloDriven final : public AutoscalerPolicy {
         t.decode_units -= 1;
       }
     }
-    // Prefill demand in unit-equivalents: the busy fraction, plus the backlog expressed as work for one interval.
-    double backlog_units = o.prefill_tokens_per_unit_s > 0
-                               ? static_cast<double>(o.prefill_queued_tokens) / o.prefill_tokens_per_unit_s / 300.0
-                               : 0.0;
-    double busy_units = o.prefill_busy * static_cast<double>(o.prefill_units) + backlog_units;
+    // Prefill demand in unit-equivalents: the tokens computed per second plus the backlog spread over 5 minutes,
+    // over what one unit computes at full steps. (A busy fraction would mislead: a unit steps whenever it holds any
+    // work, however little.)
+    double demand = o.prefill_tokens_per_s + static_cast<double>(o.prefill_queued_tokens) / 300.0;
+    double busy_units = o.prefill_capacity_per_unit > 0 ? demand / o.prefill_capacity_per_unit
+                                                        : static_cast<double>(o.prefill_units) * p_.prefill_high;
     auto needed = static_cast<int64_t>(std::ceil(busy_units / p_.prefill_high));
     if (needed > t.prefill_units) {
       t.prefill_units = needed;

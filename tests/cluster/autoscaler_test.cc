@@ -49,7 +49,7 @@ TEST_CASE("autoscaler: the SLO-driven policy grows the fleet under load, shrinks
   EvenExperts experts;
   moesim::policy::AutoscalerParams params;
   params.policy = "slo";
-  AutoscalerDriver driver(moesim::policy::make_autoscaler(params), scenario);
+  AutoscalerDriver driver(moesim::policy::make_autoscaler(params), scenario, model);
   Simulation sim(scenario, model, experts, experts, src, &driver);
   sim.signals().subscribe(&driver);
   auto s = sim.run();
@@ -73,7 +73,7 @@ TEST_CASE("autoscaler: the fixed policy imposes the schedule's node count") {
   moesim::policy::AutoscalerParams params;
   params.policy = "fixed";
   params.schedule = {{0.0, 60}, {600.0, 30}};
-  AutoscalerDriver driver(moesim::policy::make_autoscaler(params), scenario);
+  AutoscalerDriver driver(moesim::policy::make_autoscaler(params), scenario, model);
   Simulation sim(scenario, model, experts, experts, src, &driver);
   sim.signals().subscribe(&driver);
   auto s = sim.run();
