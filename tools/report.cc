@@ -38,24 +38,30 @@ void print_report(const nlohmann::json& s, const cluster::Scenario& scenario) {
     const char* key;
     const char* fmt;
     double scale;
+    bool extensive;  // scales with the traffic: compared with the published value x workload.scale
   };
   const Row rows[] = {
-      {"nodes, average", "nodes_avg", "{:.2f}", 1},
-      {"nodes, peak", "nodes_peak", "{:.0f}", 1},
-      {"decode : prefill nodes", "decode_prefill_node_ratio", "{:.2f}", 1},
-      {"prefill tokens/s per node (k)", "prefill_tokens_per_s_per_node", "{:.1f}", 1e-3},
-      {"decode tokens/s per node (k)", "decode_tokens_per_s_per_node", "{:.2f}", 1e-3},
-      {"user tokens/s, mean", "user_tokens_per_s_mean", "{:.1f}", 1},
-      {"TTFT p50 (s)", "ttft_p50_s", "{:.2f}", 1},
-      {"TTFT p99 (s)", "ttft_p99_s", "{:.2f}", 1},
-      {"input tokens (B)", "input_tokens", "{:.2f}", 1e-9},
-      {"output tokens (B)", "output_tokens", "{:.2f}", 1e-9},
-      {"cost (k$)", "cost_usd", "{:.2f}", 1e-3},
-      {"theoretical revenue (k$)", "revenue_usd", "{:.2f}", 1e-3},
-      {"margin (ratio)", "margin", "{:.2f}", 1},
+      {"nodes, average", "nodes_avg", "{:.2f}", 1, true},
+      {"nodes, peak", "nodes_peak", "{:.0f}", 1, true},
+      {"decode : prefill nodes", "decode_prefill_node_ratio", "{:.2f}", 1, false},
+      {"prefill tokens/s per node (k)", "prefill_tokens_per_s_per_node", "{:.1f}", 1e-3, false},
+      {"decode tokens/s per node (k)", "decode_tokens_per_s_per_node", "{:.2f}", 1e-3, false},
+      {"user tokens/s, mean", "user_tokens_per_s_mean", "{:.1f}", 1, false},
+      {"TTFT p50 (s)", "ttft_p50_s", "{:.2f}", 1, false},
+      {"TTFT p99 (s)", "ttft_p99_s", "{:.2f}", 1, false},
+      {"input tokens (B)", "input_tokens", "{:.2f}", 1e-9, true},
+      {"output tokens (B)", "output_tokens", "{:.2f}", 1e-9, true},
+      {"cost (k$)", "cost_usd", "{:.2f}", 1e-3, true},
+      {"theoretical revenue (k$)", "revenue_usd", "{:.2f}", 1e-3, true},
+      {"margin (ratio)", "margin", "{:.2f}", 1, false},
   };
   bool compare = published.is_object();
+  double scale = scenario.workload.kind == "generator" ? scenario.workload.scale : 1.0;
   fmt::print("{:<32}{:>14}{}\n", "", "simulated", compare ? fmt::format("{:>14}{:>10}", "published", "error") : "");
+  if (compare && scale != 1.0) {
+    fmt::print("(workload scale {}: published totals below are multiplied by it; node counts quantize in whole units)\n",
+               scale);
+  }
   nlohmann::json derived = s;
   double p_nodes = num(s, "prefill_nodes_avg");
   derived["decode_prefill_node_ratio"] = p_nodes > 0 ? num(s, "decode_nodes_avg") / p_nodes : NAN;
@@ -63,7 +69,7 @@ void print_report(const nlohmann::json& s, const cluster::Scenario& scenario) {
     double v = num(derived, r.key);
     if (std::isnan(v)) continue;
     std::string line = fmt::format("{:<32}{:>14}", r.label, fmt::format(fmt::runtime(r.fmt), v * r.scale));
-    double p = compare ? num(published, r.key) : NAN;
+    double p = compare ? num(published, r.key) * (r.extensive ? scale : 1.0) : NAN;
     if (!std::isnan(p)) {
       line += fmt::format("{:>14}{:>9.1f}%", fmt::format(fmt::runtime(r.fmt), p * r.scale), (v - p) / p * 100.0);
     }
