@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Plots of a moesim run, as PNG files in the run's folder.
 
 Usage: tools/plot_day.py OUT_DIR [--published-nodes scenarios/deepseek-day-nodes-published.csv]
@@ -45,6 +45,11 @@ def main():
     ap.add_argument("--published-nodes")
     ap.add_argument("--published-hourly")
     args = ap.parse_args()
+    import json
+    resolved = json.load(open(os.path.join(args.out_dir, "resolved-scenario.json")))
+    w = resolved.get("workload", {})
+    scale = w.get("scale", 1.0) if w.get("kind") == "generator" else 1.0
+    scaled = f" x {scale:g} (the run's workload scale)" if scale != 1.0 else ""
     minutes = read_csv(os.path.join(args.out_dir, "minutes.csv"))
     hourly = read_csv(os.path.join(args.out_dir, "hourly.csv"))
     cdf = read_csv(os.path.join(args.out_dir, "latency-cdf.csv"))
@@ -59,7 +64,7 @@ def main():
                  colors=["#8fb3d9", "#2c6fad"], alpha=0.8)
     if args.published_nodes:
         xs, ys = published_nodes(args.published_nodes)
-        ax.plot(xs, ys, color="#d1495b", lw=2, label="published total nodes")
+        ax.plot(xs, [y * scale for y in ys], color="#d1495b", lw=2, label="published total nodes" + scaled)
     ax.set_xlabel("hours since the start of the run")
     ax.set_ylabel("H800 nodes")
     ax.set_title("Nodes over the day")
@@ -76,8 +81,9 @@ def main():
            color="#5b8e7d")
     if args.published_hourly:
         pub = read_csv(args.published_hourly)
-        ax.plot([i + 0.5 for i in range(len(pub))], [float(r["theoretical_income_usd_digitized"]) for r in pub],
-                "k.--", label="published theoretical income")
+        ax.plot([i + 0.5 for i in range(len(pub))],
+                [float(r["theoretical_income_usd_digitized"]) * scale for r in pub], "k.--",
+                label="published theoretical income" + scaled)
     ax.set_xlabel("hour of the run")
     ax.set_ylabel("USD per hour")
     ax.set_title("Cost and theoretical revenue per hour")
