@@ -73,7 +73,26 @@ void print_report(const nlohmann::json& s, const cluster::Scenario& scenario) {
     if (!std::isnan(p)) {
       line += fmt::format("{:>14}{:>9.1f}%", fmt::format(fmt::runtime(r.fmt), p * r.scale), (v - p) / p * 100.0);
     }
+    bool restated = scenario.autoscaler.policy == "fixed" &&
+                    (std::string_view(r.key).find("tokens_per_s_per_node") != std::string_view::npos ||
+                     std::string_view(r.key).find("nodes") != std::string_view::npos ||
+                     std::string_view(r.key) == "cost_usd" || std::string_view(r.key) == "margin");
+    if (restated) line += "  consistency check (the schedule is imposed)";
     fmt::print("{}\n", line);
+  }
+  double cap = num(s, "decode_capacity_tokens_per_s_per_node_at_slo");
+  if (!std::isnan(cap)) {
+    fmt::print("\ncapacity at the SLO ({:.0f} tokens/s per user): decode {:.2f} k output tokens/s per node, {:.0f} % used\n",
+               scenario.slo.user_tokens_per_s, cap * 1e-3, num(s, "decode_utilization_at_slo") * 100);
+  }
+  double pcap = num(s, "prefill_capacity_new_tokens_per_s_per_node");
+  if (!std::isnan(pcap)) {
+    double input = num(s, "input_tokens");
+    double cached = num(s, "input_tokens_cached");
+    double ratio = input > cached ? input / (input - cached) : 1.0;
+    fmt::print("prefill at full steps of the day's mix: {:.1f} k computed tokens/s per node ({:.1f} k input tokens/s "
+               "with the cached share), {:.0f} % used\n",
+               pcap * 1e-3, pcap * ratio * 1e-3, num(s, "prefill_utilization") * 100);
   }
 }
 

@@ -36,6 +36,10 @@ engine::Time AutoscalerDriver::tick(engine::Time now, Fleet& fleet) {
   double ppt = pairs_per_token_ > 0 ? std::min(pairs_per_token_, (chunk + 1) / 2) : (chunk + 1) / 2;
   full_.assign(static_cast<size_t>(ranks), PrefillRankLoad{static_cast<int64_t>(chunk), chunk * ppt, 1});
   o.prefill_capacity_per_unit = chunk * static_cast<double>(ranks) / model_.prefill_step_s(full_, 1.0);
+  if (pairs_per_token_ > 0) {
+    capacity_sum_ += o.prefill_capacity_per_unit;
+    ++ticks_;
+  }
   o.decode_active = fleet.decode_active();
   o.decode_waiting = fleet.decode_waiting();
   int64_t decode_serving = fleet.decode_units_serving();

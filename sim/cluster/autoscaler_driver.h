@@ -25,6 +25,8 @@ class AutoscalerDriver final : public Autoscaler, public observe::FleetListener 
 
   /// Decisions the pool limit cut.
   int64_t limit_bound_decisions() const { return limit_bound_; }
+  /// Mean over decisions of what one prefill unit computes at full steps of the observed mix (new tokens/s).
+  double prefill_capacity_per_unit() const { return ticks_ > 0 ? capacity_sum_ / ticks_ : 0.0; }
 
  private:
   std::unique_ptr<policy::AutoscalerPolicy> policy_;
@@ -38,6 +40,8 @@ class AutoscalerDriver final : public Autoscaler, public observe::FleetListener 
   std::vector<PrefillRankLoad> full_;  // scratch: a full prefill step
   engine::Time last_;
   int64_t limit_bound_ = 0;
+  double capacity_sum_ = 0.0;
+  int64_t ticks_ = 0;
 };
 
 }  // namespace moesim::cluster

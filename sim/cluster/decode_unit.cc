@@ -154,7 +154,8 @@ void DecodeUnit::start_step() {
   for (const auto& r : ranks_) emitted += r.kv_rate;
   ctx_.signals.decode_step({now, duration.ns(), id_, std::llround(emitted), active_,
                             max_kv > 0 ? sum_kv / static_cast<double>(ranks_.size()) / max_kv : 1.0, 1.0 / factor,
-                            sum_kv / (kv_capacity_ * static_cast<double>(ranks_.size())), 0.0});
+                            sum_kv / (kv_capacity_ * static_cast<double>(ranks_.size())), 0.0,
+                            batch_cap_ * shape_.ranks});
   ctx_.engine.schedule_after(duration, *this, 0);
 }
 

@@ -14,6 +14,7 @@ observe::Prices prices_of(const Scenario& s) {
   p.usd_per_m_output = s.economics.usd_per_m_output;
   p.prefill_nodes_per_unit = s.fleet.prefill.nodes_per_unit;
   p.decode_nodes_per_unit = s.fleet.decode.nodes_per_unit;
+  p.slo_user_tokens_per_s = s.slo.user_tokens_per_s;
   return p;
 }
 }  // namespace

@@ -78,7 +78,15 @@ nlohmann::json run_and_write(const Scenario& scenario, const std::filesystem::pa
   auto wall_start = std::chrono::steady_clock::now();
   nlohmann::json summary = sim.run(drain_s, progress);
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  if (parts.autoscaler) summary["autoscaler_limit_bound_decisions"] = parts.autoscaler->limit_bound_decisions();
+  if (parts.autoscaler) {
+    summary["autoscaler_limit_bound_decisions"] = parts.autoscaler->limit_bound_decisions();
+    // Prefill capacity: new tokens a node computes at full steps of the day's mix, and the share of it used.
+    double per_node = parts.autoscaler->prefill_capacity_per_unit() / static_cast<double>(scenario.fleet.prefill.nodes_per_unit);
+    double node_s = summary["prefill_nodes_avg"].get<double>() * summary["simulated_s"].get<double>();
+    double computed = summary["prefill_tokens_computed"].get<double>();
+    summary["prefill_capacity_new_tokens_per_s_per_node"] = per_node;
+    summary["prefill_utilization"] = per_node > 0 && node_s > 0 ? computed / node_s / per_node : 0.0;
+  }
   summary["scenario"] = scenario.name;
   summary["seed"] = scenario.seed;
   std::filesystem::create_directories(out_dir);

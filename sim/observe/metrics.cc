@@ -99,6 +99,7 @@ void RunMetrics::on_decode_step(const StepDone& s) {
   m.kv_occupancy_sum += s.kv_occupancy;
   decode_rank_balance_sum_ += s.rank_balance;
   decode_sequences_sum_ += static_cast<double>(s.sequences);
+  decode_capacity_token_s_ += static_cast<double>(s.capacity_sequences) * prices_.slo_user_tokens_per_s * d;
   expert_balance_sum_ += s.expert_balance;
 }
 
@@ -153,6 +154,11 @@ nlohmann::json RunMetrics::summary() const {
       {"decode_rank_balance_mean", per(decode_rank_balance_sum_, static_cast<double>(decode_steps_))},
       {"expert_balance_mean", per(expert_balance_sum_, static_cast<double>(decode_steps_))},
       {"decode_sequences_per_unit_mean", per(decode_sequences_sum_, static_cast<double>(decode_steps_))},
+      // What the decode fleet could sustain with every sequence at the SLO speed, per decode node (while stepping),
+      // and the share of it used.
+      {"decode_capacity_tokens_per_s_per_node_at_slo",
+       per(decode_capacity_token_s_, decode_busy_s_ * static_cast<double>(prices_.decode_nodes_per_unit))},
+      {"decode_utilization_at_slo", per(static_cast<double>(output_), decode_capacity_token_s_)},
       {"decode_steps", decode_steps_},
       {"prefill_tokens_computed", prefill_computed_},
       {"cost_usd", cost},

@@ -25,6 +25,7 @@ struct Prices {
   int64_t gpus_per_node = 8;
   int64_t prefill_nodes_per_unit = 4;  ///< to turn node-time into unit-time for busy fractions
   int64_t decode_nodes_per_unit = 18;
+  double slo_user_tokens_per_s = 21.0;  ///< for the decode capacity at the SLO
 };
 
 /// One minute of the run.
@@ -98,6 +99,7 @@ class RunMetrics final : public FleetListener {
   double decode_rank_balance_sum_ = 0.0;
   double expert_balance_sum_ = 0.0;
   double decode_sequences_sum_ = 0.0;  // active sequences summed over decode steps
+  double decode_capacity_token_s_ = 0.0;  // integral over decode steps of (SLO-capped sequences x SLO speed) dt
   // Node-time: the fleet size holds from last_size_ns_ until the next change.
   int64_t last_size_ns_ = 0;
   int64_t prefill_nodes_ = 0;

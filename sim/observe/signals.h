@@ -36,6 +36,7 @@ struct StepDone {
   double expert_balance;     ///< mean / max over GPUs of routed tokens (1 = even)
   double kv_occupancy;       ///< decode: KV held / KV capacity over the unit
   double attention_pairs;    ///< prefill: attention token pairs computed, summed over ranks; decode: 0
+  int64_t capacity_sequences;  ///< decode: sequences the unit holds at the SLO batch cap; prefill: 0
 };
 
 /// The fleet's size changed.
