@@ -176,6 +176,14 @@ std::vector<double> JsonReader::numbers(std::string_view key, Range range) {
   return out;
 }
 
+double JsonReader::sourced_number(std::string_view key, Range range) {
+  auto field = object(key);
+  double v = field.number("value", range);
+  if (field.string("source").empty()) field.fail("source", "a calibration number needs a source");
+  field.finish();
+  return v;
+}
+
 JsonReader JsonReader::object(std::string_view key) {
   const auto& v = required(key);
   if (!v.is_object()) fail(key, fmt::format("expected an object, got {}", describe_json(v)));

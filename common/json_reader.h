@@ -74,6 +74,8 @@ class JsonReader {
   std::string choice(std::string_view key, std::initializer_list<std::string_view> allowed);
   std::string choice_or(std::string_view key, std::string fallback, std::initializer_list<std::string_view> allowed);
   std::vector<double> numbers(std::string_view key, Range range = Range::any());
+  /// A calibration number written as {"value": x, "source": "..."}: the source must be a non-empty string.
+  double sourced_number(std::string_view key, Range range = Range::any());
 
   JsonReader object(std::string_view key);
   std::optional<JsonReader> optional_object(std::string_view key);

@@ -13,15 +13,8 @@ namespace moesim::hardware {
 
 namespace {
 
-// A spec number: {"value": x, "source": "..."}; every calibration number carries its source.
-double sourced(JsonReader& r, std::string_view key, Range range) {
-  auto field = r.object(key);
-  double v = field.number("value", range);
-  std::string source = field.string("source");
-  if (source.empty()) field.fail("source", "a calibration number needs a source");
-  field.finish();
-  return v;
-}
+// Every calibration number carries its source: {"value": x, "source": "..."}.
+double sourced(JsonReader& r, std::string_view key, Range range) { return r.sourced_number(key, range); }
 
 std::string sourced_text(JsonReader& r, std::string_view key) {
   auto field = r.object(key);

@@ -8,13 +8,7 @@ namespace moesim::llm {
 
 namespace {
 
-double sourced(JsonReader& r, std::string_view key, Range range) {
-  auto f = r.object(key);
-  double v = f.number("value", range);
-  f.string("source");
-  f.finish();
-  return v;
-}
+double sourced(JsonReader& r, std::string_view key, Range range) { return r.sourced_number(key, range); }
 
 int positive(JsonReader& r, std::string_view key) {
   return static_cast<int>(r.integer(key, {1, 10'000'000, "a positive integer"}));
