@@ -198,7 +198,7 @@ Report compare(const MeasurementFile& file, const hardware::Hardware& hw, const 
 }
 
 std::string format_text(const MeasurementFile& file, const Report& report) {
-  std::string out = fmt::format("{} ({}): {} on {}, {} SMs; model: hardware spec {}\n", file.file, file.kind,
+  std::string out = fmt::format("{} ({}): {} points on {}, {} SMs; model: hardware spec {}\n", file.file, file.kind,
                                 file.points.size(), file.device_name, file.sms, report.hardware);
   if (file.kind == "sample") out += "NOTE: a synthetic sample file, not a measurement: the errors below mean nothing\n";
   out += fmt::format("{:<18} {:<60} {:>12} {:>12} {:>7}\n", "family", "shape", "measured us", "model us", "ratio");
