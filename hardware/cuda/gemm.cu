@@ -122,6 +122,13 @@ void gemm_point(Context& c, const char* family, bool fp8, int batch, int m, int 
     fill_bf16(static_cast<__nv_bfloat16*>(a), a_n, 1);
     fill_bf16(static_cast<__nv_bfloat16*>(b), b_n, 2);
   }
+  Fields shape;
+  if (batch > 1 || layout[0])
+    shape.num("groups", batch).num("m_per_group", m);
+  else
+    shape.num("m", m);
+  shape.num("n", n).num("k", k);
+  if (layout[0]) shape.text("layout", layout);
   cudaDataType ab = fp8 ? CUDA_R_8F_E4M3 : CUDA_R_16BF;
   std::string scaling = fp8 ? "block128" : "none";
   LtPlan block_plan, tensor_plan;
@@ -132,7 +139,7 @@ void gemm_point(Context& c, const char* family, bool fp8, int batch, int m, int 
     if (!make_plan(c, ab, m, n, k, batch, false, scale, scale, tensor_plan)) {
       std::fprintf(stderr, "%s m=%d n=%d k=%d batch=%d: cuBLASLt has no algorithm\n", family, m, n, k, batch);
       record(
-          {family, Fields().num("m", m).num("n", n).num("k", k).str(), "", Timing{}, {false, "no cuBLASLt algorithm"}});
+          {family, shape.str(), Fields().text("scaling", scaling).body(), Timing{}, {false, "no cuBLASLt algorithm"}});
       cudaFree(a), cudaFree(b), cudaFree(d), cudaFree(scale);
       return;
     }
@@ -147,13 +154,6 @@ void gemm_point(Context& c, const char* family, bool fp8, int batch, int m, int 
   CUDA_CHECK(cudaDeviceSynchronize());
   Check check = check_output(d, m, n, k, batch, 1, 2);
   Timing t = c.harness->time(op);
-  Fields shape;
-  if (batch > 1 || layout[0])
-    shape.num("groups", batch).num("m_per_group", m);
-  else
-    shape.num("m", m);
-  shape.num("n", n).num("k", k);
-  if (layout[0]) shape.text("layout", layout);
   Fields extra;
   extra.text("scaling", scaling).text("library", "cublasLt");
   record({family, shape.str(), extra.body(), t, check});
