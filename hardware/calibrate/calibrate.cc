@@ -1,0 +1,263 @@
+// Reading measurement files and comparing them with the cost model (calibrate.h).
+#include "hardware/calibrate/calibrate.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+#include "common/json_reader.h"
+#include "models/cost/gemm.h"
+#include "models/cost/kernels.h"
+
+namespace moesim::calibrate {
+namespace {
+
+const std::vector<std::string> kFamilies = {"gemm_fp8",          "gemm_bf16", "grouped_gemm", "mla_decode",
+                                            "prefill_attention", "hbm_copy",  "h2d_copy"};
+
+// Reads the shape keys of a family strictly (ranges and unknown keys) and keeps the object.
+void read_shape(JsonReader& point, Measurement& m) {
+  JsonReader s = point.object("shape");
+  auto pos = Range::positive();
+  auto ipos = IntRange::positive();
+  if (m.family == "gemm_fp8" || m.family == "gemm_bf16") {
+    s.integer("m", ipos), s.integer("n", ipos), s.integer("k", ipos);
+  } else if (m.family == "grouped_gemm") {
+    s.integer("groups", ipos), s.integer("m_per_group", ipos), s.integer("n", ipos), s.integer("k", ipos);
+    s.choice("layout", {"contiguous", "masked"});
+  } else if (m.family == "mla_decode") {
+    s.integer("batch", ipos), s.integer("kv_len", ipos), s.integer("heads", ipos), s.integer("dk", ipos);
+    s.integer("dv", ipos);
+  } else if (m.family == "prefill_attention") {
+    s.integer("heads", ipos), s.integer("seq_len", ipos), s.integer("dk", ipos), s.integer("dv", ipos);
+    s.boolean("causal"), s.number("pairs", pos);
+  } else if (m.family == "hbm_copy") {
+    s.number("bytes", pos);
+  } else {
+    s.number("bytes", pos), s.boolean_or("pinned", true);
+  }
+  s.finish();
+  m.shape = s.node();
+}
+
+Measurement read_point(JsonReader& p, size_t index) {
+  Measurement m;
+  m.where = fmt::format("{}: {}", p.file(), p.path());
+  m.family = p.choice(
+      "family", {"gemm_fp8", "gemm_bf16", "grouped_gemm", "mla_decode", "prefill_attention", "hbm_copy", "h2d_copy"});
+  read_shape(p, m);
+  m.check_passed = p.choice("check", {"pass", "fail"}) == "pass";
+  p.string_or("check_detail", "");
+  // A point that failed its check may carry no time (e.g. no cuBLASLt algorithm); a passed one must have one.
+  Range time = m.check_passed ? Range::positive() : Range::non_negative();
+  m.min_s = p.number("min_s", time);
+  m.median_s = p.number("median_s", time);
+  m.p90_s = p.number("p90_s", time);
+  if (m.min_s > m.median_s || m.median_s > m.p90_s)
+    p.fail("median_s", fmt::format("expected min_s <= median_s <= p90_s, got {} {} {}", m.min_s, m.median_s, m.p90_s));
+  p.integer_or("samples", 0, IntRange::non_negative());
+  if (m.family == "gemm_fp8" || m.family == "grouped_gemm")
+    m.scaling = p.choice("scaling", {"block128", "per_tensor"});
+  else if (m.family == "gemm_bf16")
+    m.scaling = p.choice_or("scaling", "none", {"none"});
+  if (m.family.find("gemm") != std::string::npos) p.string_or("library", "");
+  if (m.family == "mla_decode" || m.family == "prefill_attention") p.string("method");
+  if (m.family == "hbm_copy") m.bytes_moved = p.number("bytes_moved", Range::positive());
+  p.finish();
+  (void)index;
+  return m;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+double shape_num(const Measurement& m, const char* key) { return m.shape.at(key).get<double>(); }
+
+std::string predictor_name(const std::string& family) {
+  if (family == "gemm_fp8") return "GemmModel::dense_s";
+  if (family == "gemm_bf16") return "GemmModel::bf16_s";
+  if (family == "grouped_gemm") return "GemmModel::grouped_s";
+  if (family == "mla_decode") return "KernelModel::decode_attention_s";
+  if (family == "prefill_attention") return "KernelModel::prefill_attention_s";
+  if (family == "hbm_copy") return "bytes moved / spec HBM bandwidth";
+  return "none";
+}
+
+}  // namespace
+
+MeasurementFile read_measurements(const std::filesystem::path& path) {
+  nlohmann::json root = load_json_file(path);
+  MeasurementFile f;
+  f.file = path.string();
+  JsonReader r(root, f.file);
+  f.kind = r.choice("kind", {"measurement", "sample"});
+  r.string_or("date", ""), r.boolean_or("quick", false), r.string_or("note", "");
+  JsonReader d = r.object("device");
+  f.device_name = d.string("name");
+  f.sms = static_cast<int>(d.integer("sms", IntRange::positive()));
+  d.string_or("compute_capability", "");
+  for (const char* key : {"max_sm_clock_mhz", "max_memory_clock_mhz", "memory_bus_bits", "memory_bytes", "l2_bytes",
+                          "driver_version", "cuda_runtime_version", "cublas_version"})
+    d.number_or(key, 0, Range::non_negative());
+  d.finish();
+  auto points = r.objects("points");
+  for (size_t i = 0; i < points.size(); ++i) f.points.push_back(read_point(points[i], i));
+  r.finish();
+  return f;
+}
+
+std::string hardware_for_device(const std::string& device_name) {
+  std::string lower;
+  for (char ch : device_name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (const char* name : {"h100", "h200", "h800"})
+    if (lower.find(name) != std::string::npos) return name;
+  return "";
+}
+
+bool Report::passed() const {
+  if (failed_checks > 0) return false;
+  return std::all_of(families.begin(), families.end(), [](const FamilyResult& f) { return f.within_budget; });
+}
+
+Report compare(const MeasurementFile& file, const hardware::Hardware& hw, const llm::ModelSpec& model) {
+  cost::GemmModel gemm(hw);
+  cost::KernelModel kernels(hw, model);
+  Report report;
+  report.hardware = hw.name;
+  int sms = file.sms;
+  int model_dk = model.kv_lora_rank + model.qk_rope_head_dim;
+  for (const Measurement& m : file.points) {
+    PointResult r;
+    r.measurement = &m;
+    const std::string& f = m.family;
+    std::optional<double> p;
+    if (f == "gemm_fp8") {
+      p = gemm.dense_s(shape_num(m, "m"), shape_num(m, "n"), shape_num(m, "k"), sms);
+    } else if (f == "gemm_bf16") {
+      p = gemm.bf16_s(shape_num(m, "m"), shape_num(m, "n"), shape_num(m, "k"), sms);
+    } else if (f == "grouped_gemm") {
+      auto layout = m.shape.at("layout") == "masked" ? cost::GemmLayout::kMasked : cost::GemmLayout::kContiguous;
+      p = gemm.grouped_s(layout, shape_num(m, "groups"), shape_num(m, "m_per_group"), shape_num(m, "n"),
+                         shape_num(m, "k"), sms);
+    } else if (f == "mla_decode") {
+      if (shape_num(m, "heads") == model.heads && shape_num(m, "dk") == model_dk &&
+          shape_num(m, "dv") == model.kv_lora_rank) {
+        double batch = shape_num(m, "batch");
+        p = kernels.decode_attention_s(batch, batch * shape_num(m, "kv_len"), 1, sms);
+      } else {
+        r.note = "shape differs from the model's MLA (heads, dk, dv): not predicted";
+      }
+    } else if (f == "prefill_attention") {
+      if (shape_num(m, "heads") == model.heads &&
+          shape_num(m, "dk") == model.qk_nope_head_dim + model.qk_rope_head_dim &&
+          shape_num(m, "dv") == model.v_head_dim) {
+        p = kernels.prefill_attention_s(shape_num(m, "pairs"), sms);
+      } else {
+        r.note = "shape differs from the model's attention (heads, dk, dv): not predicted";
+      }
+    } else if (f == "hbm_copy") {
+      p = m.bytes_moved / hw.gpu.hbm_bytes_per_s;
+    }
+    if (!m.check_passed) {
+      r.note = "failed its reference check: not compared";
+      p.reset();
+    }
+    if (p) {
+      r.predicted_s = *p;
+      r.ratio = *p / m.median_s;
+    }
+    report.points.push_back(r);
+  }
+  for (const std::string& family : kFamilies) {
+    FamilyResult fr;
+    fr.family = family;
+    fr.predictor = predictor_name(family);
+    std::vector<double> errors;
+    for (const PointResult& r : report.points) {
+      if (r.measurement->family != family) continue;
+      ++fr.points;
+      if (!r.measurement->check_passed) ++fr.failed_checks;
+      if (r.predicted_s) errors.push_back(std::fabs(r.ratio - 1));
+    }
+    if (fr.points == 0) continue;
+    fr.compared = static_cast<int>(errors.size());
+    if (!errors.empty()) {
+      fr.median_error = median(errors);
+      fr.worst_error = *std::max_element(errors.begin(), errors.end());
+      fr.within_budget = fr.median_error <= kErrorBudget;
+    }
+    report.failed_checks += fr.failed_checks;
+    report.families.push_back(fr);
+  }
+  return report;
+}
+
+std::string format_text(const MeasurementFile& file, const Report& report) {
+  std::string out = fmt::format("{} ({}): {} points on {}, {} SMs; model: hardware spec {}\n", file.file, file.kind,
+                                file.points.size(), file.device_name, file.sms, report.hardware);
+  if (file.kind == "sample") out += "NOTE: a synthetic sample file, not a measurement: the errors below mean nothing\n";
+  out += fmt::format("{:<18} {:<60} {:>12} {:>12} {:>7}\n", "family", "shape", "measured us", "model us", "ratio");
+  for (const PointResult& r : report.points) {
+    const Measurement& m = *r.measurement;
+    std::string shape = m.shape.dump();
+    if (!m.scaling.empty() && m.scaling != "none") shape += " " + m.scaling;
+    out += fmt::format("{:<18} {:<60} {:>12.2f} {:>12} {:>7}{}\n", m.family, shape, m.median_s * 1e6,
+                       r.predicted_s ? fmt::format("{:.2f}", *r.predicted_s * 1e6) : "-",
+                       r.predicted_s ? fmt::format("{:.3f}", r.ratio) : "-", r.note.empty() ? "" : "  " + r.note);
+  }
+  out += fmt::format("\nper family (error = |model / measured - 1|, budget {:.0f} % on the median):\n",
+                     kErrorBudget * 100);
+  for (const FamilyResult& f : report.families) {
+    if (f.compared == 0) {
+      out += fmt::format("{:<18} {} points: no prediction ({}){}\n", f.family, f.points, f.predictor,
+                         f.failed_checks ? fmt::format(", {} failed checks", f.failed_checks) : "");
+      continue;
+    }
+    out += fmt::format("{:<18} {} points: median error {:.1f} %, worst {:.1f} % ({}){}{}\n", f.family, f.compared,
+                       f.median_error * 100, f.worst_error * 100, f.predictor, f.within_budget ? "" : "  OVER BUDGET",
+                       f.failed_checks ? fmt::format(", {} failed checks", f.failed_checks) : "");
+  }
+  out += report.passed() ? "calibration: pass\n" : "calibration: FAIL\n";
+  return out;
+}
+
+nlohmann::json to_json(const MeasurementFile& file, const Report& report) {
+  nlohmann::json j;
+  j["file"] = file.file;
+  j["kind"] = file.kind;
+  j["device"] = file.device_name;
+  j["hardware"] = report.hardware;
+  j["error_budget"] = kErrorBudget;
+  j["points"] = nlohmann::json::array();
+  for (const PointResult& r : report.points) {
+    nlohmann::json p{{"family", r.measurement->family},
+                     {"shape", r.measurement->shape},
+                     {"measured_s", r.measurement->median_s},
+                     {"check", r.measurement->check_passed ? "pass" : "fail"}};
+    p["predicted_s"] = r.predicted_s ? nlohmann::json(*r.predicted_s) : nlohmann::json(nullptr);
+    p["ratio"] = r.predicted_s ? nlohmann::json(r.ratio) : nlohmann::json(nullptr);
+    if (!r.note.empty()) p["note"] = r.note;
+    j["points"].push_back(p);
+  }
+  j["families"] = nlohmann::json::array();
+  for (const FamilyResult& f : report.families) {
+    nlohmann::json fj{{"family", f.family},
+                      {"predictor", f.predictor},
+                      {"points", f.points},
+                      {"compared", f.compared},
+                      {"failed_checks", f.failed_checks}};
+    fj["median_error"] = f.compared ? nlohmann::json(f.median_error) : nlohmann::json(nullptr);
+    fj["worst_error"] = f.compared ? nlohmann::json(f.worst_error) : nlohmann::json(nullptr);
+    fj["within_budget"] = f.within_budget;
+    j["families"].push_back(fj);
+  }
+  j["passed"] = report.passed();
+  return j;
+}
+
+}  // namespace moesim::calibrate
