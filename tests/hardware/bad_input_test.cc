@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -13,7 +15,8 @@ namespace {
 
 // A scratch copy of the real specs and tables, to break one thing at a time.
 std::filesystem::path scratch() {
-  auto dir = std::filesystem::temp_directory_path() / "moesim-hardware-test";
+  // One folder per process: CTest runs each test case in its own process, in parallel.
+  auto dir = std::filesystem::temp_directory_path() / ("moesim-hardware-test-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir / "specs");
   std::filesystem::copy(data_path("hardware/specs"), dir / "specs");
