@@ -67,7 +67,7 @@ void PrefillUnit::try_start_step() {
     // A step's attention on one rank is bounded too, at the pairs of one fresh prompt of chunk_tokens tokens: a
     // chunk that attends to a long cached prefix is cut shorter, so one long context does not stall the whole unit.
     double pair_budget = static_cast<double>(shape_.chunk_tokens) * static_cast<double>(shape_.chunk_tokens + 1) / 2;
-    for (size_t q = rk.head; q < rk.queue.size() && budget > 0 && pair_budget > 0; ++q) {
+    for (size_t q = 0; q < rk.queue.size() && budget > 0 && pair_budget > 0; ++q) {
       auto& r = ctx_.pool[rk.queue[q]];
       if (r.kv_ready_ns > now) {
         earliest_wait = std::min(earliest_wait, r.kv_ready_ns);
@@ -132,8 +132,8 @@ void PrefillUnit::finish_step() {
   // Drop finished requests from the rank queues, keeping the order of the rest. Only the prefix a step touched
   // can hold finished ones, so this is O(requests touched) unless something finished.
   for (auto& rk : ranks_) {
-    size_t write = rk.head;
-    size_t read = rk.head;
+    size_t write = 0;
+    size_t read = 0;
     for (; read < rk.touched_end; ++read) {
       uint32_t id = rk.queue[read];
       auto& r = ctx_.pool[id];
@@ -143,12 +143,7 @@ void PrefillUnit::finish_step() {
       for (; read < rk.queue.size(); ++read) rk.queue[write++] = rk.queue[read];
       rk.queue.resize(write);
     }
-    rk.touched_end = rk.head;
-    if (rk.head == rk.queue.size()) {
-      rk.queue.clear();
-      rk.head = 0;
-      rk.touched_end = 0;
-    }
+    rk.touched_end = 0;
   }
   for (const auto& c : chunks_) {
     auto& r = ctx_.pool[c.request];
