@@ -33,6 +33,9 @@ void print_report(const nlohmann::json& s, const cluster::Scenario& scenario) {
              s["requests_in"].get<int64_t>(), s["requests_completed"].get<int64_t>(),
              s["requests_rejected"].get<int64_t>(), in_flight,
              s["requests_conserved"].get<bool>() ? "" : "  (NOT CONSERVED)");
+  fmt::print("tokens: {} input and {} output in; {}\n", s["tokens_in"]["input"].get<int64_t>(),
+             s["tokens_in"]["output"].get<int64_t>(),
+             s["tokens_conserved"].get<bool>() ? "conserved (completed + rejected + in flight)" : "NOT CONSERVED");
   struct Row {
     const char* label;
     const char* key;

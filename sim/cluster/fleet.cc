@@ -129,12 +129,16 @@ void Fleet::retire_drained() {
 
 void Fleet::reject(const RequestRecord& r, const char* reason) {
   counts_.rejected += 1;
+  counts_.rejected_input_tokens += r.input_tokens;
+  counts_.rejected_output_tokens += r.output_tokens;
   signals_.request_done({r.arrival_ns, -1, -1, engine_.now().ns(), r.input_tokens, r.cached_tokens, r.output_tokens,
                          r.model, true, reason});
 }
 
 void Fleet::arrive(const RequestRecord& request) {
   counts_.arrived += 1;
+  counts_.arrived_input_tokens += request.input_tokens;
+  counts_.arrived_output_tokens += request.output_tokens;
   RequestRecord r = request;
   // The last prompt token is always computed: it produces the first output token.
   r.cached_tokens = std::min(r.cached_tokens, r.input_tokens - 1);
@@ -142,6 +146,8 @@ void Fleet::arrive(const RequestRecord& request) {
     reject(r, "context longer than a decode GPU's KV capacity");
     return;
   }
+  counts_.in_flight_input_tokens += r.input_tokens;
+  counts_.in_flight_output_tokens += r.output_tokens;
   uint32_t id = pool_.add(r);
   route_to_prefill(id);
 }
@@ -200,6 +206,8 @@ void Fleet::on_finished(uint32_t id) {
   const auto& r = pool_[id];
   counts_.in_decode -= 1;
   counts_.completed += 1;
+  counts_.in_flight_input_tokens -= r.input_tokens;
+  counts_.in_flight_output_tokens -= r.output_tokens;
   signals_.request_done({r.arrival_ns, r.first_token_ns, r.decode_admit_ns, r.finish_ns, r.input_tokens,
                          r.cached_tokens, r.output_tokens, r.model, false, nullptr});
   pool_.release(id);

@@ -28,6 +28,13 @@ struct RequestCounts {
   int64_t in_transfer = 0;
   int64_t in_decode = 0;  ///< waiting for a decode rank or decoding
   int64_t in_flight() const { return waiting_for_unit + in_prefill + in_transfer + in_decode; }
+  // Tokens, kept apart from the metrics so the summary can check them against each other.
+  int64_t arrived_input_tokens = 0;
+  int64_t arrived_output_tokens = 0;
+  int64_t rejected_input_tokens = 0;
+  int64_t rejected_output_tokens = 0;
+  int64_t in_flight_input_tokens = 0;
+  int64_t in_flight_output_tokens = 0;
 };
 
 class Fleet {

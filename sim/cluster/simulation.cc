@@ -82,6 +82,16 @@ nlohmann::json Simulation::run(double drain_s, const ProgressFn& progress) {
                                     {"kv_transfer", c.in_transfer},
                                     {"decode", c.in_decode}};
   s["requests_conserved"] = c.arrived == c.completed + c.rejected + c.in_flight();
+  // Tokens: what arrived = what completed (counted by the metrics, from the requests' own records) + what was
+  // rejected + what is still in flight.
+  s["tokens_in"] = {{"input", c.arrived_input_tokens}, {"output", c.arrived_output_tokens}};
+  s["tokens_rejected"] = {{"input", c.rejected_input_tokens}, {"output", c.rejected_output_tokens}};
+  s["tokens_in_flight_at_end"] = {{"input", c.in_flight_input_tokens}, {"output", c.in_flight_output_tokens}};
+  s["tokens_conserved"] =
+      c.arrived_input_tokens ==
+          s["input_tokens"].get<int64_t>() + c.rejected_input_tokens + c.in_flight_input_tokens &&
+      c.arrived_output_tokens ==
+          s["output_tokens"].get<int64_t>() + c.rejected_output_tokens + c.in_flight_output_tokens;
   s["events_executed"] = engine_.stats().executed;
   s["source"] = source_.stats();
   return s;

@@ -85,6 +85,9 @@ TEST_CASE("fleet: under overload queues grow, nothing is lost, and the summary s
   REQUIRE(s["requests_conserved"] == true);
   REQUIRE(s["requests_in"].get<int64_t>() ==
           s["requests_completed"].get<int64_t>() + s["requests_rejected"].get<int64_t>() + in_flight);
+  REQUIRE(s["tokens_conserved"] == true);
+  REQUIRE(s["tokens_in_flight_at_end"]["input"].get<int64_t>() > 0);
+  REQUIRE(s["tokens_in"]["input"].get<int64_t>() == sum_input(src));
 }
 
 TEST_CASE("fleet: a request longer than a decode GPU's KV capacity is rejected with its reason") {
@@ -98,6 +101,8 @@ TEST_CASE("fleet: a request longer than a decode GPU's KV capacity is rejected w
   auto s = sim.run();
   REQUIRE(s["requests_rejected"] == 1);
   REQUIRE(s["requests_completed"] == 1);
+  REQUIRE(s["tokens_conserved"] == true);
+  REQUIRE(s["tokens_rejected"]["input"] == 900'000);
   REQUIRE(s["rejected_by_reason"]["context longer than a decode GPU's KV capacity"] == 1);
 }
 
