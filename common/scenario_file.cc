@@ -1,8 +1,8 @@
 #include "common/scenario_file.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "common/error.h"
 #include "common/json_reader.h"

@@ -1,9 +1,9 @@
 #include "hardware/hardware.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "common/error.h"
 #include "common/json_reader.h"
@@ -169,7 +169,8 @@ DeepEpTables parse_deepep(const std::filesystem::path& file) {
     l.combine_bytes_per_s = row.number("combine_gbps", kPositive) * 1e9;
     row.string("source");
     row.finish();
-    if (!t.low_latency.empty() && l.ep <= t.low_latency.back().ep) row.fail("ep", "series not monotonic: ep must increase");
+    if (!t.low_latency.empty() && l.ep <= t.low_latency.back().ep)
+      row.fail("ep", "series not monotonic: ep must increase");
     t.low_latency.push_back(l);
   }
   ll.finish();

@@ -28,7 +28,7 @@ struct NodeSpec {
   int gpus = 0;
   double nvlink_bytes_per_s = 0;  ///< achieved, per direction
   int nics = 0;
-  double nic_bytes_per_s = 0;     ///< per NIC (one per GPU)
+  double nic_bytes_per_s = 0;            ///< per NIC (one per GPU)
   double kv_cache_read_bytes_per_s = 0;  ///< disk KV cache (3FS) into one node
 };
 

@@ -1,8 +1,8 @@
 // moesim pipeline: one MoE layer's overlap timeline at a uniform load, as text and optionally as a Chrome trace
 // (Perfetto and chrome://tracing open it) of a few consecutive layers.
-#include <memory>
-
 #include <fmt/format.h>
+
+#include <memory>
 
 #include "models/pipeline/chrome_trace.h"
 #include "tools/commands.h"

@@ -1,10 +1,9 @@
 // moesim run: simulate a scenario and write its report (summary.json, resolved-scenario.json, ledgers, CDFs).
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
-
-#include <fmt/format.h>
 
 #include "common/scenario_file.h"
 #include "sim/cluster/wiring.h"

@@ -1,9 +1,9 @@
 // moesim step: the steady-state step of one unit at a uniform load: time per layer and per step, the breakdown by
 // operator, and throughput per node. Other tools call it with --json.
+#include <fmt/format.h>
+
 #include <cmath>
 #include <memory>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
@@ -58,7 +58,8 @@ void run_step(const StepOptions& o) {
     }
     j["micro_batch_stages_s"] = stages;
     nlohmann::json b = nlohmann::json::array();
-    for (const auto& op : r.breakdown) b.push_back({{"operator", op.name}, {"resource", op.resource}, {"seconds", op.seconds}});
+    for (const auto& op : r.breakdown)
+      b.push_back({{"operator", op.name}, {"resource", op.resource}, {"seconds", op.seconds}});
     j["breakdown"] = b;
     fmt::print("{}\n", j.dump(2));
     return;
@@ -71,7 +72,8 @@ void run_step(const StepOptions& o) {
     double per_step = o.mtp ? 1.0 + setup.model.mtp_acceptance : 1.0;
     fmt::print("per-user speed {:.1f} tokens/s\n", per_step / r.step_s);
   }
-  fmt::print("throughput {:.0f} {} tokens/s per node\n", tokens_per_s_per_node, o.phase == "prefill" ? "input" : "output");
+  fmt::print("throughput {:.0f} {} tokens/s per node\n", tokens_per_s_per_node,
+             o.phase == "prefill" ? "input" : "output");
   fmt::print("\n{:<24}{:<15}{:>12}\n", "operator", "resource", "ms/step");
   for (const auto& op : r.breakdown) fmt::print("{:<24}{:<15}{:>12.3f}\n", op.name, op.resource, op.seconds * 1e3);
 }
@@ -80,7 +82,8 @@ void run_step(const StepOptions& o) {
 
 void add_step_command(CLI::App& app) {
   auto opts = std::make_shared<StepOptions>();
-  auto* sub = app.add_subcommand("step", "steady-state step of one unit: time per layer and per step, per-node throughput");
+  auto* sub =
+      app.add_subcommand("step", "steady-state step of one unit: time per layer and per step, per-node throughput");
   add_step_options(*sub, *opts);
   sub->add_flag("--json", opts->json, "print one JSON object");
   sub->callback([opts] { run_step(*opts); });

@@ -4,9 +4,8 @@
 //   moesim::tools::add_step_command(app);
 #pragma once
 
-#include <stdexcept>
-
 #include <CLI/CLI.hpp>
+#include <stdexcept>
 
 namespace moesim::tools {
 

@@ -1,8 +1,8 @@
 // moesim: the command-line entry point. Each subcommand lives in its own cmd_*.cc file.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <exception>
-
-#include <fmt/format.h>
 
 #include "common/error.h"
 #include "tools/commands.h"

@@ -1,9 +1,9 @@
 #include "tools/report.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <filesystem>
-
-#include <fmt/format.h>
 
 #include "common/json_reader.h"
 
@@ -62,8 +62,9 @@ void print_report(const nlohmann::json& s, const cluster::Scenario& scenario) {
   double scale = scenario.workload.kind == "generator" ? scenario.workload.scale : 1.0;
   fmt::print("{:<32}{:>14}{}\n", "", "simulated", compare ? fmt::format("{:>14}{:>10}", "published", "error") : "");
   if (compare && scale != 1.0) {
-    fmt::print("(workload scale {}: published totals below are multiplied by it; node counts quantize in whole units)\n",
-               scale);
+    fmt::print(
+        "(workload scale {}: published totals below are multiplied by it; node counts quantize in whole units)\n",
+        scale);
   }
   nlohmann::json derived = s;
   double p_nodes = num(s, "prefill_nodes_avg");
@@ -85,17 +86,19 @@ void print_report(const nlohmann::json& s, const cluster::Scenario& scenario) {
   }
   double cap = num(s, "decode_capacity_tokens_per_s_per_node_at_slo");
   if (!std::isnan(cap)) {
-    fmt::print("\ncapacity at the SLO ({:.0f} tokens/s per user): decode {:.2f} k output tokens/s per node, {:.0f} % used\n",
-               scenario.slo.user_tokens_per_s, cap * 1e-3, num(s, "decode_utilization_at_slo") * 100);
+    fmt::print(
+        "\ncapacity at the SLO ({:.0f} tokens/s per user): decode {:.2f} k output tokens/s per node, {:.0f} % used\n",
+        scenario.slo.user_tokens_per_s, cap * 1e-3, num(s, "decode_utilization_at_slo") * 100);
   }
   double pcap = num(s, "prefill_capacity_new_tokens_per_s_per_node");
   if (!std::isnan(pcap)) {
     double input = num(s, "input_tokens");
     double cached = num(s, "input_tokens_cached");
     double ratio = input > cached ? input / (input - cached) : 1.0;
-    fmt::print("prefill at full steps of the day's mix: {:.1f} k computed tokens/s per node ({:.1f} k input tokens/s "
-               "with the cached share), {:.0f} % used\n",
-               pcap * 1e-3, pcap * ratio * 1e-3, num(s, "prefill_utilization") * 100);
+    fmt::print(
+        "prefill at full steps of the day's mix: {:.1f} k computed tokens/s per node ({:.1f} k input tokens/s "
+        "with the cached share), {:.0f} % used\n",
+        pcap * 1e-3, pcap * ratio * 1e-3, num(s, "prefill_utilization") * 100);
   }
 }
 

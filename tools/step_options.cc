@@ -1,8 +1,8 @@
 #include "tools/step_options.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "common/error.h"
 #include "common/paths.h"
@@ -18,7 +18,8 @@ void add_step_options(CLI::App& sub, StepOptions& o) {
   sub.add_option("--tokens-per-gpu", o.tokens_per_gpu, "prefill: tokens of one step on one GPU (both micro-batches)");
   sub.add_option("--prompt-len", o.prompt_len, "prefill: prompt length (fresh prompts of this many tokens)")
       ->capture_default_str();
-  sub.add_option("--cached-len", o.cached_len, "prefill: cached prefix tokens before each prompt")->capture_default_str();
+  sub.add_option("--cached-len", o.cached_len, "prefill: cached prefix tokens before each prompt")
+      ->capture_default_str();
   sub.add_option("--batch-per-gpu", o.batch_per_gpu, "decode: sequences per GPU");
   sub.add_option("--kv-len", o.kv_len, "decode: KV length of each sequence");
   sub.add_option("--mtp", o.mtp, "decode: on | off (one MTP draft token verified per step)")
@@ -37,9 +38,14 @@ void add_step_options(CLI::App& sub, StepOptions& o) {
 }
 
 StepSetup build_step(const StepOptions& o) {
-  if (o.ep <= 0 || o.ep % 8 != 0) throw InputError(fmt::format("--ep: expected a positive multiple of 8, got {}", o.ep));
-  StepSetup s{hardware::load_hardware(o.hardware), llm::load_model(data_path("models/llm/deepseek-v3.json")), nullptr,
-              {}, {}, 1.0};
+  if (o.ep <= 0 || o.ep % 8 != 0)
+    throw InputError(fmt::format("--ep: expected a positive multiple of 8, got {}", o.ep));
+  StepSetup s{hardware::load_hardware(o.hardware),
+              llm::load_model(data_path("models/llm/deepseek-v3.json")),
+              nullptr,
+              {},
+              {},
+              1.0};
   int slots = s.model.routed_experts + 32;  // DeepSeek's deployment: 32 redundant experts per unit
   if (slots % o.ep != 0) slots = s.model.routed_experts + (o.ep - s.model.routed_experts % o.ep) % o.ep;
   pipeline::UnitConfig c;
@@ -53,18 +59,21 @@ StepSetup build_step(const StepOptions& o) {
     if (o.tokens_per_gpu <= 0) throw InputError("--tokens-per-gpu: a prefill step needs a positive token count");
     if (o.prompt_len <= 0 || o.cached_len < 0) throw InputError("--prompt-len must be positive, --cached-len >= 0");
     if (o.overlap && std::fmod(o.tokens_per_gpu, 2.0) != 0.0) {
-      throw InputError(fmt::format("--tokens-per-gpu: {} tokens do not split into two micro-batches", o.tokens_per_gpu));
+      throw InputError(
+          fmt::format("--tokens-per-gpu: {} tokens do not split into two micro-batches", o.tokens_per_gpu));
     }
     double prompts = o.tokens_per_gpu / o.prompt_len;
     double per_prompt = o.prompt_len * o.cached_len + o.prompt_len * (o.prompt_len + 1) / 2;
     s.prefill_rank = {o.tokens_per_gpu, prompts * per_prompt, std::ceil(prompts)};
   } else {
-    if (o.batch_per_gpu <= 0 || o.kv_len <= 0) throw InputError("--batch-per-gpu and --kv-len: decode needs both, positive");
+    if (o.batch_per_gpu <= 0 || o.kv_len <= 0)
+      throw InputError("--batch-per-gpu and --kv-len: decode needs both, positive");
     double kv = o.batch_per_gpu * o.kv_len;
     if (kv > s.unit->kv_capacity_tokens()) {
-      throw InputError(fmt::format("--batch-per-gpu x --kv-len: {:.0f} KV tokens per GPU exceed the {:.0f} that fit in "
-                                   "HBM beside the weights on {}",
-                                   kv, s.unit->kv_capacity_tokens(), o.hardware));
+      throw InputError(
+          fmt::format("--batch-per-gpu x --kv-len: {:.0f} KV tokens per GPU exceed the {:.0f} that fit in "
+                      "HBM beside the weights on {}",
+                      kv, s.unit->kv_capacity_tokens(), o.hardware));
     }
     s.decode_rank = {o.batch_per_gpu, kv};
   }

@@ -3,10 +3,9 @@
 //   StepOptions o;  add_step_options(*sub, o);  ...  auto setup = build_step(o);  setup.unit->decode(...);
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "hardware/hardware.h"
 #include "models/llm/model.h"

@@ -136,8 +136,7 @@ double KernelModel::low_latency_dispatch_s(double tokens, int ep, double receive
 
 double KernelModel::low_latency_combine_s(double tokens, int ep, double receive_factor) const {
   if (tokens <= 0) return 0.0;
-  return std::max(tokens * std::max(1.0, receive_factor) * low_latency_seconds_per_token(ep, false),
-                  kLowLatencyFloorS);
+  return std::max(tokens * std::max(1.0, receive_factor) * low_latency_seconds_per_token(ep, false), kLowLatencyFloorS);
 }
 
 double KernelModel::elementwise_s(std::string_view kernel, double units) const {

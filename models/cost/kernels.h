@@ -21,7 +21,8 @@ class KernelModel {
   KernelModel(const hardware::Hardware& hw, const llm::ModelSpec& model);
 
   /// Causal attention of one layer over `pairs` (query, key) token pairs: sum over chunks of new x prior context
-  /// + new(new+1)/2. FLOPs = 2 heads (qk + v) pairs at the FlashAttention-3 rate of the training profile, scaled by SMs.
+  /// + new(new+1)/2. FLOPs = 2 heads (qk + v) pairs at the FlashAttention-3 rate of the training profile, scaled by
+  /// SMs.
   double prefill_attention_s(double pairs, int sms) const;
   /// FlashMLA over `kv_tokens` cached tokens (summed over the rank's sequences) with `query_per_seq` query tokens
   /// per sequence (1, or 2 with MTP): max(FLOPs at the compute-bound rate, KV bytes at the memory-bound rate).
@@ -58,7 +59,7 @@ class KernelModel {
   const hardware::Hardware& hw_;
   const llm::ModelSpec& model_;
   std::vector<hardware::DeepEpNormalRow> internode_;  // the normal table's internode rows, by EP
-  double fa3_flops_per_sm_;  // calibrated on the training profile's FlashAttention-3 row
+  double fa3_flops_per_sm_;                           // calibrated on the training profile's FlashAttention-3 row
   double attention_flops_per_pair_;
 };
 

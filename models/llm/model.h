@@ -60,7 +60,7 @@ enum class OpKind {
   kDecodeAttention,   ///< FlashMLA over the KV cache
   kDispatch,
   kCombine,
-  kElementwise,       ///< memory-bound kernels, per token or per routed row, costed from the training profile
+  kElementwise,  ///< memory-bound kernels, per token or per routed row, costed from the training profile
 };
 /// The pipeline stage an operator belongs to (models/pipeline/stage.h uses the same names).
 enum class OpStage { kAttn0, kAttn1, kShared, kDispatch, kMlp, kCombine };
@@ -69,10 +69,10 @@ struct Operator {
   std::string name;
   OpKind kind;
   OpStage stage;
-  double n = 0;              ///< GEMM output columns
-  double k = 0;              ///< GEMM reduction
-  int batch = 1;             ///< kBatchedGemm: GEMMs per row block (heads)
-  std::string precision;     ///< fp8 | bf16
+  double n = 0;                ///< GEMM output columns
+  double k = 0;                ///< GEMM reduction
+  int batch = 1;               ///< kBatchedGemm: GEMMs per row block (heads)
+  std::string precision;       ///< fp8 | bf16
   bool communication = false;  ///< runs on the communication resource
   std::string profile_kernel;  ///< kElementwise: the training-profile kernel it is costed from
 };

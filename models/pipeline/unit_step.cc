@@ -126,8 +126,8 @@ StepResult UnitStepModel::assemble(const MicroBatch& mb, double expert_factor, b
   r.dense_layers_s = dense_layer * model_.dense_layers;
 
   // LM head over the rows that need logits, BF16.
-  double head = gemm_.bf16_s(lm_head_series_, mb.heads_rows * micro_batches_, model_.vocab, model_.hidden,
-                             compute_sms_);
+  double head =
+      gemm_.bf16_s(lm_head_series_, mb.heads_rows * micro_batches_, model_.vocab, model_.hidden, compute_sms_);
   double mtp = 0.0;
   if (mtp_mb != nullptr) {
     // The MTP module: its 2h -> h projection, one MoE layer over one token per sequence, and the LM head again.
@@ -136,10 +136,9 @@ StepResult UnitStepModel::assemble(const MicroBatch& mb, double expert_factor, b
     mtp_stages[1] = mtp_stages[0];
     auto mtp_span = std::span<const StageDurations>(mtp_stages.data(), static_cast<size_t>(micro_batches_));
     mtp = scheduler_.layer_period_seconds(mtp_span) +
-          micro_batches_ * gemm_.dense_s(mtp_proj_series_, mtp_mb->tokens, model_.hidden, 2.0 * model_.hidden,
-                                         compute_sms_) +
-          gemm_.bf16_s(lm_head_series_, mtp_mb->heads_rows * micro_batches_, model_.vocab, model_.hidden,
-                       compute_sms_);
+          micro_batches_ *
+              gemm_.dense_s(mtp_proj_series_, mtp_mb->tokens, model_.hidden, 2.0 * model_.hidden, compute_sms_) +
+          gemm_.bf16_s(lm_head_series_, mtp_mb->heads_rows * micro_batches_, model_.vocab, model_.hidden, compute_sms_);
   }
   r.head_s = head + mtp;
   r.step_s = model_.moe_layers() * r.layer_s + r.dense_layers_s + r.head_s;

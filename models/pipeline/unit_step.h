@@ -22,10 +22,10 @@ namespace moesim::pipeline {
 
 struct UnitConfig {
   llm::Phase phase = llm::Phase::kDecode;
-  int ep = 144;             ///< GPUs of the unit (8 per node)
-  bool overlap = true;      ///< dual-batch overlap (prefill) / 5-stage pipeline (decode); false: serial
-  bool mtp = true;          ///< decode: verify one MTP draft token per sequence per step
-  int expert_slots = 288;   ///< routed-expert slots in the unit (256 + redundant)
+  int ep = 144;            ///< GPUs of the unit (8 per node)
+  bool overlap = true;     ///< dual-batch overlap (prefill) / 5-stage pipeline (decode); false: serial
+  bool mtp = true;         ///< decode: verify one MTP draft token per sequence per step
+  int expert_slots = 288;  ///< routed-expert slots in the unit (256 + redundant)
 };
 
 struct PrefillRank {
@@ -48,9 +48,9 @@ struct OperatorShare {
 
 struct StepResult {
   double step_s = 0;
-  double layer_s = 0;        ///< steady-state period of one MoE layer, both micro-batches
-  double dense_layers_s = 0; ///< the dense layers together
-  double head_s = 0;         ///< LM head (and, decode with MTP, the MTP module)
+  double layer_s = 0;                    ///< steady-state period of one MoE layer, both micro-batches
+  double dense_layers_s = 0;             ///< the dense layers together
+  double head_s = 0;                     ///< LM head (and, decode with MTP, the MTP module)
   std::vector<OperatorShare> breakdown;  ///< filled when asked for
   StageDurations micro_batch;            ///< one micro-batch's stage durations of an MoE layer
 };
@@ -79,12 +79,12 @@ class UnitStepModel {
  private:
   // Loads of one micro-batch on the slowest rank / GPU.
   struct MicroBatch {
-    double tokens = 0;         // tokens on the busiest rank
-    double pairs = 0;          // prefill attention pairs on the busiest rank
-    double sequences = 0;      // sequences on the busiest rank
-    double kv_tokens = 0;      // decode KV on the busiest rank
-    double routed_rows = 0;    // routed rows on the most-loaded GPU
-    double heads_rows = 0;     // LM head rows on the busiest rank
+    double tokens = 0;       // tokens on the busiest rank
+    double pairs = 0;        // prefill attention pairs on the busiest rank
+    double sequences = 0;    // sequences on the busiest rank
+    double kv_tokens = 0;    // decode KV on the busiest rank
+    double routed_rows = 0;  // routed rows on the most-loaded GPU
+    double heads_rows = 0;   // LM head rows on the busiest rank
   };
   StepResult decode_loads(double max_seqs, double max_kv, double total_seqs, double expert_factor,
                           bool breakdown) const;
@@ -92,7 +92,7 @@ class UnitStepModel {
   struct PreparedOp {
     llm::Operator op;
     Stage stage;
-    int series = 0;                                  // GEMMs: the DeepGEMM series that serves (n, k)
+    int series = 0;                                   // GEMMs: the DeepGEMM series that serves (n, k)
     const hardware::ProfileKernel* kernel = nullptr;  // elementwise: the training-profile kernel
     bool per_routed_row = false;
   };

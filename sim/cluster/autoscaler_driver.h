@@ -34,9 +34,9 @@ class AutoscalerDriver final : public Autoscaler, public observe::FleetListener 
   const StepModel& model_;
   engine::Duration interval_;
   engine::Duration startup_;
-  int64_t tokens_ = 0;      // prefill tokens computed since the last tick
-  double pairs_ = 0.0;      // their attention pairs
-  double pairs_per_token_ = 0.0;  // of the traffic so far (smoothed)
+  int64_t tokens_ = 0;                 // prefill tokens computed since the last tick
+  double pairs_ = 0.0;                 // their attention pairs
+  double pairs_per_token_ = 0.0;       // of the traffic so far (smoothed)
   std::vector<PrefillRankLoad> full_;  // scratch: a full prefill step
   engine::Time last_;
   int64_t limit_bound_ = 0;

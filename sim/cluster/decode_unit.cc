@@ -15,8 +15,7 @@ using HeapGreater = std::greater<std::pair<int64_t, uint32_t>>;
 }  // namespace
 
 DecodeUnit::DecodeUnit(int32_t id, UnitContext ctx, const StepModel& model, ExpertBalance& experts,
-                       DecodeUnitShape shape, policy::DecodeBalancer& balancer, engine::Rng mtp_rng,
-                       RequestSink& done)
+                       DecodeUnitShape shape, policy::DecodeBalancer& balancer, engine::Rng mtp_rng, RequestSink& done)
     : id_(id),
       ctx_(ctx),
       model_(model),

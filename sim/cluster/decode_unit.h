@@ -3,8 +3,8 @@
 // count, KV on a line in the step index), and each request's finishing step is drawn when it is admitted (MTP
 // acceptance included) and kept in a heap keyed by that step.
 //
-//   DecodeUnit unit(0, ctx, model, experts, {.ranks = 144, .nodes = 18, .mtp = true, .slo_tokens_per_s = 21}, lb, sink);
-//   unit.enqueue(request_id);  // admitted at the next step boundary where a rank fits it
+//   DecodeUnit unit(0, ctx, model, experts, {.ranks = 144, .nodes = 18, .mtp = true, .slo_tokens_per_s = 21}, lb,
+//   sink); unit.enqueue(request_id);  // admitted at the next step boundary where a rank fits it
 #pragma once
 
 #include <cstdint>

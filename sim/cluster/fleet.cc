@@ -35,8 +35,8 @@ void Fleet::add_prefill_unit(engine::Duration startup) {
   const auto& c = scenario_.fleet.prefill;
   auto id = static_cast<int32_t>(prefill_.size());
   PrefillUnitShape shape{c.nodes_per_unit * kGpusPerNode, c.nodes_per_unit, c.chunk_tokens};
-  prefill_.push_back({std::make_unique<PrefillUnit>(id, UnitContext{engine_, pool_, signals_}, model_,
-                                                    prefill_experts_, shape, *prefill_balancer_, prefill_done_),
+  prefill_.push_back({std::make_unique<PrefillUnit>(id, UnitContext{engine_, pool_, signals_}, model_, prefill_experts_,
+                                                    shape, *prefill_balancer_, prefill_done_),
                       State::kStarting});
   nic_free_ns_.emplace_back(static_cast<size_t>(shape.ranks), 0);
   engine_.schedule_after(startup, unit_ready_, static_cast<uint64_t>(id));
@@ -275,8 +275,8 @@ int64_t Fleet::prefill_queued_tokens() const {
 }
 
 void Fleet::emit_size() const {
-  signals_.fleet_size({engine_.now().ns(), prefill_nodes(), decode_nodes(), prefill_units_serving(),
-                       decode_units_serving()});
+  signals_.fleet_size(
+      {engine_.now().ns(), prefill_nodes(), decode_nodes(), prefill_units_serving(), decode_units_serving()});
 }
 
 }  // namespace moesim::cluster

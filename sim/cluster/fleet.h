@@ -116,8 +116,8 @@ class Fleet {
   std::vector<Slot<PrefillUnit>> prefill_;
   std::vector<Slot<DecodeUnit>> decode_;
   std::vector<std::vector<int64_t>> nic_free_ns_;  // per prefill unit, per rank: when its NIC is free
-  RequestQueue unrouted_;                           // arrivals while no prefill unit serves
-  RequestQueue undecoded_;                          // transfers done while no decode unit serves
+  RequestQueue unrouted_;                          // arrivals while no prefill unit serves
+  RequestQueue undecoded_;                         // transfers done while no decode unit serves
   PrefillDone prefill_done_;
   DecodeDone decode_done_;
   TransferDone transfer_done_;

@@ -53,9 +53,7 @@ double ModelStep::decode_uniform_step_s(int64_t sequences, double kv_per_sequenc
   return decode_->decode_uniform_s(static_cast<double>(sequences), kv_per_sequence, expert_factor);
 }
 
-double ModelStep::kv_load_s(int64_t tokens) const {
-  return prefill_->kernels().kv_load_s(static_cast<double>(tokens));
-}
+double ModelStep::kv_load_s(int64_t tokens) const { return prefill_->kernels().kv_load_s(static_cast<double>(tokens)); }
 
 double ModelStep::kv_transfer_s(int64_t tokens) const {
   return prefill_->kernels().kv_transfer_s(static_cast<double>(tokens));

@@ -109,10 +109,10 @@ void PrefillUnit::try_start_step() {
   stepping_ = true;
   step_start_ns_ = now;
   busy_ += duration;
-  ctx_.signals.prefill_step({now, duration.ns(), id_, total_tokens, static_cast<int64_t>(chunks_.size()),
-                             max_attention > 0 ? sum_attention / static_cast<double>(ranks_.size()) / max_attention
-                                               : 1.0,
-                             1.0 / factor, 0.0, sum_attention, 0});
+  ctx_.signals.prefill_step(
+      {now, duration.ns(), id_, total_tokens, static_cast<int64_t>(chunks_.size()),
+       max_attention > 0 ? sum_attention / static_cast<double>(ranks_.size()) / max_attention : 1.0, 1.0 / factor, 0.0,
+       sum_attention, 0});
   ctx_.engine.schedule_after(duration, *this, kStepEnd);
 }
 

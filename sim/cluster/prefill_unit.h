@@ -67,7 +67,7 @@ class PrefillUnit final : public engine::EventHandler {
  private:
   struct Rank {
     std::vector<uint32_t> queue;  // FIFO of requests not yet fully computed
-    size_t touched_end = 0;  // one past the last queue entry the current step computes
+    size_t touched_end = 0;       // one past the last queue entry the current step computes
     policy::PrefillRankView view;
   };
   struct Chunk {

@@ -16,11 +16,11 @@ inline constexpr uint32_t kNoRequest = UINT32_MAX;
 struct RequestRecord {
   int64_t arrival_ns = 0;
   int32_t input_tokens = 0;
-  int32_t cached_tokens = 0;   ///< prefix tokens read from the disk cache instead of computed
+  int32_t cached_tokens = 0;  ///< prefix tokens read from the disk cache instead of computed
   int32_t output_tokens = 0;
-  int32_t computed_tokens = 0; ///< new tokens whose prefill is done
+  int32_t computed_tokens = 0;  ///< new tokens whose prefill is done
   uint8_t model = 0;
-  int64_t kv_ready_ns = 0;      ///< when its cached prefix is loaded into the prefill node
+  int64_t kv_ready_ns = 0;  ///< when its cached prefix is loaded into the prefill node
   int64_t prefill_start_ns = -1;
   int64_t first_token_ns = -1;  ///< prefill done: the first output token exists
   int64_t decode_admit_ns = -1;
@@ -29,9 +29,9 @@ struct RequestRecord {
   int32_t prefill_rank = -1;
   int32_t decode_unit = -1;
   int32_t decode_rank = -1;
-  int64_t decode_steps = 0;  ///< decode steps it needs (drawn at admission, MTP included)
-  double kv_base = 0.0;      ///< KV at unit step 0 on the line kv(k) = kv_base + kv_rate * k
-  double kv_rate = 0.0;      ///< KV tokens it adds per decode step
+  int64_t decode_steps = 0;    ///< decode steps it needs (drawn at admission, MTP included)
+  double kv_base = 0.0;        ///< KV at unit step 0 on the line kv(k) = kv_base + kv_rate * k
+  double kv_rate = 0.0;        ///< KV tokens it adds per decode step
   uint32_t next = kNoRequest;  ///< intrusive queue link
 
   int32_t new_tokens() const { return input_tokens - cached_tokens; }

@@ -1,10 +1,10 @@
 #include "sim/cluster/scenario.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "common/error.h"
 #include "common/paths.h"
@@ -56,8 +56,8 @@ PoolConfig parse_pool(JsonReader r, PoolConfig p, bool prefill) {
     p.mtp = r.boolean_or("mtp", p.mtp);
   }
   if ((p.redundant_experts + 256) % (p.nodes_per_unit * 8) != 0) {
-    r.fail("redundant_experts", fmt::format("256 + {} expert slots do not divide among {} GPUs", p.redundant_experts,
-                                            p.nodes_per_unit * 8));
+    r.fail("redundant_experts",
+           fmt::format("256 + {} expert slots do not divide among {} GPUs", p.redundant_experts, p.nodes_per_unit * 8));
   }
   r.finish();
   return p;
@@ -119,7 +119,8 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
     c.prefill_high = a->number_or("prefill_high", c.prefill_high, Range::fraction());
     c.prefill_low = a->number_or("prefill_low", c.prefill_low, Range::fraction());
     c.max_nodes = a->integer_or("max_nodes", c.max_nodes, IntRange::non_negative());
-    c.decode_node_share = a->number_or("decode_node_share", c.decode_node_share, {0.0, 1.0, true, "a number in (0, 1]"});
+    c.decode_node_share =
+        a->number_or("decode_node_share", c.decode_node_share, {0.0, 1.0, true, "a number in (0, 1]"});
     c.warmup_s = a->number_or("warmup_s", c.warmup_s, Range::non_negative());
     if (c.decode_low >= c.decode_high) a->fail("decode_low", "must be below decode_high");
     if (c.prefill_low >= c.prefill_high) a->fail("prefill_low", "must be below prefill_high");
@@ -129,10 +130,10 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
   if (auto e = r.optional_object("economics")) {
     auto& c = s.economics;
     c.usd_per_gpu_hour = e->number_or("usd_per_gpu_hour", c.usd_per_gpu_hour, Range::non_negative());
-    c.usd_per_m_input_cache_hit = e->number_or("usd_per_m_input_cache_hit", c.usd_per_m_input_cache_hit,
-                                               Range::non_negative());
-    c.usd_per_m_input_cache_miss = e->number_or("usd_per_m_input_cache_miss", c.usd_per_m_input_cache_miss,
-                                                Range::non_negative());
+    c.usd_per_m_input_cache_hit =
+        e->number_or("usd_per_m_input_cache_hit", c.usd_per_m_input_cache_hit, Range::non_negative());
+    c.usd_per_m_input_cache_miss =
+        e->number_or("usd_per_m_input_cache_miss", c.usd_per_m_input_cache_miss, Range::non_negative());
     c.usd_per_m_output = e->number_or("usd_per_m_output", c.usd_per_m_output, Range::non_negative());
     e->finish();
   }

@@ -7,9 +7,8 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "common/json_reader.h"
 
@@ -17,7 +16,7 @@ namespace moesim::cluster {
 
 /// Where requests come from.
 struct WorkloadConfig {
-  std::string kind = "generator";  ///< generator (a named profile), trace (a file), or constant (fixed rate)
+  std::string kind = "generator";        ///< generator (a named profile), trace (a file), or constant (fixed rate)
   std::string profile = "deepseek-day";  ///< generator and constant: the request mix (and, generator, the day shape)
   double scale = 1.0;                    ///< generator: fraction of the day's requests kept (0 < scale <= 1)
   double rate_per_s = 0.0;               ///< constant: arrivals per second (Poisson)
@@ -30,13 +29,13 @@ struct WorkloadConfig {
 
 /// One pool of identical units (prefill or decode).
 struct PoolConfig {
-  int64_t units = 1;             ///< units serving at the start
-  int64_t nodes_per_unit = 4;    ///< 8 GPUs a node; the unit's EP size is nodes_per_unit * 8
-  int64_t redundant_experts = 32;  ///< extra expert slots per unit for the EPLB
+  int64_t units = 1;                   ///< units serving at the start
+  int64_t nodes_per_unit = 4;          ///< 8 GPUs a node; the unit's EP size is nodes_per_unit * 8
+  int64_t redundant_experts = 32;      ///< extra expert slots per unit for the EPLB
   std::string balancer = "published";  ///< rank balancer, by registered name
-  bool overlap = true;           ///< dual-batch overlap (prefill) or 5-stage pipeline (decode); false = serial
-  int64_t chunk_tokens = 16384;  ///< prefill: new tokens per rank per step (both micro-batches)
-  bool mtp = true;               ///< decode: one MTP draft token per sequence per step
+  bool overlap = true;                 ///< dual-batch overlap (prefill) or 5-stage pipeline (decode); false = serial
+  int64_t chunk_tokens = 16384;        ///< prefill: new tokens per rank per step (both micro-batches)
+  bool mtp = true;                     ///< decode: one MTP draft token per sequence per step
 };
 
 struct FleetConfig {
@@ -56,17 +55,17 @@ struct ExpertConfig {
 };
 
 struct AutoscalerConfig {
-  std::string policy = "none";  ///< none (fixed units) | fixed (a node schedule file) | slo
-  std::string schedule;         ///< fixed: CSV of (start, end, nodes), relative to the scenario file
-  double interval_s = 300.0;    ///< slo: how often the controller looks
-  double startup_s = 600.0;     ///< time from the decision to add a unit until it serves
-  double decode_high = 0.9;     ///< slo: add a decode unit above this utilization of the SLO-capped batch
-  double decode_low = 0.6;      ///< slo: remove one when utilization would stay below this without it
-  double prefill_high = 0.85;   ///< slo: add a prefill unit above this busy fraction
-  double prefill_low = 0.55;    ///< slo: remove one when the busy fraction would stay below this without it
-  int64_t max_nodes = 0;        ///< pool limit (0 = none); the report says when it binds
+  std::string policy = "none";     ///< none (fixed units) | fixed (a node schedule file) | slo
+  std::string schedule;            ///< fixed: CSV of (start, end, nodes), relative to the scenario file
+  double interval_s = 300.0;       ///< slo: how often the controller looks
+  double startup_s = 600.0;        ///< time from the decision to add a unit until it serves
+  double decode_high = 0.9;        ///< slo: add a decode unit above this utilization of the SLO-capped batch
+  double decode_low = 0.6;         ///< slo: remove one when utilization would stay below this without it
+  double prefill_high = 0.85;      ///< slo: add a prefill unit above this busy fraction
+  double prefill_low = 0.55;       ///< slo: remove one when the busy fraction would stay below this without it
+  int64_t max_nodes = 0;           ///< pool limit (0 = none); the report says when it binds
   double decode_node_share = 0.6;  ///< fixed: share of the schedule's nodes given to decode units (an assumption)
-  double warmup_s = 1800.0;     ///< units added in the first warmup_s start at once (the fleet predates the run)
+  double warmup_s = 1800.0;        ///< units added in the first warmup_s start at once (the fleet predates the run)
 };
 
 struct EconomicsConfig {
@@ -90,7 +89,7 @@ struct Scenario {
   AutoscalerConfig autoscaler;
   EconomicsConfig economics;
   std::string published;  ///< optional: a *published* outcomes file the report compares with (never an input)
-  std::string base_dir;  ///< folder of the scenario file (relative paths resolve against it); not written out
+  std::string base_dir;   ///< folder of the scenario file (relative paths resolve against it); not written out
 };
 
 /// Parses a resolved scenario document strictly. `file` names it in errors.

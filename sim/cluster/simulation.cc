@@ -88,8 +88,7 @@ nlohmann::json Simulation::run(double drain_s, const ProgressFn& progress) {
   s["tokens_rejected"] = {{"input", c.rejected_input_tokens}, {"output", c.rejected_output_tokens}};
   s["tokens_in_flight_at_end"] = {{"input", c.in_flight_input_tokens}, {"output", c.in_flight_output_tokens}};
   s["tokens_conserved"] =
-      c.arrived_input_tokens ==
-          s["input_tokens"].get<int64_t>() + c.rejected_input_tokens + c.in_flight_input_tokens &&
+      c.arrived_input_tokens == s["input_tokens"].get<int64_t>() + c.rejected_input_tokens + c.in_flight_input_tokens &&
       c.arrived_output_tokens ==
           s["output_tokens"].get<int64_t>() + c.rejected_output_tokens + c.in_flight_output_tokens;
   s["events_executed"] = engine_.stats().executed;

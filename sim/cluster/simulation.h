@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "sim/cluster/fleet.h"

@@ -12,9 +12,9 @@ namespace moesim::cluster {
 
 /// One prefill rank's work in a step.
 struct PrefillRankLoad {
-  int64_t new_tokens = 0;   ///< tokens computed this step (both micro-batches)
-  double attention = 0.0;   ///< core-attention token pairs: sum over chunks of new x (prior context + causal half)
-  int64_t sequences = 0;    ///< chunks in the step (LM head rows for chunks that finish a prompt)
+  int64_t new_tokens = 0;  ///< tokens computed this step (both micro-batches)
+  double attention = 0.0;  ///< core-attention token pairs: sum over chunks of new x (prior context + causal half)
+  int64_t sequences = 0;   ///< chunks in the step (LM head rows for chunks that finish a prompt)
 };
 
 /// One decode rank's batch in a step.

@@ -1,10 +1,10 @@
 #include "sim/cluster/wiring.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "common/error.h"
 
@@ -81,7 +81,8 @@ nlohmann::json run_and_write(const Scenario& scenario, const std::filesystem::pa
   if (parts.autoscaler) {
     summary["autoscaler_limit_bound_decisions"] = parts.autoscaler->limit_bound_decisions();
     // Prefill capacity: new tokens a node computes at full steps of the day's mix, and the share of it used.
-    double per_node = parts.autoscaler->prefill_capacity_per_unit() / static_cast<double>(scenario.fleet.prefill.nodes_per_unit);
+    double per_node =
+        parts.autoscaler->prefill_capacity_per_unit() / static_cast<double>(scenario.fleet.prefill.nodes_per_unit);
     double node_s = summary["prefill_nodes_avg"].get<double>() * summary["simulated_s"].get<double>();
     double computed = summary["prefill_tokens_computed"].get<double>();
     summary["prefill_capacity_new_tokens_per_s_per_node"] = per_node;

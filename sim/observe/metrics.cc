@@ -1,8 +1,8 @@
 #include "sim/observe/metrics.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace moesim::observe {
 
@@ -204,17 +204,18 @@ std::string RunMetrics::ledger_csv(bool per_minute) const {
                       static_cast<double>(sum.output) * prices_.usd_per_m_output) /
                      1e6;
     auto per = [](double a, double b) { return b > 0 ? a / b : 0.0; };
-    out += fmt::format("{},{:.3f},{:.3f},{},{},{},{},{:.2f},{:.2f},{:.4f},{:.4f},{:.3f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f}\n",
-                       start * 60, sum.prefill_node_s / span, sum.decode_node_s / span, sum.input_cached,
-                       sum.input_uncached, sum.output, sum.completed, cost, revenue, per(revenue - cost, cost),
-                       per(sum.ttft_sum_s, static_cast<double>(sum.completed)),
-                       per(sum.speed_sum, static_cast<double>(sum.speed_count)),
-                       per(sum.prefill_busy_s, sum.prefill_node_s / static_cast<double>(prices_.prefill_nodes_per_unit)),
-                       per(sum.decode_busy_s, sum.decode_node_s / static_cast<double>(prices_.decode_nodes_per_unit)),
-                       per(sum.prefill_rank_balance_sum, static_cast<double>(sum.prefill_steps)),
-                       per(sum.decode_rank_balance_sum, static_cast<double>(sum.decode_steps)),
-                       per(sum.expert_balance_sum, static_cast<double>(sum.decode_steps)),
-                       per(sum.kv_occupancy_sum, static_cast<double>(sum.decode_steps)));
+    out += fmt::format(
+        "{},{:.3f},{:.3f},{},{},{},{},{:.2f},{:.2f},{:.4f},{:.4f},{:.3f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f}\n",
+        start * 60, sum.prefill_node_s / span, sum.decode_node_s / span, sum.input_cached, sum.input_uncached,
+        sum.output, sum.completed, cost, revenue, per(revenue - cost, cost),
+        per(sum.ttft_sum_s, static_cast<double>(sum.completed)),
+        per(sum.speed_sum, static_cast<double>(sum.speed_count)),
+        per(sum.prefill_busy_s, sum.prefill_node_s / static_cast<double>(prices_.prefill_nodes_per_unit)),
+        per(sum.decode_busy_s, sum.decode_node_s / static_cast<double>(prices_.decode_nodes_per_unit)),
+        per(sum.prefill_rank_balance_sum, static_cast<double>(sum.prefill_steps)),
+        per(sum.decode_rank_balance_sum, static_cast<double>(sum.decode_steps)),
+        per(sum.expert_balance_sum, static_cast<double>(sum.decode_steps)),
+        per(sum.kv_occupancy_sum, static_cast<double>(sum.decode_steps)));
   }
   return out;
 }

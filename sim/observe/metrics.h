@@ -6,10 +6,9 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sim/observe/histogram.h"
 #include "sim/observe/signals.h"
@@ -32,12 +31,12 @@ struct Prices {
 struct MinuteRow {
   double prefill_node_s = 0.0;  ///< node-seconds held by prefill units
   double decode_node_s = 0.0;
-  int64_t input_cached = 0;     ///< tokens of requests that completed in this minute
+  int64_t input_cached = 0;  ///< tokens of requests that completed in this minute
   int64_t input_uncached = 0;
   int64_t output = 0;
   int64_t completed = 0;
   double ttft_sum_s = 0.0;
-  double speed_sum = 0.0;       ///< per-user decode tokens/s summed over completions
+  double speed_sum = 0.0;  ///< per-user decode tokens/s summed over completions
   int64_t speed_count = 0;
   double prefill_busy_s = 0.0;  ///< unit-seconds of prefill stepping that started in this minute
   double decode_busy_s = 0.0;
@@ -98,7 +97,7 @@ class RunMetrics final : public FleetListener {
   double prefill_rank_balance_sum_ = 0.0;
   double decode_rank_balance_sum_ = 0.0;
   double expert_balance_sum_ = 0.0;
-  double decode_sequences_sum_ = 0.0;  // active sequences summed over decode steps
+  double decode_sequences_sum_ = 0.0;     // active sequences summed over decode steps
   double decode_capacity_token_s_ = 0.0;  // integral over decode steps of (SLO-capped sequences x SLO speed) dt
   // Node-time: the fleet size holds from last_size_ns_ until the next change.
   int64_t last_size_ns_ = 0;

@@ -21,8 +21,8 @@ struct RequestDone {
   int32_t cached_tokens;
   int32_t output_tokens;
   uint8_t model;
-  bool rejected;             ///< true: it was turned away (see reason)
-  const char* reason;        ///< why it was rejected, or nullptr
+  bool rejected;       ///< true: it was turned away (see reason)
+  const char* reason;  ///< why it was rejected, or nullptr
 };
 
 /// One step of a unit.
@@ -30,19 +30,19 @@ struct StepDone {
   int64_t start_ns;
   int64_t duration_ns;
   int32_t unit;
-  int64_t tokens;            ///< prefill: new tokens computed; decode: tokens emitted (accepted MTP included)
-  int64_t sequences;         ///< prefill: chunks; decode: active sequences
-  double rank_balance;       ///< mean / max over ranks of the attention load (1 = even)
-  double expert_balance;     ///< mean / max over GPUs of routed tokens (1 = even)
-  double kv_occupancy;       ///< decode: KV held / KV capacity over the unit
-  double attention_pairs;    ///< prefill: attention token pairs computed, summed over ranks; decode: 0
+  int64_t tokens;              ///< prefill: new tokens computed; decode: tokens emitted (accepted MTP included)
+  int64_t sequences;           ///< prefill: chunks; decode: active sequences
+  double rank_balance;         ///< mean / max over ranks of the attention load (1 = even)
+  double expert_balance;       ///< mean / max over GPUs of routed tokens (1 = even)
+  double kv_occupancy;         ///< decode: KV held / KV capacity over the unit
+  double attention_pairs;      ///< prefill: attention token pairs computed, summed over ranks; decode: 0
   int64_t capacity_sequences;  ///< decode: sequences the unit holds at the SLO batch cap; prefill: 0
 };
 
 /// The fleet's size changed.
 struct FleetSize {
   int64_t time_ns;
-  int64_t prefill_nodes;     ///< nodes held by prefill units (starting, serving or draining)
+  int64_t prefill_nodes;  ///< nodes held by prefill units (starting, serving or draining)
   int64_t decode_nodes;
   int64_t prefill_units_serving;
   int64_t decode_units_serving;

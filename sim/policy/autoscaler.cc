@@ -1,9 +1,9 @@
 #include "sim/policy/autoscaler.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "common/error.h"
 
@@ -11,8 +11,8 @@ namespace moesim::policy {
 
 FleetTarget split_nodes(int64_t nodes, double decode_share, int64_t prefill_per_unit, int64_t decode_per_unit) {
   FleetTarget t;
-  t.decode_units = std::max<int64_t>(1, std::llround(static_cast<double>(nodes) * decode_share /
-                                                     static_cast<double>(decode_per_unit)));
+  t.decode_units = std::max<int64_t>(
+      1, std::llround(static_cast<double>(nodes) * decode_share / static_cast<double>(decode_per_unit)));
   t.prefill_units = std::max<int64_t>(1, (nodes - t.decode_units * decode_per_unit) / prefill_per_unit);
   return t;
 }

@@ -16,16 +16,16 @@ namespace moesim::policy {
 /// What the controller sees at a decision (over the last interval where it says so).
 struct FleetObservation {
   double now_s = 0.0;
-  int64_t prefill_units = 0;    ///< serving or starting
-  int64_t decode_units = 0;     ///< serving or starting
+  int64_t prefill_units = 0;  ///< serving or starting
+  int64_t decode_units = 0;   ///< serving or starting
   int64_t prefill_nodes_per_unit = 4;
   int64_t decode_nodes_per_unit = 18;
   double prefill_tokens_per_s = 0.0;       ///< new tokens the prefill units computed per second, last interval
-  int64_t prefill_queued_tokens = 0;        ///< new tokens waiting in prefill queues now
+  int64_t prefill_queued_tokens = 0;       ///< new tokens waiting in prefill queues now
   double prefill_capacity_per_unit = 0.0;  ///< tokens/s one prefill unit computes with full steps of the observed mix
-  int64_t decode_active = 0;    ///< sequences decoding
-  int64_t decode_waiting = 0;   ///< sequences whose KV arrived, waiting for a rank
-  int64_t decode_capacity_per_unit = 0;  ///< sequences one decode unit holds at the SLO batch cap
+  int64_t decode_active = 0;               ///< sequences decoding
+  int64_t decode_waiting = 0;              ///< sequences whose KV arrived, waiting for a rank
+  int64_t decode_capacity_per_unit = 0;    ///< sequences one decode unit holds at the SLO batch cap
 };
 
 struct FleetTarget {

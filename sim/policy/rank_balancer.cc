@@ -1,10 +1,10 @@
 #include "sim/policy/rank_balancer.h"
 
+#include <fmt/format.h>
+
 #include <functional>
 #include <limits>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "common/error.h"
 #include "sim/engine/rng.h"

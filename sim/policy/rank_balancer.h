@@ -16,8 +16,8 @@ namespace moesim::policy {
 
 /// A prefill rank as the prefill balancer sees it: the work queued on it, not yet computed.
 struct PrefillRankView {
-  int64_t queued_tokens = 0;       ///< new (uncached) tokens waiting
-  double queued_attention = 0.0;   ///< core-attention work waiting: sum over chunks of new x context token pairs
+  int64_t queued_tokens = 0;      ///< new (uncached) tokens waiting
+  double queued_attention = 0.0;  ///< core-attention work waiting: sum over chunks of new x context token pairs
   int64_t queued_requests = 0;
 };
 
@@ -41,10 +41,10 @@ class PrefillBalancer {
 
 /// A decode rank as the decode balancer sees it.
 struct DecodeRankView {
-  int64_t sequences = 0;     ///< active sequences
-  double kv_tokens = 0.0;    ///< KV tokens held now
-  int64_t max_sequences = 0; ///< batch cap from the SLO
-  double kv_capacity = 0.0;  ///< KV tokens that fit in HBM beside the weights
+  int64_t sequences = 0;      ///< active sequences
+  double kv_tokens = 0.0;     ///< KV tokens held now
+  int64_t max_sequences = 0;  ///< batch cap from the SLO
+  double kv_capacity = 0.0;   ///< KV tokens that fit in HBM beside the weights
 };
 
 struct DecodeRequestView {

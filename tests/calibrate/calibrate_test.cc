@@ -13,6 +13,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "tests/support/command.h"
 #include "common/paths.h"
 #include "models/cost/gemm.h"
 
@@ -23,21 +24,8 @@ using moesim::calibrate::read_measurements;
 
 const std::string kSample = std::string(MOESIM_SOURCE_DIR) + "/hardware/measured/sample-synthetic.json";
 
-struct Result {
-  int status;
-  std::string out;
-};
-
-Result run(const std::string& args) {
-  std::string cmd = std::string(MOESIM_BINARY) + " " + args + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe.get())) > 0) out.append(buf, n);
-  int status = pclose(pipe.release());
-  return {WEXITSTATUS(status), out};
-}
+using moesim::test::run_moesim;
+auto run(const std::string& args) { return run_moesim(args); }
 
 std::string write_temp(const std::string& name, const std::string& text) {
   auto dir = std::filesystem::temp_directory_path() / "moesim-calibrate-test";
@@ -163,12 +151,12 @@ TEST_CASE("calibrate: bad files are errors naming the file and the JSON path") {
 
 TEST_CASE("moesim calibrate: exit 0 on the sample, 1 over budget, 2 on a bad file or an unknown device") {
   auto ok = run("calibrate " + kSample);
-  INFO(ok.out);
+  INFO(ok.output);
   CHECK(ok.status == 0);
-  CHECK(ok.out.find("synthetic sample file, not a measurement") != std::string::npos);
+  CHECK(ok.output.find("synthetic sample file, not a measurement") != std::string::npos);
   auto j = run("calibrate --json " + kSample);
   CHECK(j.status == 0);
-  CHECK(nlohmann::json::parse(j.out)["passed"] == true);
+  CHECK(nlohmann::json::parse(j.output)["passed"] == true);
   CHECK(run("calibrate " + hbm_file("cli_over.json", {2.0})).status == 1);
   CHECK(run("calibrate " + write_temp("cli_bad.json", "[1, 2]")).status == 2);
   CHECK(run("calibrate /nonexistent/file.json").status == 2);
@@ -176,6 +164,6 @@ TEST_CASE("moesim calibrate: exit 0 on the sample, 1 over budget, 2 on a bad fil
                                                   "points": []})");
   auto u = run("calibrate " + unknown);
   CHECK(u.status == 2);
-  CHECK(u.out.find("--hardware") != std::string::npos);
+  CHECK(u.output.find("--hardware") != std::string::npos);
   CHECK(run("calibrate --hardware h200 " + unknown).status == 0);
 }

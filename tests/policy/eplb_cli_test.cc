@@ -1,6 +1,8 @@
 // `moesim eplb` end to end: the worked example of shared/reference/eplb.md, and clear errors (exit 2) for bad input.
 #include <array>
 #include <catch2/catch.hpp>
+
+#include "tests/support/command.h"
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,22 +12,8 @@
 
 namespace {
 
-struct Result {
-  int status;
-  std::string output;  // stdout and stderr together
-};
-
-Result run(const std::string& args) {
-  std::string command = std::string(MOESIM_BINARY) + " eplb " + args + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-  REQUIRE(pipe);
-  std::string out;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0) out.append(buffer.data(), n);
-  int status = pclose(pipe.release());
-  return {WEXITSTATUS(status), out};
-}
+using Result = moesim::test::CommandResult;
+Result run(const std::string& args) { return moesim::test::run_moesim("eplb " + args); }
 
 std::string write_file(const std::string& name, const std::string& text) {
   auto path = std::filesystem::temp_directory_path() / ("moesim_eplb_test_" + name);

@@ -1,25 +1,19 @@
 // End-to-end tests of `moesim run`: determinism of summary.json, the resolved scenario, conservation, bad input.
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
+#include "tests/support/command.h"
+
 namespace {
 
 int run(const std::string& args, std::string* out = nullptr) {
-  std::string cmd = std::string(MOESIM_BINARY) + " " + args + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string text;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe.get())) > 0) text.append(buf, n);
-  int status = pclose(pipe.release());
-  if (out != nullptr) *out = text;
-  return WEXITSTATUS(status);
+  auto r = moesim::test::run_moesim(args);
+  if (out != nullptr) *out = r.output;
+  return r.status;
 }
 
 std::string slurp(const std::filesystem::path& p) {
@@ -34,7 +28,9 @@ std::string slurp(const std::filesystem::path& p) {
 TEST_CASE("moesim run: the same scenario and seed give a byte-identical summary.json") {
   auto dir = std::filesystem::temp_directory_path() / "moesim-run-test";
   std::filesystem::remove_all(dir);
-  std::string base = std::string(MOESIM_SOURCE_DIR) + "/scenarios/steady-small.json --set horizon_s=120 --set experts.skew=\\\"uniform\\\" --set experts.eplb=\\\"none\\\"";
+  std::string base = std::string(MOESIM_SOURCE_DIR) +
+                     "/scenarios/steady-small.json --set horizon_s=120 --set experts.skew=\\\"uniform\\\" --set "
+                     "experts.eplb=\\\"none\\\"";
   REQUIRE(run("run " + base + " --out " + (dir / "a").string()) == 0);
   REQUIRE(run("run " + base + " --out " + (dir / "b").string()) == 0);
   auto a = slurp(dir / "a/summary.json");

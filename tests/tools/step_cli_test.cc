@@ -1,33 +1,19 @@
 // End-to-end tests of `moesim step`: its JSON contract, impossible shapes, overlap, and EPLB under skew.
 #include <catch2/catch.hpp>
-#include <cstdio>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tests/support/command.h"
+
 namespace {
 
-struct Result {
-  int status;
-  std::string out;
-};
-
-Result run(const std::string& args) {
-  std::string cmd = std::string(MOESIM_BINARY) + " " + args + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe.get())) > 0) out.append(buf, n);
-  int status = pclose(pipe.release());
-  return {WEXITSTATUS(status), out};
-}
+using moesim::test::run_moesim;
 
 nlohmann::json step_json(const std::string& args) {
-  auto r = run("step --json " + args);
-  INFO(r.out);
+  auto r = run_moesim("step --json " + args);
+  INFO(r.output);
   REQUIRE(r.status == 0);
-  return nlohmann::json::parse(r.out);
+  return nlohmann::json::parse(r.output);
 }
 
 }  // namespace
@@ -53,16 +39,16 @@ TEST_CASE("moesim step: overlap shortens the step at DeepSeek's published profil
 }
 
 TEST_CASE("moesim step: impossible shapes are clear errors with exit status 2") {
-  auto a = run("step --phase decode --ep 12 --batch-per-gpu 8 --kv-len 100");
+  auto a = run_moesim("step --phase decode --ep 12 --batch-per-gpu 8 --kv-len 100");
   CHECK(a.status == 2);
-  CHECK(a.out.find("--ep: expected a positive multiple of 8, got 12") != std::string::npos);
-  auto b = run("step --phase prefill --ep 32 --tokens-per-gpu 16385");
+  CHECK(a.output.find("--ep: expected a positive multiple of 8, got 12") != std::string::npos);
+  auto b = run_moesim("step --phase prefill --ep 32 --tokens-per-gpu 16385");
   CHECK(b.status == 2);
-  CHECK(b.out.find("do not split into two micro-batches") != std::string::npos);
-  auto c = run("step --phase decode --ep 144 --batch-per-gpu 4000 --kv-len 100000");
+  CHECK(b.output.find("do not split into two micro-batches") != std::string::npos);
+  auto c = run_moesim("step --phase decode --ep 144 --batch-per-gpu 4000 --kv-len 100000");
   CHECK(c.status == 2);
-  CHECK(c.out.find("exceed the") != std::string::npos);
-  auto d = run("step --hardware tpu --phase decode --ep 144 --batch-per-gpu 8 --kv-len 100");
+  CHECK(c.output.find("exceed the") != std::string::npos);
+  auto d = run_moesim("step --hardware tpu --phase decode --ep 144 --batch-per-gpu 8 --kv-len 100");
   CHECK(d.status == 2);
 }
 
@@ -71,11 +57,13 @@ TEST_CASE("moesim step: with zipf skew the EPLB beats no balancing on MoE time, 
     std::string skew = std::string(" --expert-skew zipf:") + alpha;
     auto pre_none = step_json("--phase prefill --ep 32 --tokens-per-gpu 16384 --eplb none" + skew);
     auto pre_eplb = step_json("--phase prefill --ep 32 --tokens-per-gpu 16384 --eplb auto" + skew);
-    CHECK(pre_eplb["micro_batch_stages_s"]["MLP"].get<double>() < pre_none["micro_batch_stages_s"]["MLP"].get<double>());
+    CHECK(pre_eplb["micro_batch_stages_s"]["MLP"].get<double>() <
+          pre_none["micro_batch_stages_s"]["MLP"].get<double>());
     CHECK(pre_eplb["step_time_s"].get<double>() < pre_none["step_time_s"].get<double>());
     auto dec_none = step_json("--phase decode --ep 144 --batch-per-gpu 64 --kv-len 4096 --eplb none" + skew);
     auto dec_eplb = step_json("--phase decode --ep 144 --batch-per-gpu 64 --kv-len 4096 --eplb auto" + skew);
-    CHECK(dec_eplb["micro_batch_stages_s"]["MLP"].get<double>() < dec_none["micro_batch_stages_s"]["MLP"].get<double>());
+    CHECK(dec_eplb["micro_batch_stages_s"]["MLP"].get<double>() <
+          dec_none["micro_batch_stages_s"]["MLP"].get<double>());
     CHECK(dec_eplb["step_time_s"].get<double>() < dec_none["step_time_s"].get<double>());
   }
 }

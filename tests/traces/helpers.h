@@ -4,6 +4,8 @@
 //   auto all = read_all(*moesim::traces::open_trace(sample("AzureLLMInferenceTrace_conv.csv")));
 #pragma once
 
+#include "tests/support/command.h"
+
 #include <unistd.h>
 
 #include <array>
@@ -60,16 +62,10 @@ inline ReadBack read_all(RequestSource& source) {
   return out;
 }
 
-/// Runs a shell command; returns its exit status and stdout (stderr goes to stdout with "2>&1" in the command).
+/// Runs a shell command; returns its exit status and its output (the command itself may fold stderr in).
 inline std::pair<int, std::string> run(const std::string& command) {
-  std::string output;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return {-1, ""};
-  std::array<char, 4096> buffer;
-  size_t got;
-  while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), got);
-  int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+  auto r = moesim::test::run_shell(command);
+  return {r.status, r.output};
 }
 
 }  // namespace moesim::traces::test

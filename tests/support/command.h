@@ -1,0 +1,37 @@
+// Running commands from end-to-end tests: the moesim binary under test, or any shell command.
+//
+//   auto r = moesim::test::run_moesim("step --phase decode --ep 144 --batch-per-gpu 8 --kv-len 100 --json");
+//   REQUIRE(r.status == 0);
+#pragma once
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+namespace moesim::test {
+
+struct CommandResult {
+  int status;          ///< exit status (-1 if it did not exit normally)
+  std::string output;  ///< stdout and stderr together
+};
+
+/// Runs a shell command as given (fold stderr in with "2>&1" where wanted); returns its status and stdout.
+inline CommandResult run_shell(const std::string& command) {
+  std::string output;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return {-1, ""};
+  std::array<char, 4096> buffer;
+  size_t got;
+  while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), got);
+  int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+/// Runs the moesim binary this test was built with (MOESIM_BINARY), stderr folded into the output.
+inline CommandResult run_moesim(const std::string& args) {
+  return run_shell(std::string(MOESIM_BINARY) + " " + args + " 2>&1");
+}
+
+}  // namespace moesim::test
