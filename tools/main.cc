@@ -9,8 +9,8 @@
 
 namespace moesim::tools {
 
-void not_built_yet(const char* name, const char* issue) {
-  fmt::print(stderr, "moesim {}: not built yet (see issue {})\n", name, issue);
+void not_built_yet(const char* name, const char* hint) {
+  fmt::print(stderr, "moesim {}: not built yet ({})\n", name, hint);
   throw ExitStatus{3};
 }
 
