@@ -111,32 +111,37 @@ double KernelModel::low_latency_seconds_per_token(int ep, bool dispatch) const {
 
 // Normal kernels: tokens travel once per target node over RDMA, then over NVLink inside it; the table's bandwidth
 // is at the bottleneck link (RDMA for internode, NVLink within a node).
-double KernelModel::normal_dispatch_s(double tokens, int ep, double receive_factor) const {
+double KernelModel::normal_all_to_all_s(double tokens, int ep, double receive_factor, bool dispatch) const {
   if (tokens <= 0) return 0.0;
   int nodes = std::max(1, ep / hw_.node.gpus);
   double per_token = nodes > 1 ? remote_nodes_per_token(nodes) : std::min<double>(model_.experts_per_token, ep - 1);
-  double bytes = tokens * per_token * model_.dispatch_bytes_per_token();
-  return std::max(bytes * std::max(1.0, receive_factor) / normal_bandwidth(ep, true), kKernelFloorS);
+  double token_bytes = dispatch ? model_.dispatch_bytes_per_token() : model_.combine_bytes_per_token();
+  double bytes = tokens * per_token * token_bytes;
+  return std::max(bytes * std::max(1.0, receive_factor) / normal_bandwidth(ep, dispatch), kKernelFloorS);
+}
+
+double KernelModel::normal_dispatch_s(double tokens, int ep, double receive_factor) const {
+  return normal_all_to_all_s(tokens, ep, receive_factor, true);
 }
 
 double KernelModel::normal_combine_s(double tokens, int ep, double receive_factor) const {
-  if (tokens <= 0) return 0.0;
-  int nodes = std::max(1, ep / hw_.node.gpus);
-  double per_token = nodes > 1 ? remote_nodes_per_token(nodes) : std::min<double>(model_.experts_per_token, ep - 1);
-  double bytes = tokens * per_token * model_.combine_bytes_per_token();
-  return std::max(bytes * std::max(1.0, receive_factor) / normal_bandwidth(ep, false), kKernelFloorS);
+  return normal_all_to_all_s(tokens, ep, receive_factor, false);
 }
 
 // Low-latency kernels send each token to each of its experts directly over RDMA; the busier of the rank's send and
 // the busiest GPU's receive sets the time.
-double KernelModel::low_latency_dispatch_s(double tokens, int ep, double receive_factor) const {
+double KernelModel::low_latency_all_to_all_s(double tokens, int ep, double receive_factor, bool dispatch) const {
   if (tokens <= 0) return 0.0;
-  return std::max(tokens * std::max(1.0, receive_factor) * low_latency_seconds_per_token(ep, true), kLowLatencyFloorS);
+  return std::max(tokens * std::max(1.0, receive_factor) * low_latency_seconds_per_token(ep, dispatch),
+                  kLowLatencyFloorS);
+}
+
+double KernelModel::low_latency_dispatch_s(double tokens, int ep, double receive_factor) const {
+  return low_latency_all_to_all_s(tokens, ep, receive_factor, true);
 }
 
 double KernelModel::low_latency_combine_s(double tokens, int ep, double receive_factor) const {
-  if (tokens <= 0) return 0.0;
-  return std::max(tokens * std::max(1.0, receive_factor) * low_latency_seconds_per_token(ep, false), kLowLatencyFloorS);
+  return low_latency_all_to_all_s(tokens, ep, receive_factor, false);
 }
 
 double KernelModel::elementwise_s(std::string_view kernel, double units) const {

@@ -53,6 +53,8 @@ class KernelModel {
 
  private:
   double normal_bandwidth(int ep, bool dispatch) const;
+  double normal_all_to_all_s(double tokens, int ep, double receive_factor, bool dispatch) const;
+  double low_latency_all_to_all_s(double tokens, int ep, double receive_factor, bool dispatch) const;
   double low_latency_seconds_per_token(int ep, bool dispatch) const;
   static constexpr double kLowLatencyTableTokens = 128;  // tokens per rank in DeepEP's low-latency table
 

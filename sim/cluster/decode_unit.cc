@@ -68,12 +68,11 @@ void DecodeUnit::update_batch_cap() {
     kv_mean = ctx_.pool[waiting_.front()].input_tokens + 1.0;
   }
   double target_s = tokens_per_step_ / shape_.slo_tokens_per_s;
-  double tokens_per_gpu_guess = 1.0;
   int64_t lo = 1;
   int64_t hi = 4096;
   auto ok = [&](int64_t b) {
-    tokens_per_gpu_guess = static_cast<double>(b) * (shape_.mtp ? 2.0 : 1.0);
-    double f = experts_.max_factor(tokens_per_gpu_guess, ctx_.engine.now());
+    double tokens_per_gpu = static_cast<double>(b) * (shape_.mtp ? 2.0 : 1.0);
+    double f = experts_.max_factor(tokens_per_gpu, ctx_.engine.now());
     return model_.decode_uniform_step_s(b, kv_mean, f) <= target_s;
   };
   if (!ok(lo)) {
@@ -136,11 +135,13 @@ void DecodeUnit::start_step() {
   if (active_ == 0) return;  // idle until a request arrives
   double max_kv = 0.0;
   double sum_kv = 0.0;
+  double emitted = 0.0;  // tokens the step emits: each sequence's KV growth per step
   for (size_t i = 0; i < ranks_.size(); ++i) {
     double kv = ranks_[i].kv_at(step_);
     loads_[i] = {ranks_[i].sequences, kv};
     max_kv = std::max(max_kv, kv);
     sum_kv += kv;
+    emitted += ranks_[i].kv_rate;
   }
   double tokens_per_gpu = static_cast<double>(active_) * (shape_.mtp ? 2.0 : 1.0) / static_cast<double>(ranks_.size());
   double factor = experts_.max_factor(tokens_per_gpu, ctx_.engine.now());
@@ -149,8 +150,6 @@ void DecodeUnit::start_step() {
   stepping_ = true;
   step_start_ns_ = now;
   busy_ += duration;
-  double emitted = 0.0;
-  for (const auto& r : ranks_) emitted += r.kv_rate;
   ctx_.signals.decode_step({now, duration.ns(), id_, std::llround(emitted), active_,
                             max_kv > 0 ? sum_kv / static_cast<double>(ranks_.size()) / max_kv : 1.0, 1.0 / factor,
                             sum_kv / (kv_capacity_ * static_cast<double>(ranks_.size())), 0.0,

@@ -27,14 +27,14 @@ PrefillUnit::PrefillUnit(int32_t id, UnitContext ctx, const StepModel& model, Ex
 
 void PrefillUnit::enqueue(uint32_t id) {
   auto& r = ctx_.pool[id];
-  for (size_t i = 0; i < ranks_.size(); ++i) views_[i] = ranks_[i].view;
   policy::PrefillRequestView q{r.new_tokens(), r.input_tokens};
   size_t rank = balancer_.pick(views_, q);
   auto& rk = ranks_[rank];
   rk.queue.push_back(id);
-  rk.view.queued_tokens += q.new_tokens;
-  rk.view.queued_attention += q.attention();
-  rk.view.queued_requests += 1;
+  auto& view = views_[rank];
+  view.queued_tokens += q.new_tokens;
+  view.queued_attention += q.attention();
+  view.queued_requests += 1;
   queued_tokens_ += q.new_tokens;
   queued_requests_ += 1;
   r.prefill_unit = id_;
@@ -121,13 +121,13 @@ void PrefillUnit::finish_step() {
   int64_t now = ctx_.engine.now().ns();
   for (const auto& c : chunks_) {
     auto& r = ctx_.pool[c.request];
-    auto& rk = ranks_[static_cast<size_t>(c.rank)];
     r.computed_tokens += c.tokens;
-    rk.view.queued_tokens -= c.tokens;
+    auto& view = views_[static_cast<size_t>(c.rank)];
+    view.queued_tokens -= c.tokens;
     queued_tokens_ -= c.tokens;
     double before = static_cast<double>(r.cached_tokens + r.computed_tokens - c.tokens);
     double t = static_cast<double>(c.tokens);
-    rk.view.queued_attention -= t * before + t * (t + 1.0) / 2.0;
+    view.queued_attention -= t * before + t * (t + 1.0) / 2.0;
   }
   // Drop finished requests from the rank queues, keeping the order of the rest. Only the prefix a step touched
   // can hold finished ones, so this is O(requests touched) unless something finished.
@@ -149,7 +149,7 @@ void PrefillUnit::finish_step() {
     auto& r = ctx_.pool[c.request];
     if (r.computed_tokens >= r.new_tokens() && r.first_token_ns < 0) {
       r.first_token_ns = now;
-      ranks_[static_cast<size_t>(c.rank)].view.queued_requests -= 1;
+      views_[static_cast<size_t>(c.rank)].queued_requests -= 1;
       queued_requests_ -= 1;
       done_.accept(c.request);
     }

@@ -68,7 +68,6 @@ class PrefillUnit final : public engine::EventHandler {
   struct Rank {
     std::vector<uint32_t> queue;  // FIFO of requests not yet fully computed
     size_t touched_end = 0;       // one past the last queue entry the current step computes
-    policy::PrefillRankView view;
   };
   struct Chunk {
     uint32_t request;
@@ -87,7 +86,7 @@ class PrefillUnit final : public engine::EventHandler {
   policy::PrefillBalancer& balancer_;
   RequestSink& done_;
   std::vector<Rank> ranks_;
-  std::vector<policy::PrefillRankView> views_;
+  std::vector<policy::PrefillRankView> views_;  // each rank's queued work, as the balancer sees it
   std::vector<PrefillRankLoad> loads_;
   std::vector<Chunk> chunks_;
   std::vector<int64_t> node_disk_free_ns_;  // per node: when its disk-cache link is free
