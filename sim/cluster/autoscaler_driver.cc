@@ -15,6 +15,12 @@ void AutoscalerDriver::on_prefill_step(const observe::StepDone& s) {
   pairs_ += s.attention_pairs;
 }
 
+void AutoscalerDriver::on_request_done(const observe::RequestDone& r) {
+  if (r.rejected) return;
+  ++done_;
+  done_output_tokens_ += r.output_tokens;
+}
+
 engine::Time AutoscalerDriver::tick(engine::Time now, Fleet& fleet) {
   policy::FleetObservation o;
   o.now_s = now.seconds();
@@ -23,7 +29,22 @@ engine::Time AutoscalerDriver::tick(engine::Time now, Fleet& fleet) {
   o.prefill_nodes_per_unit = scenario_.fleet.prefill.nodes_per_unit;
   o.decode_nodes_per_unit = scenario_.fleet.decode.nodes_per_unit;
   double span = (now - last_).seconds();
-  o.prefill_tokens_per_s = span > 0 ? static_cast<double>(tokens_) / span : 0.0;
+  int64_t offered_tokens = fleet.prefill_offered_tokens();
+  int64_t offered_sequences = fleet.decode_offered_sequences();
+  if (span > 0) {
+    o.prefill_offered_tokens_per_s = static_cast<double>(offered_tokens - offered_tokens_seen_) / span;
+    o.decode_offered_per_s = static_cast<double>(offered_sequences - offered_sequences_seen_) / span;
+  }
+  offered_tokens_seen_ = offered_tokens;
+  offered_sequences_seen_ = offered_sequences;
+  if (done_ > 0) {
+    double out = static_cast<double>(done_output_tokens_) / static_cast<double>(done_);
+    output_tokens_ = output_tokens_ > 0 ? 0.5 * output_tokens_ + 0.5 * out : out;
+  }
+  done_ = 0;
+  done_output_tokens_ = 0;
+  // At the SLO speed a sequence holds its slot for its output tokens over the per-user target.
+  o.decode_hold_s = span > 0 ? output_tokens_ / scenario_.slo.user_tokens_per_s : 0.0;
   o.prefill_queued_tokens = fleet.prefill_queued_tokens();
   if (tokens_ > 0) {
     double ppt = pairs_ / static_cast<double>(tokens_);

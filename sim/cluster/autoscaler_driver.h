@@ -22,6 +22,7 @@ class AutoscalerDriver final : public Autoscaler, public observe::FleetListener 
 
   engine::Time tick(engine::Time now, Fleet& fleet) override;
   void on_prefill_step(const observe::StepDone& s) override;
+  void on_request_done(const observe::RequestDone& r) override;
 
   /// Decisions the pool limit cut.
   int64_t limit_bound_decisions() const { return limit_bound_; }
@@ -37,6 +38,11 @@ class AutoscalerDriver final : public Autoscaler, public observe::FleetListener 
   int64_t tokens_ = 0;                 // prefill tokens computed since the last tick
   double pairs_ = 0.0;                 // their attention pairs
   double pairs_per_token_ = 0.0;       // of the traffic so far (smoothed)
+  int64_t offered_tokens_seen_ = 0;    // the fleet's offered-load counters at the last tick
+  int64_t offered_sequences_seen_ = 0;
+  int64_t done_ = 0;                   // requests completed since the last tick
+  int64_t done_output_tokens_ = 0;     // their output tokens
+  double output_tokens_ = 0.0;         // per completed request (smoothed)
   std::vector<PrefillRankLoad> full_;  // scratch: a full prefill step
   engine::Time last_;
   int64_t limit_bound_ = 0;

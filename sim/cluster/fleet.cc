@@ -148,6 +148,7 @@ void Fleet::arrive(const RequestRecord& request) {
   }
   counts_.in_flight_input_tokens += r.input_tokens;
   counts_.in_flight_output_tokens += r.output_tokens;
+  prefill_offered_tokens_ += r.input_tokens - r.cached_tokens;
   uint32_t id = pool_.add(r);
   route_to_prefill(id);
 }
@@ -171,6 +172,7 @@ void Fleet::on_prefill_done(uint32_t id) {
   auto& r = pool_[id];
   counts_.in_prefill -= 1;
   counts_.in_transfer += 1;
+  decode_offered_ += 1;
   // The prompt's KV goes from the prefill GPU's NIC to the decode side; transfers from one GPU queue behind each
   // other.
   auto& nic = nic_free_ns_[static_cast<size_t>(r.prefill_unit)][static_cast<size_t>(r.prefill_rank)];

@@ -68,6 +68,10 @@ class Fleet {
   int64_t decode_capacity() const;
   /// Summed busy time of prefill units and the node-time they held (for utilization).
   int64_t prefill_queued_tokens() const;
+  /// Offered load, counted from the start: new (uncached) prompt tokens of the requests accepted, and sequences
+  /// that left prefill for the decode side. What a router and the KV transfer path can count.
+  int64_t prefill_offered_tokens() const { return prefill_offered_tokens_; }
+  int64_t decode_offered_sequences() const { return decode_offered_; }
   size_t pool_capacity() const { return pool_.capacity(); }
 
  private:
@@ -124,6 +128,8 @@ class Fleet {
   UnitReady unit_ready_;
   RequestCounts counts_;
   int64_t draining_ = 0;
+  int64_t prefill_offered_tokens_ = 0;
+  int64_t decode_offered_ = 0;
   double max_context_tokens_ = 0.0;
 };
 

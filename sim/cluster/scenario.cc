@@ -118,6 +118,7 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
     c.decode_low = a->number_or("decode_low", c.decode_low, Range::fraction());
     c.prefill_high = a->number_or("prefill_high", c.prefill_high, Range::fraction());
     c.prefill_low = a->number_or("prefill_low", c.prefill_low, Range::fraction());
+    c.backlog_horizon_s = a->number_or("backlog_horizon_s", c.backlog_horizon_s, Range::positive());
     c.max_nodes = a->integer_or("max_nodes", c.max_nodes, IntRange::non_negative());
     c.decode_node_share =
         a->number_or("decode_node_share", c.decode_node_share, {0.0, 1.0, true, "a number in (0, 1]"});
@@ -192,6 +193,7 @@ nlohmann::json to_json(const Scenario& s) {
         {"decode_high", a.decode_high},
         {"decode_low", a.decode_low},
         {"prefill_high", a.prefill_high},
+        {"backlog_horizon_s", a.backlog_horizon_s},
         {"prefill_low", a.prefill_low},
         {"max_nodes", a.max_nodes},
         {"decode_node_share", a.decode_node_share},

@@ -59,10 +59,11 @@ struct AutoscalerConfig {
   std::string schedule;            ///< fixed: CSV of (start, end, nodes), relative to the scenario file
   double interval_s = 300.0;       ///< slo: how often the controller looks
   double startup_s = 600.0;        ///< time from the decision to add a unit until it serves
-  double decode_high = 0.9;        ///< slo: add a decode unit above this utilization of the SLO-capped batch
-  double decode_low = 0.6;         ///< slo: remove one when utilization would stay below this without it
-  double prefill_high = 0.85;      ///< slo: add a prefill unit above this busy fraction
-  double prefill_low = 0.55;       ///< slo: remove one when the busy fraction would stay below this without it
+  double decode_high = 0.9;          ///< slo: add a decode unit above this share of the SLO-capped capacity
+  double decode_low = 0.6;           ///< slo: remove one when the load would stay below this without it
+  double prefill_high = 0.85;        ///< slo: add a prefill unit above this share of full-step capacity
+  double prefill_low = 0.55;         ///< slo: remove one when the load would stay below this without it
+  double backlog_horizon_s = 300.0;  ///< slo: a queue that built up is planned to clear over this long
   int64_t max_nodes = 0;           ///< pool limit (0 = none); the report says when it binds
   double decode_node_share = 0.6;  ///< fixed: share of the schedule's nodes given to decode units (an assumption)
   double warmup_s = 1800.0;        ///< units added in the first warmup_s start at once (the fleet predates the run)

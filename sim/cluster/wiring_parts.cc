@@ -47,6 +47,7 @@ RunParts build_run_parts(const Scenario& s) {
     p.decode_low = s.autoscaler.decode_low;
     p.prefill_high = s.autoscaler.prefill_high;
     p.prefill_low = s.autoscaler.prefill_low;
+    p.backlog_horizon_s = s.autoscaler.backlog_horizon_s;
     p.max_nodes = s.autoscaler.max_nodes;
     p.decode_node_share = s.autoscaler.decode_node_share;
     if (p.policy == "fixed") p.schedule = read_node_schedule(resolve_path(s, s.autoscaler.schedule));

@@ -34,16 +34,18 @@ class FixedSchedule final : public AutoscalerPolicy {
   AutoscalerParams p_;
 };
 
-// Scales each pool on its own utilization. Decode: sequences (active + waiting) over what the units hold at the
-// SLO batch cap; a unit is added above `decode_high`, and one is removed when the rest would stay below
-// `decode_low`. Prefill: the busy fraction of serving units, corrected for the queue that built up; likewise.
+// Scales each pool on its offered load. Decode, by Little's law: sequences arriving per second times how long
+// each holds a slot at the SLO speed, plus the waiting sequences' share of slots over the backlog horizon, against
+// what the units hold at the SLO batch cap; a unit is added above `decode_high`, and one is removed when the rest
+// would stay below `decode_low`. Prefill: new tokens arriving per second plus the backlog over the horizon, in
+// units of one unit's full-step capacity; likewise.
 class SloDriven final : public AutoscalerPolicy {
  public:
   explicit SloDriven(AutoscalerParams p) : p_(std::move(p)) {}
   FleetTarget decide(const FleetObservation& o) override {
     FleetTarget t{o.prefill_units, o.decode_units};
     if (o.decode_capacity_per_unit > 0) {
-      double demand = static_cast<double>(o.decode_active + o.decode_waiting);
+      double demand = decode_demand(o);
       double per_unit = static_cast<double>(o.decode_capacity_per_unit);
       // Units needed to hold the demand at `decode_high`, and no fewer than keep it under it after a removal.
       auto needed = static_cast<int64_t>(std::ceil(demand / (per_unit * p_.decode_high)));
@@ -53,10 +55,9 @@ class SloDriven final : public AutoscalerPolicy {
         t.decode_units -= 1;
       }
     }
-    // Prefill demand in unit-equivalents: the tokens computed per second plus the backlog spread over 5 minutes,
-    // over what one unit computes at full steps. (A busy fraction would mislead: a unit steps whenever it holds any
-    // work, however little.)
-    double demand = o.prefill_tokens_per_s + static_cast<double>(o.prefill_queued_tokens) / 300.0;
+    // (A busy fraction would mislead: a unit steps whenever it holds any work, however little.)
+    double demand =
+        o.prefill_offered_tokens_per_s + static_cast<double>(o.prefill_queued_tokens) / p_.backlog_horizon_s;
     double busy_units = o.prefill_capacity_per_unit > 0 ? demand / o.prefill_capacity_per_unit
                                                         : static_cast<double>(o.prefill_units) * p_.prefill_high;
     auto needed = static_cast<int64_t>(std::ceil(busy_units / p_.prefill_high));
@@ -86,6 +87,16 @@ class SloDriven final : public AutoscalerPolicy {
   }
 
  private:
+  // Slots the decode demand needs. A waiting sequence is a backlog, not a standing load: slots free as sequences
+  // finish, so it needs a slot for hold / horizon of the horizon. Before the first completion the hold time is
+  // unknown and the standing count (active + waiting) stands in.
+  double decode_demand(const FleetObservation& o) const {
+    auto active = static_cast<double>(o.decode_active);
+    auto waiting = static_cast<double>(o.decode_waiting);
+    if (o.decode_hold_s <= 0.0) return active + waiting;
+    return o.decode_offered_per_s * o.decode_hold_s + waiting * std::min(1.0, o.decode_hold_s / p_.backlog_horizon_s);
+  }
+
   AutoscalerParams p_;
 };
 

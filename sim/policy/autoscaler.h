@@ -1,6 +1,6 @@
 // Autoscaler policies: every interval, from what a real controller could observe of the fleet, how many units of
-// each kind should serve. `fixed` imposes a node schedule; `slo` adds and removes units from utilization against
-// the SLO-capped decode batch and the prefill busy fraction.
+// each kind should serve. `fixed` imposes a node schedule; `slo` adds and removes units from the offered load against
+// the SLO-capped decode batch and the prefill units' full-step capacity.
 //
 //   auto p = moesim::policy::make_autoscaler(config);
 //   auto target = p->decide(observation);  // {prefill_units, decode_units}
@@ -13,19 +13,22 @@
 
 namespace moesim::policy {
 
-/// What the controller sees at a decision (over the last interval where it says so).
+/// What the controller sees at a decision (over the last interval where it says so). Demand is offered load (what
+/// arrived), not served load: a saturated pool serves at its capacity whatever the demand.
 struct FleetObservation {
   double now_s = 0.0;
   int64_t prefill_units = 0;  ///< serving or starting
   int64_t decode_units = 0;   ///< serving or starting
   int64_t prefill_nodes_per_unit = 4;
   int64_t decode_nodes_per_unit = 18;
-  double prefill_tokens_per_s = 0.0;       ///< new tokens the prefill units computed per second, last interval
-  int64_t prefill_queued_tokens = 0;       ///< new tokens waiting in prefill queues now
-  double prefill_capacity_per_unit = 0.0;  ///< tokens/s one prefill unit computes with full steps of the observed mix
-  int64_t decode_active = 0;               ///< sequences decoding
-  int64_t decode_waiting = 0;              ///< sequences whose KV arrived, waiting for a rank
-  int64_t decode_capacity_per_unit = 0;    ///< sequences one decode unit holds at the SLO batch cap
+  double prefill_offered_tokens_per_s = 0.0;  ///< new tokens that arrived for prefill per second, last interval
+  int64_t prefill_queued_tokens = 0;          ///< new tokens waiting in prefill queues now
+  double prefill_capacity_per_unit = 0.0;     ///< tokens/s one prefill unit computes with full steps of the observed mix
+  double decode_offered_per_s = 0.0;          ///< sequences that left prefill for decode per second, last interval
+  double decode_hold_s = 0.0;  ///< how long a sequence holds a decode slot at the SLO speed (0: not known yet)
+  int64_t decode_active = 0;   ///< sequences decoding
+  int64_t decode_waiting = 0;  ///< sequences whose KV arrived, waiting for a rank
+  int64_t decode_capacity_per_unit = 0;  ///< sequences one decode unit holds at the SLO batch cap
 };
 
 struct FleetTarget {
@@ -39,6 +42,7 @@ struct AutoscalerParams {
   double decode_low = 0.6;
   double prefill_high = 0.85;
   double prefill_low = 0.55;
+  double backlog_horizon_s = 300.0;  ///< a queue that built up is planned to clear over this long
   int64_t max_nodes = 0;  ///< 0: no pool limit
   /// fixed: (start_s, nodes) steps and the assumed share of nodes that decode
   std::vector<std::pair<double, int64_t>> schedule;
