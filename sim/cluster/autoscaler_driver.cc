@@ -2,6 +2,15 @@
 
 namespace moesim::cluster {
 
+namespace {
+
+// Each interval's observation weighs as much as all before it; the first one stands alone.
+double smoothed(double previous, double observed) {
+  return previous > 0 ? 0.5 * previous + 0.5 * observed : observed;
+}
+
+}  // namespace
+
 AutoscalerDriver::AutoscalerDriver(std::unique_ptr<policy::AutoscalerPolicy> policy, const Scenario& scenario,
                                    const StepModel& model)
     : policy_(std::move(policy)),
@@ -39,7 +48,7 @@ engine::Time AutoscalerDriver::tick(engine::Time now, Fleet& fleet) {
   offered_sequences_seen_ = offered_sequences;
   if (done_ > 0) {
     double out = static_cast<double>(done_output_tokens_) / static_cast<double>(done_);
-    output_tokens_ = output_tokens_ > 0 ? 0.5 * output_tokens_ + 0.5 * out : out;
+    output_tokens_ = smoothed(output_tokens_, out);
   }
   done_ = 0;
   done_output_tokens_ = 0;
@@ -48,7 +57,7 @@ engine::Time AutoscalerDriver::tick(engine::Time now, Fleet& fleet) {
   o.prefill_queued_tokens = fleet.prefill_queued_tokens();
   if (tokens_ > 0) {
     double ppt = pairs_ / static_cast<double>(tokens_);
-    pairs_per_token_ = pairs_per_token_ > 0 ? 0.5 * pairs_per_token_ + 0.5 * ppt : ppt;
+    pairs_per_token_ = smoothed(pairs_per_token_, ppt);
   }
   // A full step: every rank computes a chunk of the observed mix (attention pairs per token as observed, capped
   // at what the per-step attention budget lets in).

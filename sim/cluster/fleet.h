@@ -66,7 +66,7 @@ class Fleet {
   int64_t decode_active() const;
   int64_t decode_waiting() const;
   int64_t decode_capacity() const;
-  /// Summed busy time of prefill units and the node-time they held (for utilization).
+  /// New tokens waiting in the prefill units' queues now.
   int64_t prefill_queued_tokens() const;
   /// Offered load, counted from the start: new (uncached) prompt tokens of the requests accepted, and sequences
   /// that left prefill for the decode side. What a router and the KV transfer path can count.

@@ -14,7 +14,7 @@ FleetObservation steady() {
   o.prefill_units = 10;
   o.decode_units = 4;
   o.prefill_capacity_per_unit = 1e6;
-  o.prefill_offered_tokens_per_s = 5e6;  // 5 units' worth: 10 / 0.85 is not needed, 5 / 0.85 -> 6 is
+  o.prefill_offered_tokens_per_s = 5e6;  // 5 units' worth: 6 at 0.85 would do, and 9 x 0.55 < 5 keeps all 10
   o.decode_capacity_per_unit = 1000;
   o.decode_hold_s = 50.0;        // e.g. 1,050 output tokens at 21 tokens/s
   o.decode_offered_per_s = 60;   // 3,000 sequences held at the SLO
