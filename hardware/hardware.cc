@@ -225,6 +225,73 @@ TrainingProfile parse_profile(const std::filesystem::path& file) {
   return p;
 }
 
+InferenceProfiles parse_inference_profiles(const std::filesystem::path& file, const TrainingProfile& training) {
+  auto doc = load_json_file(file);
+  JsonReader r(doc, file.string());
+  r.string_or("about", "");
+  r.string("gpu");
+  r.string("source");
+  InferenceProfiles p;
+  auto step = r.object("step");
+  auto us = [&](std::string_view key) { return sourced(step, key, kPositive) * 1e-6; };
+  p.step.decode_tokens_per_micro_batch = sourced(step, "decode_tokens_per_micro_batch", kPositive);
+  p.step.decode_send_dispatch_s = us("decode_send_dispatch_us");
+  p.step.decode_send_combine_s = us("decode_send_combine_us");
+  p.step.decode_receive_s = us("decode_receive_us");
+  p.step.decode_graph_gap_per_slot_s = us("decode_graph_gap_per_slot_us");
+  p.step.decode_outside_graph_s = us("decode_outside_graph_us");
+  p.step.decode_first_dispatch_wait_s = us("decode_first_dispatch_wait_us");
+  p.step.prefill_notify_s = us("prefill_notify_us");
+  step.finish();
+  for (auto& row : r.objects("kernels")) {
+    ProfileMeasurement k;
+    k.profile = row.choice("profile", {"prefill", "decode"});
+    k.name = row.string("name");
+    k.family = row.choice("family", {"dense_gemm", "batched_gemm", "grouped_contiguous", "grouped_masked", "prefill_attention",
+                                     "decode_attention", "elementwise", "router"});
+    k.seconds = row.number("us", kPositive) * 1e-6;
+    row.string("source");
+    row.string_or("note", "");
+    if (k.family == "dense_gemm" || k.family == "batched_gemm" || k.family == "grouped_contiguous" ||
+        k.family == "grouped_masked") {
+      bool grouped = k.family == "grouped_contiguous" || k.family == "grouped_masked";
+      k.gemm.groups = grouped ? static_cast<int>(row.integer("groups", IntRange::positive())) : 1;
+      k.gemm.m = row.number(grouped ? "m_per_group" : "m", kPositive);
+      k.gemm.n = row.number("n", kPositive);
+      k.gemm.k = row.number("k", kPositive);
+      if (!grouped) {
+        k.bf16 = k.family == "batched_gemm";
+        if (k.bf16) k.batch = static_cast<int>(row.integer("batch", IntRange::positive()));
+      }
+    } else if (k.family == "prefill_attention") {
+      k.pairs = row.number("pairs", kPositive);
+    } else if (k.family == "decode_attention") {
+      k.sequences = row.number("sequences", kPositive);
+      k.kv_tokens = row.number("kv_tokens", kPositive);
+      k.query_per_seq = static_cast<int>(row.integer("query_per_seq", {1, 8, "1 to 8 query tokens"}));
+    } else {
+      for (const auto& name : row.raw("kernels")) {
+        if (!name.is_string()) row.fail("kernels", "must be an array of training-profile kernel names");
+        std::string n = name.get<std::string>();
+        if (std::none_of(training.kernels.begin(), training.kernels.end(),
+                         [&](const ProfileKernel& t) { return t.name == n && t.use == "elementwise"; })) {
+          row.fail("kernels", fmt::format("\"{}\" is not an elementwise kernel of the training profile", n));
+        }
+        k.kernels.push_back(n);
+      }
+      if (k.kernels.empty()) row.fail("kernels", "must name at least one training-profile kernel");
+      k.units = row.number("units", kPositive);
+    }
+    if (k.family != "elementwise" && k.family != "router") {
+      k.sms = static_cast<int>(row.integer("sms", {1, 1000, "a number of SMs"}));
+    }
+    row.finish();
+    p.kernels.push_back(std::move(k));
+  }
+  r.finish();
+  return p;
+}
+
 }  // namespace
 
 const ProfileKernel& TrainingProfile::kernel(std::string_view name) const {
@@ -272,6 +339,7 @@ Hardware load_hardware_files(const std::filesystem::path& spec_file, const std::
   hw.flashmla = parse_flashmla(table("flashmla"));
   hw.deepep = parse_deepep(table("deepep"));
   hw.profile = parse_profile(table("training-profile"));
+  hw.inference = parse_inference_profiles(table("inference-profiles"), hw.profile);
   return hw;
 }
 

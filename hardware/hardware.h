@@ -94,6 +94,44 @@ struct TrainingProfile {
   const ProfileKernel& kernel(std::string_view name) const;
 };
 
+/// One kernel of DeepSeek's published inference profiles with the shape it ran at (hardware/tables/*-inference-
+/// profiles.json). Which fields are set depends on the family.
+struct ProfileMeasurement {
+  std::string profile;  ///< prefill | decode
+  std::string name;
+  std::string family;  ///< dense_gemm | batched_gemm | grouped_contiguous | grouped_masked | prefill_attention |
+                       ///< decode_attention | elementwise | router
+  double seconds = 0;
+  int sms = 0;
+  GemmPoint gemm;               ///< GEMM families: groups (grouped) and m (per group), n, k
+  bool bf16 = false;            ///< batched_gemm: BF16
+  int batch = 1;                ///< batched_gemm: GEMMs of this shape side by side (heads)
+  double pairs = 0;             ///< prefill_attention: causal (query, key) pairs
+  double sequences = 0;         ///< decode_attention
+  double kv_tokens = 0;         ///< decode_attention: summed KV length
+  int query_per_seq = 1;        ///< decode_attention
+  std::vector<std::string> kernels;  ///< elementwise, router: the training-profile kernels whose rate is the base
+  double units = 0;                  ///< elementwise, router: tokens or routed rows
+};
+
+/// Per-step terms of DeepSeek's decode and prefill profiles that are not kernels of the layer graph, each with its
+/// source in the table file.
+struct ProfileStepTerms {
+  double decode_tokens_per_micro_batch = 0;  ///< the tokens the decode terms were measured at
+  double decode_send_dispatch_s = 0;   ///< low-latency dispatch send kernel at the profile's 128 tokens
+  double decode_send_combine_s = 0;    ///< low-latency combine send kernel
+  double decode_receive_s = 0;         ///< a receive kernel's own work (data landed)
+  double decode_graph_gap_per_slot_s = 0;  ///< gaps between kernels in the CUDA graph, per micro-batch and layer
+  double decode_outside_graph_s = 0;   ///< host work per step outside the graph
+  double decode_first_dispatch_wait_s = 0;  ///< the step's first dispatch waiting for ranks that start later (EP128)
+  double prefill_notify_s = 0;         ///< DeepEP normal notify per micro-batch and layer
+};
+
+struct InferenceProfiles {
+  std::vector<ProfileMeasurement> kernels;
+  ProfileStepTerms step;
+};
+
 /// What a measured rate depends on, for carrying a table from the GPU it was measured on to another.
 enum class Bound { kCompute, kHbm, kNvlink, kNic };
 
@@ -108,6 +146,7 @@ struct Hardware {
   FlashMlaTable flashmla;
   DeepEpTables deepep;
   TrainingProfile profile;
+  InferenceProfiles inference;  ///< DeepSeek's prefill and decode profiles (on tables_gpu)
 
   /// Time factor for a rate measured on tables_gpu, bound by `bound`, when it runs on this GPU: the same SMs and
   /// tensor cores give compute-bound kernels the same time; memory-, NVLink- and NIC-bound kernels scale with the

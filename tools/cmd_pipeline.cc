@@ -23,10 +23,10 @@ void run_pipeline(const PipelineOptions& o) {
   pipeline::StepResult r;
   if (o.step.phase == "prefill") {
     std::vector<pipeline::PrefillRank> ranks(static_cast<size_t>(o.step.ep), setup.prefill_rank);
-    r = setup.unit->prefill(ranks, setup.expert_factor);
+    r = setup.unit->prefill(ranks, setup.expert_factor, true);
   } else {
     std::vector<pipeline::DecodeRank> ranks(static_cast<size_t>(o.step.ep), setup.decode_rank);
-    r = setup.unit->decode(ranks, setup.expert_factor);
+    r = setup.unit->decode(ranks, setup.expert_factor, true);
   }
   std::vector<pipeline::StageDurations> mbs(o.step.overlap ? 2 : 1, r.micro_batch);
   auto schedule = pipeline::schedule_layers(setup.unit->template_kind(), mbs, o.layers);
@@ -41,7 +41,9 @@ void run_pipeline(const PipelineOptions& o) {
                op.start_s * 1e6, op.end_s * 1e6);
   }
   if (!o.chrome_trace.empty()) {
-    pipeline::write_chrome_trace(o.chrome_trace, schedule, {.first_layer = 1, .last_layer = o.layers - 2});
+    std::vector<pipeline::StageOperators> operators(mbs.size(), r.micro_batch_operators);
+    pipeline::write_chrome_trace(o.chrome_trace, schedule,
+                                 {.first_layer = 1, .last_layer = o.layers - 2, .operators = operators});
     fmt::print("wrote {} (open in Perfetto or chrome://tracing)\n", o.chrome_trace);
   }
 }

@@ -51,12 +51,25 @@ void run_step(const StepOptions& o) {
       j["user_tokens_per_s"] = per_step / r.step_s;
       j["mtp"] = o.mtp;
     }
+    j["graph_time_s"] = r.graph_s;
+    j["overheads_s"] = r.overheads_s;
     nlohmann::json stages = nlohmann::json::object();
-    for (auto s : {pipeline::Stage::kAttn, pipeline::Stage::kAttn0, pipeline::Stage::kAttn1, pipeline::Stage::kShared,
-                   pipeline::Stage::kDispatch, pipeline::Stage::kMlp, pipeline::Stage::kCombine}) {
+    for (int i = 0; i < pipeline::kNumStages; ++i) {
+      auto s = static_cast<pipeline::Stage>(i);
       stages[std::string(pipeline::stage_name(s))] = r.micro_batch[s];
     }
     j["micro_batch_stages_s"] = stages;
+    nlohmann::json cycle = nlohmann::json::array();
+    for (const auto& op : r.critical_path)
+      cycle.push_back({{"operator", op.name}, {"resource", op.resource}, {"seconds", op.seconds}});
+    j["critical_path"] = cycle;
+    nlohmann::json overheads = nlohmann::json::array();
+    for (const auto& op : r.overheads)
+      overheads.push_back({{"term", op.name}, {"kind", op.resource}, {"seconds", op.seconds}});
+    j["overheads"] = overheads;
+    nlohmann::json families = nlohmann::json::object();
+    for (const auto& f : unit.in_situ().families) families[std::string(cost::family_name(f.family))] = f.efficiency;
+    j["in_situ_efficiency"] = families;
     nlohmann::json b = nlohmann::json::array();
     for (const auto& op : r.breakdown)
       b.push_back({{"operator", op.name}, {"resource", op.resource}, {"seconds", op.seconds}});
@@ -66,8 +79,12 @@ void run_step(const StepOptions& o) {
   }
   fmt::print("{} {} EP{} ({} nodes), overlap {}, expert factor {:.3f}\n", o.hardware, o.phase, o.ep, nodes,
              o.overlap ? "on" : "off", setup.expert_factor);
-  fmt::print("MoE layer period {:.1f} us, dense layers {:.2f} ms, head {:.2f} ms, step {:.2f} ms\n", r.layer_s * 1e6,
-             r.dense_layers_s * 1e3, r.head_s * 1e3, r.step_s * 1e3);
+  fmt::print("MoE layer period {:.1f} us, dense layers {:.2f} ms, head {:.2f} ms, graph {:.2f} ms, step {:.2f} ms\n",
+             r.layer_s * 1e6, r.dense_layers_s * 1e3, r.head_s * 1e3, r.graph_s * 1e3, r.step_s * 1e3);
+  for (const auto& o : r.overheads) fmt::print("  + {} ({}) {:.3f} ms\n", o.name, o.resource, o.seconds * 1e3);
+  fmt::print("critical cycle of one MoE layer:");
+  for (const auto& op : r.critical_path) fmt::print(" {} {:.1f}us |", op.name, op.seconds * 1e6);
+  fmt::print("\n");
   if (o.phase == "decode") {
     double per_step = o.mtp ? 1.0 + setup.model.mtp_acceptance : 1.0;
     fmt::print("per-user speed {:.1f} tokens/s\n", per_step / r.step_s);

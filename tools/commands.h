@@ -20,6 +20,7 @@ void add_pipeline_command(CLI::App& app);
 void add_eplb_command(CLI::App& app);
 void add_trace_command(CLI::App& app);
 void add_calibrate_command(CLI::App& app);
+void add_fit_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
 
 /// For subcommands that are not built yet: prints so and exits non-zero.

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   add_eplb_command(app);
   add_trace_command(app);
   add_calibrate_command(app);
+  add_fit_command(app);
   add_sweep_command(app);
   try {
     app.parse(argc, argv);

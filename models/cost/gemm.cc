@@ -107,6 +107,14 @@ double GemmModel::bf16_s(int series, double m, double n, double k, int sms) cons
   return std::max(p.compute_s, p.memory_s);
 }
 
+double GemmModel::batched_bf16_roofline_s(double m, double batch, double n, double k, int sms) const {
+  if (m <= 0) return 0.0;
+  const double flops = 2.0 * batch * m * n * k;
+  const double bytes = 2.0 * batch * (n * k + m * k + m * n);
+  const double peak = hw_.gpu.bf16_flops * sms / hw_.gpu.sms;
+  return std::max(flops / peak, bytes / hw_.gpu.hbm_bytes_per_s);
+}
+
 double GemmModel::dense_s(double m, double n, double k, int sms) const {
   return dense_s(series_index(n, k), m, n, k, sms);
 }

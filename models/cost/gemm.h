@@ -31,6 +31,10 @@ class GemmModel {
   double grouped_s(GemmLayout layout, double groups, double m_per_group, double n, double k, int sms) const;
   /// BF16 dense GEMM: the FP8 rule at half the tensor peak and twice the operand bytes.
   double bf16_s(double m, double n, double k, int sms) const;
+  /// `batch` BF16 GEMMs of m x n x k side by side (decode's per-head MLA absorption), at the roofline of this GPU's
+  /// spec: the larger of the FLOPs at the BF16 peak (scaled to `sms`) and the bytes (weights, inputs, outputs) at
+  /// the HBM bandwidth. No table lists such shapes; the in-situ fit (in_situ.h) says how far below it they run.
+  double batched_bf16_roofline_s(double m, double batch, double n, double k, int sms) const;
 
   /// The same without interpolation between tables: which table series serves (n, k). For reports.
   double reference_n(double n, double k) const;

@@ -108,11 +108,14 @@ std::vector<Operator> layer_operators(const ModelSpec& m, Phase phase, bool moe)
   gemm("shared_gate_up", S::kShared, 2.0 * m.expert_ffn * m.shared_experts, h);
   gemm("shared_down", S::kShared, h, static_cast<double>(m.expert_ffn) * m.shared_experts);
   ops.push_back({"dispatch", K::kDispatch, S::kDispatch, 0, 0, 1, "fp8", true, ""});
-  elementwise("permute", S::kMlp, "permute");
+  // Decode's low-latency dispatch writes the per-expert (masked) layout itself and its combine reduces: no permute
+  // or unpermute kernels there (shared/reference/deepseek-profile.md).
+  bool prefill = phase == Phase::kPrefill;
+  if (prefill) elementwise("permute", S::kMlp, "permute");
   ops.push_back({"experts_gate_up", K::kGroupedGemm, S::kMlp, 2.0 * m.expert_ffn, h, 1, "fp8", false, ""});
   elementwise("swiglu", S::kMlp, "swiglu_fp8_cast");
   ops.push_back({"experts_down", K::kGroupedGemm, S::kMlp, h, static_cast<double>(m.expert_ffn), 1, "fp8", false, ""});
-  elementwise("unpermute", S::kMlp, "unpermute_weighted_sum");
+  if (prefill) elementwise("unpermute", S::kMlp, "unpermute_weighted_sum");
   ops.push_back({"combine", K::kCombine, S::kCombine, 0, 0, 1, "bf16", true, ""});
   return ops;
 }

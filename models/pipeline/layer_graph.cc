@@ -14,7 +14,7 @@ void check_template(const PipelineTemplate& t) {
   for (Resource r : {Resource::kCompute, Resource::kComm}) {
     std::vector<int> seen(static_cast<std::size_t>(t.micro_batches) * kNumStages, 0);
     for (const Slot& s : t.cycle(r)) {
-      if (s.micro_batch < 0 || s.micro_batch >= t.micro_batches || stage_resource(s.stage) != r ||
+      if (s.micro_batch < 0 || s.micro_batch >= t.micro_batches || t.resource_of(s.stage) != r ||
           std::find(t.stages.begin(), t.stages.end(), s.stage) == t.stages.end()) {
         throw std::logic_error(fmt::format("pipeline template '{}': slot MB{} {} does not belong on the {} order",
                                            t.name, s.micro_batch, stage_name(s.stage), resource_name(r)));
@@ -23,7 +23,7 @@ void check_template(const PipelineTemplate& t) {
     }
     for (int mb = 0; mb < t.micro_batches; ++mb) {
       for (Stage stage : t.stages) {
-        if (stage_resource(stage) != r) continue;
+        if (t.resource_of(stage) != r) continue;
         if (seen[static_cast<std::size_t>(mb) * kNumStages + static_cast<std::size_t>(stage)] != 1) {
           throw std::logic_error(fmt::format("pipeline template '{}': MB{} {} must appear once in the {} order", t.name,
                                              mb, stage_name(stage), resource_name(r)));
@@ -34,6 +34,10 @@ void check_template(const PipelineTemplate& t) {
 }
 
 }  // namespace
+
+bool stretched_by_sm_share(Resource resource, Stage stage) {
+  return resource == Resource::kCompute && stage != Stage::kNotify;
+}
 
 std::string op_name(int micro_batch, int layer, Stage stage) {
   return fmt::format("MB{} L{} {}", micro_batch, layer, stage_name(stage));
@@ -51,7 +55,7 @@ LayerGraph build_layer_graph(const PipelineTemplate& t, int layers) {
   for (int layer = 0; layer < layers; ++layer) {
     for (int mb = 0; mb < t.micro_batches; ++mb) {
       for (Stage stage : t.stages) {
-        auto v = boost::add_vertex(OpNode{op_name(mb, layer, stage), stage, mb, layer, stage_resource(stage), 0.0}, g);
+        auto v = boost::add_vertex(OpNode{op_name(mb, layer, stage), stage, mb, layer, t.resource_of(stage), 0.0}, g);
         vertex_of[key(layer, mb, stage)] = static_cast<long>(v);
       }
     }
@@ -93,7 +97,7 @@ void assign_durations(LayerGraph& graph, std::span<const StageDurations> micro_b
                                               op.micro_batch, micro_batches.size()));
     }
     double d = micro_batches[op.micro_batch][op.stage];
-    op.duration_s = op.resource == Resource::kCompute ? d * compute_time_factor : d;
+    op.duration_s = stretched_by_sm_share(op.resource, op.stage) ? d * compute_time_factor : d;
   }
 }
 

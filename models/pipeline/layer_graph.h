@@ -44,7 +44,11 @@ std::string op_name(int micro_batch, int layer, Stage stage);
 /// std::logic_error if the template is malformed (a stage missing from its resource's order, or on the wrong one).
 LayerGraph build_layer_graph(const PipelineTemplate& t, int layers);
 
-/// Sets every node's duration from its micro-batch's stage durations; compute stages are multiplied by
+/// Does a compute_time_factor (fewer SMs for compute) stretch this operator? Kernels on the compute stream, yes;
+/// the host's notify wait and anything off the compute stream, no.
+bool stretched_by_sm_share(Resource resource, Stage stage);
+
+/// Sets every node's duration from its micro-batch's stage durations; compute kernels are multiplied by
 /// compute_time_factor. Throws std::invalid_argument if the graph has a micro-batch with no durations.
 void assign_durations(LayerGraph& graph, std::span<const StageDurations> micro_batches, double compute_time_factor);
 

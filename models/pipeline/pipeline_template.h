@@ -2,7 +2,7 @@
 // resources, and which operator of a micro-batch waits for which.
 //
 //   const auto& t = moesim::pipeline::pipeline_template(moesim::pipeline::TemplateKind::kDecodeFiveStage);
-//   // t.compute_cycle reads MB0 SHARED, MB1 ATTN-0, MB0 MLP, MB1 ATTN-1, MB1 SHARED, MB0 ATTN-0, MB1 MLP, MB0 ATTN-1
+//   // t.compute_cycle reads MB0 SHARED, MB1 COMBINE-RECV, MB1 ATTN-0, MB0 DISPATCH-RECV, MB0 MLP, ...
 #pragma once
 
 #include <string_view>
@@ -15,7 +15,7 @@ namespace moesim::pipeline {
 /// The built-in templates (docs/models/pipeline.md draws each one).
 enum class TemplateKind : std::uint8_t {
   kPrefillDualBatch,  ///< prefill, two micro-batches, one's DISPATCH/COMBINE under the other's computation
-  kDecodeFiveStage,   ///< decode, two micro-batches, 5 stages, communication in flight holds no SMs
+  kDecodeFiveStage,   ///< decode, two micro-batches, 5 stages; send/receive kernels on compute, transfers in flight
   kPrefillSerial,     ///< prefill without overlap: one micro-batch, everything one after another
   kDecodeSerial,      ///< decode without overlap: one micro-batch, everything one after another
 };
@@ -50,12 +50,19 @@ struct PipelineTemplate {
   std::vector<Stage> stages;  ///< the stages each micro-batch runs per layer
   std::vector<Dependency> dependencies;
   std::vector<Slot> compute_cycle;  ///< order on Resource::kCompute, one layer's worth
-  std::vector<Slot> comm_cycle;     ///< order on Resource::kComm, one layer's worth
+  std::vector<Slot> comm_cycle;     ///< order on Resource::kComm, one layer's worth (empty when transfers fly)
+  /// DISPATCH and COMBINE are in flight (decode's low-latency kernels: no stream, no SMs, any number at once)
+  /// rather than on the communication SMs (prefill's normal kernels).
+  bool transfers_in_flight = false;
 
-  /// The order of one resource.
+  /// The order of one resource (in-flight operators have none: empty).
   const std::vector<Slot>& cycle(Resource resource) const {
+    static const std::vector<Slot> kNone;
+    if (resource == Resource::kInFlight) return kNone;
     return resource == Resource::kCompute ? compute_cycle : comm_cycle;
   }
+  /// Where `stage` runs under this template.
+  Resource resource_of(Stage stage) const { return stage_resource(stage, transfers_in_flight); }
 };
 
 /// The built-in template of this kind (a static object; the reference stays valid).

@@ -98,7 +98,7 @@ void PipelineScheduler::run(std::span<const StageDurations> micro_batches, const
       auto stage = static_cast<Stage>(s);
       double d = micro_batches[mb][stage];
       durations[mb * kNumStages + s] =
-          stage_resource(stage) == Resource::kCompute ? d * options.compute_time_factor : d;
+          stretched_by_sm_share(template_->resource_of(stage), stage) ? d * options.compute_time_factor : d;
     }
   }
   // Longest path in topological order: the resource-order edges make "its resource is free" one more predecessor.
@@ -150,6 +150,40 @@ double PipelineScheduler::layer_period_seconds(std::span<const StageDurations> m
     if (layer_[i] == period_to_) to = std::max(to, end_s[i]);
   }
   return (to - from) / static_cast<double>(period_to_ - period_from_);
+}
+
+std::vector<ScheduledOp> PipelineScheduler::critical_cycle(std::span<const StageDurations> micro_batches,
+                                                           const ScheduleOptions& options) const {
+  check(micro_batches, options);
+  const std::size_t n = order_.size();
+  std::vector<double> start_s(n);
+  std::vector<double> end_s(n);
+  run(micro_batches, options, start_s.data(), end_s.data());
+  double from = 0;
+  double to = 0;
+  int last = -1;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (layer_[i] == period_from_) from = std::max(from, end_s[i]);
+    if (layer_[i] == period_to_ && (last < 0 || end_s[i] > end_s[last])) {
+      to = end_s[i];
+      last = static_cast<int>(i);
+    }
+  }
+  const double window_start = to - (to - from) / static_cast<double>(period_to_ - period_from_);
+  std::vector<ScheduledOp> chain;
+  for (int i = last; i >= 0;) {
+    const OpNode& node = graph_[static_cast<LayerGraph::vertex_descriptor>(order_[i])];
+    chain.push_back(ScheduledOp{node.micro_batch, node.layer, node.stage, node.resource,
+                                std::max(start_s[i], window_start), end_s[i]});
+    if (start_s[i] <= window_start) break;
+    int binding = -1;
+    for (int p = pred_begin_[i]; p < pred_begin_[i + 1]; ++p) {
+      if (binding < 0 || end_s[preds_[p]] > end_s[binding]) binding = preds_[p];
+    }
+    i = binding;
+  }
+  std::reverse(chain.begin(), chain.end());
+  return chain;
 }
 
 double layer_period_seconds(TemplateKind kind, std::span<const StageDurations> micro_batches,

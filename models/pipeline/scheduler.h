@@ -84,6 +84,13 @@ class PipelineScheduler {
   /// layers are the pipeline's fill and the last one its drain, so both are left out. Same checks as schedule().
   double layer_period_seconds(std::span<const StageDurations> micro_batches, const ScheduleOptions& options = {}) const;
 
+  /// The critical cycle: the chain of operators that sets the steady-state period, in time order. It walks back from
+  /// the last operator of layer k2 (see layer_period_seconds) through, at each step, the predecessor whose end is the
+  /// operator's start (a dependency, the resource being free, or a flight landing), until it has covered one layer
+  /// period. The operators' durations (clipped to the window) add up to the period. Same checks as schedule().
+  std::vector<ScheduledOp> critical_cycle(std::span<const StageDurations> micro_batches,
+                                          const ScheduleOptions& options = {}) const;
+
  private:
   void check(std::span<const StageDurations> micro_batches, const ScheduleOptions& options) const;
   // The hot loop of both public calls: fills end_s and, unless null, start_s, indexed by topological position.

@@ -18,12 +18,30 @@ std::string_view stage_name(Stage stage) {
       return "MLP";
     case Stage::kCombine:
       return "COMBINE";
+    case Stage::kNotify:
+      return "NOTIFY";
+    case Stage::kDispatchSend:
+      return "DISPATCH-SEND";
+    case Stage::kDispatchRecv:
+      return "DISPATCH-RECV";
+    case Stage::kCombineSend:
+      return "COMBINE-SEND";
+    case Stage::kCombineRecv:
+      return "COMBINE-RECV";
   }
   return "?";
 }
 
 std::string_view resource_name(Resource resource) {
-  return resource == Resource::kCompute ? "compute" : "communication";
+  switch (resource) {
+    case Resource::kCompute:
+      return "compute";
+    case Resource::kComm:
+      return "communication";
+    case Resource::kInFlight:
+      return "in flight";
+  }
+  return "?";
 }
 
 double StageDurations::operator[](Stage stage) const { return const_cast<StageDurations&>(*this)[stage]; }
@@ -44,11 +62,23 @@ double& StageDurations::operator[](Stage stage) {
       return mlp;
     case Stage::kCombine:
       return combine;
+    case Stage::kNotify:
+      return notify;
+    case Stage::kDispatchSend:
+      return dispatch_send;
+    case Stage::kDispatchRecv:
+      return dispatch_recv;
+    case Stage::kCombineSend:
+      return combine_send;
+    case Stage::kCombineRecv:
+      return combine_recv;
   }
   return attn;  // unreachable: every enumerator is handled above
 }
 
-double StageDurations::compute_sum() const { return attn + attn0 + attn1 + shared + mlp; }
+double StageDurations::compute_sum() const {
+  return attn + attn0 + attn1 + shared + mlp + notify + dispatch_send + dispatch_recv + combine_send + combine_recv;
+}
 
 double StageDurations::comm_sum() const { return dispatch + combine; }
 

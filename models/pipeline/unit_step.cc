@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/math/distributions/normal.hpp>
+#include <fmt/format.h>
 #include <cmath>
 
 namespace moesim::pipeline {
@@ -26,6 +28,39 @@ Stage stage_of(llm::OpStage s, llm::Phase phase) {
   return Stage::kMlp;
 }
 
+cost::KernelFamily family_of(const llm::Operator& op, llm::Phase phase) {
+  using K = llm::OpKind;
+  using F = cost::KernelFamily;
+  switch (op.kind) {
+    case K::kGemm:
+      return F::kDenseGemm;
+    case K::kBatchedGemm:
+      return F::kBatchedGemm;
+    case K::kGroupedGemm:
+      return phase == llm::Phase::kPrefill ? F::kGroupedContiguous : F::kGroupedMasked;
+    case K::kPrefillAttention:
+      return F::kPrefillAttention;
+    case K::kDecodeAttention:
+      return F::kDecodeAttention;
+    case K::kElementwise:
+      return op.profile_kernel == "router_and_topk" ? F::kRouter : F::kElementwise;
+    case K::kDispatch:
+    case K::kCombine:
+      break;
+  }
+  return F::kDenseGemm;  // all-to-alls are priced from DeepEP's tables, not scaled by a family
+}
+
+// Expected maximum of n independent standard normals (Blom's approximation).
+double expected_max_of_normals(int n) {
+  if (n <= 1) return 0.0;
+  const boost::math::normal standard;
+  return boost::math::quantile(standard, (n - 0.375) / (n + 0.25));
+}
+
+// The rank count the profile's first-dispatch wait was measured at (EP128, deepseek-profile.md).
+constexpr int kProfileDecodeRanks = 128;
+
 }  // namespace
 
 UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec& model, UnitConfig config)
@@ -34,6 +69,8 @@ UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec&
       config_(config),
       gemm_(hw),
       kernels_(hw, model),
+      fit_(cost::fit_in_situ(hw, model)),
+      terms_(hw.inference.step),
       kind_(template_for(config.phase == llm::Phase::kPrefill ? Phase::kPrefill : Phase::kDecode, config.overlap)),
       scheduler_(kind_),
       micro_batches_(config.overlap ? 2 : 1),
@@ -51,9 +88,8 @@ UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec&
 std::vector<UnitStepModel::PreparedOp> UnitStepModel::prepare(const std::vector<llm::Operator>& ops) const {
   std::vector<PreparedOp> out;
   for (const auto& op : ops) {
-    PreparedOp p{op, stage_of(op.stage, config_.phase)};
+    PreparedOp p{op, stage_of(op.stage, config_.phase), family_of(op, config_.phase)};
     if (op.kind == llm::OpKind::kGemm) p.series = gemm_.series_index(op.n, op.k);
-    if (op.kind == llm::OpKind::kBatchedGemm) p.series = gemm_.series_index(op.batch * op.n, op.k);
     if (op.kind == llm::OpKind::kElementwise) {
       p.kernel = &hw_.profile.kernel(op.profile_kernel);
       p.per_routed_row = p.kernel->per == "routed_row";
@@ -68,24 +104,30 @@ double UnitStepModel::op_seconds(const PreparedOp& prepared, const MicroBatch& m
   const auto& op = prepared.op;
   int sms = compute_sms_;
   bool prefill = config_.phase == llm::Phase::kPrefill;
+  double base = 0;
   switch (op.kind) {
     case K::kGemm:
-      return std::max(gemm_.dense_s(prepared.series, mb.tokens, op.n, op.k, sms),
+      base = std::max(gemm_.dense_s(prepared.series, mb.tokens, op.n, op.k, sms),
                       mb.tokens > 0 ? cost::KernelModel::kKernelFloorS : 0);
+      break;
     case K::kBatchedGemm:
-      // Per-head GEMMs of the same shape: as many FLOPs and weight bytes as one GEMM `batch` times wider.
-      return gemm_.bf16_s(prepared.series, mb.tokens, op.batch * op.n, op.k, sms) +
+      base = gemm_.batched_bf16_roofline_s(mb.tokens, op.batch, op.n, op.k, sms) +
              (mb.tokens > 0 ? cost::KernelModel::kKernelFloorS : 0);
+      break;
     case K::kGroupedGemm: {
       double m = mb.routed_rows / local_experts_;
       auto layout = prefill ? cost::GemmLayout::kContiguous : cost::GemmLayout::kMasked;
-      return gemm_.grouped_s(layout, local_experts_, m, op.n, op.k, sms);
+      base = gemm_.grouped_s(layout, local_experts_, m, op.n, op.k, sms);
+      break;
     }
     case K::kPrefillAttention:
-      return kernels_.prefill_attention_s(mb.pairs, sms);
+      base = kernels_.prefill_attention_s(mb.pairs, sms);
+      break;
     case K::kDecodeAttention:
-      return kernels_.decode_attention_s(mb.sequences, mb.kv_tokens, config_.mtp ? 2 : 1, sms);
+      base = kernels_.decode_attention_s(mb.sequences, mb.kv_tokens, config_.mtp ? 2 : 1, sms);
+      break;
     case K::kDispatch:
+      // The whole transfer, send to landing at the most-loaded receiver (DeepEP's tables time it so).
       return prefill ? kernels_.normal_dispatch_s(mb.tokens, config_.ep, expert_factor)
                      : kernels_.low_latency_dispatch_s(mb.tokens, config_.ep, expert_factor);
     case K::kCombine:
@@ -94,9 +136,51 @@ double UnitStepModel::op_seconds(const PreparedOp& prepared, const MicroBatch& m
     case K::kElementwise:
       // Per-routed-row kernels (permute, SwiGLU, unpermute); in a dense layer the SwiGLU runs over the dense FFN,
       // counted in expert widths (assemble() sets routed_rows so).
-      return kernels_.elementwise_s(*prepared.kernel, prepared.per_routed_row ? mb.routed_rows : mb.tokens);
+      base = kernels_.elementwise_s(*prepared.kernel, prepared.per_routed_row ? mb.routed_rows : mb.tokens);
+      break;
   }
-  return 0.0;
+  return base * slowdown(prepared.family);
+}
+
+StageDurations UnitStepModel::moe_stages(const MicroBatch& mb, double expert_factor, StageOperators* operators) const {
+  StageDurations d;
+  auto add = [&](Stage stage, const std::string& name, double seconds) {
+    d[stage] += seconds;
+    if (operators != nullptr) (*operators)[static_cast<int>(stage)].push_back({name, seconds});
+  };
+  const bool flights = pipeline_template(kind_).transfers_in_flight;
+  const double floor = cost::KernelModel::kKernelFloorS;
+  // Send and receive kernels scale with the tokens of the micro-batch from the profile's point (its 128 tokens);
+  // the dispatch's receive, which lays out the rows a GPU gets, with the most-loaded GPU's share.
+  const double token_share = mb.tokens / terms_.decode_tokens_per_micro_batch;
+  for (const auto& op : moe_ops_) {
+    double t = op_seconds(op, mb, expert_factor);
+    if (!flights || (op.op.kind != llm::OpKind::kDispatch && op.op.kind != llm::OpKind::kCombine)) {
+      add(op.stage, op.op.name, t);
+      continue;
+    }
+    // A low-latency all-to-all: a send kernel on the compute stream, the data in flight, a receive kernel. Its
+    // isolated time (DeepEP's table) is send + flight + receive.
+    bool dispatch = op.op.kind == llm::OpKind::kDispatch;
+    double send = std::max(floor, (dispatch ? terms_.decode_send_dispatch_s : terms_.decode_send_combine_s) * token_share);
+    double receive = std::max(floor, terms_.decode_receive_s * token_share * (dispatch ? expert_factor : 1.0));
+    double flight = std::max(0.0, t - send - receive);
+    add(dispatch ? Stage::kDispatchSend : Stage::kCombineSend, op.op.name + "_send", send);
+    add(dispatch ? Stage::kDispatch : Stage::kCombine, op.op.name + "_in_flight", flight);
+    add(dispatch ? Stage::kDispatchRecv : Stage::kCombineRecv, op.op.name + "_recv", receive);
+  }
+  if (config_.phase == llm::Phase::kPrefill) {
+    add(Stage::kNotify, "deepep_notify", terms_.prefill_notify_s);
+  } else if (mb.tokens > 0) {
+    // Gaps between the kernels of the CUDA graph, per micro-batch and layer.
+    add(Stage::kAttn0, "graph_gaps", terms_.decode_graph_gap_per_slot_s);
+  }
+  return d;
+}
+
+double UnitStepModel::rank_start_skew_s() const {
+  return terms_.decode_first_dispatch_wait_s * expected_max_of_normals(config_.ep) /
+         expected_max_of_normals(kProfileDecodeRanks);
 }
 
 StepResult UnitStepModel::assemble(const MicroBatch& mb, double expert_factor, bool breakdown,
@@ -104,11 +188,7 @@ StepResult UnitStepModel::assemble(const MicroBatch& mb, double expert_factor, b
   StepResult r;
   // One MoE layer: stage durations per micro-batch (the micro-batches split each rank's load evenly).
   std::array<StageDurations, 2> stages{};
-  std::vector<double> op_time(moe_ops_.size());
-  for (size_t i = 0; i < moe_ops_.size(); ++i) {
-    op_time[i] = op_seconds(moe_ops_[i], mb, expert_factor);
-    stages[0][moe_ops_[i].stage] += op_time[i];
-  }
+  stages[0] = moe_stages(mb, expert_factor, breakdown ? &r.micro_batch_operators : nullptr);
   stages[1] = stages[0];
   auto span = std::span<const StageDurations>(stages.data(), static_cast<size_t>(micro_batches_));
   r.layer_s = scheduler_.layer_period_seconds(span);
@@ -126,27 +206,42 @@ StepResult UnitStepModel::assemble(const MicroBatch& mb, double expert_factor, b
   r.dense_layers_s = dense_layer * model_.dense_layers;
 
   // LM head over the rows that need logits, BF16.
-  double head =
-      gemm_.bf16_s(lm_head_series_, mb.heads_rows * micro_batches_, model_.vocab, model_.hidden, compute_sms_);
+  const double dense_gemm = slowdown(cost::KernelFamily::kDenseGemm);
+  double head = dense_gemm * gemm_.bf16_s(lm_head_series_, mb.heads_rows * micro_batches_, model_.vocab,
+                                          model_.hidden, compute_sms_);
   double mtp = 0.0;
   if (mtp_mb != nullptr) {
     // The MTP module: its 2h -> h projection, one MoE layer over one token per sequence, and the LM head again.
     std::array<StageDurations, 2> mtp_stages{};
-    for (const auto& op : moe_ops_) mtp_stages[0][op.stage] += op_seconds(op, *mtp_mb, expert_factor);
+    mtp_stages[0] = moe_stages(*mtp_mb, expert_factor, nullptr);
     mtp_stages[1] = mtp_stages[0];
     auto mtp_span = std::span<const StageDurations>(mtp_stages.data(), static_cast<size_t>(micro_batches_));
     mtp = scheduler_.layer_period_seconds(mtp_span) +
-          micro_batches_ *
-              gemm_.dense_s(mtp_proj_series_, mtp_mb->tokens, model_.hidden, 2.0 * model_.hidden, compute_sms_) +
-          gemm_.bf16_s(lm_head_series_, mtp_mb->heads_rows * micro_batches_, model_.vocab, model_.hidden, compute_sms_);
+          dense_gemm * (micro_batches_ * gemm_.dense_s(mtp_proj_series_, mtp_mb->tokens, model_.hidden,
+                                                       2.0 * model_.hidden, compute_sms_) +
+                        gemm_.bf16_s(lm_head_series_, mtp_mb->heads_rows * micro_batches_, model_.vocab,
+                                     model_.hidden, compute_sms_));
   }
   r.head_s = head + mtp;
-  r.step_s = model_.moe_layers() * r.layer_s + r.dense_layers_s + r.head_s;
+  r.graph_s = model_.moe_layers() * r.layer_s + r.dense_layers_s + r.head_s;
+  if (config_.phase == llm::Phase::kDecode && mb.sequences > 0) {
+    r.overheads.push_back({"outside_graph", "host", terms_.decode_outside_graph_s});
+    r.overheads.push_back({"rank_start_skew", "synchronisation", rank_start_skew_s()});
+  }
+  for (const auto& o : r.overheads) r.overheads_s += o.seconds;
+  r.step_s = r.graph_s + r.overheads_s;
 
   if (breakdown) {
-    for (size_t i = 0; i < moe_ops_.size(); ++i) {
-      r.breakdown.push_back({moe_ops_[i].op.name, moe_ops_[i].op.communication ? "communication" : "compute",
-                             op_time[i] * micro_batches_ * model_.moe_layers()});
+    const pipeline::PipelineTemplate& t = pipeline_template(kind_);
+    for (int s = 0; s < kNumStages; ++s) {
+      for (const auto& op : r.micro_batch_operators[s]) {
+        r.breakdown.push_back({op.name, std::string(resource_name(t.resource_of(static_cast<Stage>(s)))),
+                               op.seconds * micro_batches_ * model_.moe_layers()});
+      }
+    }
+    for (const auto& op : scheduler_.critical_cycle(span)) {
+      r.critical_path.push_back({fmt::format("MB{} {}", op.micro_batch, stage_name(op.stage)),
+                                 std::string(resource_name(op.resource)), op.end_s - op.start_s});
     }
     for (size_t i = 0; i < dense_ops_.size(); ++i) {
       r.breakdown.push_back({"dense:" + dense_ops_[i].op.name, "compute", dense_time[i] * model_.dense_layers});

@@ -1,8 +1,11 @@
 // UnitStepModel: the step of one unit (prefill EP32 or decode EP144 in DeepSeek's deployment) from per-rank loads.
-// Each synchronizing operator is charged at its slowest rank (attention, rank-local GEMMs, dispatch) or its
-// most-loaded GPU (routed experts, combine receive); the MoE layers' time is the steady-state period of the overlap
-// pipeline (models/pipeline/scheduler.h); the 3 dense layers, the LM head and (decode, MTP on) the MTP module add
-// to it. Costs come from models/cost; nothing here knows of queues or metrics.
+// Rank-local operators (attention, GEMMs, elementwise) are charged at the slowest rank; the routed experts, the
+// dispatch's flight and receive, and the combine's flight at the most-loaded GPU (the expert factor from the EPLB
+// model). Kernel times are the base tables' times divided by the in-situ efficiency of their family
+// (models/cost/in_situ.h). The MoE layers' time is the critical cycle of the overlap pipeline's steady state
+// (models/pipeline/scheduler.h); the 3 dense layers, the LM head and (decode, MTP on) the MTP module add to it, and
+// in decode the per-step work outside the CUDA graph and the rank start skew. Costs come from models/cost; nothing
+// here knows of queues or metrics.
 //
 //   moesim::pipeline::UnitStepModel unit(hw, model, {.phase = Phase::kDecode, .ep = 144, .expert_slots = 288});
 //   auto r = unit.decode(ranks, /*expert_factor=*/1.0);  // r.step_s, r.layer_s, r.breakdown
@@ -14,6 +17,7 @@
 
 #include "hardware/hardware.h"
 #include "models/cost/gemm.h"
+#include "models/cost/in_situ.h"
 #include "models/cost/kernels.h"
 #include "models/llm/model.h"
 #include "models/pipeline/scheduler.h"
@@ -46,13 +50,25 @@ struct OperatorShare {
   double seconds = 0;
 };
 
+/// One operator of the critical cycle: the chain that sets the MoE layer's period.
+struct CriticalOp {
+  std::string name;      ///< "MB0 ATTN-1"
+  std::string resource;  ///< compute | communication | in flight
+  double seconds = 0;    ///< its time on the cycle (clipped to one period)
+};
+
 struct StepResult {
-  double step_s = 0;
-  double layer_s = 0;                    ///< steady-state period of one MoE layer, both micro-batches
-  double dense_layers_s = 0;             ///< the dense layers together
-  double head_s = 0;                     ///< LM head (and, decode with MTP, the MTP module)
+  double step_s = 0;          ///< graph + overheads
+  double layer_s = 0;         ///< steady-state period of one MoE layer, both micro-batches
+  double dense_layers_s = 0;  ///< the dense layers together
+  double head_s = 0;          ///< LM head (and, decode with MTP, the MTP module)
+  double graph_s = 0;         ///< MoE layers + dense layers + head: what runs on the GPU (decode: the CUDA graph)
+  double overheads_s = 0;     ///< per-step terms outside the layer graph (decode: host work, rank start skew)
+  std::vector<OperatorShare> overheads;  ///< each per-step term (resource "host" or "synchronisation")
   std::vector<OperatorShare> breakdown;  ///< filled when asked for
-  StageDurations micro_batch;            ///< one micro-batch's stage durations of an MoE layer
+  std::vector<CriticalOp> critical_path;  ///< filled when asked for: the MoE layer's critical cycle in order
+  StageDurations micro_batch;             ///< one micro-batch's stage durations of an MoE layer
+  StageOperators micro_batch_operators;   ///< filled when asked for: the operators inside each stage
 };
 
 class UnitStepModel {
@@ -72,6 +88,11 @@ class UnitStepModel {
   int compute_sms() const { return compute_sms_; }
   TemplateKind template_kind() const { return kind_; }
   const cost::KernelModel& kernels() const { return kernels_; }
+  /// The in-situ kernel efficiencies this unit prices with.
+  const cost::InSituFit& in_situ() const { return fit_; }
+  /// The expected wait for the rank that starts a decode step last, charged once per step at its first dispatch:
+  /// the profile's one measurement at EP128 scaled by the expected maximum of `ep` normal start offsets.
+  double rank_start_skew_s() const;
 
   /// Workspace, activations and CUDA context per GPU, kept free of KV (assumed; docs/models/cost.md).
   static constexpr double kReserveBytes = 6e9;
@@ -92,19 +113,27 @@ class UnitStepModel {
   struct PreparedOp {
     llm::Operator op;
     Stage stage;
+    cost::KernelFamily family = cost::KernelFamily::kDenseGemm;
     int series = 0;                                   // GEMMs: the DeepGEMM series that serves (n, k)
     const hardware::ProfileKernel* kernel = nullptr;  // elementwise: the training-profile kernel
     bool per_routed_row = false;
   };
   std::vector<PreparedOp> prepare(const std::vector<llm::Operator>& ops) const;
   double op_seconds(const PreparedOp& op, const MicroBatch& mb, double expert_factor) const;
+  // One MoE layer's stage durations for one micro-batch; each operator's time (and name, for breakdowns) added to
+  // its stage. Decode's all-to-alls become a send kernel, a flight and a receive kernel.
+  StageDurations moe_stages(const MicroBatch& mb, double expert_factor, StageOperators* operators) const;
   StepResult assemble(const MicroBatch& mb, double expert_factor, bool breakdown, const MicroBatch* mtp_mb) const;
+  // Time factor of a family's kernels: 1 / in-situ efficiency.
+  double slowdown(cost::KernelFamily family) const { return 1.0 / fit_.efficiency(family); }
 
   const hardware::Hardware& hw_;
   const llm::ModelSpec& model_;
   UnitConfig config_;
   cost::GemmModel gemm_;
   cost::KernelModel kernels_;
+  cost::InSituFit fit_;
+  hardware::ProfileStepTerms terms_;
   std::vector<PreparedOp> moe_ops_;
   std::vector<PreparedOp> dense_ops_;
   int mtp_proj_series_ = 0;

@@ -1,0 +1,86 @@
+// moesim fit: the in-situ kernel efficiencies fitted to DeepSeek's profiles (models/cost/in_situ.h), per family
+// with its in-fit and leave-one-profile-out errors, and every profile kernel beside the model; --json for tools.
+#include <fmt/format.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "common/paths.h"
+#include "hardware/hardware.h"
+#include "models/cost/in_situ.h"
+#include "models/llm/model.h"
+#include "tools/commands.h"
+
+namespace moesim::tools {
+
+namespace {
+
+struct FitOptions {
+  std::string hardware = "h800";
+  bool json = false;
+};
+
+nlohmann::json fit_json(const cost::InSituFit& fit) {
+  nlohmann::json families = nlohmann::json::array();
+  for (const auto& f : fit.families) {
+    nlohmann::json loo = nlohmann::json::array();
+    for (const auto& l : f.leave_one_profile_out)
+      loo.push_back({{"left_out", l.profile}, {"efficiency", l.efficiency}, {"rms_error", l.rms_error}});
+    families.push_back({{"family", std::string(cost::family_name(f.family))},
+                        {"efficiency", f.efficiency},
+                        {"points", f.points},
+                        {"profiles", f.profiles},
+                        {"rms_error", f.rms_error},
+                        {"max_error", f.max_error},
+                        {"leave_one_profile_out", loo}});
+  }
+  nlohmann::json points = nlohmann::json::array();
+  for (const auto& p : fit.points) {
+    points.push_back({{"profile", p.profile},
+                      {"kernel", p.name},
+                      {"family", std::string(cost::family_name(p.family))},
+                      {"measured_us", p.measured_s * 1e6},
+                      {"base_us", p.base_s * 1e6},
+                      {"fitted_us", p.fitted_s * 1e6},
+                      {"error", p.error()}});
+  }
+  return {{"families", families}, {"points", points}};
+}
+
+void run_fit(const FitOptions& o) {
+  auto hw = hardware::load_hardware(o.hardware);
+  auto model = llm::load_model(data_path("models/llm/deepseek-v3.json"));
+  auto fit = cost::fit_in_situ(hw, model);
+  if (o.json) {
+    fmt::print("{}\n", fit_json(fit).dump(2));
+    return;
+  }
+  fmt::print("in-situ efficiencies (base time / profile time), fitted on the {} tables' GPU\n", hw.tables_gpu);
+  fmt::print("{:<20}{:>11}{:>8}{:>10}{:>10}  {}\n", "family", "efficiency", "points", "rms err", "max err",
+             "leave one profile out: rms error on it (its efficiency)");
+  for (const auto& f : fit.families) {
+    std::string loo;
+    for (const auto& l : f.leave_one_profile_out)
+      loo += fmt::format("{} {:+.1f} % ({:.3f})  ", l.profile, 100 * l.rms_error, l.efficiency);
+    fmt::print("{:<20}{:>11.3f}{:>8}{:>9.1f}%{:>9.1f}%  {}\n", cost::family_name(f.family), f.efficiency, f.points,
+               100 * f.rms_error, 100 * f.max_error, loo);
+  }
+  fmt::print("\n{:<10}{:<20}{:<20}{:>12}{:>10}{:>10}{:>9}\n", "profile", "kernel", "family", "measured us", "base us",
+             "fitted us", "error");
+  for (const auto& p : fit.points) {
+    fmt::print("{:<10}{:<20}{:<20}{:>12.1f}{:>10.1f}{:>10.1f}{:>8.1f}%\n", p.profile, p.name,
+               cost::family_name(p.family), p.measured_s * 1e6, p.base_s * 1e6, p.fitted_s * 1e6, 100 * p.error());
+  }
+}
+
+}  // namespace
+
+void add_fit_command(CLI::App& app) {
+  auto opts = std::make_shared<FitOptions>();
+  auto* sub = app.add_subcommand("fit", "the in-situ kernel efficiencies fitted to DeepSeek's profiles");
+  sub->add_option("--hardware", opts->hardware, "hardware spec (hardware/specs/NAME.json)")->capture_default_str();
+  sub->add_flag("--json", opts->json, "print JSON");
+  sub->callback([opts] { run_fit(*opts); });
+}
+
+}  // namespace moesim::tools
