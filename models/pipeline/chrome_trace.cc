@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "common/error.h"
@@ -42,18 +43,20 @@ nlohmann::json chrome_trace(const Schedule& schedule, const ChromeTraceOptions& 
 
   nlohmann::json events = nlohmann::json::array();
   events.push_back(metadata("process_name", -1, fmt::format("{} ({})", options.process_name, schedule.template_name)));
-  events.push_back(metadata("thread_name", kComputeTid, "compute SMs"));
-  events.push_back(metadata("thread_name", kCommTid, "communication"));
-  events.push_back({{"name", "thread_sort_index"},
-                    {"ph", "M"},
-                    {"pid", kTracePid},
-                    {"tid", kComputeTid},
-                    {"args", {{"sort_index", 0}}}});
-  events.push_back({{"name", "thread_sort_index"},
-                    {"ph", "M"},
-                    {"pid", kTracePid},
-                    {"tid", kCommTid},
-                    {"args", {{"sort_index", 1}}}});
+  const std::pair<Resource, const char*> tracks[] = {{Resource::kCompute, "compute SMs"},
+                                                      {Resource::kComm, "communication"},
+                                                      {Resource::kInFlight, "in flight (RDMA, no SMs)"}};
+  for (const auto& [resource, title] : tracks) {
+    bool used = std::any_of(schedule.ops.begin(), schedule.ops.end(),
+                            [r = resource](const ScheduledOp& op) { return op.resource == r; });
+    if (!used) continue;
+    events.push_back(metadata("thread_name", trace_tid(resource), title));
+    events.push_back({{"name", "thread_sort_index"},
+                      {"ph", "M"},
+                      {"pid", kTracePid},
+                      {"tid", trace_tid(resource)},
+                      {"args", {{"sort_index", trace_tid(resource)}}}});
+  }
 
   // Events per track in time order, so the file reads like a profile.
   std::vector<const ScheduledOp*> ops;
@@ -69,7 +72,7 @@ nlohmann::json chrome_trace(const Schedule& schedule, const ChromeTraceOptions& 
   auto ns = [](double seconds) { return std::llround(seconds * kNanosecondsPerSecond); };
   auto us = [](long long nanoseconds) { return static_cast<double>(nanoseconds) / kNanosecondsPerMicrosecond; };
   for (const ScheduledOp* op : ops) {
-    const int tid = op->resource == Resource::kCompute ? kComputeTid : kCommTid;
+    const int tid = trace_tid(op->resource);
     const long long begin = ns(op->start_s);
     const long long end = ns(op->end_s);
     events.push_back({{"name", op_name(*op)},

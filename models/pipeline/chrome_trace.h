@@ -14,10 +14,26 @@
 
 namespace moesim::pipeline {
 
-/// Track ids: the compute SMs and the communication engine are two threads of one process.
+/// Track ids: the compute SMs, the communication SMs and the transfers in flight are threads of one process. In
+/// decode the send and receive kernels sit on the compute track, as in DeepSeek's decode.json, and the data between
+/// them on the in-flight track.
 inline constexpr int kTracePid = 1;
 inline constexpr int kComputeTid = 1;
 inline constexpr int kCommTid = 2;
+inline constexpr int kInFlightTid = 3;
+
+/// The track of a resource.
+constexpr int trace_tid(Resource resource) {
+  switch (resource) {
+    case Resource::kCompute:
+      return kComputeTid;
+    case Resource::kComm:
+      return kCommTid;
+    case Resource::kInFlight:
+      return kInFlightTid;
+  }
+  return kComputeTid;
+}
 
 /// What to export.
 struct ChromeTraceOptions {
@@ -32,7 +48,7 @@ struct ChromeTraceOptions {
 /// The trace as JSON: {"traceEvents": [...], "displayTimeUnit": "ms", "otherData": {...}}. Timestamps and durations
 /// are in microseconds from the start of the schedule, rounded to whole nanoseconds. Every operator with a non-zero
 /// duration in the chosen layers becomes an event named like "MB0 L3 DISPATCH" (category: the stage), pid kTracePid,
-/// tid kComputeTid or kCommTid. Throws std::invalid_argument for a layer range outside the schedule or an operators
+/// tid trace_tid(resource); a track is declared only when the schedule uses its resource. Throws std::invalid_argument for a layer range outside the schedule or an operators
 /// span of the wrong size.
 nlohmann::json chrome_trace(const Schedule& schedule, const ChromeTraceOptions& options = {});
 

@@ -79,3 +79,18 @@ TEST_CASE("hardware: an empty table series names the file and the field") {
   REQUIRE_THROWS_WITH(hardware::load_hardware_files(dir / "specs/h800.json", dir / "tables"),
                       Catch::Contains("h800-deepep.json: low_latency.rows: empty series"));
 }
+
+TEST_CASE("hardware: an inference-profile kernel of an unknown family or an unknown base kernel names the place") {
+  auto dir = scratch();
+  replace_in(dir / "tables/h800-inference-profiles.json", "\"family\": \"grouped_masked\"", "\"family\": \"gemv\"");
+  REQUIRE_THROWS_WITH(hardware::load_hardware_files(dir / "specs/h800.json", dir / "tables"),
+                      Catch::Contains("h800-inference-profiles.json: kernels[") && Catch::Contains("family"));
+  dir = scratch();
+  replace_in(dir / "tables/h800-inference-profiles.json", "\"swiglu_fp8_cast\"", "\"swiglu_bf16\"");
+  REQUIRE_THROWS_WITH(hardware::load_hardware_files(dir / "specs/h800.json", dir / "tables"),
+                      Catch::Contains("kernels") && Catch::Contains("\"swiglu_bf16\" is not an elementwise kernel"));
+  dir = scratch();
+  replace_in(dir / "tables/h800-inference-profiles.json", "\"value\": 7400", "\"value\": -7400");
+  REQUIRE_THROWS_WITH(hardware::load_hardware_files(dir / "specs/h800.json", dir / "tables"),
+                      Catch::Contains("step.decode_outside_graph_us.value: expected a positive number"));
+}

@@ -20,13 +20,18 @@ namespace {
 
 constexpr double kMs = 1e-3;
 
+// Shaped like a slot of DeepSeek's decode profile.
 StageDurations decode_mb() {
-  return {.attn0 = 0.15 * kMs,
-          .attn1 = 0.35 * kMs,
-          .shared = 0.1 * kMs,
-          .dispatch = 0.19 * kMs,
-          .mlp = 0.4 * kMs,
-          .combine = 0.3 * kMs};
+  return {.attn0 = 0.13 * kMs,
+          .attn1 = 0.33 * kMs,
+          .shared = 0.034 * kMs,
+          .dispatch = 0.16 * kMs,
+          .mlp = 0.128 * kMs,
+          .combine = 0.33 * kMs,
+          .dispatch_send = 0.017 * kMs,
+          .dispatch_recv = 0.017 * kMs,
+          .combine_send = 0.02 * kMs,
+          .combine_recv = 0.017 * kMs};
 }
 
 }  // namespace
@@ -49,9 +54,10 @@ TEST_CASE("chrome trace: it parses back as JSON with one event per operator on t
     REQUIRE(by_name.emplace(e.at("name").get<std::string>(), &e).second);  // names are unique
   }
   CHECK(thread_names[kComputeTid] == "compute SMs");
-  CHECK(thread_names[kCommTid] == "communication");
-  // 3 layers x 2 micro-batches x 6 stages.
-  REQUIRE(by_name.size() == 36);
+  CHECK(thread_names[kInFlightTid] == "in flight (RDMA, no SMs)");
+  CHECK(thread_names.count(kCommTid) == 0);  // decode's transfers hold no communication SMs
+  // 3 layers x 2 micro-batches x 10 stages.
+  REQUIRE(by_name.size() == 60);
   for (const ScheduledOp& op : s.ops) {
     auto it = by_name.find(op_name(op));
     if (op.layer < 2 || op.layer > 4) {
@@ -60,7 +66,7 @@ TEST_CASE("chrome trace: it parses back as JSON with one event per operator on t
     }
     REQUIRE(it != by_name.end());
     const nlohmann::json& e = *it->second;
-    CHECK(e.at("tid") == (op.resource == Resource::kCompute ? kComputeTid : kCommTid));
+    CHECK(e.at("tid") == trace_tid(op.resource));
     CHECK(e.at("cat") == std::string(stage_name(op.stage)));
     // Microseconds, rounded to whole nanoseconds.
     CHECK(e.at("ts").get<double>() == Approx(op.start_s * 1e6).margin(1e-3));
@@ -68,7 +74,9 @@ TEST_CASE("chrome trace: it parses back as JSON with one event per operator on t
     CHECK(e.at("args").at("layer") == op.layer);
   }
   CHECK(by_name.count("MB0 L3 DISPATCH") == 1);
-  CHECK((*by_name["MB0 L3 DISPATCH"])["tid"] == kCommTid);
+  CHECK((*by_name["MB0 L3 DISPATCH"])["tid"] == kInFlightTid);
+  CHECK((*by_name["MB0 L3 DISPATCH-SEND"])["tid"] == kComputeTid);
+  CHECK((*by_name["MB0 L3 COMBINE-RECV"])["tid"] == kComputeTid);
   CHECK((*by_name["MB1 L3 ATTN-1"])["tid"] == kComputeTid);
   CHECK(trace.at("otherData").at("layer_period_us").get<double>() == Approx(s.layer_period_s * 1e6));
 }

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/pipeline/layer_graph.h"
 #include "models/pipeline/pipeline_template.h"
 #include "models/pipeline/stage.h"
 
@@ -35,7 +36,8 @@ inline std::span<const StageDurations> first_micro_batches(const std::array<Stag
 
 /// The exact steady-state period: the maximum over cycles of (sum of durations) / (layers spanned) in the periodic
 /// graph whose nodes are one layer's operators. An operator's repetition index is its layer minus its slot's
-/// layer_offset, so resource-order edges span 0 repetitions inside a cycle and 1 at its wrap.
+/// layer_offset, so resource-order edges span 0 repetitions inside a cycle and 1 at its wrap; an operator in flight
+/// has no slot, so its repetition index is its layer.
 /// Howard's policy iteration stops improving below FloatTraits::epsilon(), absolute; Boost's default is 0.005, far
 /// too coarse for durations in seconds, so the oracle works in microseconds with a tolerance of 1e-9 us.
 struct FineTolerance {
@@ -61,7 +63,7 @@ inline double max_cycle_ratio_period(const PipelineTemplate& t, std::span<const 
   auto duration = [&](int v) {
     Stage s = t.stages[static_cast<std::size_t>(v % per_mb)];
     double d = mbs[static_cast<std::size_t>(v / per_mb)][s];
-    return 1e6 * (stage_resource(s) == Resource::kCompute ? d * compute_time_factor : d);
+    return 1e6 * (stretched_by_sm_share(t.resource_of(s), s) ? d * compute_time_factor : d);
   };
   for (Resource r : {Resource::kCompute, Resource::kComm}) {
     for (const Slot& s : t.cycle(r)) offset[id(s.micro_batch, s.stage)] = s.layer_offset;

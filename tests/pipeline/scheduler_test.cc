@@ -26,6 +26,13 @@ double sum_over(std::span<const StageDurations> mbs, double (StageDurations::*su
   return total;
 }
 
+// The compute stream's time with compute kernels stretched by `factor` (the host's notify wait is not a kernel).
+double stretched_compute(std::span<const StageDurations> mbs, double factor) {
+  double total = 0;
+  for (const StageDurations& d : mbs) total += factor * (d.compute_sum() - d.notify) + d.notify;
+  return total;
+}
+
 }  // namespace
 
 TEST_CASE("pipeline: no operator starts before its dependencies end or while its resource is busy") {
@@ -46,11 +53,12 @@ TEST_CASE("pipeline: no operator starts before its dependencies end or while its
       }
       for (std::size_t v = 0; v < s.ops.size(); ++v) {
         const ScheduledOp& op = s.ops[v];
-        double expected = durations[op.micro_batch][op.stage] * (op.resource == Resource::kCompute ? 1.25 : 1.0);
+        double expected =
+            durations[op.micro_batch][op.stage] * (stretched_by_sm_share(op.resource, op.stage) ? 1.25 : 1.0);
         REQUIRE(op.end_s - op.start_s == Approx(expected).margin(1e-15));
-        REQUIRE(op.resource == stage_resource(op.stage));
+        REQUIRE(op.resource == t.resource_of(op.stage));
       }
-      // Independently of the edges: operators on one resource never overlap in time.
+      // Independently of the edges: operators on one stream never overlap in time (transfers in flight may).
       for (Resource r : {Resource::kCompute, Resource::kComm}) {
         std::vector<ScheduledOp> on;
         for (const ScheduledOp& op : s.ops) {
@@ -72,21 +80,36 @@ TEST_CASE("pipeline: with communication free, the overlapped period equals the c
       for (auto& mb : d) mb.dispatch = mb.combine = 0;
       auto mbs = first_micro_batches(d, t);
       double factor = seed % 2 == 0 ? 1.0 : sm_share_time_factor(132, 24);
-      double expected = factor * sum_over(mbs, &StageDurations::compute_sum);
+      double expected = stretched_compute(mbs, factor);
       REQUIRE(layer_period_seconds(kind, mbs, {.compute_time_factor = factor}) == Approx(expected).epsilon(1e-12));
     }
   }
 }
 
-TEST_CASE("pipeline: with computation free, the overlapped period equals the communication sum of both micro-batches") {
+TEST_CASE(
+    "pipeline: with computation free, the period is the transfers of both micro-batches on the communication SMs, "
+    "and in flight at least one micro-batch's own transfers but less than both micro-batches'") {
   std::mt19937_64 rng(8);
   for (TemplateKind kind : {TemplateKind::kPrefillDualBatch, TemplateKind::kDecodeFiveStage}) {
     const PipelineTemplate& t = pipeline_template(kind);
     for (int seed = 0; seed < kSeeds; ++seed) {
       auto d = random_durations(t, rng);
-      for (auto& mb : d) mb.attn = mb.attn0 = mb.attn1 = mb.shared = mb.mlp = 0;
-      auto mbs = first_micro_batches(d, t);
-      REQUIRE(layer_period_seconds(kind, mbs) == Approx(sum_over(mbs, &StageDurations::comm_sum)).epsilon(1e-12));
+      for (auto& mb : d) {
+        for (int s = 0; s < kNumStages; ++s) {
+          if (!is_transfer(static_cast<Stage>(s))) mb[static_cast<Stage>(s)] = 0;
+        }
+      }
+      if (t.transfers_in_flight) {
+        // Flights hold nothing, so the two micro-batches' transfers overlap (the zero-length kernels on the
+        // compute stream still order them).
+        auto mbs = first_micro_batches(d, t);
+        double period = layer_period_seconds(kind, mbs);
+        REQUIRE(period >= std::max(d[0].comm_sum(), d[1].comm_sum()) * (1 - 1e-12));
+        REQUIRE(period < sum_over(mbs, &StageDurations::comm_sum));
+      } else {
+        auto mbs = first_micro_batches(d, t);
+        REQUIRE(layer_period_seconds(kind, mbs) == Approx(sum_over(mbs, &StageDurations::comm_sum)).epsilon(1e-12));
+      }
     }
   }
 }
@@ -99,12 +122,14 @@ TEST_CASE("pipeline: without overlap the period is the sum of every stage") {
       auto d = random_durations(t, rng);
       auto mbs = first_micro_batches(d, t);
       REQUIRE(layer_period_seconds(kind, mbs, {.compute_time_factor = 1.1}) ==
-              Approx(1.1 * d[0].compute_sum() + d[0].comm_sum()).epsilon(1e-12));
+              Approx(stretched_compute(mbs, 1.1) + d[0].comm_sum()).epsilon(1e-12));
     }
   }
 }
 
-TEST_CASE("pipeline: the overlapped period lies between the busier resource's sum and the sum of everything") {
+TEST_CASE(
+    "pipeline: the overlapped period lies between the busier stream's sum (and one micro-batch's flights) and the sum "
+    "of everything") {
   std::mt19937_64 rng(10);
   for (TemplateKind kind : {TemplateKind::kPrefillDualBatch, TemplateKind::kDecodeFiveStage}) {
     const PipelineTemplate& t = pipeline_template(kind);
@@ -114,7 +139,8 @@ TEST_CASE("pipeline: the overlapped period lies between the busier resource's su
       double compute = sum_over(mbs, &StageDurations::compute_sum);
       double comm = sum_over(mbs, &StageDurations::comm_sum);
       double period = layer_period_seconds(kind, mbs);
-      REQUIRE(period >= std::max(compute, comm) * (1 - 1e-12));
+      double lower = t.transfers_in_flight ? std::max(mbs[0].comm_sum(), mbs[1].comm_sum()) : comm;
+      REQUIRE(period >= std::max(compute, lower) * (1 - 1e-12));
       REQUIRE(period <= (compute + comm) * (1 + 1e-12));
     }
   }
@@ -182,15 +208,27 @@ TEST_CASE("pipeline: a template whose order contradicts its dependencies is refu
   std::swap(t.compute_cycle[0], t.compute_cycle[2]);  // MLP before ATTN, but MLP waits for DISPATCH after ATTN
   REQUIRE_THROWS_AS(PipelineScheduler(t, 4), std::logic_error);
   PipelineTemplate missing = pipeline_template(TemplateKind::kDecodeFiveStage);
-  missing.comm_cycle.pop_back();
-  REQUIRE_THROWS_WITH(PipelineScheduler(missing, 4), Catch::Contains("MB0 DISPATCH must appear once"));
+  missing.compute_cycle.pop_back();
+  REQUIRE_THROWS_WITH(PipelineScheduler(missing, 4), Catch::Contains("MB0 DISPATCH-SEND must appear once"));
+  PipelineTemplate queued = pipeline_template(TemplateKind::kDecodeFiveStage);
+  queued.comm_cycle.push_back({0, Stage::kDispatch, 0});  // a flight has no stream to queue on
+  REQUIRE_THROWS_WITH(PipelineScheduler(queued, 4), Catch::Contains("does not belong on the communication order"));
 }
 
 TEST_CASE("pipeline: the operator graph has one node per stage, micro-batch and layer, with durations assigned") {
   PipelineScheduler scheduler(TemplateKind::kDecodeFiveStage, 4);
   LayerGraph g = scheduler.graph();
-  REQUIRE(boost::num_vertices(g) == 4 * 2 * 6);
-  StageDurations a{.attn0 = 1, .attn1 = 2, .shared = 3, .dispatch = 4, .mlp = 5, .combine = 6};
+  REQUIRE(boost::num_vertices(g) == 4 * 2 * 10);
+  StageDurations a{.attn0 = 1,
+                   .attn1 = 2,
+                   .shared = 3,
+                   .dispatch = 4,
+                   .mlp = 5,
+                   .combine = 6,
+                   .dispatch_send = 7,
+                   .dispatch_recv = 8,
+                   .combine_send = 9,
+                   .combine_recv = 10};
   StageDurations b = a;
   b.mlp = 50;
   assign_durations(g, std::array{a, b}, 2.0);
@@ -199,6 +237,7 @@ TEST_CASE("pipeline: the operator graph has one node per stage, micro-batch and 
     CHECK(op.name == op_name(op.micro_batch, op.layer, op.stage));
     double given = (op.micro_batch == 0 ? a : b)[op.stage];
     CHECK(op.duration_s == (op.resource == Resource::kCompute ? 2 * given : given));
+    CHECK(op.resource == (is_transfer(op.stage) ? Resource::kInFlight : Resource::kCompute));
   }
   CHECK(g[0].name == "MB0 L0 ATTN-0");
   REQUIRE_THROWS_AS(assign_durations(g, std::array{a}, 1.0), std::invalid_argument);
