@@ -247,8 +247,8 @@ InferenceProfiles parse_inference_profiles(const std::filesystem::path& file, co
     ProfileMeasurement k;
     k.profile = row.choice("profile", {"prefill", "decode"});
     k.name = row.string("name");
-    k.family = row.choice("family", {"dense_gemm", "batched_gemm", "grouped_contiguous", "grouped_masked", "prefill_attention",
-                                     "decode_attention", "elementwise", "router"});
+    k.family = row.choice("family", {"dense_gemm", "batched_gemm", "grouped_contiguous", "grouped_masked",
+                                     "prefill_attention", "decode_attention", "elementwise", "router"});
     k.seconds = row.number("us", kPositive) * 1e-6;
     row.string("source");
     row.string_or("note", "");

@@ -103,13 +103,13 @@ struct ProfileMeasurement {
                        ///< decode_attention | elementwise | router
   double seconds = 0;
   int sms = 0;
-  GemmPoint gemm;               ///< GEMM families: groups (grouped) and m (per group), n, k
-  bool bf16 = false;            ///< batched_gemm: BF16
-  int batch = 1;                ///< batched_gemm: GEMMs of this shape side by side (heads)
-  double pairs = 0;             ///< prefill_attention: causal (query, key) pairs
-  double sequences = 0;         ///< decode_attention
-  double kv_tokens = 0;         ///< decode_attention: summed KV length
-  int query_per_seq = 1;        ///< decode_attention
+  GemmPoint gemm;                    ///< GEMM families: groups (grouped) and m (per group), n, k
+  bool bf16 = false;                 ///< batched_gemm: BF16
+  int batch = 1;                     ///< batched_gemm: GEMMs of this shape side by side (heads)
+  double pairs = 0;                  ///< prefill_attention: causal (query, key) pairs
+  double sequences = 0;              ///< decode_attention
+  double kv_tokens = 0;              ///< decode_attention: summed KV length
+  int query_per_seq = 1;             ///< decode_attention
   std::vector<std::string> kernels;  ///< elementwise, router: the training-profile kernels whose rate is the base
   double units = 0;                  ///< elementwise, router: tokens or routed rows
 };
@@ -118,13 +118,13 @@ struct ProfileMeasurement {
 /// source in the table file.
 struct ProfileStepTerms {
   double decode_tokens_per_micro_batch = 0;  ///< the tokens the decode terms were measured at
-  double decode_send_dispatch_s = 0;   ///< low-latency dispatch send kernel at the profile's 128 tokens
-  double decode_send_combine_s = 0;    ///< low-latency combine send kernel
-  double decode_receive_s = 0;         ///< a receive kernel's own work (data landed)
-  double decode_graph_gap_per_slot_s = 0;  ///< gaps between kernels in the CUDA graph, per micro-batch and layer
-  double decode_outside_graph_s = 0;   ///< host work per step outside the graph
-  double decode_first_dispatch_wait_s = 0;  ///< the step's first dispatch waiting for ranks that start later (EP128)
-  double prefill_notify_s = 0;         ///< DeepEP normal notify per micro-batch and layer
+  double decode_send_dispatch_s = 0;         ///< low-latency dispatch send kernel at the profile's 128 tokens
+  double decode_send_combine_s = 0;          ///< low-latency combine send kernel
+  double decode_receive_s = 0;               ///< a receive kernel's own work (data landed)
+  double decode_graph_gap_per_slot_s = 0;    ///< gaps between kernels in the CUDA graph, per micro-batch and layer
+  double decode_outside_graph_s = 0;         ///< host work per step outside the graph
+  double decode_first_dispatch_wait_s = 0;   ///< the step's first dispatch waiting for ranks that start later (EP128)
+  double prefill_notify_s = 0;               ///< DeepEP normal notify per micro-batch and layer
 };
 
 struct InferenceProfiles {

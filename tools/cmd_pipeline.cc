@@ -30,10 +30,13 @@ void run_pipeline(const PipelineOptions& o) {
   }
   std::vector<pipeline::StageDurations> mbs(o.step.overlap ? 2 : 1, r.micro_batch);
   auto schedule = pipeline::schedule_layers(setup.unit->template_kind(), mbs, o.layers);
-  fmt::print("{}: {} layers, period {:.1f} us per MoE layer (compute {:.1f} us, communication {:.1f} us busy)\n",
-             schedule.template_name, schedule.layers, schedule.layer_period_s * 1e6,
-             schedule.busy_s(pipeline::Resource::kCompute) / schedule.layers * 1e6,
-             schedule.busy_s(pipeline::Resource::kComm) / schedule.layers * 1e6);
+  fmt::print(
+      "{}: {} layers, period {:.1f} us per MoE layer (per layer: compute {:.1f} us, communication {:.1f} us busy, "
+      "{:.1f} us in flight)\n",
+      schedule.template_name, schedule.layers, schedule.layer_period_s * 1e6,
+      schedule.busy_s(pipeline::Resource::kCompute) / schedule.layers * 1e6,
+      schedule.busy_s(pipeline::Resource::kComm) / schedule.layers * 1e6,
+      schedule.busy_s(pipeline::Resource::kInFlight) / schedule.layers * 1e6);
   fmt::print("{:<22}{:<15}{:>12}{:>12}\n", "operator", "resource", "start us", "end us");
   for (const auto& op : schedule.ops) {
     if (op.layer < 2 || op.layer > 3) continue;  // two steady-state layers

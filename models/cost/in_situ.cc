@@ -15,8 +15,8 @@ namespace moesim::cost {
 namespace {
 
 constexpr std::array<std::string_view, kNumKernelFamilies> kFamilyNames = {
-    "dense_gemm", "batched_gemm", "grouped_contiguous", "grouped_masked", "prefill_attention", "decode_attention", "elementwise",
-    "router"};
+    "dense_gemm",        "batched_gemm",     "grouped_contiguous", "grouped_masked",
+    "prefill_attention", "decode_attention", "elementwise",        "router"};
 
 // The same hardware as seen on the GPU its tables were measured on: every carry factor is 1.
 hardware::Hardware on_tables_gpu(const hardware::Hardware& hw) {
@@ -101,7 +101,8 @@ InSituFit fit_in_situ(const hardware::Hardware& hw, const llm::ModelSpec& model)
     m.family = k.grouped ? "grouped_contiguous" : "dense_gemm";
     m.gemm = k.gemm;
     m.sms = hw.profile.gemm_sms;
-    fit.points.push_back({"training", k.name, family_from_name(m.family), k.seconds, base_seconds(m, gemm, kernels), 0});
+    fit.points.push_back(
+        {"training", k.name, family_from_name(m.family), k.seconds, base_seconds(m, gemm, kernels), 0});
   }
 
   for (int f = 0; f < kNumKernelFamilies; ++f) {

@@ -57,10 +57,10 @@ struct FitPoint {
 /// A family's fit over the profiles it appears in.
 struct FamilyFit {
   KernelFamily family = KernelFamily::kDenseGemm;
-  double efficiency = 1;    ///< base time / in-situ time, fitted on every point (1 when the family has none)
+  double efficiency = 1;  ///< base time / in-situ time, fitted on every point (1 when the family has none)
   int points = 0;
-  double rms_error = 0;     ///< in-fit: root mean square of the relative errors
-  double max_error = 0;     ///< in-fit: largest |relative error|
+  double rms_error = 0;               ///< in-fit: root mean square of the relative errors
+  double max_error = 0;               ///< in-fit: largest |relative error|
   std::vector<std::string> profiles;  ///< the profiles with points of this family
   /// Leave one profile out, one entry per profile when the family appears in more than one: fitted on the other
   /// profiles, the RMS relative error on the one left out, and the efficiency that fit gave.

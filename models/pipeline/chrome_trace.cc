@@ -44,8 +44,8 @@ nlohmann::json chrome_trace(const Schedule& schedule, const ChromeTraceOptions& 
   nlohmann::json events = nlohmann::json::array();
   events.push_back(metadata("process_name", -1, fmt::format("{} ({})", options.process_name, schedule.template_name)));
   const std::pair<Resource, const char*> tracks[] = {{Resource::kCompute, "compute SMs"},
-                                                      {Resource::kComm, "communication"},
-                                                      {Resource::kInFlight, "in flight (RDMA, no SMs)"}};
+                                                     {Resource::kComm, "communication"},
+                                                     {Resource::kInFlight, "in flight (RDMA, no SMs)"}};
   for (const auto& [resource, title] : tracks) {
     bool used = std::any_of(schedule.ops.begin(), schedule.ops.end(),
                             [r = resource](const ScheduledOp& op) { return op.resource == r; });

@@ -48,8 +48,8 @@ struct ChromeTraceOptions {
 /// The trace as JSON: {"traceEvents": [...], "displayTimeUnit": "ms", "otherData": {...}}. Timestamps and durations
 /// are in microseconds from the start of the schedule, rounded to whole nanoseconds. Every operator with a non-zero
 /// duration in the chosen layers becomes an event named like "MB0 L3 DISPATCH" (category: the stage), pid kTracePid,
-/// tid trace_tid(resource); a track is declared only when the schedule uses its resource. Throws std::invalid_argument for a layer range outside the schedule or an operators
-/// span of the wrong size.
+/// tid trace_tid(resource); a track is declared only when the schedule uses its resource. Throws std::invalid_argument
+/// for a layer range outside the schedule or an operators span of the wrong size.
 nlohmann::json chrome_trace(const Schedule& schedule, const ChromeTraceOptions& options = {});
 
 /// Writes chrome_trace() to `path`. Throws moesim::InputError if the file cannot be written.

@@ -27,8 +27,8 @@ PipelineTemplate make_prefill_dual_batch() {
   //   A ATTN, A NOTIFY | B SHARED(prev layer) B ATTN, B NOTIFY | A MLP | B MLP | A SHARED
   // so that on the communication stream A's DISPATCH runs under B's ATTN, B's DISPATCH under A's MLP, A's COMBINE
   // under B's MLP and A's SHARED, and B's COMBINE under A's next ATTN and B's SHARED.
-  t.compute_cycle = {{kA, kAttn, 0}, {kA, kNotify, 0}, {kB, kShared, -1}, {kB, kAttn, 0},
-                     {kB, kNotify, 0}, {kA, kMlp, 0},   {kB, kMlp, 0},     {kA, kShared, 0}};
+  t.compute_cycle = {{kA, kAttn, 0},   {kA, kNotify, 0}, {kB, kShared, -1}, {kB, kAttn, 0},
+                     {kB, kNotify, 0}, {kA, kMlp, 0},    {kB, kMlp, 0},     {kA, kShared, 0}};
   t.comm_cycle = {{kA, kDispatch, 0}, {kB, kDispatch, 0}, {kA, kCombine, 0}, {kB, kCombine, 0}};
   return t;
 }
@@ -40,13 +40,13 @@ PipelineTemplate make_decode_five_stage() {
   t.name = "decode 5-stage overlap";
   t.micro_batches = 2;
   t.transfers_in_flight = true;
-  t.stages = {kAttn0, kAttn1,      kDispatchSend, kDispatch,    kDispatchRecv,
-              kShared, kMlp,       kCombineSend,  kCombine,     kCombineRecv};
+  t.stages = {kAttn0,  kAttn1, kDispatchSend, kDispatch, kDispatchRecv,
+              kShared, kMlp,   kCombineSend,  kCombine,  kCombineRecv};
   // One micro-batch: ATTN-0 -> ATTN-1 -> DISPATCH-SEND -> (DISPATCH in flight) -> DISPATCH-RECV -> MLP ->
   // COMBINE-SEND -> (COMBINE in flight) -> COMBINE-RECV -> next ATTN-0; SHARED reads ATTN-1's output and is summed
   // in before the next layer. The low-latency kernels run on the compute stream; between send and receive the data
   // is on the network and holds nothing (shared/reference/deepseek-profile.md).
-  t.dependencies = {{kAttn0, kAttn1, 0},        {kAttn1, kDispatchSend, 0},    {kDispatchSend, kDispatch, 0},
+  t.dependencies = {{kAttn0, kAttn1, 0},           {kAttn1, kDispatchSend, 0},  {kDispatchSend, kDispatch, 0},
                     {kDispatch, kDispatchRecv, 0}, {kDispatchRecv, kMlp, 0},    {kMlp, kCombineSend, 0},
                     {kCombineSend, kCombine, 0},   {kCombine, kCombineRecv, 0}, {kCombineRecv, kAttn0, 1},
                     {kAttn1, kShared, 0},          {kShared, kAttn0, 1}};
@@ -59,10 +59,10 @@ PipelineTemplate make_decode_five_stage() {
   //   A DISPATCH-SEND(c+1)
   // so A's dispatch flies under A's SHARED and B's ATTN-0 (the profile's ~105 us of other work), and A's combine
   // under B's ATTN-1, B's send and B's SHARED (the profile's ~352 us).
-  t.compute_cycle = {{kA, kShared, 0},       {kB, kCombineRecv, -1}, {kB, kAttn0, 0},       {kA, kDispatchRecv, 0},
-                     {kA, kMlp, 0},          {kA, kCombineSend, 0},  {kB, kAttn1, 0},       {kB, kDispatchSend, 0},
-                     {kB, kShared, 0},       {kA, kCombineRecv, 0},  {kA, kAttn0, 1},       {kB, kDispatchRecv, 0},
-                     {kB, kMlp, 0},          {kB, kCombineSend, 0},  {kA, kAttn1, 1},       {kA, kDispatchSend, 1}};
+  t.compute_cycle = {{kA, kShared, 0}, {kB, kCombineRecv, -1}, {kB, kAttn0, 0}, {kA, kDispatchRecv, 0},
+                     {kA, kMlp, 0},    {kA, kCombineSend, 0},  {kB, kAttn1, 0}, {kB, kDispatchSend, 0},
+                     {kB, kShared, 0}, {kA, kCombineRecv, 0},  {kA, kAttn0, 1}, {kB, kDispatchRecv, 0},
+                     {kB, kMlp, 0},    {kB, kCombineSend, 0},  {kA, kAttn1, 1}, {kA, kDispatchSend, 1}};
   return t;
 }
 
@@ -73,8 +73,8 @@ PipelineTemplate make_prefill_serial() {
   t.name = "prefill without overlap";
   t.micro_batches = 1;
   t.stages = {kAttn, kShared, kNotify, kDispatch, kMlp, kCombine};
-  t.dependencies = {{kAttn, kShared, 0}, {kShared, kNotify, 0},  {kNotify, kDispatch, 0},
-                    {kDispatch, kMlp, 0}, {kMlp, kCombine, 0}, {kCombine, kAttn, 1}};
+  t.dependencies = {{kAttn, kShared, 0},  {kShared, kNotify, 0}, {kNotify, kDispatch, 0},
+                    {kDispatch, kMlp, 0}, {kMlp, kCombine, 0},   {kCombine, kAttn, 1}};
   t.compute_cycle = {{0, kAttn, 0}, {0, kShared, 0}, {0, kNotify, 0}, {0, kMlp, 0}};
   t.comm_cycle = {{0, kDispatch, 0}, {0, kCombine, 0}};
   return t;
@@ -87,12 +87,12 @@ PipelineTemplate make_decode_serial() {
   t.name = "decode without overlap";
   t.micro_batches = 1;
   t.transfers_in_flight = true;
-  t.stages = {kAttn0, kAttn1, kShared, kDispatchSend, kDispatch, kDispatchRecv, kMlp, kCombineSend, kCombine,
-              kCombineRecv};
+  t.stages = {kAttn0,        kAttn1, kShared,      kDispatchSend, kDispatch,
+              kDispatchRecv, kMlp,   kCombineSend, kCombine,      kCombineRecv};
   // Everything one after another: the stream waits out each flight.
-  t.dependencies = {{kAttn0, kAttn1, 0},          {kAttn1, kShared, 0},        {kShared, kDispatchSend, 0},
+  t.dependencies = {{kAttn0, kAttn1, 0},           {kAttn1, kShared, 0},          {kShared, kDispatchSend, 0},
                     {kDispatchSend, kDispatch, 0}, {kDispatch, kDispatchRecv, 0}, {kDispatchRecv, kMlp, 0},
-                    {kMlp, kCombineSend, 0},       {kCombineSend, kCombine, 0}, {kCombine, kCombineRecv, 0},
+                    {kMlp, kCombineSend, 0},       {kCombineSend, kCombine, 0},   {kCombine, kCombineRecv, 0},
                     {kCombineRecv, kAttn0, 1}};
   t.compute_cycle = {{0, kAttn0, 0},        {0, kAttn1, 0}, {0, kShared, 0},      {0, kDispatchSend, 0},
                      {0, kDispatchRecv, 0}, {0, kMlp, 0},   {0, kCombineSend, 0}, {0, kCombineRecv, 0}};

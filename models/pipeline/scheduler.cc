@@ -143,13 +143,20 @@ double PipelineScheduler::layer_period_seconds(std::span<const StageDurations> m
   thread_local std::vector<double> end_s;  // reused: no allocation per call once grown
   if (end_s.size() < order_.size()) end_s.resize(order_.size());
   run(micro_batches, options, nullptr, end_s.data());
+  return period_window(end_s.data()).period_s;
+}
+
+PipelineScheduler::Window PipelineScheduler::period_window(const double* end_s) const {
   double from = 0;
-  double to = 0;
+  Window w;
   for (std::size_t i = 0; i < order_.size(); ++i) {
     if (layer_[i] == period_from_) from = std::max(from, end_s[i]);
-    if (layer_[i] == period_to_) to = std::max(to, end_s[i]);
+    if (layer_[i] == period_to_ && (w.last < 0 || end_s[i] > end_s[w.last])) w.last = static_cast<int>(i);
   }
-  return (to - from) / static_cast<double>(period_to_ - period_from_);
+  const double to = w.last < 0 ? 0.0 : end_s[w.last];
+  w.period_s = (to - from) / static_cast<double>(period_to_ - period_from_);
+  w.start_s = to - w.period_s;
+  return w;
 }
 
 std::vector<ScheduledOp> PipelineScheduler::critical_cycle(std::span<const StageDurations> micro_batches,
@@ -159,19 +166,10 @@ std::vector<ScheduledOp> PipelineScheduler::critical_cycle(std::span<const Stage
   std::vector<double> start_s(n);
   std::vector<double> end_s(n);
   run(micro_batches, options, start_s.data(), end_s.data());
-  double from = 0;
-  double to = 0;
-  int last = -1;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (layer_[i] == period_from_) from = std::max(from, end_s[i]);
-    if (layer_[i] == period_to_ && (last < 0 || end_s[i] > end_s[last])) {
-      to = end_s[i];
-      last = static_cast<int>(i);
-    }
-  }
-  const double window_start = to - (to - from) / static_cast<double>(period_to_ - period_from_);
+  const Window window = period_window(end_s.data());
+  const double window_start = window.start_s;
   std::vector<ScheduledOp> chain;
-  for (int i = last; i >= 0;) {
+  for (int i = window.last; i >= 0;) {
     const OpNode& node = graph_[static_cast<LayerGraph::vertex_descriptor>(order_[i])];
     chain.push_back(ScheduledOp{node.micro_batch, node.layer, node.stage, node.resource,
                                 std::max(start_s[i], window_start), end_s[i]});

@@ -93,6 +93,14 @@ class PipelineScheduler {
 
  private:
   void check(std::span<const StageDurations> micro_batches, const ScheduleOptions& options) const;
+  // The steady-state window from end times by topological position: the period, the last operator of layer k2
+  // (its position) and the window's start, one period before that operator's end.
+  struct Window {
+    double period_s = 0;
+    double start_s = 0;
+    int last = -1;
+  };
+  Window period_window(const double* end_s) const;
   // The hot loop of both public calls: fills end_s and, unless null, start_s, indexed by topological position.
   void run(std::span<const StageDurations> micro_batches, const ScheduleOptions& options, double* start_s,
            double* end_s) const;

@@ -1,9 +1,10 @@
 #include "models/pipeline/unit_step.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <boost/math/distributions/normal.hpp>
-#include <fmt/format.h>
 #include <cmath>
 
 namespace moesim::pipeline {
@@ -162,7 +163,8 @@ StageDurations UnitStepModel::moe_stages(const MicroBatch& mb, double expert_fac
     // A low-latency all-to-all: a send kernel on the compute stream, the data in flight, a receive kernel. Its
     // isolated time (DeepEP's table) is send + flight + receive.
     bool dispatch = op.op.kind == llm::OpKind::kDispatch;
-    double send = std::max(floor, (dispatch ? terms_.decode_send_dispatch_s : terms_.decode_send_combine_s) * token_share);
+    double send =
+        std::max(floor, (dispatch ? terms_.decode_send_dispatch_s : terms_.decode_send_combine_s) * token_share);
     double receive = std::max(floor, terms_.decode_receive_s * token_share * (dispatch ? expert_factor : 1.0));
     double flight = std::max(0.0, t - send - receive);
     add(dispatch ? Stage::kDispatchSend : Stage::kCombineSend, op.op.name + "_send", send);
@@ -207,8 +209,8 @@ StepResult UnitStepModel::assemble(const MicroBatch& mb, double expert_factor, b
 
   // LM head over the rows that need logits, BF16.
   const double dense_gemm = slowdown(cost::KernelFamily::kDenseGemm);
-  double head = dense_gemm * gemm_.bf16_s(lm_head_series_, mb.heads_rows * micro_batches_, model_.vocab,
-                                          model_.hidden, compute_sms_);
+  double head = dense_gemm * gemm_.bf16_s(lm_head_series_, mb.heads_rows * micro_batches_, model_.vocab, model_.hidden,
+                                          compute_sms_);
   double mtp = 0.0;
   if (mtp_mb != nullptr) {
     // The MTP module: its 2h -> h projection, one MoE layer over one token per sequence, and the LM head again.
@@ -219,8 +221,8 @@ StepResult UnitStepModel::assemble(const MicroBatch& mb, double expert_factor, b
     mtp = scheduler_.layer_period_seconds(mtp_span) +
           dense_gemm * (micro_batches_ * gemm_.dense_s(mtp_proj_series_, mtp_mb->tokens, model_.hidden,
                                                        2.0 * model_.hidden, compute_sms_) +
-                        gemm_.bf16_s(lm_head_series_, mtp_mb->heads_rows * micro_batches_, model_.vocab,
-                                     model_.hidden, compute_sms_));
+                        gemm_.bf16_s(lm_head_series_, mtp_mb->heads_rows * micro_batches_, model_.vocab, model_.hidden,
+                                     compute_sms_));
   }
   r.head_s = head + mtp;
   r.graph_s = model_.moe_layers() * r.layer_s + r.dense_layers_s + r.head_s;

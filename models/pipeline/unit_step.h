@@ -64,8 +64,8 @@ struct StepResult {
   double head_s = 0;          ///< LM head (and, decode with MTP, the MTP module)
   double graph_s = 0;         ///< MoE layers + dense layers + head: what runs on the GPU (decode: the CUDA graph)
   double overheads_s = 0;     ///< per-step terms outside the layer graph (decode: host work, rank start skew)
-  std::vector<OperatorShare> overheads;  ///< each per-step term (resource "host" or "synchronisation")
-  std::vector<OperatorShare> breakdown;  ///< filled when asked for
+  std::vector<OperatorShare> overheads;   ///< each per-step term (resource "host" or "synchronisation")
+  std::vector<OperatorShare> breakdown;   ///< filled when asked for
   std::vector<CriticalOp> critical_path;  ///< filled when asked for: the MoE layer's critical cycle in order
   StageDurations micro_batch;             ///< one micro-batch's stage durations of an MoE layer
   StageOperators micro_batch_operators;   ///< filled when asked for: the operators inside each stage

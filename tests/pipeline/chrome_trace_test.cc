@@ -13,6 +13,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "tests/pipeline/decode_slot.h"
 
 using namespace moesim::pipeline;
 
@@ -20,19 +21,7 @@ namespace {
 
 constexpr double kMs = 1e-3;
 
-// Shaped like a slot of DeepSeek's decode profile.
-StageDurations decode_mb() {
-  return {.attn0 = 0.13 * kMs,
-          .attn1 = 0.33 * kMs,
-          .shared = 0.034 * kMs,
-          .dispatch = 0.16 * kMs,
-          .mlp = 0.128 * kMs,
-          .combine = 0.33 * kMs,
-          .dispatch_send = 0.017 * kMs,
-          .dispatch_recv = 0.017 * kMs,
-          .combine_send = 0.02 * kMs,
-          .combine_recv = 0.017 * kMs};
-}
+StageDurations decode_mb() { return moesim::pipeline::testing::decode_slot(160, 330); }
 
 }  // namespace
 

@@ -6,8 +6,10 @@
 #include <vector>
 
 #include "models/pipeline/scheduler.h"
+#include "tests/pipeline/decode_slot.h"
 
 using namespace moesim::pipeline;
+using moesim::pipeline::testing::decode_slot;
 
 namespace {
 
@@ -75,28 +77,11 @@ TEST_CASE(
   CHECK(s.layer_period_s == Approx(2 * mb.compute_sum()).epsilon(1e-12));
 }
 
-namespace {
-
-// A slot of DeepSeek's decode profile (deepseek-profile.md): A's dispatch flies under A's SHARED, B's COMBINE-RECV
-// and B's ATTN-0 (181 us of work here), A's combine under B's ATTN-1, B's DISPATCH-SEND and B's SHARED (381 us).
-StageDurations decode_slot(double dispatch_flight_us, double combine_flight_us) {
-  return {.attn0 = 0.130 * kMs,
-          .attn1 = 0.330 * kMs,
-          .shared = 0.034 * kMs,
-          .dispatch = dispatch_flight_us * 1e-6,
-          .mlp = 0.128 * kMs,
-          .combine = combine_flight_us * 1e-6,
-          .dispatch_send = 0.017 * kMs,
-          .dispatch_recv = 0.017 * kMs,
-          .combine_send = 0.020 * kMs,
-          .combine_recv = 0.017 * kMs};
-}
-
-}  // namespace
-
 TEST_CASE(
     "pipeline: in the decode 5-stage schedule the compute stream reads SHARED, ATTN-0, MLP, ATTN-1 with the send and "
     "receive kernels on it, and the transfers fly under the other micro-batch") {
+  // A's dispatch flies under A's SHARED, B's COMBINE-RECV and B's ATTN-0 (181 us of work), A's combine under B's
+  // ATTN-1, B's DISPATCH-SEND and B's SHARED (381 us).
   StageDurations mb = decode_slot(100, 300);
   Schedule s = schedule_layers(TemplateKind::kDecodeFiveStage, std::array{mb, mb});
   std::vector<ScheduledOp> compute;

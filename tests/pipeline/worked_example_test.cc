@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "models/pipeline/scheduler.h"
+#include "tests/pipeline/decode_slot.h"
 
 using namespace moesim::pipeline;
 
@@ -45,18 +46,13 @@ TEST_CASE("pipeline: the worked examples of docs/models/pipeline.md come out as 
   StageDurations whole{.attn = 6 * kMs, .shared = 1 * kMs, .dispatch = 4 * kMs, .mlp = 6 * kMs, .combine = 5 * kMs};
   CHECK(layer_period_seconds(TemplateKind::kPrefillSerial, std::array{whole}) == Approx(22.0 * kMs));
 
-  StageDurations d{.attn0 = 0.15 * kMs,
-                   .attn1 = 0.35 * kMs,
-                   .shared = 0.10 * kMs,
-                   .dispatch = 0.19 * kMs,
-                   .mlp = 0.40 * kMs,
-                   .combine = 0.37 * kMs};
-  CHECK(layer_period_seconds(TemplateKind::kDecodeFiveStage, std::array{d, d}) == Approx(2.0 * kMs));
-  StageDurations d_whole{.attn0 = 0.30 * kMs,
-                         .attn1 = 0.70 * kMs,
-                         .shared = 0.20 * kMs,
-                         .dispatch = 0.38 * kMs,
-                         .mlp = 0.80 * kMs,
-                         .combine = 0.74 * kMs};
-  CHECK(layer_period_seconds(TemplateKind::kDecodeSerial, std::array{d_whole}) == Approx(3.12 * kMs));
+  StageDurations d = testing::decode_slot(160, 330);
+  CHECK(d.compute_sum() == Approx(0.693 * kMs));
+  CHECK(layer_period_seconds(TemplateKind::kDecodeFiveStage, std::array{d, d}) == Approx(1.386 * kMs));
+  StageDurations late = d;
+  late.dispatch = 0.20 * kMs;
+  CHECK(layer_period_seconds(TemplateKind::kDecodeFiveStage, std::array{late, late}) == Approx(1.424 * kMs));
+  StageDurations d_whole = d;
+  for (int s = 0; s < kNumStages; ++s) d_whole[static_cast<Stage>(s)] *= 2;
+  CHECK(layer_period_seconds(TemplateKind::kDecodeSerial, std::array{d_whole}) == Approx(2.366 * kMs));
 }

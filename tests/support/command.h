@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <catch2/catch.hpp>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace moesim::test {
@@ -32,6 +34,14 @@ inline CommandResult run_shell(const std::string& command) {
 /// Runs the moesim binary this test was built with (MOESIM_BINARY), stderr folded into the output.
 inline CommandResult run_moesim(const std::string& args) {
   return run_shell(std::string(MOESIM_BINARY) + " " + args + " 2>&1");
+}
+
+/// `moesim step --json ARGS`, parsed; a failing run fails the test with its output.
+inline nlohmann::json step_json(const std::string& args) {
+  auto r = run_moesim("step --json " + args);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  return nlohmann::json::parse(r.output);
 }
 
 }  // namespace moesim::test

@@ -8,13 +8,7 @@
 namespace {
 
 using moesim::test::run_moesim;
-
-nlohmann::json step_json(const std::string& args) {
-  auto r = run_moesim("step --json " + args);
-  INFO(r.output);
-  REQUIRE(r.status == 0);
-  return nlohmann::json::parse(r.output);
-}
+using moesim::test::step_json;
 
 }  // namespace
 

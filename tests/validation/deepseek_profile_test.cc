@@ -16,19 +16,12 @@
 
 namespace {
 
-using moesim::test::run_moesim;
-
-nlohmann::json step_json(const std::string& args) {
-  auto r = run_moesim("step --json --hardware h800 " + args);
-  INFO(r.output);
-  REQUIRE(r.status == 0);
-  return nlohmann::json::parse(r.output);
-}
+using moesim::test::step_json;
 
 // The decode profile: EP128, 128 requests per GPU in two micro-batches of 64, 4K prompts, MTP on.
-const char* kDecodeProfile = "--phase decode --ep 128 --batch-per-gpu 128 --kv-len 4096 --mtp on";
+const std::string kDecodeProfile = "--hardware h800 --phase decode --ep 128 --batch-per-gpu 128 --kv-len 4096 --mtp on";
 // The prefill profile: EP32, 16,384 tokens per GPU of 4K prompts.
-const char* kPrefillProfile = "--phase prefill --ep 32 --tokens-per-gpu 16384 --prompt-len 4096";
+const std::string kPrefillProfile = "--hardware h800 --phase prefill --ep 32 --tokens-per-gpu 16384 --prompt-len 4096";
 
 bool on_cycle(const nlohmann::json& cycle, const std::string& stage) {
   for (const auto& op : cycle) {
@@ -54,8 +47,8 @@ TEST_CASE(
   double total = 0;
   for (const auto& op : cycle) total += op["seconds"].get<double>();
   CHECK(total == Approx(j["layer_time_s"].get<double>()).epsilon(1e-6));
-  CHECK(on_cycle(cycle, "ATTN-1"));     // core attention is in ATTN-1
-  CHECK(!on_cycle(cycle, "COMBINE"));   // the combine's flight never sets the pace
+  CHECK(on_cycle(cycle, "ATTN-1"));        // core attention is in ATTN-1
+  CHECK(!on_cycle(cycle, "COMBINE"));      // the combine's flight never sets the pace
   CHECK(on_cycle(cycle, "COMBINE-SEND"));  // its send kernel is compute like any other
 }
 
