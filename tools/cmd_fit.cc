@@ -44,7 +44,14 @@ nlohmann::json fit_json(const cost::InSituFit& fit) {
                       {"fitted_us", p.fitted_s * 1e6},
                       {"error", p.error()}});
   }
-  return {{"families", families}, {"points", points}};
+  nlohmann::json profiles = nlohmann::json::array();
+  for (const auto& t : fit.profiles) {
+    profiles.push_back({{"profile", t.profile},
+                        {"measured_us", t.measured_s * 1e6},
+                        {"fitted_us", t.fitted_s * 1e6},
+                        {"error", t.error()}});
+  }
+  return {{"families", families}, {"profiles", profiles}, {"points", points}};
 }
 
 void run_fit(const FitOptions& o) {
@@ -65,6 +72,12 @@ void run_fit(const FitOptions& o) {
     fmt::print("{:<20}{:>11.3f}{:>8}{:>9.1f}%{:>9.1f}%  {}\n", cost::family_name(f.family), f.efficiency, f.points,
                100 * f.rms_error, 100 * f.max_error, loo);
   }
+  fmt::print("\neach profile's kernels together:");
+  for (const auto& t : fit.profiles) {
+    fmt::print("  {} {:.0f} us measured, {:.0f} fitted ({:+.1f} %)", t.profile, t.measured_s * 1e6, t.fitted_s * 1e6,
+               100 * t.error());
+  }
+  fmt::print("\n");
   fmt::print("\n{:<10}{:<20}{:<20}{:>12}{:>10}{:>10}{:>9}\n", "profile", "kernel", "family", "measured us", "base us",
              "fitted us", "error");
   for (const auto& p : fit.points) {

@@ -144,6 +144,13 @@ InSituFit fit_in_situ(const hardware::Hardware& hw, const llm::ModelSpec& model)
       ff.leave_one_profile_out.push_back({left_out, e, rms(held)});
     }
   }
+  for (const auto& p : fit.points) {
+    auto it = std::find_if(fit.profiles.begin(), fit.profiles.end(),
+                           [&](const ProfileTotal& t) { return t.profile == p.profile; });
+    if (it == fit.profiles.end()) it = fit.profiles.insert(fit.profiles.end(), ProfileTotal{p.profile, 0, 0});
+    it->measured_s += p.measured_s;
+    it->fitted_s += p.fitted_s;
+  }
   return fit;
 }
 

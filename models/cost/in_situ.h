@@ -72,9 +72,18 @@ struct FamilyFit {
   std::vector<LeaveOut> leave_one_profile_out;
 };
 
+/// The fit against one profile as a whole: its kernels' summed time, measured and fitted.
+struct ProfileTotal {
+  std::string profile;
+  double measured_s = 0;
+  double fitted_s = 0;
+  double error() const { return fitted_s / measured_s - 1.0; }
+};
+
 struct InSituFit {
   std::array<FamilyFit, kNumKernelFamilies> families{};
   std::vector<FitPoint> points;
+  std::vector<ProfileTotal> profiles;  ///< in the order the profiles first appear
   double efficiency(KernelFamily family) const { return families[static_cast<int>(family)].efficiency; }
 };
 

@@ -96,6 +96,12 @@ TEST_CASE(
     CHECK(ff.leave_one_profile_out.size() == (ff.profiles.size() > 1 ? ff.profiles.size() : 0));
     for (const auto& l : ff.leave_one_profile_out) CHECK(std::isfinite(l.rms_error));
   }
+  // Each profile's kernels together (time-weighted in-fit error): within 15 %.
+  REQUIRE(fit.profiles.size() == 3);
+  for (const auto& t : fit.profiles) {
+    INFO(t.profile << ": " << t.error());
+    CHECK(std::fabs(t.error()) <= 0.15);
+  }
   // Dense GEMMs appear in all three profiles: fitted on any two, the third comes back within 15 %.
   const auto& dense = fit.families[static_cast<int>(F::kDenseGemm)];
   REQUIRE(dense.leave_one_profile_out.size() == 3);
