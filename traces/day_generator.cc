@@ -21,8 +21,8 @@ DayGenerator::DayGenerator(const DayProfile& profile, const GeneratorOptions& op
       solution_(solve_day(profile)),
       shape_(profile.hourly_shares),
       name_(fmt::format("generator:{} scale={} seed={}", profile.name, options.scale, options.seed)),
-      arrival_rng_(Xoshiro256pp::stream(options.seed, "arrivals")),
-      mark_rng_(Xoshiro256pp::stream(options.seed, "request lengths")) {
+      arrival_rng_(Rng::stream(options.seed, "traces.arrivals")),
+      mark_rng_(Rng::stream(options.seed, "traces.lengths")) {
   if (!(options.scale > 0) || !std::isfinite(options.scale)) {
     throw InputError(fmt::format("--scale: expected a positive number, got {}", options.scale));
   }

@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "common/rng.h"
 #include "traces/day_model.h"
 #include "traces/day_profile.h"
 #include "traces/demand_shape.h"
-#include "traces/rng.h"
 #include "traces/source.h"
 
 namespace moesim::traces {
@@ -59,8 +59,8 @@ class DayGenerator final : public RequestSource {
   DemandShape shape_;
   std::string name_;
   std::vector<Sampler> samplers_;
-  Xoshiro256pp arrival_rng_;
-  Xoshiro256pp mark_rng_;
+  Rng arrival_rng_;
+  Rng mark_rng_;
   boost::random::normal_distribution<double> normal_;
   boost::random::exponential_distribution<double> exponential_;
   double u_ = 0;       // fraction of the day's demand arrived so far

@@ -26,7 +26,7 @@ std::vector<double> skew_statistics(const SkewSpec& spec, const RoutingShape& sh
   double pooled_n = 0, iteration_max = 0, iteration_cv = 0, iteration_n = 0;
   for (int instance = 1; instance <= options.instances; ++instance) {
     ExpertPopularity popularity(spec, shape, static_cast<uint64_t>(instance));
-    ExpertRng rng(derive_seed(static_cast<uint64_t>(instance), "skew_statistics"));
+    auto rng = Rng::stream(static_cast<uint64_t>(instance), "cost.skew-statistics");
     std::vector<double> hottest, top_share;
     for (int l = 0; l < shape.num_layers; ++l) {
       const auto& shares = popularity.initial_shares()[l];

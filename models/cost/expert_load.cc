@@ -233,7 +233,7 @@ double sample_max_gpu_factor(const ExpertPlacement& placement, int layer, std::s
     int e = placement.phy2log[layer][s];
     if (e >= 0) replicas[e].push_back(s / spg);
   }
-  ExpertRng rng(derive_seed(seed, "sample_max_gpu_factor", static_cast<uint64_t>(layer)));
+  auto rng = Rng::stream(seed, "cost.max-gpu-factor", static_cast<uint64_t>(layer));
   std::vector<double> loads(placement.num_gpus);
   std::vector<int> experts(shape.top_k);
   const double mean = static_cast<double>(shape.top_k) * static_cast<double>(tokens) / placement.num_gpus;

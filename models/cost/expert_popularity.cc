@@ -11,7 +11,7 @@
 
 #include "common/error.h"
 #include "common/json_reader.h"
-#include "models/cost/expert_random.h"
+#include "common/rng.h"
 #include "models/cost/expert_routing.h"
 
 namespace moesim::cost {
@@ -214,9 +214,9 @@ ExpertPopularity::ExpertPopularity(const SkewSpec& spec, const RoutingShape& sha
       for (int l = 0; l < layers; ++l) {
         double sigma = spec_.sigma.size() == 1 ? spec_.sigma[0] : spec_.sigma[l];
         if (spec_.sigma_spread > 0) {
-          sigma *= std::exp(spec_.sigma_spread * ExpertRng(derive_seed(seed_, "popularity.spread", l)).normal());
+          sigma *= std::exp(spec_.sigma_spread * Rng::stream(seed_, "cost.popularity.spread", l).normal());
         }
-        ExpertRng rng(derive_seed(seed_, "popularity.lognormal", l));
+        auto rng = Rng::stream(seed_, "cost.popularity.lognormal", l);
         for (double& w : initial_[l]) w = std::exp(sigma * rng.normal());
       }
       break;
@@ -226,7 +226,7 @@ ExpertPopularity::ExpertPopularity(const SkewSpec& spec, const RoutingShape& sha
         // Rank r (1-based) weighs r^-alpha; a per-layer Fisher-Yates shuffle assigns ranks to experts.
         std::vector<int> rank_of(experts);
         std::iota(rank_of.begin(), rank_of.end(), 1);
-        ExpertRng rng(derive_seed(seed_, "popularity.zipf", l));
+        auto rng = Rng::stream(seed_, "cost.popularity.zipf", l);
         for (int i = experts - 1; i > 0; --i) std::swap(rank_of[i], rank_of[rng.below(i + 1)]);
         for (int e = 0; e < experts; ++e) initial_[l][e] = std::pow(static_cast<double>(rank_of[e]), -spec_.alpha);
       }
@@ -282,7 +282,7 @@ void ExpertPopularity::advance_drift() {
   double noise = std::sqrt(1.0 - rho * rho);
   // One generator per drift step, derived from the step number: any call pattern gives the same path.
   for (int l = 0; l < shape_.num_layers; ++l) {
-    ExpertRng rng(derive_seed(seed_, "popularity.drift", (static_cast<uint64_t>(drift_step_) << 16) + l));
+    auto rng = Rng::stream(seed_, "cost.popularity.drift", (static_cast<uint64_t>(drift_step_) << 16) + l);
     for (double& z : latent_[l]) z = rho * z + noise * rng.normal();
     std::vector<int> order = descending_order(latent_[l]);
     for (int k = 0; k < shape_.num_experts; ++k) current_[l][order[k]] = sorted_[l][k];

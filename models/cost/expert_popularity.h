@@ -44,7 +44,7 @@ struct SkewSpec {
 /// The `calibrated` preset: lognormal weights whose sigma varies between layers, fitted by `moesim eplb --fit-skew`
 /// to the statistics of shared/reference/expert-load.md (docs/models/expert-load.md shows the fit beside each one).
 inline constexpr double kCalibratedSigma = 0.72;
-inline constexpr double kCalibratedSigmaSpread = 0.13;
+inline constexpr double kCalibratedSigmaSpread = 0.14;
 /// Drift rate of the hot set. NOT measured (the references say only that the hot set is stable over tens to hundreds
 /// of iterations and differs between requests and datasets): an assumption, a latent correlation time of ten hours,
 /// so a layer's top-32 set keeps ~70 % of its experts after an hour and ~35 % after six. The EPLB's gain is sensitive

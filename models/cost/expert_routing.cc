@@ -99,13 +99,13 @@ size_t systematic(std::span<const int> items, Prob prob, int n, double u, std::s
 }
 
 template <class T>
-void shuffle(std::vector<T>& v, ExpertRng& rng) {
+void shuffle(std::vector<T>& v, Rng& rng) {
   for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[rng.below(static_cast<uint32_t>(i))]);
 }
 
 }  // namespace
 
-void RoutingSampler::draw(ExpertRng& rng, std::span<int> out) {
+void RoutingSampler::draw(Rng& rng, std::span<int> out) {
   std::iota(groups_.begin(), groups_.end(), 0);
   shuffle(groups_, rng);
   int reached[64];
@@ -124,7 +124,7 @@ void RoutingSampler::draw(ExpertRng& rng, std::span<int> out) {
   if (n != static_cast<size_t>(shape_.top_k)) throw std::logic_error("RoutingSampler: drew too few experts");
 }
 
-std::vector<double> apply_transient(std::span<const double> shares, double sigma, ExpertRng& rng) {
+std::vector<double> apply_transient(std::span<const double> shares, double sigma, Rng& rng) {
   std::vector<double> out(shares.begin(), shares.end());
   if (sigma <= 0) return out;
   for (double& w : out) w *= std::exp(sigma * rng.normal() - 0.5 * sigma * sigma);

@@ -10,8 +10,8 @@
 #include <span>
 #include <vector>
 
+#include "common/rng.h"
 #include "models/cost/expert_popularity.h"
-#include "models/cost/expert_random.h"
 
 namespace moesim::cost {
 
@@ -39,7 +39,7 @@ class RoutingSampler {
   RoutingSampler(const LayerRouting& routing, const RoutingShape& shape);
 
   /// Writes one token's top_k distinct experts (from at most topk_groups groups) to out[0 .. top_k).
-  void draw(ExpertRng& rng, std::span<int> out);
+  void draw(Rng& rng, std::span<int> out);
 
  private:
   const LayerRouting& routing_;
@@ -49,6 +49,6 @@ class RoutingSampler {
 };
 
 /// Multiplies shares by independent mean-one lognormal factors exp(sigma z - sigma^2 / 2) (the per-step transient).
-std::vector<double> apply_transient(std::span<const double> shares, double sigma, ExpertRng& rng);
+std::vector<double> apply_transient(std::span<const double> shares, double sigma, Rng& rng);
 
 }  // namespace moesim::cost

@@ -2,8 +2,8 @@
 
 #include <optional>
 
+#include "common/rng.h"
 #include "sim/cluster/wiring.h"
-#include "sim/engine/rng.h"
 #include "traces/day_generator.h"
 #include "traces/kv_cache.h"
 #include "traces/source.h"
@@ -87,7 +87,7 @@ class ConstantArrivals final : public ArrivalSource {
  public:
   ConstantArrivals(const Scenario& s)
       : marks_(traces::load_day_profile(s.workload.profile), {.scale = 1.0, .seed = s.seed}),
-        rng_(engine::RngStreams(s.seed).stream("arrivals/constant")),
+        rng_(Rng::stream(s.seed, "cluster.arrivals.constant")),
         mean_gap_s_(1.0 / s.workload.rate_per_s) {}
   bool next(RequestRecord& r) override {
     traces::Request q;
@@ -101,7 +101,7 @@ class ConstantArrivals final : public ArrivalSource {
 
  private:
   traces::DayGenerator marks_;
-  engine::Rng rng_;
+  Rng rng_;
   double mean_gap_s_;
   double t_s_ = 0.0;
 };

@@ -15,14 +15,14 @@ using HeapGreater = std::greater<std::pair<int64_t, uint32_t>>;
 }  // namespace
 
 DecodeUnit::DecodeUnit(int32_t id, UnitContext ctx, const StepModel& model, ExpertBalance& experts,
-                       DecodeUnitShape shape, policy::DecodeBalancer& balancer, engine::Rng mtp_rng, RequestSink& done)
+                       DecodeUnitShape shape, policy::DecodeBalancer& balancer, uint64_t seed, RequestSink& done)
     : id_(id),
       ctx_(ctx),
       model_(model),
       experts_(experts),
       shape_(shape),
       balancer_(balancer),
-      mtp_rng_(mtp_rng),
+      seed_(seed),
       done_(done),
       ranks_(static_cast<size_t>(shape.ranks)),
       views_(static_cast<size_t>(shape.ranks)),
@@ -38,21 +38,23 @@ void DecodeUnit::enqueue(uint32_t request) {
 }
 
 // The number of steps a sequence needs to emit `tokens` more tokens: each step emits one, plus the MTP draft when
-// it is accepted (drawn from the unit's MTP stream). Exact draws for short outputs; for long ones the step count's
-// normal approximation (mean n/(1+p), variance n p (1-p) / (1+p)^3, the renewal-process limit).
-int64_t DecodeUnit::draw_steps(int64_t tokens) {
+// it is accepted. The draws are the request's own (keyed by its serial number), so they do not depend on which unit
+// or rank a policy sends it to. Exact draws for short outputs; for long ones the step count's normal approximation
+// (mean n/(1+p), variance n p (1-p) / (1+p)^3, the renewal-process limit).
+int64_t DecodeUnit::draw_steps(uint64_t serial, int64_t tokens) const {
   if (tokens <= 0) return 0;
   if (!shape_.mtp) return tokens;
   double p = model_.mtp_acceptance();
+  auto rng = Rng::stream(seed_, "cluster.mtp", serial);
   if (tokens <= kExactMtpDraws) {
     int64_t steps = 0;
-    for (int64_t emitted = 0; emitted < tokens; ++steps) emitted += 1 + (mtp_rng_.bernoulli(p) ? 1 : 0);
+    for (int64_t emitted = 0; emitted < tokens; ++steps) emitted += 1 + (rng.bernoulli(p) ? 1 : 0);
     return steps;
   }
   double n = static_cast<double>(tokens);
   double mean = n / (1.0 + p);
   double sd = std::sqrt(n * p * (1.0 - p) / std::pow(1.0 + p, 3.0));
-  auto steps = static_cast<int64_t>(std::llround(mean + sd * mtp_rng_.normal()));
+  auto steps = static_cast<int64_t>(std::llround(mean + sd * rng.normal()));
   return std::clamp(steps, (tokens + 1) / 2, tokens);
 }
 
@@ -105,7 +107,7 @@ void DecodeUnit::admit_waiting() {
     if (pick < 0) break;  // no rank fits: the head waits (and so does everything behind it), measured as a wait
     waiting_.pop(ctx_.pool);
     auto rank = static_cast<size_t>(pick);
-    int64_t steps = draw_steps(r.output_tokens - 1);
+    int64_t steps = draw_steps(r.serial, r.output_tokens - 1);
     r.decode_unit = id_;
     r.decode_rank = static_cast<int32_t>(rank);
     r.decode_admit_ns = now;

@@ -25,7 +25,7 @@ struct DecodeUnitShape {
 class DecodeUnit final : public engine::EventHandler {
  public:
   DecodeUnit(int32_t id, UnitContext ctx, const StepModel& model, ExpertBalance& experts, DecodeUnitShape shape,
-             policy::DecodeBalancer& balancer, engine::Rng mtp_rng, RequestSink& done);
+             policy::DecodeBalancer& balancer, uint64_t seed, RequestSink& done);
 
   /// Queues a request whose KV has arrived; it is admitted at a step boundary when a rank fits it.
   void enqueue(uint32_t request);
@@ -54,7 +54,7 @@ class DecodeUnit final : public engine::EventHandler {
   void start_step();
   void finish_step();
   void complete(uint32_t request);
-  int64_t draw_steps(int64_t tokens_after_first);
+  int64_t draw_steps(uint64_t serial, int64_t tokens_after_first) const;
   void update_batch_cap();
 
   int32_t id_;
@@ -63,7 +63,7 @@ class DecodeUnit final : public engine::EventHandler {
   ExpertBalance& experts_;
   DecodeUnitShape shape_;
   policy::DecodeBalancer& balancer_;
-  engine::Rng mtp_rng_;
+  uint64_t seed_;  // MTP acceptances: Rng::stream(seed_, "cluster.mtp", request serial)
   RequestSink& done_;
   std::vector<Rank> ranks_;
   std::vector<policy::DecodeRankView> views_;

@@ -19,7 +19,7 @@ Fleet::Fleet(engine::Engine& engine, const StepModel& model, ExpertBalance& pref
       signals_(signals),
       prefill_balancer_(policy::make_prefill_balancer(scenario.fleet.prefill.balancer, scenario.seed)),
       decode_balancer_(policy::make_decode_balancer(scenario.fleet.decode.balancer, scenario.seed)),
-      streams_(scenario.seed),
+      seed_(scenario.seed),
       max_context_tokens_(model.decode_kv_capacity_tokens()) {
   prefill_done_.fleet = this;
   decode_done_.fleet = this;
@@ -47,10 +47,8 @@ void Fleet::add_decode_unit(engine::Duration startup) {
   const auto& c = scenario_.fleet.decode;
   auto id = static_cast<int32_t>(decode_.size());
   DecodeUnitShape shape{c.nodes_per_unit * kGpusPerNode, c.nodes_per_unit, c.mtp, scenario_.slo.user_tokens_per_s};
-  // Each unit draws its MTP acceptances from its own stream, so units added later leave earlier draws alone.
-  auto rng = streams_.stream("mtp-acceptance/decode-unit-" + std::to_string(id));
   decode_.push_back({std::make_unique<DecodeUnit>(id, UnitContext{engine_, pool_, signals_}, model_, decode_experts_,
-                                                  shape, *decode_balancer_, rng, decode_done_),
+                                                  shape, *decode_balancer_, seed_, decode_done_),
                      State::kStarting});
   engine_.schedule_after(startup, unit_ready_, static_cast<uint64_t>(id) | kDecodeFlag);
   emit_size();
@@ -140,6 +138,7 @@ void Fleet::arrive(const RequestRecord& request) {
   counts_.arrived_input_tokens += request.input_tokens;
   counts_.arrived_output_tokens += request.output_tokens;
   RequestRecord r = request;
+  r.serial = next_serial_++;
   // The last prompt token is always computed: it produces the first output token.
   r.cached_tokens = std::min(r.cached_tokens, r.input_tokens - 1);
   if (static_cast<double>(r.input_tokens) + r.output_tokens > max_context_tokens_) {

@@ -116,7 +116,8 @@ class Fleet {
   RequestPool pool_;
   std::unique_ptr<policy::PrefillBalancer> prefill_balancer_;
   std::unique_ptr<policy::DecodeBalancer> decode_balancer_;
-  engine::RngStreams streams_;
+  uint64_t seed_;
+  uint64_t next_serial_ = 0;
   std::vector<Slot<PrefillUnit>> prefill_;
   std::vector<Slot<DecodeUnit>> decode_;
   std::vector<std::vector<int64_t>> nic_free_ns_;  // per prefill unit, per rank: when its NIC is free

@@ -12,7 +12,7 @@
 #include "sim/cluster/request.h"
 #include "sim/cluster/step_model.h"
 #include "sim/engine/engine.h"
-#include "sim/engine/rng.h"
+#include "common/rng.h"
 #include "sim/observe/signals.h"
 #include "sim/policy/rank_balancer.h"
 

@@ -14,6 +14,7 @@ inline constexpr uint32_t kNoRequest = UINT32_MAX;
 
 /// One request's state from arrival to its last token. Times are simulated nanoseconds.
 struct RequestRecord {
+  uint64_t serial = 0;  ///< arrival order (0, 1, ...): the key of the request's own random draws
   int64_t arrival_ns = 0;
   int32_t input_tokens = 0;
   int32_t cached_tokens = 0;  ///< prefix tokens read from the disk cache instead of computed

@@ -33,11 +33,11 @@ RunParts build_run_parts(const Scenario& s) {
       int gpus = static_cast<int>(p.nodes_per_unit * 8);
       int slots = 256 + static_cast<int>(p.redundant_experts);
       return std::make_unique<EplbExpertBalance>(skew, s.experts.eplb, gpus, static_cast<int>(p.nodes_per_unit), slots,
-                                                 planner, engine::RngStreams(s.seed).stream(stream).next_u64());
+                                                 planner, Rng::stream(s.seed, stream).next_u64());
     };
     // One popularity per pool, the same for every unit of it (they serve the same traffic); its own RNG stream.
-    parts.prefill_experts = make(s.fleet.prefill, "experts/prefill");
-    parts.decode_experts = make(s.fleet.decode, "experts/decode");
+    parts.prefill_experts = make(s.fleet.prefill, "cluster.experts.prefill");
+    parts.decode_experts = make(s.fleet.decode, "cluster.experts.decode");
   }
   parts.source = make_arrivals(s);
   if (s.autoscaler.policy != "none") {

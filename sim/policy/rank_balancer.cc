@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "common/error.h"
-#include "sim/engine/rng.h"
+#include "common/rng.h"
 
 namespace moesim::policy {
 
@@ -80,7 +80,7 @@ class PrefillPublished final : public PrefillBalancer {
 // Power of two choices (Mitzenmacher 2001) on queued tokens: two random ranks, the lighter wins.
 class PrefillPowerOfTwo final : public PrefillBalancer {
  public:
-  explicit PrefillPowerOfTwo(uint64_t seed) : rng_(engine::RngStreams(seed).stream("prefill-balancer")) {}
+  explicit PrefillPowerOfTwo(uint64_t seed) : rng_(Rng::stream(seed, "policy.prefill-power-of-two")) {}
   size_t pick(std::span<const PrefillRankView> ranks, const PrefillRequestView&) override {
     size_t a = rng_.below(ranks.size());
     size_t b = rng_.below(ranks.size());
@@ -88,7 +88,7 @@ class PrefillPowerOfTwo final : public PrefillBalancer {
   }
 
  private:
-  engine::Rng rng_;
+  Rng rng_;
 };
 
 // ---- decode ----

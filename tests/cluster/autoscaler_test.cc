@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "sim/cluster/autoscaler_driver.h"
-#include "sim/engine/rng.h"
+#include "common/rng.h"
 #include "tests/cluster/fake_step_model.h"
 
 using namespace moesim::cluster;
@@ -12,7 +12,7 @@ namespace {
 // Arrivals whose rate steps from `high` to `low` per second at `switch_s`.
 VectorSource stepped_source(double high, double low, double switch_s, double end_s) {
   VectorSource src;
-  moesim::engine::Rng rng(11);
+  moesim::Rng rng(11);
   double t = 0;
   while (true) {
     t += rng.exponential(1.0 / (t < switch_s ? high : low));

@@ -1,11 +1,11 @@
 #include <catch2/catch.hpp>
 
-#include "sim/engine/rng.h"
+#include "common/rng.h"
 #include "tests/cluster/fake_step_model.h"
 
 using namespace moesim::cluster;
 using namespace moesim::cluster::testing;
-using moesim::engine::Rng;
+using moesim::Rng;
 
 namespace {
 

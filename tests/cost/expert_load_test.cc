@@ -127,7 +127,7 @@ TEST_CASE("expert load: the dispatch receive volume per GPU agrees with exact dr
     Fixture f("calibrated", policy, 32);
     auto routing = moesim::cost::group_limited_routing(f.popularity.initial_shares()[0], f.shape);
     moesim::cost::RoutingSampler sampler(routing, f.shape);
-    moesim::cost::ExpertRng rng(17);
+    moesim::Rng rng(17);
     std::vector<std::vector<int>> replicas(256);
     for (int s = 0; s < 288; ++s) {
       if (int e = f.placement.phy2log[0][s]; e >= 0) replicas[e].push_back(s / f.placement.slots_per_gpu);

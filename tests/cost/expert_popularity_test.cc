@@ -130,7 +130,7 @@ TEST_CASE("expert routing: a token gets top-8 distinct experts from at most 4 gr
   CHECK(std::accumulate(routing.group_prob.begin(), routing.group_prob.end(), 0.0) == Approx(4.0));
   CHECK(std::accumulate(routing.inclusion.begin(), routing.inclusion.end(), 0.0) == Approx(8.0));
   RoutingSampler sampler(routing, shape);
-  ExpertRng rng(5);
+  moesim::Rng rng(5);
   std::vector<int> experts(8);
   std::vector<double> count(256, 0.0);
   const int tokens = 60000;

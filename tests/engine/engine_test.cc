@@ -4,9 +4,10 @@
 #include <stdexcept>
 #include <vector>
 
-#include "sim/engine/rng.h"
+#include "common/rng.h"
 
 using namespace moesim::engine;
+using moesim::Rng;
 
 namespace {
 
@@ -144,49 +145,6 @@ TEST_CASE("engine: many random events come out in (time, seq) order") {
   for (int i = 0; i < 100; ++i) engine.schedule_at(Time::from_ns(static_cast<int64_t>(rng.below(5000))), check);
   engine.run();
   REQUIRE(engine.stats().executed == 100 + 50'001 - 1);
-}
-
-TEST_CASE("rng: a stream's draws depend only on the seed and its name") {
-  RngStreams a(42);
-  RngStreams b(42);
-  auto x = a.stream("arrivals");
-  auto y = b.stream("arrivals");
-  for (int i = 0; i < 100; ++i) REQUIRE(x.next_u64() == y.next_u64());
-  // Another stream, or another seed, differs.
-  auto z = a.stream("lengths");
-  auto w = RngStreams(43).stream("arrivals");
-  auto x2 = RngStreams(42).stream("arrivals");
-  int same_z = 0, same_w = 0;
-  for (int i = 0; i < 100; ++i) {
-    uint64_t v = x2.next_u64();
-    same_z += z.next_u64() == v;
-    same_w += w.next_u64() == v;
-  }
-  REQUIRE(same_z == 0);
-  REQUIRE(same_w == 0);
-}
-
-TEST_CASE("rng: adding a stream leaves the draws of other streams unchanged") {
-  RngStreams s(9);
-  auto before = s.stream("mtp");
-  std::vector<uint64_t> first;
-  for (int i = 0; i < 10; ++i) first.push_back(before.next_u64());
-  auto extra = s.stream("new-purpose");
-  for (int i = 0; i < 1000; ++i) extra.next_u64();
-  auto after = s.stream("mtp");
-  for (int i = 0; i < 10; ++i) REQUIRE(after.next_u64() == first[static_cast<size_t>(i)]);
-}
-
-TEST_CASE("rng: uniform and exponential draws have the right means") {
-  Rng rng(1);
-  double su = 0, se = 0;
-  const int n = 200'000;
-  for (int i = 0; i < n; ++i) {
-    su += rng.uniform();
-    se += rng.exponential(2.0);
-  }
-  REQUIRE(su / n == Approx(0.5).margin(0.005));
-  REQUIRE(se / n == Approx(2.0).epsilon(0.02));
 }
 
 TEST_CASE("time: durations format in readable units") {

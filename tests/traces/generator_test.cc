@@ -10,7 +10,7 @@
 #include "common/error.h"
 #include "tests/traces/helpers.h"
 #include "traces/day_generator.h"
-#include "traces/rng.h"
+#include "common/rng.h"
 #include "traces/trace_stats.h"
 
 using namespace moesim::traces;
@@ -107,7 +107,7 @@ TEST_CASE("generator: the solved model reproduces the targets exactly in expecta
 }
 
 TEST_CASE("generator: truncated lognormal moments and the expected prefix agree with direct sampling") {
-  Xoshiro256pp rng(42);
+  moesim::Rng rng(42);
   boost::random::normal_distribution<double> normal;
   const double mu = std::log(3000.0), sigma = 1.2, max = 57344, mu_n = std::log(700.0), sigma_n = 1.1;
   double sum = 0, sum_sq = 0, prefix = 0;

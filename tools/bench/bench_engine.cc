@@ -7,12 +7,13 @@
 #include <queue>
 #include <vector>
 
+#include "common/rng.h"
 #include "sim/engine/engine.h"
-#include "sim/engine/rng.h"
 
 namespace {
 
 using namespace moesim::engine;
+using moesim::Rng;
 
 constexpr double kMeanDelayNs = 1'000'000.0;  // 1 ms mean: a realistic spread for simulated step times
 
@@ -35,7 +36,8 @@ void BM_EngineHold(benchmark::State& state) {
   for (int i = 0; i < 2 * n; ++i) engine.step();  // warm up: reach the steady-state distribution and capacity
   for (auto _ : state) engine.step();
   state.SetItemsProcessed(state.iterations());
-  state.counters["holds_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["holds_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 struct BaselineEvent {
@@ -63,7 +65,8 @@ void BM_BaselineHold(benchmark::State& state) {
   for (int i = 0; i < 2 * n; ++i) step();
   for (auto _ : state) step();
   state.SetItemsProcessed(state.iterations());
-  state.counters["holds_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["holds_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 }  // namespace
