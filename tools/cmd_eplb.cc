@@ -117,8 +117,9 @@ void add_eplb_command(CLI::App& app) {
   sub->add_option("--groups", options->groups, "expert groups");
   sub->add_option("--nodes", options->nodes, "nodes");
   sub->add_option("--gpus", options->gpus, "GPUs (a multiple of --nodes)");
-  sub->add_option("--policy", options->policy, "auto | global | hierarchical | none")
-      ->check(CLI::IsMember({"auto", "global", "hierarchical", "none"}));
+  const auto& balancers = policy::builtin_expert_balancers();
+  sub->add_option("--policy", options->policy, "expert balancer: " + balancers.known())
+      ->check(CLI::IsMember(balancers.names()));
   sub->add_flag("--json", options->json, "print one JSON object");
   sub->add_option("--skew-stats", options->skew_stats,
                   "instead: print a skew model's routing statistics beside the measured ones (e.g. calibrated)");

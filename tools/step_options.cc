@@ -32,8 +32,8 @@ void add_step_options(CLI::App& sub, StepOptions& o) {
                  "uniform (perfectly balanced routing, as in DeepSeek's profiles) | lognormal:SIGMA | zipf:ALPHA | "
                  "file:PATH | calibrated")
       ->capture_default_str();
-  sub.add_option("--eplb", o.eplb, "expert placement: none | auto | global | hierarchical")
-      ->check(CLI::IsMember({"none", "auto", "global", "hierarchical"}))
+  sub.add_option("--eplb", o.eplb, "expert placement: " + policy::builtin_expert_balancers().known())
+      ->check(CLI::IsMember(policy::builtin_expert_balancers().names()))
       ->capture_default_str();
 }
 

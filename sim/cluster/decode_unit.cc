@@ -112,7 +112,9 @@ void DecodeUnit::admit_waiting() {
     r.decode_rank = static_cast<int32_t>(rank);
     r.decode_admit_ns = now;
     r.decode_steps = steps;
+    balancer_.admit(rank, q);
     if (steps == 0) {
+      balancer_.finish(rank, q);  // nothing to decode: it leaves the rank as it comes
       complete(id);
       continue;
     }
@@ -179,6 +181,7 @@ void DecodeUnit::finish_step() {
     rk.kv_rate -= r.kv_rate;
     if (rk.sequences == 0) rk = Rank{};  // clear rounding residue
     active_ -= 1;
+    balancer_.finish(static_cast<size_t>(r.decode_rank), {r.input_tokens + 1});
     complete(id);
   }
   start_step();

@@ -1,7 +1,5 @@
 #include "sim/cluster/fleet.h"
 
-#include <limits>
-
 namespace moesim::cluster {
 
 namespace {
@@ -17,8 +15,7 @@ Fleet::Fleet(engine::Engine& engine, const StepModel& model, ExpertBalance& pref
       decode_experts_(decode_experts),
       scenario_(scenario),
       signals_(signals),
-      prefill_balancer_(policy::make_prefill_balancer(scenario.fleet.prefill.balancer, scenario.seed)),
-      decode_balancer_(policy::make_decode_balancer(scenario.fleet.decode.balancer, scenario.seed)),
+      router_(policy::builtin_unit_routers().make(scenario.fleet.router, {.seed = scenario.seed})),
       seed_(scenario.seed),
       max_context_tokens_(model.decode_kv_capacity_tokens()) {
   prefill_done_.fleet = this;
@@ -35,8 +32,10 @@ void Fleet::add_prefill_unit(engine::Duration startup) {
   const auto& c = scenario_.fleet.prefill;
   auto id = static_cast<int32_t>(prefill_.size());
   PrefillUnitShape shape{c.nodes_per_unit * kGpusPerNode, c.nodes_per_unit, c.chunk_tokens};
+  prefill_balancers_.push_back(
+      policy::builtin_prefill_balancers().make(c.balancer, {.seed = scenario_.seed, .unit = id, .ranks = shape.ranks}));
   prefill_.push_back({std::make_unique<PrefillUnit>(id, UnitContext{engine_, pool_, signals_}, model_, prefill_experts_,
-                                                    shape, *prefill_balancer_, prefill_done_),
+                                                    shape, *prefill_balancers_.back(), prefill_done_),
                       State::kStarting});
   nic_free_ns_.emplace_back(static_cast<size_t>(shape.ranks), 0);
   engine_.schedule_after(startup, unit_ready_, static_cast<uint64_t>(id));
@@ -47,8 +46,10 @@ void Fleet::add_decode_unit(engine::Duration startup) {
   const auto& c = scenario_.fleet.decode;
   auto id = static_cast<int32_t>(decode_.size());
   DecodeUnitShape shape{c.nodes_per_unit * kGpusPerNode, c.nodes_per_unit, c.mtp, scenario_.slo.user_tokens_per_s};
+  decode_balancers_.push_back(
+      policy::builtin_decode_balancers().make(c.balancer, {.seed = scenario_.seed, .unit = id, .ranks = shape.ranks}));
   decode_.push_back({std::make_unique<DecodeUnit>(id, UnitContext{engine_, pool_, signals_}, model_, decode_experts_,
-                                                  shape, *decode_balancer_, seed_, decode_done_),
+                                                  shape, *decode_balancers_.back(), seed_, decode_done_),
                      State::kStarting});
   engine_.schedule_after(startup, unit_ready_, static_cast<uint64_t>(id) | kDecodeFlag);
   emit_size();
@@ -153,18 +154,21 @@ void Fleet::arrive(const RequestRecord& request) {
 }
 
 void Fleet::route_to_prefill(uint32_t id) {
-  PrefillUnit* best = nullptr;
-  for (auto& s : prefill_) {
-    if (s.state != State::kServing) continue;
-    if (best == nullptr || s.unit->queued_tokens() < best->queued_tokens()) best = s.unit.get();
+  prefill_views_.resize(prefill_.size());
+  for (size_t i = 0; i < prefill_.size(); ++i) {
+    const auto& s = prefill_[i];
+    bool serving = s.state == State::kServing;
+    prefill_views_[i] = {serving, serving ? s.unit->queued_tokens() : 0};
   }
-  if (best == nullptr) {
+  const auto& r = pool_[id];
+  int64_t unit = router_->pick_prefill(prefill_views_, {r.new_tokens(), r.input_tokens});
+  if (unit < 0) {
     unrouted_.push(pool_, id);
     counts_.waiting_for_unit += 1;
     return;
   }
   counts_.in_prefill += 1;
-  best->enqueue(id);
+  prefill_[static_cast<size_t>(unit)].unit->enqueue(id);
 }
 
 void Fleet::on_prefill_done(uint32_t id) {
@@ -182,25 +186,22 @@ void Fleet::on_prefill_done(uint32_t id) {
 }
 
 void Fleet::on_transfer_done(uint32_t id) {
-  DecodeUnit* best = nullptr;
-  double best_load = std::numeric_limits<double>::infinity();
-  for (auto& s : decode_) {
-    if (s.state != State::kServing) continue;
-    double load = static_cast<double>(s.unit->active() + s.unit->waiting()) /
-                  static_cast<double>(std::max<int64_t>(s.unit->capacity(), 1));
-    if (load < best_load) {
-      best_load = load;
-      best = s.unit.get();
-    }
+  decode_views_.resize(decode_.size());
+  for (size_t i = 0; i < decode_.size(); ++i) {
+    const auto& s = decode_[i];
+    decode_views_[i] = s.state == State::kServing
+                           ? policy::DecodeUnitView{true, s.unit->active(), s.unit->waiting(), s.unit->capacity()}
+                           : policy::DecodeUnitView{};
   }
-  if (best == nullptr) {
+  int64_t unit = router_->pick_decode(decode_views_, {pool_[id].input_tokens + 1});
+  if (unit < 0) {
     undecoded_.push(pool_, id);
     return;
   }
   // A request comes here once from its transfer, and again only if it had to wait for a decode unit to serve.
   counts_.in_transfer -= 1;
   counts_.in_decode += 1;
-  best->enqueue(id);
+  decode_[static_cast<size_t>(unit)].unit->enqueue(id);
 }
 
 void Fleet::on_finished(uint32_t id) {

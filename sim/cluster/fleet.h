@@ -1,7 +1,7 @@
 // Fleet: the serving system. It owns the prefill and decode units and routes each request through its life:
-// arrival -> a prefill unit (least queued tokens; the unit's balancer picks the rank) -> chunked prefill -> KV
-// transfer over the prefill GPU's NIC -> a decode unit (least loaded against its SLO capacity; its balancer picks
-// the rank) -> decode steps with MTP -> done. Units can be added (after a start-up delay) and drained (they finish
+// arrival -> a prefill unit (the unit router picks it; the unit's balancer picks the rank) -> chunked prefill -> KV
+// transfer over the prefill GPU's NIC -> a decode unit (the unit router picks it; its balancer picks the rank) ->
+// decode steps with MTP -> done. Units can be added (after a start-up delay) and drained (they finish
 // what they hold; nothing is lost).
 //
 //   Fleet fleet(engine, model, experts, config, signals);
@@ -15,6 +15,7 @@
 #include "sim/cluster/decode_unit.h"
 #include "sim/cluster/prefill_unit.h"
 #include "sim/cluster/scenario.h"
+#include "sim/policy/unit_router.h"
 
 namespace moesim::cluster {
 
@@ -114,8 +115,11 @@ class Fleet {
   const Scenario& scenario_;
   const observe::Signals& signals_;
   RequestPool pool_;
-  std::unique_ptr<policy::PrefillBalancer> prefill_balancer_;
-  std::unique_ptr<policy::DecodeBalancer> decode_balancer_;
+  std::unique_ptr<policy::UnitRouter> router_;
+  std::vector<policy::PrefillUnitView> prefill_views_;  // scratch: the prefill units as the router sees them
+  std::vector<policy::DecodeUnitView> decode_views_;    // scratch: the decode units as the router sees them
+  std::vector<std::unique_ptr<policy::PrefillBalancer>> prefill_balancers_;  // per prefill unit
+  std::vector<std::unique_ptr<policy::DecodeBalancer>> decode_balancers_;    // per decode unit
   uint64_t seed_;
   uint64_t next_serial_ = 0;
   std::vector<Slot<PrefillUnit>> prefill_;

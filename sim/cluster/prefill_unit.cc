@@ -29,6 +29,7 @@ void PrefillUnit::enqueue(uint32_t id) {
   auto& r = ctx_.pool[id];
   policy::PrefillRequestView q{r.new_tokens(), r.input_tokens};
   size_t rank = balancer_.pick(views_, q);
+  balancer_.admit(rank, q);
   auto& rk = ranks_[rank];
   rk.queue.push_back(id);
   auto& view = views_[rank];
@@ -151,6 +152,7 @@ void PrefillUnit::finish_step() {
       r.first_token_ns = now;
       views_[static_cast<size_t>(c.rank)].queued_requests -= 1;
       queued_requests_ -= 1;
+      balancer_.finish(static_cast<size_t>(c.rank), {r.new_tokens(), r.input_tokens});
       done_.accept(c.request);
     }
   }

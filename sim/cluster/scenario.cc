@@ -9,6 +9,9 @@
 #include "common/error.h"
 #include "common/paths.h"
 #include "models/cost/expert_popularity.h"
+#include "sim/policy/autoscaler.h"
+#include "sim/policy/expert_balancer.h"
+#include "sim/policy/unit_router.h"
 
 namespace moesim::cluster {
 
@@ -24,6 +27,14 @@ std::string known_hardware() {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
   return out;
+}
+
+// A policy name that `registry` holds; the error lists the ones it does.
+template <typename Registry>
+std::string registered_or(JsonReader& r, std::string_view key, std::string fallback, const Registry& registry) {
+  std::string name = r.string_or(key, std::move(fallback));
+  if (!registry.contains(name)) r.fail(key, fmt::format("expected one of {}, got \"{}\"", registry.known(), name));
+  return name;
 }
 
 WorkloadConfig parse_workload(JsonReader r) {
@@ -49,10 +60,10 @@ PoolConfig parse_pool(JsonReader r, PoolConfig p, bool prefill) {
   p.redundant_experts = r.integer_or("redundant_experts", p.redundant_experts, IntRange::non_negative());
   p.overlap = r.boolean_or("overlap", p.overlap);
   if (prefill) {
-    p.balancer = r.string_or("balancer", p.balancer);
+    p.balancer = registered_or(r, "balancer", p.balancer, policy::builtin_prefill_balancers());
     p.chunk_tokens = r.integer_or("chunk_tokens", p.chunk_tokens, {1, 1 << 20, "an integer in [1, 1048576]"});
   } else {
-    p.balancer = r.string_or("balancer", p.balancer);
+    p.balancer = registered_or(r, "balancer", p.balancer, policy::builtin_decode_balancers());
     p.mtp = r.boolean_or("mtp", p.mtp);
   }
   if ((p.redundant_experts + 256) % (p.nodes_per_unit * 8) != 0) {
@@ -88,6 +99,7 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
     if (fleet->has("prefill")) s.fleet.prefill = parse_pool(fleet->object("prefill"), s.fleet.prefill, true);
     s.fleet.decode = decode_defaults;
     if (fleet->has("decode")) s.fleet.decode = parse_pool(fleet->object("decode"), decode_defaults, false);
+    s.fleet.router = registered_or(*fleet, "router", s.fleet.router, policy::builtin_unit_routers());
     fleet->finish();
   } else {
     s.fleet.decode.nodes_per_unit = 18;
@@ -103,14 +115,14 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
     } catch (const InputError& err) {
       e->fail("skew", err.what());
     }
-    s.experts.eplb = e->choice_or("eplb", s.experts.eplb, {"none", "auto", "global", "hierarchical"});
+    s.experts.eplb = registered_or(*e, "eplb", s.experts.eplb, policy::builtin_expert_balancers());
     s.experts.replan_interval_s = e->number_or("replan_interval_s", s.experts.replan_interval_s, Range::positive());
     s.experts.window_s = e->number_or("window_s", s.experts.window_s, Range::positive());
     e->finish();
   }
   if (auto a = r.optional_object("autoscaler")) {
     auto& c = s.autoscaler;
-    c.policy = a->choice_or("policy", c.policy, {"none", "fixed", "slo"});
+    c.policy = registered_or(*a, "policy", c.policy, policy::builtin_autoscalers());
     c.schedule = a->string_or("schedule", c.schedule);
     c.interval_s = a->number_or("interval_s", c.interval_s, Range::positive());
     c.startup_s = a->number_or("startup_s", c.startup_s, Range::non_negative());
@@ -125,7 +137,6 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
     c.warmup_s = a->number_or("warmup_s", c.warmup_s, Range::non_negative());
     if (c.decode_low >= c.decode_high) a->fail("decode_low", "must be below decode_high");
     if (c.prefill_low >= c.prefill_high) a->fail("prefill_low", "must be below prefill_high");
-    if (c.policy == "fixed" && c.schedule.empty()) a->fail("schedule", "the fixed policy needs a schedule file");
     a->finish();
   }
   if (auto e = r.optional_object("economics")) {
@@ -178,7 +189,8 @@ nlohmann::json to_json(const Scenario& s) {
         {"skip_bad", w.skip_bad},
         {"start_s", w.start_s},
         {"kv_cache_bytes", w.kv_cache_bytes}}},
-      {"fleet", {{"prefill", pool(s.fleet.prefill, true)}, {"decode", pool(s.fleet.decode, false)}}},
+      {"fleet",
+       {{"prefill", pool(s.fleet.prefill, true)}, {"decode", pool(s.fleet.decode, false)}, {"router", s.fleet.router}}},
       {"slo", {{"user_tokens_per_s", s.slo.user_tokens_per_s}}},
       {"experts",
        {{"skew", s.experts.skew},

@@ -41,6 +41,7 @@ struct PoolConfig {
 struct FleetConfig {
   PoolConfig prefill;
   PoolConfig decode;
+  std::string router = "least-loaded";  ///< which unit of a pool takes a request: unit router, by registered name
 };
 
 struct SloConfig {

@@ -20,7 +20,7 @@ struct RunParts {
   std::unique_ptr<ExpertBalance> prefill_experts;
   std::unique_ptr<ExpertBalance> decode_experts;
   std::unique_ptr<ArrivalSource> source;
-  std::unique_ptr<AutoscalerDriver> autoscaler;  ///< null when the policy is "none"
+  std::unique_ptr<AutoscalerDriver> autoscaler;  ///< null when the policy keeps the fleet fixed (static_fleet)
 };
 
 /// Builds every part; bad references (hardware, model file, trace, schedule) are InputErrors naming the field.

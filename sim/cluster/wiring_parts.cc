@@ -40,18 +40,20 @@ RunParts build_run_parts(const Scenario& s) {
     parts.decode_experts = make(s.fleet.decode, "cluster.experts.decode");
   }
   parts.source = make_arrivals(s);
-  if (s.autoscaler.policy != "none") {
-    policy::AutoscalerParams p;
-    p.policy = s.autoscaler.policy;
-    p.decode_high = s.autoscaler.decode_high;
-    p.decode_low = s.autoscaler.decode_low;
-    p.prefill_high = s.autoscaler.prefill_high;
-    p.prefill_low = s.autoscaler.prefill_low;
-    p.backlog_horizon_s = s.autoscaler.backlog_horizon_s;
-    p.max_nodes = s.autoscaler.max_nodes;
-    p.decode_node_share = s.autoscaler.decode_node_share;
-    if (p.policy == "fixed") p.schedule = read_node_schedule(resolve_path(s, s.autoscaler.schedule));
-    parts.autoscaler = std::make_unique<AutoscalerDriver>(policy::make_autoscaler(p), s, *parts.step_model);
+  policy::AutoscalerParams p;
+  p.policy = s.autoscaler.policy;
+  p.decode_high = s.autoscaler.decode_high;
+  p.decode_low = s.autoscaler.decode_low;
+  p.prefill_high = s.autoscaler.prefill_high;
+  p.prefill_low = s.autoscaler.prefill_low;
+  p.backlog_horizon_s = s.autoscaler.backlog_horizon_s;
+  p.max_nodes = s.autoscaler.max_nodes;
+  p.decode_node_share = s.autoscaler.decode_node_share;
+  if (!s.autoscaler.schedule.empty()) p.schedule = read_node_schedule(resolve_path(s, s.autoscaler.schedule));
+  auto autoscaler = policy::make_autoscaler(p);
+  // A policy that never changes the fleet needs no controller: nothing ticks, nothing is observed.
+  if (!autoscaler->static_fleet()) {
+    parts.autoscaler = std::make_unique<AutoscalerDriver>(std::move(autoscaler), s, *parts.step_model);
   }
   return parts;
 }

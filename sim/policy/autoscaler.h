@@ -1,15 +1,19 @@
 // Autoscaler policies: every interval, from what a real controller could observe of the fleet, how many units of
-// each kind should serve. `fixed` imposes a node schedule; `slo` adds and removes units from the offered load against
-// the SLO-capped decode batch and the prefill units' full-step capacity.
+// each kind should serve. `none` keeps the fleet the scenario starts with; `fixed` imposes a node schedule; `slo`
+// adds and removes units from the offered load against the SLO-capped decode batch and the prefill units' full-step
+// capacity. The policies are in autoscaler_*.h, one a file (or pair), listed in builtins.cc.
 //
-//   auto p = moesim::policy::make_autoscaler(config);
+//   auto p = moesim::policy::make_autoscaler(config);  // builtin_autoscalers().make(config.policy, config)
 //   auto target = p->decide(observation);  // {prefill_units, decode_units}
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "sim/policy/registry.h"
 
 namespace moesim::policy {
 
@@ -23,8 +27,8 @@ struct FleetObservation {
   int64_t decode_nodes_per_unit = 18;
   double prefill_offered_tokens_per_s = 0.0;  ///< new tokens that arrived for prefill per second, last interval
   int64_t prefill_queued_tokens = 0;          ///< new tokens waiting in prefill queues now
-  double prefill_capacity_per_unit = 0.0;     ///< tokens/s one prefill unit computes with full steps of the observed mix
-  double decode_offered_per_s = 0.0;          ///< sequences that left prefill for decode per second, last interval
+  double prefill_capacity_per_unit = 0.0;  ///< tokens/s one prefill unit computes with full steps of the observed mix
+  double decode_offered_per_s = 0.0;       ///< sequences that left prefill for decode per second, last interval
   double decode_hold_s = 0.0;  ///< how long a sequence holds a decode slot at the SLO speed (0: not known yet)
   int64_t decode_active = 0;   ///< sequences decoding
   int64_t decode_waiting = 0;  ///< sequences whose KV arrived, waiting for a rank
@@ -43,7 +47,7 @@ struct AutoscalerParams {
   double prefill_high = 0.85;
   double prefill_low = 0.55;
   double backlog_horizon_s = 300.0;  ///< a queue that built up is planned to clear over this long
-  int64_t max_nodes = 0;  ///< 0: no pool limit
+  int64_t max_nodes = 0;             ///< 0: no pool limit
   /// fixed: (start_s, nodes) steps and the assumed share of nodes that decode
   std::vector<std::pair<double, int64_t>> schedule;
   double decode_node_share = 0.6;
@@ -51,8 +55,11 @@ struct AutoscalerParams {
 
 class AutoscalerPolicy {
  public:
+  static constexpr const char* kKind = "autoscaler policy";
   virtual ~AutoscalerPolicy() = default;
   virtual FleetTarget decide(const FleetObservation& o) = 0;
+  /// True when the policy never changes the fleet: a run then needs no controller (no ticks, no observations).
+  virtual bool static_fleet() const { return false; }
   /// True when the last decision was cut by the pool limit.
   bool limit_bound() const { return limit_bound_; }
 
@@ -60,6 +67,15 @@ class AutoscalerPolicy {
   bool limit_bound_ = false;
 };
 
+using AutoscalerRegistry = Registry<AutoscalerPolicy, const AutoscalerParams&>;
+
+/// Adds the built-ins (the central list in builtins.cc).
+void register_builtin_autoscalers(AutoscalerRegistry& registry);
+
+/// A registry holding the built-ins, built on first use.
+const AutoscalerRegistry& builtin_autoscalers();
+
+/// The built-in named by params.policy, built from `params`; an unknown name is an InputError listing the known ones.
 std::unique_ptr<AutoscalerPolicy> make_autoscaler(const AutoscalerParams& params);
 
 /// Splits a node count into units: decode units take about `decode_share` of the nodes, prefill units the rest.

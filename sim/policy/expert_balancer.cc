@@ -4,10 +4,8 @@
 
 #include <algorithm>
 #include <numeric>
-#include <stdexcept>
 
 #include "common/error.h"
-#include "sim/policy/eplb.h"
 
 namespace moesim::policy {
 
@@ -29,51 +27,6 @@ void EplbShape::check(int num_experts) const {
   if (num_experts % num_groups != 0) {
     throw InputError(fmt::format("the experts ({}) must split into the groups ({}) evenly", num_experts, num_groups));
   }
-}
-
-void ExpertBalancerRegistry::add(std::string name, std::string description, Factory factory) {
-  if (entries_.count(name) != 0) throw std::logic_error("expert balancer registered twice: " + name);
-  entries_.emplace(std::move(name), Entry{std::move(description), std::move(factory)});
-}
-
-std::vector<std::string> ExpertBalancerRegistry::names() const {
-  std::vector<std::string> out;
-  for (const auto& [name, entry] : entries_) out.push_back(name);
-  return out;
-}
-
-std::unique_ptr<ExpertBalancer> ExpertBalancerRegistry::make(std::string_view name) const {
-  auto it = entries_.find(name);
-  if (it == entries_.end()) {
-    throw InputError(fmt::format("unknown expert balancer '{}' (known: {})", name, fmt::join(names(), ", ")));
-  }
-  return it->second.factory();
-}
-
-const std::string& ExpertBalancerRegistry::description(std::string_view name) const {
-  auto it = entries_.find(name);
-  if (it == entries_.end()) throw std::out_of_range("unknown expert balancer");
-  return it->second.description;
-}
-
-void register_builtin_expert_balancers(ExpertBalancerRegistry& registry) {
-  registry.add("none", "one slot per expert in id order, redundant slots empty (no EPLB)",
-               [] { return std::make_unique<NoneBalancer>(); });
-  registry.add("global", "DeepSeek EPLB over all experts and GPUs (decode, large EP)",
-               [] { return std::make_unique<GlobalEplb>(); });
-  registry.add("hierarchical", "DeepSeek EPLB: groups onto nodes, then replicas onto GPUs (prefill)",
-               [] { return std::make_unique<HierarchicalEplb>(); });
-  registry.add("auto", "hierarchical when the groups divide evenly among the nodes, else global",
-               [] { return std::make_unique<AutoEplb>(); });
-}
-
-const ExpertBalancerRegistry& builtin_expert_balancers() {
-  static const ExpertBalancerRegistry registry = [] {
-    ExpertBalancerRegistry r;
-    register_builtin_expert_balancers(r);
-    return r;
-  }();
-  return registry;
 }
 
 std::vector<double> balancedness(const cost::ExpertPlacement& placement,

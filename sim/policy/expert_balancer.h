@@ -5,14 +5,13 @@
 //   auto placement = registry.make("auto")->place(weight, {288, 8, 4, 32});  // replicas, groups, nodes, GPUs
 #pragma once
 
-#include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "models/cost/expert_load.h"
+#include "sim/policy/registry.h"
 
 namespace moesim::policy {
 
@@ -31,34 +30,17 @@ struct EplbShape {
 /// Places replicas. weight[layer][expert] >= 0 (any scale); every layer is placed independently.
 class ExpertBalancer {
  public:
+  static constexpr const char* kKind = "expert balancer";
   virtual ~ExpertBalancer() = default;
   virtual std::string_view name() const = 0;
   /// Returns phy2log per layer; every expert gets at least one slot except under `none`'s empty redundant slots.
   virtual cost::ExpertPlacement place(const std::vector<std::vector<double>>& weight, const EplbShape& shape) const = 0;
 };
 
-/// Balancers by name. Built-ins come from register_builtin_expert_balancers(); adding one is one add() line.
-class ExpertBalancerRegistry {
- public:
-  using Factory = std::function<std::unique_ptr<ExpertBalancer>()>;
+/// Balancers by name: add(), make(), names(), description() (registry.h).
+using ExpertBalancerRegistry = Registry<ExpertBalancer>;
 
-  /// Registers `name`; a second registration of the same name is a std::logic_error.
-  void add(std::string name, std::string description, Factory factory);
-  /// A new balancer; an unknown name is an InputError listing the known ones.
-  std::unique_ptr<ExpertBalancer> make(std::string_view name) const;
-  bool contains(std::string_view name) const { return entries_.find(name) != entries_.end(); }
-  std::vector<std::string> names() const;
-  const std::string& description(std::string_view name) const;
-
- private:
-  struct Entry {
-    std::string description;
-    Factory factory;
-  };
-  std::map<std::string, Entry, std::less<>> entries_;
-};
-
-/// Adds none, global, hierarchical and auto.
+/// Adds none, auto, global and hierarchical (the central list in builtins.cc).
 void register_builtin_expert_balancers(ExpertBalancerRegistry& registry);
 
 /// A registry holding the built-ins, built on first use.

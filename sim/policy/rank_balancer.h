@@ -1,18 +1,25 @@
-// Balancers between the ranks of a unit: where a request's prefill runs, and which decode rank takes it.
-// Each sees a read-only view of the ranks and the request; adding a policy is one class plus one registry line.
+// Balancers between the ranks of a unit: where a request's prefill runs, and which decode rank takes it. Each unit
+// has its own balancer; it sees a read-only view of the unit's ranks and the request, and hears when a request is
+// placed on a rank (admit) and when it leaves it (finish), so that it may keep incremental state. The policies are
+// in prefill_*.h and decode_*.h, one a file, and are listed in builtins.cc.
 //
-//   auto lb = moesim::policy::make_prefill_balancer("published");
-//   size_t rank = lb->pick(views, {.new_tokens = 3000, .context_tokens = 5000});
+//   auto lb = moesim::policy::builtin_prefill_balancers().make("published", {.seed = 1, .unit = 0, .ranks = 32});
+//   size_t rank = lb->pick(views, {.new_tokens = 3000, .context_tokens = 5000});  lb->admit(rank, request);
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <span>
-#include <string>
-#include <string_view>
-#include <vector>
+
+#include "sim/policy/registry.h"
 
 namespace moesim::policy {
+
+/// What a rank balancer is built with.
+struct RankBalancerContext {
+  uint64_t seed = 1;  ///< the scenario's seed (for balancers that draw)
+  int32_t unit = 0;   ///< the unit the balancer serves
+  int64_t ranks = 1;  ///< its ranks: every view span has this size
+};
 
 /// A prefill rank as the prefill balancer sees it: the work queued on it, not yet computed.
 struct PrefillRankView {
@@ -34,9 +41,14 @@ struct PrefillRequestView {
 
 class PrefillBalancer {
  public:
+  static constexpr const char* kKind = "prefill balancer";
   virtual ~PrefillBalancer() = default;
   /// Chooses a rank (index into `ranks`, which is not empty) for the request.
   virtual size_t pick(std::span<const PrefillRankView> ranks, const PrefillRequestView& request) = 0;
+  /// The request was placed on `rank`: called after every pick, with the same request view.
+  virtual void admit(size_t /*rank*/, const PrefillRequestView& /*request*/) {}
+  /// The request left `rank` (its prompt is computed); the view is the one it was admitted with.
+  virtual void finish(size_t /*rank*/, const PrefillRequestView& /*request*/) {}
 };
 
 /// A decode rank as the decode balancer sees it.
@@ -58,15 +70,25 @@ inline bool fits(const DecodeRankView& r, const DecodeRequestView& q) {
 
 class DecodeBalancer {
  public:
+  static constexpr const char* kKind = "decode balancer";
   virtual ~DecodeBalancer() = default;
   /// Chooses a rank that fits the request, or -1 if none does (the request waits).
   virtual int64_t pick(std::span<const DecodeRankView> ranks, const DecodeRequestView& request) = 0;
+  /// The request was placed on `rank`: called after every pick that returned a rank, with the same request view.
+  virtual void admit(size_t /*rank*/, const DecodeRequestView& /*request*/) {}
+  /// The request left `rank` (it finished decoding); the view is the one it was admitted with.
+  virtual void finish(size_t /*rank*/, const DecodeRequestView& /*request*/) {}
 };
 
-/// Builds a registered balancer by name. Unknown names throw InputError listing the known ones.
-std::unique_ptr<PrefillBalancer> make_prefill_balancer(std::string_view name, uint64_t seed = 1);
-std::unique_ptr<DecodeBalancer> make_decode_balancer(std::string_view name, uint64_t seed = 1);
-std::vector<std::string> prefill_balancer_names();
-std::vector<std::string> decode_balancer_names();
+using PrefillBalancerRegistry = Registry<PrefillBalancer, const RankBalancerContext&>;
+using DecodeBalancerRegistry = Registry<DecodeBalancer, const RankBalancerContext&>;
+
+/// Adds the built-ins (the central lists in builtins.cc).
+void register_builtin_prefill_balancers(PrefillBalancerRegistry& registry);
+void register_builtin_decode_balancers(DecodeBalancerRegistry& registry);
+
+/// Registries holding the built-ins, built on first use.
+const PrefillBalancerRegistry& builtin_prefill_balancers();
+const DecodeBalancerRegistry& builtin_decode_balancers();
 
 }  // namespace moesim::policy

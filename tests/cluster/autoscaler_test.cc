@@ -2,6 +2,7 @@
 
 #include "sim/cluster/autoscaler_driver.h"
 #include "common/rng.h"
+#include "sim/cluster/wiring.h"
 #include "tests/cluster/fake_step_model.h"
 
 using namespace moesim::cluster;
@@ -82,4 +83,10 @@ TEST_CASE("autoscaler: the fixed policy imposes the schedule's node count") {
   REQUIRE(t60.decode_units == 2);
   REQUIRE(t60.prefill_units == 6);
   REQUIRE(s["nodes_peak"] == 60);
+}
+
+TEST_CASE("autoscaler: a fixed-schedule scenario without a schedule is refused before the run, naming the field") {
+  Scenario s = scaled_scenario();
+  s.autoscaler.policy = "fixed";
+  REQUIRE_THROWS_WITH(build_run_parts(s), Catch::Contains("autoscaler.schedule"));
 }

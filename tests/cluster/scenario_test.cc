@@ -50,13 +50,22 @@ TEST_CASE("scenario: each kind of bad value gets its own error naming the file a
   CHECK(error_after("fleet.prefill.redundant_experts=31") ==
         "bad.json: fleet.prefill.redundant_experts: 256 + 31 expert slots do not divide among 32 GPUs");
   CHECK(error_after("fleet.prefill.overlap=1") == "bad.json: fleet.prefill.overlap: expected true or false, got 1");
-  CHECK(error_after("autoscaler.policy=\"fixed\"") ==
-        "bad.json: autoscaler.schedule: the fixed policy needs a schedule file");
   CHECK(error_after("autoscaler.decode_low=0.95") == "bad.json: autoscaler.decode_low: must be below decode_high");
   CHECK(error_after("experts.eplb=\"greedy\"") ==
         "bad.json: experts.eplb: expected one of none, auto, global, hierarchical, got \"greedy\"");
+  CHECK(error_after("autoscaler.policy=\"elastic\"") ==
+        "bad.json: autoscaler.policy: expected one of none, fixed, slo, got \"elastic\"");
+  CHECK(error_after("fleet.prefill.balancer=\"random\"") ==
+        "bad.json: fleet.prefill.balancer: expected one of round-robin, least-tokens, least-attention, published, "
+        "power-of-two, got \"random\"");
+  CHECK(error_after("fleet.decode.balancer=\"least-tokens\"") ==
+        "bad.json: fleet.decode.balancer: expected one of round-robin, least-requests, least-kv, published, got "
+        "\"least-tokens\"");
+  CHECK(error_after("fleet.router=\"random\"") ==
+        "bad.json: fleet.router: expected one of least-loaded, got \"random\"");
   CHECK(error_after("fleet=[1]") == "bad.json: fleet: expected an object, got an array");
-  CHECK(error_after("slo.user_tokens_per_s=-21") == "bad.json: slo.user_tokens_per_s: expected a positive number, got -21");
+  CHECK(error_after("slo.user_tokens_per_s=-21") ==
+        "bad.json: slo.user_tokens_per_s: expected a positive number, got -21");
 }
 
 TEST_CASE("scenario: a good scenario round-trips through its resolved form unchanged") {
@@ -71,17 +80,19 @@ TEST_CASE("scenario: a good scenario round-trips through its resolved form uncha
 TEST_CASE("scenario: extends merges a base file and --set overrides any field") {
   auto dir = std::filesystem::temp_directory_path() / "moesim-scenario-test";
   std::filesystem::create_directories(dir / "base");
-  std::ofstream(dir / "base" / "h800.json") << R"({"hardware": "h800", "fleet": {"decode": {"units": 2, "mtp": false}}})";
+  std::ofstream(dir / "base" / "h800.json")
+      << R"({"hardware": "h800", "fleet": {"decode": {"units": 2, "mtp": false}}})";
   std::ofstream(dir / "run.json") << R"({"extends": "base/h800.json", "name": "x", "fleet": {"decode": {"units": 3}}})";
   auto doc = moesim::resolve_scenario(dir / "run.json", {"fleet.prefill.units=5", "name=\"y\""});
   auto s = parse_scenario(doc, (dir / "run.json").string());
-  REQUIRE(s.fleet.decode.units == 3);      // the extending file wins
-  REQUIRE(s.fleet.decode.mtp == false);    // the base's other keys survive
-  REQUIRE(s.fleet.prefill.units == 5);     // --set
+  REQUIRE(s.fleet.decode.units == 3);    // the extending file wins
+  REQUIRE(s.fleet.decode.mtp == false);  // the base's other keys survive
+  REQUIRE(s.fleet.prefill.units == 5);   // --set
   REQUIRE(s.name == "y");
   std::ofstream(dir / "loop.json") << R"({"extends": "loop.json"})";
   REQUIRE_THROWS_WITH(moesim::resolve_scenario(dir / "loop.json"), Catch::Contains("extends: cycle"));
   std::ofstream(dir / "broken.json") << "{\n  \"seed\": 1,\n  oops\n}";
   REQUIRE_THROWS_WITH(moesim::resolve_scenario(dir / "broken.json"), Catch::Contains("broken.json:3:"));
-  REQUIRE_THROWS_WITH(moesim::resolve_scenario(dir / "missing.json"), Catch::Contains("missing.json: cannot open file"));
+  REQUIRE_THROWS_WITH(moesim::resolve_scenario(dir / "missing.json"),
+                      Catch::Contains("missing.json: cannot open file"));
 }

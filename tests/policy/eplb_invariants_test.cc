@@ -31,7 +31,7 @@ double max_gpu_load(const ExpertPlacement& p, int layer, const std::vector<doubl
 
 TEST_CASE("eplb invariants: every balancer at DeepSeek sizes places every expert and fills GPUs evenly") {
   const auto& registry = moesim::policy::builtin_expert_balancers();
-  REQUIRE(registry.names() == std::vector<std::string>{"auto", "global", "hierarchical", "none"});
+  REQUIRE(registry.names() == std::vector<std::string>{"none", "auto", "global", "hierarchical"});
   for (const char* skew : {"uniform", "calibrated", "lognormal:1.2", "zipf:1.0"}) {
     auto w = weights(skew);
     for (const EplbShape& shape : {kPrefill, kDecode}) {
@@ -102,5 +102,5 @@ TEST_CASE("eplb invariants: the shape check names what is wrong") {
 
 TEST_CASE("eplb invariants: an unknown balancer name lists the known ones") {
   REQUIRE_THROWS_WITH(moesim::policy::builtin_expert_balancers().make("greedy"),
-                      "unknown expert balancer 'greedy' (known: auto, global, hierarchical, none)");
+                      "unknown expert balancer 'greedy' (known: none, auto, global, hierarchical)");
 }

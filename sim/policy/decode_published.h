@@ -1,0 +1,34 @@
+// Decode balancer `published`: DeepSeek's published objective, equal KV-cache usage (core attention) and equal
+// request count (dispatch volume) per GPU; normalized by their means and combined as a min-max, as for prefill.
+//
+//   DecodePublished lb;
+//   int64_t rank = lb.pick(views, {.kv_tokens = 5000});  // -1: no rank fits
+#pragma once
+
+#include <algorithm>
+
+#include "sim/policy/rank_choice.h"
+
+namespace moesim::policy {
+
+class DecodePublished final : public DecodeBalancer {
+ public:
+  int64_t pick(std::span<const DecodeRankView> ranks, const DecodeRequestView& q) override {
+    double seqs = 1.0;
+    double kv = static_cast<double>(q.kv_tokens);
+    for (const auto& r : ranks) {
+      seqs += static_cast<double>(r.sequences);
+      kv += r.kv_tokens;
+    }
+    double n = static_cast<double>(ranks.size());
+    double mean_seqs = std::max(seqs / n, 1.0);
+    double mean_kv = std::max(kv / n, 1.0);
+    return argmin_fitting_rank(ranks, q, [&](const DecodeRankView& r) {
+      double s = static_cast<double>(r.sequences + 1) / mean_seqs;
+      double k = (r.kv_tokens + static_cast<double>(q.kv_tokens)) / mean_kv;
+      return std::max(s, k) + 1e-6 * (s + k);
+    });
+  }
+};
+
+}  // namespace moesim::policy
