@@ -6,7 +6,6 @@ namespace moesim::cluster {
 
 namespace {
 constexpr uint64_t kDecodeFlag = 1ULL << 63;  // payload bit: the ready unit is a decode unit
-constexpr int64_t kGpusPerNode = 8;
 }  // namespace
 
 Fleet::Fleet(engine::Engine& engine, const StepModel& model, ExpertBalance& prefill_experts,
@@ -34,7 +33,8 @@ Fleet::~Fleet() = default;
 void Fleet::add_prefill_unit(engine::Duration startup) {
   const auto& c = scenario_.fleet.prefill;
   auto id = static_cast<int32_t>(prefill_.size());
-  PrefillUnitShape shape{c.nodes_per_unit * kGpusPerNode, c.nodes_per_unit, c.chunk_tokens};
+  const auto& g = scenario_.geometry.prefill;
+  PrefillUnitShape shape{g.gpus, g.nodes_per_unit, c.chunk_tokens};
   prefill_.push_back({std::make_unique<PrefillUnit>(id, UnitContext{engine_, pool_, signals_}, model_, prefill_experts_,
                                                     shape, *prefill_balancer_, prefill_done_),
                       State::kStarting});
@@ -46,7 +46,8 @@ void Fleet::add_prefill_unit(engine::Duration startup) {
 void Fleet::add_decode_unit(engine::Duration startup) {
   const auto& c = scenario_.fleet.decode;
   auto id = static_cast<int32_t>(decode_.size());
-  DecodeUnitShape shape{c.nodes_per_unit * kGpusPerNode, c.nodes_per_unit, c.mtp, scenario_.slo.user_tokens_per_s};
+  const auto& g = scenario_.geometry.decode;
+  DecodeUnitShape shape{g.gpus, g.nodes_per_unit, c.mtp, scenario_.slo.user_tokens_per_s};
   // Each unit draws its MTP acceptances from its own stream, so units added later leave earlier draws alone.
   auto rng = streams_.stream("mtp-acceptance/decode-unit-" + std::to_string(id));
   decode_.push_back({std::make_unique<DecodeUnit>(id, UnitContext{engine_, pool_, signals_}, model_, decode_experts_,

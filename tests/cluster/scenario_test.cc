@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "common/error.h"
 #include "common/scenario_file.h"
@@ -56,7 +57,8 @@ TEST_CASE("scenario: each kind of bad value gets its own error naming the file a
   CHECK(error_after("experts.eplb=\"greedy\"") ==
         "bad.json: experts.eplb: expected one of none, auto, global, hierarchical, got \"greedy\"");
   CHECK(error_after("fleet=[1]") == "bad.json: fleet: expected an object, got an array");
-  CHECK(error_after("slo.user_tokens_per_s=-21") == "bad.json: slo.user_tokens_per_s: expected a positive number, got -21");
+  CHECK(error_after("slo.user_tokens_per_s=-21") ==
+        "bad.json: slo.user_tokens_per_s: expected a positive number, got -21");
 }
 
 TEST_CASE("scenario: a good scenario round-trips through its resolved form unchanged") {
@@ -68,20 +70,36 @@ TEST_CASE("scenario: a good scenario round-trips through its resolved form uncha
   REQUIRE(resolved["fleet"]["decode"]["balancer"] == "round-robin");
 }
 
+TEST_CASE("scenario: parsing builds each pool's unit geometry from the hardware spec and the model") {
+  auto s = parse_scenario(good(), "good.json");
+  CHECK(s.geometry.prefill.gpus == 32);  // 4 nodes of the H800 spec's 8 GPUs
+  CHECK(s.geometry.decode.gpus == 144);  // 18 nodes
+  CHECK(s.geometry.decode.expert_slots == 256 + 32);
+  CHECK(s.geometry.decode.kv_bytes_per_token == 70'272);
+  moesim::cluster::check_geometry(s);
+  s.fleet.decode.nodes_per_unit = 4;  // changed in code: the geometry is stale until resolved again
+  CHECK_THROWS_AS(moesim::cluster::check_geometry(s), std::logic_error);
+  moesim::cluster::resolve_geometry(s);
+  CHECK(s.geometry.decode.gpus == 32);
+  moesim::cluster::check_geometry(s);
+}
+
 TEST_CASE("scenario: extends merges a base file and --set overrides any field") {
   auto dir = std::filesystem::temp_directory_path() / "moesim-scenario-test";
   std::filesystem::create_directories(dir / "base");
-  std::ofstream(dir / "base" / "h800.json") << R"({"hardware": "h800", "fleet": {"decode": {"units": 2, "mtp": false}}})";
+  std::ofstream(dir / "base" / "h800.json")
+      << R"({"hardware": "h800", "fleet": {"decode": {"units": 2, "mtp": false}}})";
   std::ofstream(dir / "run.json") << R"({"extends": "base/h800.json", "name": "x", "fleet": {"decode": {"units": 3}}})";
   auto doc = moesim::resolve_scenario(dir / "run.json", {"fleet.prefill.units=5", "name=\"y\""});
   auto s = parse_scenario(doc, (dir / "run.json").string());
-  REQUIRE(s.fleet.decode.units == 3);      // the extending file wins
-  REQUIRE(s.fleet.decode.mtp == false);    // the base's other keys survive
-  REQUIRE(s.fleet.prefill.units == 5);     // --set
+  REQUIRE(s.fleet.decode.units == 3);    // the extending file wins
+  REQUIRE(s.fleet.decode.mtp == false);  // the base's other keys survive
+  REQUIRE(s.fleet.prefill.units == 5);   // --set
   REQUIRE(s.name == "y");
   std::ofstream(dir / "loop.json") << R"({"extends": "loop.json"})";
   REQUIRE_THROWS_WITH(moesim::resolve_scenario(dir / "loop.json"), Catch::Contains("extends: cycle"));
   std::ofstream(dir / "broken.json") << "{\n  \"seed\": 1,\n  oops\n}";
   REQUIRE_THROWS_WITH(moesim::resolve_scenario(dir / "broken.json"), Catch::Contains("broken.json:3:"));
-  REQUIRE_THROWS_WITH(moesim::resolve_scenario(dir / "missing.json"), Catch::Contains("missing.json: cannot open file"));
+  REQUIRE_THROWS_WITH(moesim::resolve_scenario(dir / "missing.json"),
+                      Catch::Contains("missing.json: cannot open file"));
 }
