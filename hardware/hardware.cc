@@ -353,14 +353,24 @@ std::vector<std::string> hardware_names() {
   return names;
 }
 
-Hardware load_hardware(std::string_view name) {
+namespace {
+
+std::filesystem::path spec_file(std::string_view name) {
   auto file = data_path("hardware/specs") / (std::string(name) + ".json");
   if (!std::filesystem::exists(file)) {
     std::string known;
     for (const auto& n : hardware_names()) known += (known.empty() ? "" : ", ") + n;
     throw InputError(fmt::format("unknown hardware \"{}\" (known: {})", name, known));
   }
-  return load_hardware_files(file, data_path("hardware/tables"));
+  return file;
 }
+
+}  // namespace
+
+Hardware load_hardware(std::string_view name) {
+  return load_hardware_files(spec_file(name), data_path("hardware/tables"));
+}
+
+NodeSpec load_node_spec(std::string_view name) { return parse_spec(spec_file(name)).node; }
 
 }  // namespace moesim::hardware

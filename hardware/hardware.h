@@ -159,6 +159,8 @@ struct Hardware {
 Hardware load_hardware(std::string_view name);
 /// The same from explicit files (tests).
 Hardware load_hardware_files(const std::filesystem::path& spec, const std::filesystem::path& tables_dir);
+/// Only the node of hardware/specs/NAME.json (GPUs, links), without the kernel tables: what the unit geometry needs.
+NodeSpec load_node_spec(std::string_view name);
 
 /// Names of the specs in hardware/specs/.
 std::vector<std::string> hardware_names();

@@ -9,7 +9,7 @@
 
 #include "common/error.h"
 #include "common/paths.h"
-#include "hardware/calibrate/calibrate.h"
+#include "models/calibrate/calibrate.h"
 #include "tools/commands.h"
 
 namespace moesim::tools {
@@ -25,8 +25,8 @@ void add_calibrate_command(CLI::App& app) {
   sub->add_option("--hardware", o->hardware, "hardware spec to predict with (default: from the file's device name)");
   sub->add_flag("--json", o->json, "print the report as JSON");
   sub->callback([o] {
-    auto file = calibrate::read_measurements(o->file);
-    std::string name = o->hardware.empty() ? calibrate::hardware_for_device(file.device_name) : o->hardware;
+    auto file = hardware::read_measurements(o->file);
+    std::string name = o->hardware.empty() ? hardware::hardware_for_device(file.device_name) : o->hardware;
     if (name.empty())
       throw InputError(
           fmt::format("{}: device.name: \"{}\" matches no hardware spec; give --hardware", o->file, file.device_name));

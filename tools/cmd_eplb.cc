@@ -13,6 +13,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "common/paths.h"
 #include "models/cost/expert_calibration.h"
 #include "sim/policy/eplb.h"
 #include "tools/commands.h"
@@ -72,12 +73,17 @@ void run_placement(const EplbOptions& o) {
   }
 }
 
+// The measured statistics are DeepSeek-V3/R1's: its routing shape, from the model file.
+cost::RoutingShape v3_routing() {
+  return cost::routing_shape(llm::load_model(data_path("models/llm/deepseek-v3.json")));
+}
+
 void run_skew_stats(const EplbOptions& o) {
   cost::SkewSpec spec = cost::parse_skew_spec(o.skew_stats, "--skew-stats");
   cost::SkewStatisticsOptions options;
   options.instances = 32;  // as the fit
   options.exact_routing = o.exact;
-  std::vector<double> model = cost::skew_statistics(spec, cost::RoutingShape{}, options);
+  std::vector<double> model = cost::skew_statistics(spec, v3_routing(), options);
   if (o.json) {
     nlohmann::json rows = nlohmann::json::array();
     for (size_t i = 0; i < model.size(); ++i) {
@@ -102,7 +108,7 @@ void run_skew_stats(const EplbOptions& o) {
 void run_fit() {
   cost::SkewStatisticsOptions options;
   options.instances = 32;  // 32 draws of the 58-layer model; 64 draws move the fit by 0.01 (spread 0.13 -> 0.14)
-  cost::SkewFit fit = cost::fit_calibrated_skew(cost::RoutingShape{}, options);
+  cost::SkewFit fit = cost::fit_calibrated_skew(v3_routing(), options);
   fmt::print("lognormal sigma {:.2f}, per-layer spread {:.2f}, loss {:.4f} (preset: sigma {:.2f}, spread {:.2f})\n",
              fit.sigma, fit.sigma_spread, fit.loss, cost::kCalibratedSigma, cost::kCalibratedSigmaSpread);
 }

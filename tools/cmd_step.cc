@@ -20,19 +20,19 @@ void run_step(const StepOptions& o) {
   const auto& unit = *setup.unit;
   pipeline::StepResult r;
   double tokens_per_s_per_node = 0;
-  int nodes = o.ep / 8;
+  int nodes = setup.geometry.nodes_per_unit;
   if (o.phase == "prefill") {
     std::vector<pipeline::PrefillRank> ranks(static_cast<size_t>(o.ep), setup.prefill_rank);
     r = unit.prefill(ranks, setup.expert_factor, true);
     // Input tokens per step: new tokens plus the cached prefix the prompts bring.
     double prompts = o.tokens_per_gpu / o.prompt_len;
     double input = o.tokens_per_gpu + prompts * o.cached_len;
-    tokens_per_s_per_node = input * 8 / r.step_s;
+    tokens_per_s_per_node = input * setup.geometry.gpus_per_node / r.step_s;
   } else {
     std::vector<pipeline::DecodeRank> ranks(static_cast<size_t>(o.ep), setup.decode_rank);
     r = unit.decode(ranks, setup.expert_factor, true);
     double per_step = o.mtp ? 1.0 + setup.model.mtp_acceptance : 1.0;
-    tokens_per_s_per_node = o.batch_per_gpu * per_step * 8 / r.step_s;
+    tokens_per_s_per_node = o.batch_per_gpu * per_step * setup.geometry.gpus_per_node / r.step_s;
   }
   if (o.json) {
     nlohmann::json j = {{"hardware", o.hardware},

@@ -14,6 +14,8 @@
 #include <string>
 
 #include "common/error.h"
+#include "common/paths.h"
+#include "models/llm/model.h"
 #include "tools/commands.h"
 #include "traces/day_check.h"
 #include "traces/day_generator.h"
@@ -151,7 +153,11 @@ void run_stats(const std::string& file, const std::string& format, std::optional
   read.default_model = model_option(model);
   StatsOptions options;
   if (cache_blocks) options.lru_blocks = cache_blocks;
-  if (cache_bytes) options.lru_blocks = *cache_bytes / (kKvBytesPerToken * kBlockTokens);
+  if (cache_bytes) {
+    // V3 and R1 share the architecture, and so a token's KV bytes.
+    auto v3 = llm::load_model(data_path("models/llm/deepseek-v3.json"));
+    options.lru_blocks = *cache_bytes / (std::llround(v3.kv_bytes_per_token()) * kBlockTokens);
+  }
   auto source = open_trace(file, format_option(format, "--format"), read);
   TraceStats stats(options);
   for (Request r; source->next(r);) stats.add(r, source->block_hashes());
@@ -240,7 +246,9 @@ void add_trace_command(CLI::App& app) {
   auto* blocks =
       stats->add_option("--cache-blocks", stats_args->cache_blocks, "also run an LRU KV cache of N 512-token blocks");
   blocks->check(CLI::PositiveNumber);
-  stats->add_option("--cache-bytes", stats_args->cache_bytes, "the LRU's capacity in bytes (70,272 B per token)")
+  stats
+      ->add_option("--cache-bytes", stats_args->cache_bytes,
+                   "the LRU's capacity in bytes (the model's KV bytes per token)")
       ->check(CLI::PositiveNumber)
       ->excludes(blocks);
   stats->add_flag("--json", stats_args->json, "print one JSON object");

@@ -14,7 +14,7 @@ namespace moesim::tools {
 void add_step_options(CLI::App& sub, StepOptions& o) {
   sub.add_option("--hardware", o.hardware, "h800 | h100 | h200")->capture_default_str();
   sub.add_option("--phase", o.phase, "prefill | decode")->required()->check(CLI::IsMember({"prefill", "decode"}));
-  sub.add_option("--ep", o.ep, "expert-parallel size (GPUs of the unit; nodes = EP / 8)")->required();
+  sub.add_option("--ep", o.ep, "expert-parallel size (GPUs of the unit; nodes = EP / GPUs per node)")->required();
   sub.add_option("--tokens-per-gpu", o.tokens_per_gpu, "prefill: tokens of one step on one GPU (both micro-batches)");
   sub.add_option("--prompt-len", o.prompt_len, "prefill: prompt length (fresh prompts of this many tokens)")
       ->capture_default_str();
@@ -38,22 +38,25 @@ void add_step_options(CLI::App& sub, StepOptions& o) {
 }
 
 StepSetup build_step(const StepOptions& o) {
-  if (o.ep <= 0 || o.ep % 8 != 0)
-    throw InputError(fmt::format("--ep: expected a positive multiple of 8, got {}", o.ep));
   StepSetup s{hardware::load_hardware(o.hardware),
               llm::load_model(data_path("models/llm/deepseek-v3.json")),
+              {},
               nullptr,
               {},
               {},
               1.0};
-  int slots = s.model.routed_experts + 32;  // DeepSeek's deployment: 32 redundant experts per unit
-  if (slots % o.ep != 0) slots = s.model.routed_experts + (o.ep - s.model.routed_experts % o.ep) % o.ep;
+  const int gpus_per_node = s.hw.node.gpus;
+  if (o.ep <= 0 || o.ep % gpus_per_node != 0)
+    throw InputError(fmt::format("--ep: expected a positive multiple of {}, got {}", gpus_per_node, o.ep));
+  int redundant = 32;  // DeepSeek's deployment: 32 redundant experts per unit
+  if ((s.model.routed_experts + redundant) % o.ep != 0) redundant = (o.ep - s.model.routed_experts % o.ep) % o.ep;
+  s.geometry = llm::unit_geometry(s.hw.node, s.model, o.ep / gpus_per_node, redundant);
   pipeline::UnitConfig c;
   c.phase = o.phase == "prefill" ? llm::Phase::kPrefill : llm::Phase::kDecode;
-  c.ep = o.ep;
+  c.ep = s.geometry.gpus;
   c.overlap = o.overlap;
   c.mtp = o.mtp;
-  c.expert_slots = slots;
+  c.expert_slots = s.geometry.expert_slots;
   s.unit = std::make_unique<pipeline::UnitStepModel>(s.hw, s.model, c);
   if (o.phase == "prefill") {
     if (o.tokens_per_gpu <= 0) throw InputError("--tokens-per-gpu: a prefill step needs a positive token count");
@@ -81,9 +84,9 @@ StepSetup build_step(const StepOptions& o) {
   // the popularity at the start of a day, for this step's routed tokens.
   auto skew = cost::parse_skew_spec(o.expert_skew, "--expert-skew");
   if (skew.family != cost::SkewFamily::kUniform || o.eplb == "none") {
-    cost::RoutingShape shape;
+    cost::RoutingShape shape = cost::routing_shape(s.geometry);
     cost::ExpertPopularity popularity(skew, shape, 1);
-    policy::EplbShape eplb{slots, shape.num_groups, o.ep / 8, o.ep};
+    policy::EplbShape eplb{s.geometry.expert_slots, shape.num_groups, s.geometry.nodes_per_unit, s.geometry.gpus};
     if (o.eplb == "none") eplb.num_replicas = ((shape.num_experts + o.ep - 1) / o.ep) * o.ep;
     auto placement = policy::builtin_expert_balancers().make(o.eplb)->place(popularity.expected_loads(0, 1.0), eplb);
     cost::ExpertLoadModel load(placement, popularity.shares_at(0), popularity.transient_sigma(), shape);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "hardware/hardware.h"
+#include "models/llm/geometry.h"
 #include "models/llm/model.h"
 #include "models/pipeline/unit_step.h"
 
@@ -34,6 +35,7 @@ void add_step_options(CLI::App& sub, StepOptions& o);
 struct StepSetup {
   hardware::Hardware hw;
   llm::ModelSpec model;
+  llm::UnitGeometry geometry;  ///< the unit of --ep GPUs
   std::unique_ptr<pipeline::UnitStepModel> unit;
   pipeline::PrefillRank prefill_rank;
   pipeline::DecodeRank decode_rank;

@@ -2,8 +2,9 @@
 
 namespace moesim::traces {
 
-KvCachedSource::KvCachedSource(std::unique_ptr<RequestSource> inner, const KvCacheConfig& config)
-    : inner_(std::move(inner)), cache_(config) {}
+KvCachedSource::KvCachedSource(std::unique_ptr<RequestSource> inner, int64_t bytes_per_token,
+                               const KvCacheConfig& config)
+    : inner_(std::move(inner)), cache_(bytes_per_token, config) {}
 
 bool KvCachedSource::next(Request& out) {
   if (!inner_->next(out)) return false;
@@ -12,8 +13,9 @@ bool KvCachedSource::next(Request& out) {
   return true;
 }
 
-std::unique_ptr<RequestSource> with_kv_cache(std::unique_ptr<RequestSource> source, const KvCacheConfig& config) {
-  return std::make_unique<KvCachedSource>(std::move(source), config);
+std::unique_ptr<RequestSource> with_kv_cache(std::unique_ptr<RequestSource> source, int64_t bytes_per_token,
+                                             const KvCacheConfig& config) {
+  return std::make_unique<KvCachedSource>(std::move(source), bytes_per_token, config);
 }
 
 }  // namespace moesim::traces

@@ -1,8 +1,8 @@
 // A request source whose cached tokens come from the on-disk KV cache model: for hash-id traces (Mooncake), each
 // request's prefix blocks go through an LRU KvCache at arrival. Requests without hashes pass through unchanged.
 //
-//   auto source = moesim::traces::with_kv_cache(moesim::traces::open_trace("trace.jsonl.gz"), {.capacity_bytes =
-//   1e15}); for (moesim::traces::Request r; source->next(r);) { /* r.cached_tokens set by the LRU */ }
+//   auto source = moesim::traces::with_kv_cache(moesim::traces::open_trace("trace.jsonl.gz"), kv_bytes_per_token);
+//   for (moesim::traces::Request r; source->next(r);) { /* r.cached_tokens set by the LRU */ }
 #pragma once
 
 #include <memory>
@@ -16,7 +16,8 @@ namespace moesim::traces {
 /// prefill completes should use KvCache::lookup / insert itself instead.
 class KvCachedSource final : public RequestSource {
  public:
-  KvCachedSource(std::unique_ptr<RequestSource> inner, const KvCacheConfig& config);
+  /// `bytes_per_token`: the model's KV bytes of one token (llm::UnitGeometry::kv_bytes_per_token).
+  KvCachedSource(std::unique_ptr<RequestSource> inner, int64_t bytes_per_token, const KvCacheConfig& config = {});
 
   bool next(Request& out) override;
   std::span<const uint64_t> block_hashes() const override { return inner_->block_hashes(); }
@@ -30,6 +31,7 @@ class KvCachedSource final : public RequestSource {
 };
 
 /// Wraps `source` in a KvCachedSource.
-std::unique_ptr<RequestSource> with_kv_cache(std::unique_ptr<RequestSource> source, const KvCacheConfig& config);
+std::unique_ptr<RequestSource> with_kv_cache(std::unique_ptr<RequestSource> source, int64_t bytes_per_token,
+                                             const KvCacheConfig& config = {});
 
 }  // namespace moesim::traces

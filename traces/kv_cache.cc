@@ -8,22 +8,24 @@
 
 namespace moesim::traces {
 
-KvCache::KvCache(const KvCacheConfig& config) : config_(config) {
-  if (config.block_tokens <= 0 || config.bytes_per_token <= 0 || config.capacity_bytes < 0) {
+KvCache::KvCache(int64_t bytes_per_token, const KvCacheConfig& config) : config_(config) {
+  if (config.block_tokens <= 0 || bytes_per_token <= 0 || config.capacity_bytes < 0) {
     throw InputError(fmt::format("KV cache: block_tokens, bytes_per_token must be positive and capacity_bytes >= 0"));
   }
-  int64_t block_bytes = config.bytes_per_token * config.block_tokens;
+  int64_t block_bytes = bytes_per_token * config.block_tokens;
   // Node indices are 32-bit: more than 4 G blocks (150 PB at 36 MB a block) counts as unbounded.
   capacity_blocks_ = std::min<int64_t>(config.capacity_bytes / block_bytes, kNone - 1);
 }
 
 KvCache KvCache::with_blocks(int64_t blocks) {
+  // Counted in blocks: one byte a token makes a block's bytes its tokens.
+  constexpr int64_t kBytesPerToken = 1;
   KvCacheConfig config;
-  int64_t block_bytes = config.bytes_per_token * config.block_tokens;
+  int64_t block_bytes = kBytesPerToken * config.block_tokens;
   config.capacity_bytes = blocks > std::numeric_limits<int64_t>::max() / block_bytes
                               ? std::numeric_limits<int64_t>::max()
                               : blocks * block_bytes;
-  return KvCache(config);
+  return KvCache(kBytesPerToken, config);
 }
 
 void KvCache::unlink(uint32_t node) {

@@ -1,7 +1,8 @@
 // The on-disk (3FS) KV cache model for hash-id traces: an LRU over 512-token prefix blocks with a byte capacity.
-// It decides which prefix of a request's input is a cache hit; timing the read is the cost model's job.
+// It decides which prefix of a request's input is a cache hit; timing the read is the cost model's job. A token's KV
+// bytes are the model's (llm::UnitGeometry::kv_bytes_per_token), given by whoever builds the cache.
 //
-//   moesim::traces::KvCache cache({.capacity_bytes = int64_t{100} << 40});  // 100 TiB of KV blocks
+//   moesim::traces::KvCache cache(geometry.kv_bytes_per_token, {.capacity_bytes = int64_t{100} << 40});  // 100 TiB
 //   int64_t cached = cache.access(source->block_hashes(), request.input_tokens);
 #pragma once
 
@@ -15,14 +16,9 @@
 
 namespace moesim::traces {
 
-/// KV cache bytes per token of DeepSeek-V3/R1: 61 layers x 1,152 B (the MLA latent, 512 + 64 rope dims in BF16),
-/// shared/design/modeling.md section 4 and shared/reference/model-deepseek-v3.md.
-inline constexpr int64_t kKvBytesPerToken = 70'272;
-
-/// Capacity and geometry of the cache.
+/// Capacity and block size of the cache.
 struct KvCacheConfig {
   int64_t capacity_bytes = std::numeric_limits<int64_t>::max();  ///< disk space for KV blocks (default: unbounded)
-  int64_t bytes_per_token = kKvBytesPerToken;                    ///< KV bytes per cached token
   int32_t block_tokens = kBlockTokens;                           ///< tokens per prefix block (512 in Mooncake)
 };
 
@@ -41,8 +37,9 @@ struct KvCacheCounters {
 /// recently used and eviction takes the tails of prefixes before their heads.
 class KvCache {
  public:
-  explicit KvCache(const KvCacheConfig& config = {});
-  /// A cache that holds `blocks` blocks.
+  /// A cache of the model whose tokens take `bytes_per_token` KV bytes.
+  explicit KvCache(int64_t bytes_per_token, const KvCacheConfig& config = {});
+  /// A cache that holds `blocks` blocks (sized in blocks, the bytes of a token do not matter).
   static KvCache with_blocks(int64_t blocks);
 
   /// Cached prefix tokens of a request with these block hashes and `input_tokens` tokens: the leading run of blocks

@@ -1,7 +1,7 @@
 // The published routing statistics of DeepSeek-V3/R1 (shared/reference/expert-load.md), the same statistics computed
 // from a skew model, and the fit of the `calibrated` preset to them. These are routing measurements, not day outcomes.
 //
-//   auto model = moesim::cost::skew_statistics(moesim::cost::parse_skew_spec("calibrated"), {}, {});
+//   auto model = moesim::cost::skew_statistics(moesim::cost::parse_skew_spec("calibrated"), routing_shape(v3), {});
 //   double gap = model[2] / moesim::cost::kMeasuredExpertStatistics[2].value;  // hottest share, model / measured
 #pragma once
 

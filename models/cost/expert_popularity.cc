@@ -52,6 +52,15 @@ std::vector<int> descending_order(const std::vector<double>& row) {
 
 }  // namespace
 
+RoutingShape routing_shape(const llm::ModelSpec& model) {
+  return {model.moe_layers(), model.routed_experts, model.expert_groups, model.experts_per_token,
+          model.groups_per_token};
+}
+
+RoutingShape routing_shape(const llm::UnitGeometry& g) {
+  return {g.moe_layers, g.routed_experts, g.expert_groups, g.experts_per_token, g.groups_per_token};
+}
+
 void RoutingShape::check() const {
   if (num_layers < 1 || num_experts < 1 || num_groups < 1 || top_k < 1 || topk_groups < 1) {
     throw InputError("routing shape: layers, experts, groups, top_k and topk_groups must be positive");

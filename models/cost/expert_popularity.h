@@ -2,7 +2,7 @@
 // the day. Families: uniform, lognormal, zipf (ranks shuffled per layer), a weights file, and the `calibrated` preset
 // fitted to shared/reference/expert-load.md (docs/models/expert-load.md). Any family can drift slowly.
 //
-//   moesim::cost::ExpertPopularity pop(moesim::cost::parse_skew_spec("zipf:0.8,drift=0.5"), {}, /*seed=*/1);
+//   moesim::cost::ExpertPopularity pop(moesim::cost::parse_skew_spec("zipf:0.8,drift=0.5"), routing_shape(model), 1);
 //   const auto& shares = pop.shares_at(3'600'000'000'000);  // shares[layer][expert] one hour in; rows sum to 1
 #pragma once
 
@@ -11,20 +11,28 @@
 #include <string_view>
 #include <vector>
 
+#include "models/llm/geometry.h"
+#include "models/llm/model.h"
+
 namespace moesim::cost {
 
-/// The routed-expert layout of the model (defaults: DeepSeek-V3, shared/reference/model-deepseek-v3.md).
+/// The routed-expert layout of the model: from the model file through routing_shape() (DeepSeek-V3: 58 MoE layers,
+/// 256 experts in 8 groups, top-8 from 4 groups).
 struct RoutingShape {
-  int num_layers = 58;    ///< MoE layers (61 layers, the first 3 dense)
-  int num_experts = 256;  ///< routed experts per layer
-  int num_groups = 8;     ///< expert groups of num_experts / num_groups consecutive experts
-  int top_k = 8;          ///< experts per token
-  int topk_groups = 4;    ///< groups a token may reach (group-limited routing)
+  int num_layers = 0;   ///< MoE layers
+  int num_experts = 0;  ///< routed experts per layer
+  int num_groups = 0;   ///< expert groups of num_experts / num_groups consecutive experts
+  int top_k = 0;        ///< experts per token
+  int topk_groups = 0;  ///< groups a token may reach (group-limited routing)
 
   int group_size() const { return num_experts / num_groups; }
   /// Throws InputError unless the sizes are consistent (groups divide experts, top_k <= reachable experts, ...).
   void check() const;
 };
+
+/// The routing shape of `model`, or of the model a unit serves.
+RoutingShape routing_shape(const llm::ModelSpec& model);
+RoutingShape routing_shape(const llm::UnitGeometry& geometry);
 
 enum class SkewFamily { kUniform, kLognormal, kZipf, kFile, kCalibrated };
 

@@ -7,6 +7,8 @@
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
 
+#include "common/error.h"
+
 namespace moesim::pipeline {
 
 namespace {
@@ -80,6 +82,10 @@ UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec&
       compute_sms_(config.phase == llm::Phase::kPrefill && config.overlap ? hw.gpu.sms - hw.deepep.normal_kernel_sms
                                                                           : hw.gpu.sms),
       local_experts_(static_cast<double>(config.expert_slots) / config.ep) {
+  if (config.ep <= 0 || config.expert_slots <= 0) {
+    throw InputError(fmt::format("unit step: {} GPUs, {} expert slots (set both from the unit geometry)", config.ep,
+                                 config.expert_slots));
+  }
   moe_ops_ = prepare(llm::layer_operators(model, config.phase, true));
   dense_ops_ = prepare(llm::layer_operators(model, config.phase, false));
   mtp_proj_series_ = gemm_.series_index(model.hidden, 2.0 * model.hidden);

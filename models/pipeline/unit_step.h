@@ -26,10 +26,10 @@ namespace moesim::pipeline {
 
 struct UnitConfig {
   llm::Phase phase = llm::Phase::kDecode;
-  int ep = 144;            ///< GPUs of the unit (8 per node)
-  bool overlap = true;     ///< dual-batch overlap (prefill) / 5-stage pipeline (decode); false: serial
-  bool mtp = true;         ///< decode: verify one MTP draft token per sequence per step
-  int expert_slots = 288;  ///< routed-expert slots in the unit (256 + redundant)
+  int ep = 0;            ///< GPUs of the unit (llm::UnitGeometry::gpus)
+  bool overlap = true;   ///< dual-batch overlap (prefill) / 5-stage pipeline (decode); false: serial
+  bool mtp = true;       ///< decode: verify one MTP draft token per sequence per step
+  int expert_slots = 0;  ///< routed-expert slots in the unit (llm::UnitGeometry::expert_slots)
 };
 
 struct PrefillRank {

@@ -30,10 +30,11 @@ nlohmann::json counters_json(const traces::SourceCounters& c) {
 // A trace file; for traces with prefix block hashes the disk KV cache (an LRU over blocks) decides the cached prefix.
 class TraceArrivals final : public ArrivalSource {
  public:
-  TraceArrivals(std::unique_ptr<traces::RequestSource> source, double cache_bytes) : source_(std::move(source)) {
+  TraceArrivals(std::unique_ptr<traces::RequestSource> source, double cache_bytes, int64_t kv_bytes_per_token)
+      : source_(std::move(source)) {
     traces::KvCacheConfig config;
     if (cache_bytes > 0) config.capacity_bytes = static_cast<int64_t>(cache_bytes);
-    cache_.emplace(config);
+    cache_.emplace(kv_bytes_per_token, config);
   }
   bool next(RequestRecord& r) override {
     traces::Request q;
@@ -115,7 +116,7 @@ std::unique_ptr<ArrivalSource> make_arrivals(const Scenario& s) {
     traces::ReadOptions options;
     options.skip_bad = w.skip_bad;
     return std::make_unique<TraceArrivals>(traces::open_trace(resolve_path(s, w.file), format, options),
-                                           w.kv_cache_bytes);
+                                           w.kv_cache_bytes, s.geometry.prefill.kv_bytes_per_token);
   }
   if (w.kind == "constant") return std::make_unique<ConstantArrivals>(s);
   return std::make_unique<DayArrivals>(s);

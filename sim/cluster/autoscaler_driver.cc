@@ -61,7 +61,7 @@ engine::Time AutoscalerDriver::tick(engine::Time now, Fleet& fleet) {
   }
   // A full step: every rank computes a chunk of the observed mix (attention pairs per token as observed, capped
   // at what the per-step attention budget lets in).
-  int64_t ranks = scenario_.fleet.prefill.nodes_per_unit * 8;
+  int64_t ranks = scenario_.geometry.prefill.gpus;
   double chunk = static_cast<double>(scenario_.fleet.prefill.chunk_tokens);
   double ppt = pairs_per_token_ > 0 ? std::min(pairs_per_token_, (chunk + 1) / 2) : (chunk + 1) / 2;
   full_.assign(static_cast<size_t>(ranks), PrefillRankLoad{static_cast<int64_t>(chunk), chunk * ppt, 1});

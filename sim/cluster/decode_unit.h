@@ -16,8 +16,8 @@
 namespace moesim::cluster {
 
 struct DecodeUnitShape {
-  int64_t ranks = 144;
-  int64_t nodes = 18;
+  int64_t ranks = 0;  ///< GPUs of the unit (llm::UnitGeometry::gpus)
+  int64_t nodes = 0;
   bool mtp = true;
   double slo_tokens_per_s = 21.0;  ///< per-user speed target that caps the batch per rank
 };

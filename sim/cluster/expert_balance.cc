@@ -6,20 +6,21 @@ namespace moesim::cluster {
 
 namespace {
 
-policy::EplbShape eplb_shape(int gpus, int nodes, int slots, const cost::RoutingShape& s) {
-  return {slots, s.num_groups, nodes, gpus};
+policy::EplbShape eplb_shape(const llm::UnitGeometry& g) {
+  return {g.expert_slots, g.expert_groups, g.nodes_per_unit, g.gpus};
 }
 
 }  // namespace
 
-EplbExpertBalance::EplbExpertBalance(const cost::SkewSpec& skew, const std::string& policy, int gpus, int nodes,
-                                     int slots, const policy::EplbPlannerConfig& planner, uint64_t seed)
-    : shape_(),
+EplbExpertBalance::EplbExpertBalance(const cost::SkewSpec& skew, const std::string& policy,
+                                     const llm::UnitGeometry& geometry, const policy::EplbPlannerConfig& planner,
+                                     uint64_t seed)
+    : shape_(cost::routing_shape(geometry)),
       popularity_(skew, shape_, seed),
       // The first placement comes from the popularity at the start: the fleet was running before the window opened.
-      planner_(policy::builtin_expert_balancers().make(policy), eplb_shape(gpus, nodes, slots, shape_),
-               shape_.num_layers, shape_.num_experts, planner, popularity_.expected_loads(0, 1.0)),
-      gpus_(gpus),
+      planner_(policy::builtin_expert_balancers().make(policy), eplb_shape(geometry), shape_.num_layers,
+               shape_.num_experts, planner, popularity_.expected_loads(0, 1.0)),
+      gpus_(geometry.gpus),
       refresh_ns_(planner.interval_ns) {
   load_ = std::make_unique<cost::ExpertLoadModel>(planner_.placement(), popularity_.shares_at(0),
                                                   popularity_.transient_sigma(), shape_);

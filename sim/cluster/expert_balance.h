@@ -3,7 +3,7 @@
 // moving average of the loads the units routed; between re-plans the precomputed load model answers, per step, the
 // most-loaded GPU's routed tokens over the mean (a table lookup, never 256 draws per layer per step).
 //
-//   EplbExpertBalance experts(skew_spec, "auto", shape, config, seed);
+//   EplbExpertBalance experts(skew_spec, "auto", scenario.geometry.decode, config, seed);
 //   double f = experts.max_factor(tokens_per_gpu, now);
 #pragma once
 
@@ -12,6 +12,7 @@
 
 #include "models/cost/expert_load.h"
 #include "models/cost/expert_popularity.h"
+#include "models/llm/geometry.h"
 #include "sim/cluster/prefill_unit.h"
 #include "sim/policy/eplb_planner.h"
 
@@ -19,8 +20,9 @@ namespace moesim::cluster {
 
 class EplbExpertBalance final : public ExpertBalance {
  public:
-  /// `gpus` and `nodes` of one unit; `slots` routed-expert slots in it; `policy` none | auto | global | hierarchical.
-  EplbExpertBalance(const cost::SkewSpec& skew, const std::string& policy, int gpus, int nodes, int slots,
+  /// One unit of `geometry` (its GPUs, nodes, expert slots and routing shape); `policy` none | auto | global |
+  /// hierarchical.
+  EplbExpertBalance(const cost::SkewSpec& skew, const std::string& policy, const llm::UnitGeometry& geometry,
                     const policy::EplbPlannerConfig& planner, uint64_t seed);
 
   double max_factor(double tokens_per_gpu, engine::Time now) override;

@@ -4,7 +4,6 @@ namespace moesim::cluster {
 
 namespace {
 constexpr uint64_t kDecodeFlag = 1ULL << 63;  // payload bit: the ready unit is a decode unit
-constexpr int64_t kGpusPerNode = 8;
 }  // namespace
 
 Fleet::Fleet(engine::Engine& engine, const StepModel& model, ExpertBalance& prefill_experts,
@@ -31,7 +30,8 @@ Fleet::~Fleet() = default;
 void Fleet::add_prefill_unit(engine::Duration startup) {
   const auto& c = scenario_.fleet.prefill;
   auto id = static_cast<int32_t>(prefill_.size());
-  PrefillUnitShape shape{c.nodes_per_unit * kGpusPerNode, c.nodes_per_unit, c.chunk_tokens};
+  const auto& g = scenario_.geometry.prefill;
+  PrefillUnitShape shape{g.gpus, g.nodes_per_unit, c.chunk_tokens};
   prefill_balancers_.push_back(
       policy::builtin_prefill_balancers().make(c.balancer, {.seed = scenario_.seed, .unit = id, .ranks = shape.ranks}));
   prefill_.push_back({std::make_unique<PrefillUnit>(id, UnitContext{engine_, pool_, signals_}, model_, prefill_experts_,
@@ -45,7 +45,8 @@ void Fleet::add_prefill_unit(engine::Duration startup) {
 void Fleet::add_decode_unit(engine::Duration startup) {
   const auto& c = scenario_.fleet.decode;
   auto id = static_cast<int32_t>(decode_.size());
-  DecodeUnitShape shape{c.nodes_per_unit * kGpusPerNode, c.nodes_per_unit, c.mtp, scenario_.slo.user_tokens_per_s};
+  const auto& g = scenario_.geometry.decode;
+  DecodeUnitShape shape{g.gpus, g.nodes_per_unit, c.mtp, scenario_.slo.user_tokens_per_s};
   decode_balancers_.push_back(
       policy::builtin_decode_balancers().make(c.balancer, {.seed = scenario_.seed, .unit = id, .ranks = shape.ranks}));
   decode_.push_back({std::make_unique<DecodeUnit>(id, UnitContext{engine_, pool_, signals_}, model_, decode_experts_,

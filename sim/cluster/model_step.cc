@@ -1,36 +1,28 @@
 #include "sim/cluster/model_step.h"
 
-#include "common/paths.h"
 #include "sim/cluster/wiring.h"
 
 namespace moesim::cluster {
 
 namespace {
-constexpr int kGpusPerNode = 8;
-
-std::filesystem::path model_file(const Scenario& s) {
-  std::filesystem::path p(s.model);
-  return p.is_absolute() ? p : data_path(s.model);
-}
-
-pipeline::UnitConfig unit_config(const PoolConfig& p, llm::Phase phase, const llm::ModelSpec& m) {
+pipeline::UnitConfig unit_config(const PoolConfig& p, llm::Phase phase, const llm::UnitGeometry& g) {
   pipeline::UnitConfig c;
   c.phase = phase;
-  c.ep = static_cast<int>(p.nodes_per_unit * kGpusPerNode);
+  c.ep = g.gpus;
   c.overlap = p.overlap;
   c.mtp = phase == llm::Phase::kDecode && p.mtp;
-  c.expert_slots = m.routed_experts + static_cast<int>(p.redundant_experts);
+  c.expert_slots = g.expert_slots;
   return c;
 }
 }  // namespace
 
 ModelStep::ModelStep(const Scenario& s)
     : hw_(hardware::load_hardware(s.hardware)),
-      model_(llm::load_model(model_file(s))),
-      prefill_(std::make_unique<pipeline::UnitStepModel>(hw_, model_,
-                                                         unit_config(s.fleet.prefill, llm::Phase::kPrefill, model_))),
-      decode_(std::make_unique<pipeline::UnitStepModel>(hw_, model_,
-                                                        unit_config(s.fleet.decode, llm::Phase::kDecode, model_))) {}
+      model_(llm::load_model(model_path(s))),
+      prefill_(std::make_unique<pipeline::UnitStepModel>(
+          hw_, model_, unit_config(s.fleet.prefill, llm::Phase::kPrefill, s.geometry.prefill))),
+      decode_(std::make_unique<pipeline::UnitStepModel>(
+          hw_, model_, unit_config(s.fleet.decode, llm::Phase::kDecode, s.geometry.decode))) {}
 
 double ModelStep::prefill_step_s(std::span<const PrefillRankLoad> ranks, double expert_factor) const {
   prefill_ranks_.resize(ranks.size());

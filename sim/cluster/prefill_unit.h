@@ -41,8 +41,8 @@ class RequestSink {
 };
 
 struct PrefillUnitShape {
-  int64_t ranks = 32;
-  int64_t nodes = 4;
+  int64_t ranks = 0;  ///< GPUs of the unit (llm::UnitGeometry::gpus)
+  int64_t nodes = 0;
   int64_t chunk_tokens = 16384;
 };
 

@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <stdexcept>
 #include <vector>
 
 #include "common/error.h"
 #include "common/paths.h"
+#include "hardware/hardware.h"
 #include "models/cost/expert_popularity.h"
+#include "models/llm/model.h"
 #include "sim/policy/autoscaler.h"
 #include "sim/policy/expert_balancer.h"
 #include "sim/policy/unit_router.h"
@@ -54,7 +57,21 @@ WorkloadConfig parse_workload(JsonReader r) {
   return w;
 }
 
-PoolConfig parse_pool(JsonReader r, PoolConfig p, bool prefill) {
+// What a unit's geometry is built from: the node of the hardware spec and the model.
+struct GeometrySource {
+  hardware::NodeSpec node;
+  llm::ModelSpec model;
+};
+
+GeometrySource geometry_source(const Scenario& s) {
+  return {hardware::load_node_spec(s.hardware), llm::load_model(model_path(s))};
+}
+
+llm::UnitGeometry pool_geometry(const GeometrySource& g, const PoolConfig& p) {
+  return llm::unit_geometry(g.node, g.model, p.nodes_per_unit, p.redundant_experts);
+}
+
+PoolConfig parse_pool(JsonReader r, PoolConfig p, bool prefill, const GeometrySource& g) {
   p.units = r.integer_or("units", p.units, {0, 10'000, "an integer in [0, 10000]"});
   p.nodes_per_unit = r.integer_or("nodes_per_unit", p.nodes_per_unit, {1, 1'000, "an integer in [1, 1000]"});
   p.redundant_experts = r.integer_or("redundant_experts", p.redundant_experts, IntRange::non_negative());
@@ -66,9 +83,10 @@ PoolConfig parse_pool(JsonReader r, PoolConfig p, bool prefill) {
     p.balancer = registered_or(r, "balancer", p.balancer, policy::builtin_decode_balancers());
     p.mtp = r.boolean_or("mtp", p.mtp);
   }
-  if ((p.redundant_experts + 256) % (p.nodes_per_unit * 8) != 0) {
-    r.fail("redundant_experts",
-           fmt::format("256 + {} expert slots do not divide among {} GPUs", p.redundant_experts, p.nodes_per_unit * 8));
+  try {
+    pool_geometry(g, p);
+  } catch (const InputError& err) {
+    r.fail("redundant_experts", err.what());
   }
   r.finish();
   return p;
@@ -87,6 +105,7 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
     r.fail("hardware", fmt::format("unknown hardware \"{}\" (known: {})", s.hardware, known_hardware()));
   }
   s.model = r.string_or("model", s.model);
+  const GeometrySource geometry = geometry_source(s);
   s.published = r.string_or("published", s.published);
   if (!s.published.empty() && s.published.find("published") == std::string::npos) {
     r.fail("published", "a comparison file's name must say \"published\"");
@@ -96,9 +115,9 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
   if (auto fleet = r.optional_object("fleet")) {
     PoolConfig decode_defaults;
     decode_defaults.nodes_per_unit = 18;
-    if (fleet->has("prefill")) s.fleet.prefill = parse_pool(fleet->object("prefill"), s.fleet.prefill, true);
+    if (fleet->has("prefill")) s.fleet.prefill = parse_pool(fleet->object("prefill"), s.fleet.prefill, true, geometry);
     s.fleet.decode = decode_defaults;
-    if (fleet->has("decode")) s.fleet.decode = parse_pool(fleet->object("decode"), decode_defaults, false);
+    if (fleet->has("decode")) s.fleet.decode = parse_pool(fleet->object("decode"), decode_defaults, false, geometry);
     s.fleet.router = registered_or(*fleet, "router", s.fleet.router, policy::builtin_unit_routers());
     fleet->finish();
   } else {
@@ -151,7 +170,28 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
   }
   r.finish();
   s.base_dir = std::filesystem::path(file).parent_path().string();
+  s.geometry = {pool_geometry(geometry, s.fleet.prefill), pool_geometry(geometry, s.fleet.decode)};
   return s;
+}
+
+void check_geometry(const Scenario& s) {
+  auto matches = [](const llm::UnitGeometry& g, const PoolConfig& p) {
+    return g.gpus > 0 && g.nodes_per_unit == p.nodes_per_unit &&
+           g.expert_slots - g.routed_experts == p.redundant_experts;
+  };
+  if (!matches(s.geometry.prefill, s.fleet.prefill) || !matches(s.geometry.decode, s.fleet.decode)) {
+    throw std::logic_error("scenario: the unit geometry does not match the fleet; resolve_geometry() again");
+  }
+}
+
+std::filesystem::path model_path(const Scenario& s) {
+  std::filesystem::path p(s.model);
+  return p.is_absolute() ? p : data_path(s.model);
+}
+
+void resolve_geometry(Scenario& s) {
+  const GeometrySource geometry = geometry_source(s);
+  s.geometry = {pool_geometry(geometry, s.fleet.prefill), pool_geometry(geometry, s.fleet.decode)};
 }
 
 nlohmann::json to_json(const Scenario& s) {

@@ -7,10 +7,12 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "common/json_reader.h"
+#include "models/llm/geometry.h"
 
 namespace moesim::cluster {
 
@@ -30,7 +32,7 @@ struct WorkloadConfig {
 /// One pool of identical units (prefill or decode).
 struct PoolConfig {
   int64_t units = 1;                   ///< units serving at the start
-  int64_t nodes_per_unit = 4;          ///< 8 GPUs a node; the unit's EP size is nodes_per_unit * 8
+  int64_t nodes_per_unit = 4;          ///< the unit's EP size is nodes_per_unit x the spec's GPUs per node
   int64_t redundant_experts = 32;      ///< extra expert slots per unit for the EPLB
   std::string balancer = "published";  ///< rank balancer, by registered name
   bool overlap = true;                 ///< dual-batch overlap (prefill) or 5-stage pipeline (decode); false = serial
@@ -77,6 +79,12 @@ struct EconomicsConfig {
   double usd_per_m_output = 2.19;            ///< R1 price
 };
 
+/// Each pool's unit geometry (models/llm/geometry.h), built from the hardware spec and the model file.
+struct FleetGeometry {
+  llm::UnitGeometry prefill;
+  llm::UnitGeometry decode;
+};
+
 struct Scenario {
   std::string name;
   std::string about;  ///< one line saying what the scenario is for
@@ -92,12 +100,24 @@ struct Scenario {
   EconomicsConfig economics;
   std::string published;  ///< optional: a *published* outcomes file the report compares with (never an input)
   std::string base_dir;   ///< folder of the scenario file (relative paths resolve against it); not written out
+  /// Derived from hardware, model and fleet by parse_scenario (or resolve_geometry); not written out.
+  FleetGeometry geometry;
 };
 
 /// Parses a resolved scenario document strictly. `file` names it in errors.
 Scenario parse_scenario(const nlohmann::json& doc, const std::string& file);
 
-/// Every field, defaults included (base_dir excepted).
+/// Builds `s.geometry` from its hardware spec, model file and fleet: for a Scenario built in code (parse_scenario
+/// does it itself). InputErrors name the file that is wrong, or the slots that do not divide among the GPUs.
+void resolve_geometry(Scenario& s);
+
+/// Throws std::logic_error unless `s.geometry` matches its fleet (a Scenario changed in code after resolve_geometry).
+void check_geometry(const Scenario& s);
+
+/// The model file: absolute, or relative to the data folder.
+std::filesystem::path model_path(const Scenario& s);
+
+/// Every field, defaults included (base_dir and geometry excepted).
 nlohmann::json to_json(const Scenario& s);
 
 }  // namespace moesim::cluster

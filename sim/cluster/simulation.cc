@@ -12,6 +12,7 @@ observe::Prices prices_of(const Scenario& s) {
   p.usd_per_m_cache_hit = s.economics.usd_per_m_input_cache_hit;
   p.usd_per_m_cache_miss = s.economics.usd_per_m_input_cache_miss;
   p.usd_per_m_output = s.economics.usd_per_m_output;
+  p.gpus_per_node = s.geometry.prefill.gpus_per_node;
   p.prefill_nodes_per_unit = s.fleet.prefill.nodes_per_unit;
   p.decode_nodes_per_unit = s.fleet.decode.nodes_per_unit;
   p.slo_user_tokens_per_s = s.slo.user_tokens_per_s;
@@ -26,6 +27,7 @@ Simulation::Simulation(const Scenario& scenario, const StepModel& model, ExpertB
       autoscaler_(autoscaler),
       metrics_(prices_of(scenario)),
       horizon_ns_(engine::Duration::from_seconds(scenario.horizon_s).ns()) {
+  check_geometry(scenario_);
   signals_.subscribe(&metrics_);
   fleet_ = std::make_unique<Fleet>(engine_, model, prefill_experts, decode_experts, scenario_, signals_);
 }

@@ -29,15 +29,13 @@ RunParts build_run_parts(const Scenario& s) {
     policy::EplbPlannerConfig planner;
     planner.interval_ns = engine::Duration::from_seconds(s.experts.replan_interval_s).ns();
     planner.window_ns = engine::Duration::from_seconds(s.experts.window_s).ns();
-    auto make = [&](const PoolConfig& p, const char* stream) {
-      int gpus = static_cast<int>(p.nodes_per_unit * 8);
-      int slots = 256 + static_cast<int>(p.redundant_experts);
-      return std::make_unique<EplbExpertBalance>(skew, s.experts.eplb, gpus, static_cast<int>(p.nodes_per_unit), slots,
-                                                 planner, Rng::stream(s.seed, stream).next_u64());
+    auto make = [&](const llm::UnitGeometry& geometry, const char* stream) {
+      return std::make_unique<EplbExpertBalance>(skew, s.experts.eplb, geometry, planner,
+                                                 Rng::stream(s.seed, stream).next_u64());
     };
     // One popularity per pool, the same for every unit of it (they serve the same traffic); its own RNG stream.
-    parts.prefill_experts = make(s.fleet.prefill, "cluster.experts.prefill");
-    parts.decode_experts = make(s.fleet.decode, "cluster.experts.decode");
+    parts.prefill_experts = make(s.geometry.prefill, "cluster.experts.prefill");
+    parts.decode_experts = make(s.geometry.decode, "cluster.experts.decode");
   }
   parts.source = make_arrivals(s);
   policy::AutoscalerParams p;

@@ -21,7 +21,7 @@ struct Prices {
   double usd_per_m_cache_hit = 0.14;
   double usd_per_m_cache_miss = 0.55;
   double usd_per_m_output = 2.19;
-  int64_t gpus_per_node = 8;
+  int64_t gpus_per_node = 0;           ///< from the hardware spec (the run's unit geometry): node-time to GPU-time
   int64_t prefill_nodes_per_unit = 4;  ///< to turn node-time into unit-time for busy fractions
   int64_t decode_nodes_per_unit = 18;
   double slo_user_tokens_per_s = 21.0;  ///< for the decode capacity at the SLO

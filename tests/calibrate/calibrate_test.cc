@@ -2,7 +2,7 @@
 // the per-family median and worst errors against the 25 % budget, families without a predictor, failed reference
 // checks, and the command line's exit statuses (0 pass, 1 over budget or failed check, 2 bad file). The committed
 // hardware/measured/sample-synthetic.json is synthetic (it exercises the code path; it is not a measurement).
-#include "hardware/calibrate/calibrate.h"
+#include "models/calibrate/calibrate.h"
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -13,14 +13,14 @@
 #include <string>
 
 #include "common/error.h"
-#include "tests/support/command.h"
 #include "common/paths.h"
 #include "models/cost/gemm.h"
+#include "tests/support/command.h"
 
 namespace {
 
 using moesim::calibrate::compare;
-using moesim::calibrate::read_measurements;
+using moesim::hardware::read_measurements;
 
 const std::string kSample = std::string(MOESIM_SOURCE_DIR) + "/hardware/measured/sample-synthetic.json";
 
@@ -65,7 +65,7 @@ moesim::calibrate::Report report_for(const std::string& file) {
 TEST_CASE("calibrate: the sample file is read as a synthetic sample covering every family") {
   auto f = read_measurements(kSample);
   CHECK(f.kind == "sample");
-  CHECK(moesim::calibrate::hardware_for_device(f.device_name) == "h100");
+  CHECK(moesim::hardware::hardware_for_device(f.device_name) == "h100");
   auto report = report_for(kSample);
   CHECK(report.families.size() == 7);
   CHECK(report.failed_checks == 0);

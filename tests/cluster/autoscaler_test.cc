@@ -37,6 +37,7 @@ Scenario scaled_scenario() {
   s.autoscaler.policy = "slo";
   s.autoscaler.interval_s = 30;
   s.autoscaler.startup_s = 60;
+  resolve_geometry(s);
   return s;
 }
 
@@ -68,6 +69,8 @@ TEST_CASE("autoscaler: the fixed policy imposes the schedule's node count") {
   auto scenario = scaled_scenario();
   scenario.fleet.prefill.nodes_per_unit = 4;
   scenario.fleet.decode.nodes_per_unit = 18;
+  scenario.fleet.decode.redundant_experts = 32;  // 288 slots on 144 GPUs
+  resolve_geometry(scenario);
   auto src = stepped_source(5, 5, 600, 1200);
   LinearStepModel model;
   EvenExperts experts;

@@ -20,6 +20,7 @@ Scenario small_scenario(int64_t prefill_units, int64_t decode_units) {
   s.fleet.decode.units = decode_units;
   s.fleet.decode.nodes_per_unit = 2;
   s.fleet.decode.redundant_experts = 0;
+  resolve_geometry(s);
   return s;
 }
 

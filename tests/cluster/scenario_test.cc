@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "common/error.h"
 #include "common/scenario_file.h"
@@ -75,6 +76,20 @@ TEST_CASE("scenario: a good scenario round-trips through its resolved form uncha
   REQUIRE(to_json(again) == resolved);
   REQUIRE(resolved["fleet"]["decode"]["nodes_per_unit"] == 18);  // defaults are written out
   REQUIRE(resolved["fleet"]["decode"]["balancer"] == "round-robin");
+}
+
+TEST_CASE("scenario: parsing builds each pool's unit geometry from the hardware spec and the model") {
+  auto s = parse_scenario(good(), "good.json");
+  CHECK(s.geometry.prefill.gpus == 32);  // 4 nodes of the H800 spec's 8 GPUs
+  CHECK(s.geometry.decode.gpus == 144);  // 18 nodes
+  CHECK(s.geometry.decode.expert_slots == 256 + 32);
+  CHECK(s.geometry.decode.kv_bytes_per_token == 70'272);
+  moesim::cluster::check_geometry(s);
+  s.fleet.decode.nodes_per_unit = 4;  // changed in code: the geometry is stale until resolved again
+  CHECK_THROWS_AS(moesim::cluster::check_geometry(s), std::logic_error);
+  moesim::cluster::resolve_geometry(s);
+  CHECK(s.geometry.decode.gpus == 32);
+  moesim::cluster::check_geometry(s);
 }
 
 TEST_CASE("scenario: extends merges a base file and --set overrides any field") {

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "sim/policy/eplb.h"
+#include "tests/support/model.h"
 
 using moesim::cost::ExpertLoadModel;
 using moesim::cost::ExpertPlacement;
@@ -30,7 +31,7 @@ struct Case {
 };
 
 struct Fixture {
-  RoutingShape shape;
+  RoutingShape shape = moesim::test::v3_routing();
   moesim::cost::ExpertPopularity popularity;
   ExpertPlacement placement;
   ExpertLoadModel model;
@@ -104,7 +105,7 @@ TEST_CASE("expert load: the table interpolates the direct evaluation within 0.3 
 }
 
 TEST_CASE("expert load: the factor falls with tokens towards the imbalance of the expected loads") {
-  RoutingShape shape;
+  RoutingShape shape = moesim::test::v3_routing();
   shape.num_layers = 1;
   moesim::cost::ExpertPopularity pop(moesim::cost::parse_skew_spec("lognormal:0.8"), shape, 2);
   auto p = moesim::policy::GlobalEplb().place(pop.initial_shares(),

@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "models/cost/expert_calibration.h"
 #include "models/cost/expert_routing.h"
+#include "tests/support/model.h"
 
 using namespace moesim::cost;
 
@@ -62,7 +63,7 @@ TEST_CASE("expert skew: bad specs are errors naming the flag") {
 }
 
 TEST_CASE("expert skew: shares are normalized, deterministic in the seed and shaped by the family") {
-  RoutingShape shape;
+  RoutingShape shape = moesim::test::v3_routing();
   ExpertPopularity uniform(parse_skew_spec("uniform"), shape, 1);
   CHECK(uniform.initial_shares()[7][100] == Approx(1.0 / 256));
   ExpertPopularity a(parse_skew_spec("lognormal:0.9"), shape, 3), b(parse_skew_spec("lognormal:0.9"), shape, 3),
@@ -100,7 +101,7 @@ TEST_CASE("expert skew: a weights file gives one row for all layers or one per l
 
 TEST_CASE(
     "expert skew: drift moves the hot set over hours, keeps the distribution, and does not depend on call times") {
-  RoutingShape shape;
+  RoutingShape shape = moesim::test::v3_routing();
   ExpertPopularity pop(parse_skew_spec("lognormal:0.8,drift=0.5"), shape, 9);
   const auto initial = pop.initial_shares();
   auto after = [&](int64_t t) { return pop.shares_at(t); };
@@ -124,7 +125,7 @@ TEST_CASE(
 }
 
 TEST_CASE("expert routing: a token gets top-8 distinct experts from at most 4 groups, at the exact probabilities") {
-  RoutingShape shape;
+  RoutingShape shape = moesim::test::v3_routing();
   ExpertPopularity pop(parse_skew_spec("calibrated"), shape, 1);
   LayerRouting routing = group_limited_routing(pop.initial_shares()[0], shape);
   CHECK(std::accumulate(routing.group_prob.begin(), routing.group_prob.end(), 0.0) == Approx(4.0));
@@ -154,7 +155,7 @@ TEST_CASE("expert routing: a token gets top-8 distinct experts from at most 4 gr
 }
 
 TEST_CASE("expert routing: caps keep inclusion <= 1 and a group's load <= 2 experts per token") {
-  RoutingShape shape;
+  RoutingShape shape = moesim::test::v3_routing();
   ExpertPopularity zipf(parse_skew_spec("zipf:1.2"), shape, 1);
   LayerRouting r = group_limited_routing(zipf.initial_shares()[0], shape);
   CHECK(*std::max_element(r.inclusion.begin(), r.inclusion.end()) == Approx(1.0));
@@ -172,7 +173,7 @@ TEST_CASE("expert skew: the calibrated preset reproduces the trace statistics an
   // Whole-workload statistics (GPQA/AIME25 traces) within the residuals docs/models/expert-load.md reports; the
   // per-iteration statistics (translation dataset, TensorRT-LLM) are not matched by any one parameter set that also
   // matches the traces: the model gives about half the measured max/mean, as documented.
-  auto model = skew_statistics(parse_skew_spec("calibrated"), {}, {});
+  auto model = skew_statistics(parse_skew_spec("calibrated"), moesim::test::v3_routing(), {});
   auto ratio = [&](size_t i) { return model[i] / kMeasuredExpertStatistics[i].value; };
   CHECK(ratio(2) == Approx(1).margin(0.10));   // hottest share, median
   CHECK(ratio(5) == Approx(1).margin(0.10));   // top-32 share, median
@@ -190,7 +191,7 @@ TEST_CASE("expert skew: the calibrated preset reproduces the trace statistics an
     s.family = SkewFamily::kLognormal;
     s.sigma = {sigma};
     s.sigma_spread = spread;
-    return skew_fit_loss(skew_statistics(s, {}, options));
+    return skew_fit_loss(skew_statistics(s, moesim::test::v3_routing(), options));
   };
   double at = loss(kCalibratedSigma, kCalibratedSigmaSpread);
   CHECK(at < loss(kCalibratedSigma + 0.05, kCalibratedSigmaSpread));
@@ -200,7 +201,7 @@ TEST_CASE("expert skew: the calibrated preset reproduces the trace statistics an
 }
 
 TEST_CASE("expert skew: expected loads are tokens times the routed pick probabilities") {
-  ExpertPopularity pop(parse_skew_spec("zipf:1.2"), {}, 1);
+  ExpertPopularity pop(parse_skew_spec("zipf:1.2"), moesim::test::v3_routing(), 1);
   auto loads = pop.expected_loads(0, 1000);
   LayerRouting routing = group_limited_routing(pop.initial_shares()[3], pop.shape());
   CHECK(loads[3][17] == Approx(1000 * routing.inclusion[17]));

@@ -1,7 +1,8 @@
+#include "sim/observe/metrics.h"
+
 #include <catch2/catch.hpp>
 
 #include "sim/observe/histogram.h"
-#include "sim/observe/metrics.h"
 
 using namespace moesim::observe;
 
@@ -19,9 +20,10 @@ TEST_CASE("histogram: quantiles come back within the 1 % bin resolution") {
 
 TEST_CASE("metrics: node-time, cost and revenue follow the fleet size and the tokens served") {
   Prices prices;  // $2 per GPU-hour, R1 prices
+  prices.gpus_per_node = 8;
   RunMetrics m(prices);
-  m.on_fleet_size({0, 4, 18, 1, 1});                        // 22 nodes from t = 0
-  m.on_fleet_size({1800'000'000'000, 8, 18, 2, 1});         // 26 nodes from 30 min
+  m.on_fleet_size({0, 4, 18, 1, 1});                 // 22 nodes from t = 0
+  m.on_fleet_size({1800'000'000'000, 8, 18, 2, 1});  // 26 nodes from 30 min
   m.on_request_done({0, 1'000'000'000, 1'000'000'000, 11'000'000'000, 1'000'000, 600'000, 200'000, 1, false, nullptr});
   m.finish(3600'000'000'000);
   auto s = m.summary();

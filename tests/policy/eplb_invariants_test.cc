@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "models/cost/expert_popularity.h"
 #include "sim/policy/eplb.h"
+#include "tests/support/model.h"
 
 using moesim::cost::ExpertPlacement;
 using moesim::policy::EplbShape;
@@ -18,7 +19,7 @@ const EplbShape kPrefill{.num_replicas = 288, .num_groups = kGroups, .num_nodes 
 const EplbShape kDecode{.num_replicas = 288, .num_groups = kGroups, .num_nodes = 18, .num_gpus = 144};
 
 std::vector<std::vector<double>> weights(const char* skew) {
-  moesim::cost::ExpertPopularity pop(moesim::cost::parse_skew_spec(skew), {}, 11);
+  moesim::cost::ExpertPopularity pop(moesim::cost::parse_skew_spec(skew), moesim::test::v3_routing(), 11);
   return pop.initial_shares();
 }
 

@@ -6,6 +6,7 @@
 
 #include "models/cost/expert_load.h"
 #include "sim/policy/eplb.h"
+#include "tests/support/model.h"
 
 namespace {
 
@@ -19,7 +20,7 @@ const Setting kPrefill{"prefill", {.num_replicas = 288, .num_groups = 8, .num_no
 const Setting kDecode{"decode", {.num_replicas = 288, .num_groups = 8, .num_nodes = 18, .num_gpus = 144}, 144 * 128.0};
 
 double factor(const char* skew, const char* policy, const Setting& setting) {
-  moesim::cost::RoutingShape shape;
+  moesim::cost::RoutingShape shape = moesim::test::v3_routing();
   moesim::cost::ExpertPopularity pop(moesim::cost::parse_skew_spec(skew), shape, 5);
   const auto& shares = pop.initial_shares();
   auto placement = moesim::policy::builtin_expert_balancers().make(policy)->place(shares, setting.shape);

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/error.h"
 #include "tests/traces/helpers.h"
 #include "traces/cached_source.h"
 #include "traces/trace_stats.h"
@@ -10,8 +11,13 @@
 using namespace moesim::traces;
 using moesim::traces::test::sample;
 
+namespace {
+// DeepSeek-V3's KV bytes per token: 61 layers x 1,152 B (models/llm/deepseek-v3.json).
+constexpr int64_t kV3BytesPerToken = 70'272;
+}  // namespace
+
 TEST_CASE("kv cache: only the leading run of cached blocks hits, and the last block counts its remainder") {
-  KvCache cache;
+  KvCache cache(kV3BytesPerToken);
   std::vector<uint64_t> first = {1, 2, 3};
   CHECK(cache.access(first, 1100) == 0);
   std::vector<uint64_t> branch = {1, 2, 4};  // same first two blocks, different third
@@ -24,10 +30,11 @@ TEST_CASE("kv cache: only the leading run of cached blocks hits, and the last bl
 }
 
 TEST_CASE("kv cache: capacity in bytes is 70,272 B per token times 512 tokens per block") {
-  KvCache cache({.capacity_bytes = 10 * kKvBytesPerToken * kBlockTokens + 1});
+  KvCache cache(kV3BytesPerToken, {.capacity_bytes = 10 * kV3BytesPerToken * kBlockTokens + 1});
   CHECK(cache.capacity_blocks() == 10);
   CHECK(KvCache::with_blocks(7).capacity_blocks() == 7);
-  CHECK(KvCache({.capacity_bytes = 0}).capacity_blocks() == 0);
+  CHECK(KvCache(kV3BytesPerToken, {.capacity_bytes = 0}).capacity_blocks() == 0);
+  CHECK_THROWS_AS(KvCache(0), moesim::InputError);  // the model's bytes per token are required
 }
 
 TEST_CASE("kv cache: eviction takes the least recently used blocks, tails of prefixes before their heads") {
@@ -58,7 +65,7 @@ TEST_CASE("kv cache: an LRU large enough for every block gives the unbounded hit
 }
 
 TEST_CASE("kv cache: a cached source fills cached tokens of a hash-id trace from the LRU at arrival") {
-  auto source = with_kv_cache(open_trace(sample("mooncake_conversation_trace.jsonl.gz")), {});
+  auto source = with_kv_cache(open_trace(sample("mooncake_conversation_trace.jsonl.gz")), kV3BytesPerToken);
   int64_t input = 0, cached = 0;
   bool within = true;
   for (Request r; source->next(r);) {

@@ -9,22 +9,22 @@
 // - HBM bandwidth: a 2 GiB device copy within 15 % of the spec's bandwidth.
 // - Attention: the benchmarks use an unfused cuBLAS formulation that writes the score matrix to HBM, an upper bound
 //   on a fused kernel's time; the model (FlashMLA and FlashAttention-3 rates) must come out faster at every point.
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "common/paths.h"
-#include "hardware/calibrate/calibrate.h"
+#include "models/calibrate/calibrate.h"
 
 using namespace moesim;
 
 namespace {
 
 struct H200 {
-  calibrate::MeasurementFile file =
-      calibrate::read_measurements(std::string(MOESIM_SOURCE_DIR) + "/hardware/measured/nvidia-h200-2026-11-30.json");
+  hardware::MeasurementFile file =
+      hardware::read_measurements(std::string(MOESIM_SOURCE_DIR) + "/hardware/measured/nvidia-h200-2026-11-30.json");
   calibrate::Report report = calibrate::compare(file, hardware::load_hardware("h200"),
                                                 llm::load_model(data_path("models/llm/deepseek-v3.json")));
 };

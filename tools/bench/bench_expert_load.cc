@@ -3,7 +3,9 @@
 // a decode step for comparison. Figures in docs/performance-eplb.md.
 #include <benchmark/benchmark.h>
 
+#include "common/paths.h"
 #include "models/cost/expert_load.h"
+#include "models/llm/geometry.h"
 #include "sim/policy/eplb.h"
 
 namespace {
@@ -11,12 +13,25 @@ namespace {
 using moesim::cost::ExpertLoadModel;
 using moesim::policy::EplbShape;
 
-const EplbShape kPrefill{.num_replicas = 288, .num_groups = 8, .num_nodes = 4, .num_gpus = 32};
-const EplbShape kDecode{.num_replicas = 288, .num_groups = 8, .num_nodes = 18, .num_gpus = 144};
+const moesim::llm::ModelSpec& v3() {
+  static const auto m = moesim::llm::load_model(moesim::data_path("models/llm/deepseek-v3.json"));
+  return m;
+}
+
+moesim::cost::RoutingShape v3_routing() { return moesim::cost::routing_shape(v3()); }
+
+// DeepSeek's units on H800 nodes with 32 redundant experts: prefill 4 nodes (EP32), decode 18 nodes (EP144).
+EplbShape unit_shape(int nodes) {
+  auto g = moesim::llm::unit_geometry(moesim::hardware::load_node_spec("h800"), v3(), nodes, 32);
+  return {.num_replicas = g.expert_slots, .num_groups = g.expert_groups, .num_nodes = nodes, .num_gpus = g.gpus};
+}
+
+const EplbShape kPrefill = unit_shape(4);
+const EplbShape kDecode = unit_shape(18);
 
 const std::vector<std::vector<double>>& shares() {
   static const auto s = [] {
-    moesim::cost::ExpertPopularity pop(moesim::cost::parse_skew_spec("calibrated"), {}, 5);
+    moesim::cost::ExpertPopularity pop(moesim::cost::parse_skew_spec("calibrated"), v3_routing(), 5);
     return pop.initial_shares();
   }();
   return s;
@@ -34,7 +49,7 @@ void BM_LoadModelBuildAndFirstQuery(benchmark::State& state) {
   auto placement = moesim::policy::AutoEplb().place(shares(), shape_of(state));
   double tokens = state.range(0) == 32 ? 524288 : 18432;
   for (auto _ : state) {
-    ExpertLoadModel model(placement, shares(), 0.0, {});
+    ExpertLoadModel model(placement, shares(), 0.0, v3_routing());
     benchmark::DoNotOptimize(model.max_gpu_factor(tokens));
   }
 }
@@ -42,7 +57,7 @@ BENCHMARK(BM_LoadModelBuildAndFirstQuery)->Arg(32)->Arg(144)->Unit(benchmark::kM
 
 void BM_LoadModelCachedQuery(benchmark::State& state) {
   auto placement = moesim::policy::AutoEplb().place(shares(), kDecode);
-  ExpertLoadModel model(placement, shares(), 0.0, {});
+  ExpertLoadModel model(placement, shares(), 0.0, v3_routing());
   double tokens = 18000;
   model.max_gpu_factor(tokens);
   for (auto _ : state) {
@@ -55,7 +70,8 @@ BENCHMARK(BM_LoadModelCachedQuery);
 void BM_ExactDecodeStepOneLayer(benchmark::State& state) {
   auto placement = moesim::policy::AutoEplb().place(shares(), kDecode);
   for (auto _ : state) {
-    benchmark::DoNotOptimize(moesim::cost::sample_max_gpu_factor(placement, 0, shares()[0], 0.0, {}, 18432, 1, 1));
+    benchmark::DoNotOptimize(
+        moesim::cost::sample_max_gpu_factor(placement, 0, shares()[0], 0.0, v3_routing(), 18432, 1, 1));
   }
 }
 BENCHMARK(BM_ExactDecodeStepOneLayer)->Unit(benchmark::kMillisecond);

@@ -1,0 +1,299 @@
+// The layering of the house (docs/architecture.md, "Layout"), checked on the source tree itself:
+// - each folder's `#include "..."` of project headers names only itself and the folders the table below allows;
+// - each `moesim_library(NAME DIR DEPS...)` line of CMakeLists.txt builds the table's folder and links only the
+//   libraries of the folders that folder may use;
+// - the unit geometry (8 GPUs per node, 256 routed experts) is written as a literal only in hardware/, models/llm/
+//   and tests/; elsewhere it comes from llm::UnitGeometry. tests/layering/literal_allowlist.txt lists the exceptions,
+//   each with its reason; an entry that no longer matches anything fails too, so the list only shrinks.
+// Failures print file:line and the offending text.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kRoot = MOESIM_SOURCE_DIR;
+
+struct Layer {
+  std::string dir;                ///< folder, relative to the root
+  std::string library;            ///< its CMake target
+  std::set<std::string> may_use;  ///< the folders below it that it may include and link
+};
+
+// Allowed arrows, downward only: common uses nothing of ours; sim/engine and hardware nothing but common; traces
+// neither models/ nor sim/; models/ nothing of sim/.
+const std::vector<Layer> kLayers = {
+    {"common", "moesim_common", {}},
+    {"sim/engine", "moesim_engine", {"common"}},
+    {"hardware", "moesim_hardware", {"common"}},
+    {"models/llm", "moesim_llm", {"common", "hardware"}},
+    {"models/cost", "moesim_cost", {"common", "hardware", "models/llm"}},
+    {"models/pipeline", "moesim_pipeline", {"common", "hardware", "models/llm", "models/cost"}},
+    {"models/calibrate", "moesim_calibrate", {"common", "hardware", "models/llm", "models/cost"}},
+    {"traces", "moesim_traces", {"common"}},
+    {"sim/policy", "moesim_policy", {"common", "sim/engine", "hardware", "models/llm", "models/cost"}},
+    {"sim/observe", "moesim_observe", {"common", "sim/engine"}},
+    {"sim/cluster",
+     "moesim_cluster",
+     {"common", "sim/engine", "hardware", "models/llm", "models/cost", "models/pipeline", "traces", "sim/policy",
+      "sim/observe"}},
+};
+
+// Top folders whose sources are layered (tools/ and tests/ sit above everything and may use anything).
+const std::vector<std::string> kLayeredRoots = {"common", "sim", "hardware", "models", "traces"};
+// Top folders of ours: an include that starts with one of them is a project header.
+const std::set<std::string> kOurRoots = {"common", "sim", "hardware", "models", "traces", "tools", "tests"};
+
+bool is_source(const fs::path& p) {
+  auto e = p.extension();
+  return e == ".h" || e == ".cc" || e == ".cu";
+}
+
+std::string rel_path(const fs::path& p) { return fs::relative(p, kRoot).generic_string(); }
+
+bool under(const std::string& path, const std::string& dir) {
+  return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
+}
+
+// The layer a path (a file or an include) belongs to: the table's longest folder that holds it.
+const Layer* layer_of(const std::string& path) {
+  const Layer* best = nullptr;
+  for (const auto& l : kLayers)
+    if (under(path, l.dir) && (!best || l.dir.size() > best->dir.size())) best = &l;
+  return best;
+}
+
+std::vector<fs::path> sources_under(const std::vector<std::string>& roots) {
+  std::vector<fs::path> files;
+  for (const auto& r : roots)
+    for (const auto& e : fs::recursive_directory_iterator(kRoot / r))
+      if (e.is_regular_file() && is_source(e.path())) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::vector<std::string> read_lines(const fs::path& file) {
+  std::ifstream in(file);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// The code of each line with comments blanked out (string and character literals kept: help text counts).
+std::vector<std::string> code_lines(const std::vector<std::string>& lines) {
+  std::vector<std::string> out;
+  bool block = false;
+  for (const auto& line : lines) {
+    std::string code;
+    char quote = 0;
+    for (size_t i = 0; i < line.size(); ++i) {
+      char c = line[i];
+      char next = i + 1 < line.size() ? line[i + 1] : '\0';
+      if (block) {
+        if (c == '*' && next == '/') block = false, ++i;
+        continue;
+      }
+      if (quote) {
+        code += c;
+        if (c == '\\' && next)
+          code += next, ++i;
+        else if (c == quote)
+          quote = 0;
+        continue;
+      }
+      if (c == '/' && next == '/') break;
+      if (c == '/' && next == '*') {
+        block = true, ++i;
+        code += ' ';
+        continue;
+      }
+      if (c == '"' || c == '\'') quote = c;
+      code += c;
+    }
+    out.push_back(code);
+  }
+  return out;
+}
+
+// --- literals -------------------------------------------------------------------------------------------------
+
+struct LiteralPattern {
+  const char* what;
+  std::regex re;
+};
+
+// Specific on purpose: the unit geometry written by hand, not every 8 in the code.
+const std::vector<LiteralPattern>& literal_patterns() {
+  static const std::vector<LiteralPattern> patterns = {
+      {"GPUs per node (x * 8, x / 8, x % 8)", std::regex(R"([*/%]\s*8(?![\w.]))")},
+      {"GPUs per node (8 * x)", std::regex(R"((^|[^\w.])8\s*[*/](?![*/]))")},
+      {"GPUs per node (8 GPUs)", std::regex(R"((^|[^\w.])8 GPUs)")},
+      {"GPUs per node (gpus... = 8)", std::regex(R"([Gg][Pp][Uu][Ss]\w*\s*=\s*8(?![\w.]))")},
+      {"routed experts (256)", std::regex(R"((^|[^\w.])256(?![\w.]))")},
+  };
+  return patterns;
+}
+
+// The first pattern a line of code matches, or null.
+const LiteralPattern* literal_in(const std::string& code) {
+  for (const auto& p : literal_patterns())
+    if (std::regex_search(code, p.re)) return &p;
+  return nullptr;
+}
+
+struct AllowEntry {
+  std::string file;
+  std::string fragment;
+  std::string reason;
+  int line = 0;  ///< in the allowlist
+  bool used = false;
+};
+
+std::string trim(const std::string& s) {
+  size_t a = s.find_first_not_of(" \t");
+  size_t b = s.find_last_not_of(" \t");
+  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
+}
+
+// Lines `FILE | CODE FRAGMENT | REASON`; # starts a comment line.
+std::vector<AllowEntry> read_allowlist(const fs::path& file, std::vector<std::string>& errors) {
+  std::vector<AllowEntry> entries;
+  auto lines = read_lines(file);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string line = trim(lines[i]);
+    if (line.empty() || line[0] == '#') continue;
+    size_t a = line.find(" | ");
+    size_t b = a == std::string::npos ? a : line.find(" | ", a + 3);
+    std::string where = rel_path(file) + ":" + std::to_string(i + 1);
+    if (b == std::string::npos || trim(line.substr(b + 3)).empty()) {
+      errors.push_back(where + ": expected FILE | CODE FRAGMENT | REASON");
+      continue;
+    }
+    entries.push_back({trim(line.substr(0, a)), trim(line.substr(a + 3, b - a - 3)), trim(line.substr(b + 3)),
+                       static_cast<int>(i + 1)});
+  }
+  return entries;
+}
+
+bool literal_exempt(const std::string& path) {
+  return under(path, "hardware") || under(path, "models/llm") || under(path, "tests");
+}
+
+}  // namespace
+
+TEST_CASE("layering: every layered source file belongs to a folder of the layering table") {
+  for (const auto& file : sources_under(kLayeredRoots)) {
+    std::string path = rel_path(file);
+    if (!layer_of(path)) FAIL_CHECK(path << ": its folder is not in tests/layering's table; add it with its arrows");
+  }
+}
+
+TEST_CASE("layering: each folder includes only itself and the folders below it") {
+  const std::regex include(R"re(^\s*#\s*include\s*"([^"]+)")re");
+  int checked = 0;
+  for (const auto& file : sources_under(kLayeredRoots)) {
+    std::string path = rel_path(file);
+    const Layer* from = layer_of(path);
+    if (!from) continue;  // reported by the test above
+    auto lines = read_lines(file);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      std::smatch m;
+      if (!std::regex_search(lines[i], m, include)) continue;
+      std::string target = m[1];
+      std::string top = target.substr(0, target.find('/'));
+      if (target.find('/') == std::string::npos || !kOurRoots.count(top)) continue;  // local or external header
+      ++checked;
+      const Layer* to = layer_of(target);
+      if (to == from || (to && from->may_use.count(to->dir))) continue;
+      FAIL_CHECK(path << ":" << i + 1 << ": " << from->dir << "/ must not include \"" << target << "\"");
+    }
+  }
+  CHECK(checked > 100);  // the scan found the project's includes
+}
+
+TEST_CASE("layering: each library in CMakeLists.txt builds its folder and links only the libraries below it") {
+  std::map<std::string, const Layer*> by_library;
+  for (const auto& l : kLayers) by_library[l.library] = &l;
+  const std::regex library(R"(^\s*moesim_library\(\s*(\S+)\s+(\S+)([^)]*)\))");
+  std::set<std::string> seen;
+  auto lines = read_lines(kRoot / "CMakeLists.txt");
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::smatch m;
+    if (!std::regex_search(lines[i], m, library)) continue;
+    std::string where = "CMakeLists.txt:" + std::to_string(i + 1) + ": ";
+    std::string name = m[1], dir = m[2];
+    auto it = by_library.find(name);
+    if (it == by_library.end()) {
+      FAIL_CHECK(where << name << " is not in tests/layering's table; add it with its arrows");
+      continue;
+    }
+    const Layer& layer = *it->second;
+    seen.insert(name);
+    if (dir != layer.dir) FAIL_CHECK(where << name << " builds " << dir << "/, the table says " << layer.dir << "/");
+    std::istringstream deps(m[3].str());
+    for (std::string dep; deps >> dep;) {
+      if (dep.rfind("moesim_", 0) != 0) continue;  // a third-party target
+      auto d = by_library.find(dep);
+      if (d == by_library.end()) {
+        FAIL_CHECK(where << name << " links " << dep << ", which is not a layered library");
+      } else if (!layer.may_use.count(d->second->dir)) {
+        FAIL_CHECK(where << name << " (" << layer.dir << "/) must not link " << dep << " (" << d->second->dir << "/)");
+      }
+    }
+  }
+  for (const auto& l : kLayers)
+    if (!seen.count(l.library)) FAIL_CHECK("CMakeLists.txt has no moesim_library(" << l.library << " ...) line");
+}
+
+TEST_CASE("layering: the literal check flags written-out geometry in code, not comments, identifiers or 8.0") {
+  auto flagged = [](const std::string& line) { return literal_in(code_lines({line})[0]) != nullptr; };
+  CHECK(flagged("  int gpus = static_cast<int>(p.nodes_per_unit * 8);"));
+  CHECK(flagged("  int nodes = o.ep / 8;"));
+  CHECK(flagged("  if (o.ep % 8 != 0) fail();"));
+  CHECK(flagged("  int slots = 256 + redundant;"));
+  CHECK(flagged("  constexpr int64_t kGpusPerNode = 8;"));
+  CHECK(flagged(R"(  help("nodes of 8 GPUs");)"));
+  CHECK_FALSE(flagged("  // 256 experts, 8 GPUs a node: nodes * 8"));
+  CHECK(flagged("  f(/*experts=*/256);"));  // a block comment hides only itself
+  CHECK_FALSE(flagged("  Xoshiro256pp rng; int v = 128 * x; double y = 8.0 * z; int w = x / 80;"));
+  CHECK_FALSE(flagged("  fmt::print(\"{:>8}\", x);"));
+}
+
+TEST_CASE("layering: no GPUs-per-node or expert-count literal outside hardware/, models/llm/ and tests/") {
+  std::vector<std::string> errors;
+  const fs::path allowlist_file = kRoot / "tests/layering/literal_allowlist.txt";
+  auto allow = read_allowlist(allowlist_file, errors);
+  for (const auto& e : errors) FAIL_CHECK(e);
+  for (const auto& file : sources_under({"common", "sim", "models", "traces", "tools"})) {
+    std::string path = rel_path(file);
+    if (literal_exempt(path)) continue;
+    auto lines = read_lines(file);
+    auto code = code_lines(lines);
+    for (size_t i = 0; i < code.size(); ++i) {
+      const LiteralPattern* p = literal_in(code[i]);
+      if (!p) continue;
+      auto ok = std::find_if(allow.begin(), allow.end(), [&](const AllowEntry& e) {
+        return e.file == path && code[i].find(e.fragment) != std::string::npos;
+      });
+      if (ok != allow.end()) {
+        ok->used = true;
+        continue;
+      }
+      FAIL_CHECK(path << ":" << i + 1 << ": " << p->what << " written by hand: " << trim(lines[i])
+                      << "\n  take it from llm::UnitGeometry, or add `" << path
+                      << " | FRAGMENT | REASON` to tests/layering/literal_allowlist.txt");
+    }
+  }
+  for (const auto& e : allow)
+    if (!e.used)
+      FAIL_CHECK(rel_path(allowlist_file) << ":" << e.line << ": matches nothing in " << e.file << "; remove it");
+}
