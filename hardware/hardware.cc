@@ -260,8 +260,7 @@ InferenceProfiles parse_inference_profiles(const std::filesystem::path& file, co
       k.gemm.n = row.number("n", kPositive);
       k.gemm.k = row.number("k", kPositive);
       if (!grouped) {
-        k.bf16 = k.family == "batched_gemm";
-        if (k.bf16) k.batch = static_cast<int>(row.integer("batch", IntRange::positive()));
+        if (k.family == "batched_gemm") k.batch = static_cast<int>(row.integer("batch", IntRange::positive()));
       }
     } else if (k.family == "prefill_attention") {
       k.pairs = row.number("pairs", kPositive);

@@ -104,7 +104,6 @@ struct ProfileMeasurement {
   double seconds = 0;
   int sms = 0;
   GemmPoint gemm;                    ///< GEMM families: groups (grouped) and m (per group), n, k
-  bool bf16 = false;                 ///< batched_gemm: BF16
   int batch = 1;                     ///< batched_gemm: GEMMs of this shape side by side (heads)
   double pairs = 0;                  ///< prefill_attention: causal (query, key) pairs
   double sequences = 0;              ///< decode_attention

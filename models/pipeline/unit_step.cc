@@ -74,6 +74,8 @@ UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec&
       kernels_(hw, model),
       fit_(cost::fit_in_situ(hw, model)),
       terms_(hw.inference.step),
+      rank_start_skew_s_(terms_.decode_first_dispatch_wait_s * expected_max_of_normals(config.ep) /
+                         expected_max_of_normals(kProfileDecodeRanks)),
       kind_(template_for(config.phase == llm::Phase::kPrefill ? Phase::kPrefill : Phase::kDecode, config.overlap)),
       scheduler_(kind_),
       micro_batches_(config.overlap ? 2 : 1),
@@ -95,8 +97,11 @@ UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec&
 std::vector<UnitStepModel::PreparedOp> UnitStepModel::prepare(const std::vector<llm::Operator>& ops) const {
   std::vector<PreparedOp> out;
   for (const auto& op : ops) {
-    PreparedOp p{op, stage_of(op.stage, config_.phase), family_of(op, config_.phase)};
+    PreparedOp p{op, stage_of(op.stage, config_.phase), family_of(op, config_.phase), 0, nullptr, false, {}};
     if (op.kind == llm::OpKind::kGemm) p.series = gemm_.series_index(op.n, op.k);
+    if (op.kind == llm::OpKind::kDispatch || op.kind == llm::OpKind::kCombine) {
+      p.transfer_names = {op.name + "_send", op.name + "_in_flight", op.name + "_recv"};
+    }
     if (op.kind == llm::OpKind::kElementwise) {
       p.kernel = &hw_.profile.kernel(op.profile_kernel);
       p.per_routed_row = p.kernel->per == "routed_row";
@@ -173,9 +178,9 @@ StageDurations UnitStepModel::moe_stages(const MicroBatch& mb, double expert_fac
         std::max(floor, (dispatch ? terms_.decode_send_dispatch_s : terms_.decode_send_combine_s) * token_share);
     double receive = std::max(floor, terms_.decode_receive_s * token_share * (dispatch ? expert_factor : 1.0));
     double flight = std::max(0.0, t - send - receive);
-    add(dispatch ? Stage::kDispatchSend : Stage::kCombineSend, op.op.name + "_send", send);
-    add(dispatch ? Stage::kDispatch : Stage::kCombine, op.op.name + "_in_flight", flight);
-    add(dispatch ? Stage::kDispatchRecv : Stage::kCombineRecv, op.op.name + "_recv", receive);
+    add(dispatch ? Stage::kDispatchSend : Stage::kCombineSend, op.transfer_names[0], send);
+    add(dispatch ? Stage::kDispatch : Stage::kCombine, op.transfer_names[1], flight);
+    add(dispatch ? Stage::kDispatchRecv : Stage::kCombineRecv, op.transfer_names[2], receive);
   }
   if (config_.phase == llm::Phase::kPrefill) {
     add(Stage::kNotify, "deepep_notify", terms_.prefill_notify_s);
@@ -184,11 +189,6 @@ StageDurations UnitStepModel::moe_stages(const MicroBatch& mb, double expert_fac
     add(Stage::kAttn0, "graph_gaps", terms_.decode_graph_gap_per_slot_s);
   }
   return d;
-}
-
-double UnitStepModel::rank_start_skew_s() const {
-  return terms_.decode_first_dispatch_wait_s * expected_max_of_normals(config_.ep) /
-         expected_max_of_normals(kProfileDecodeRanks);
 }
 
 StepResult UnitStepModel::assemble(const MicroBatch& mb, double expert_factor, bool breakdown,
@@ -233,10 +233,12 @@ StepResult UnitStepModel::assemble(const MicroBatch& mb, double expert_factor, b
   r.head_s = head + mtp;
   r.graph_s = model_.moe_layers() * r.layer_s + r.dense_layers_s + r.head_s;
   if (config_.phase == llm::Phase::kDecode && mb.sequences > 0) {
-    r.overheads.push_back({"outside_graph", "host", terms_.decode_outside_graph_s});
-    r.overheads.push_back({"rank_start_skew", "synchronisation", rank_start_skew_s()});
+    r.overheads_s = terms_.decode_outside_graph_s + rank_start_skew_s_;
+    if (breakdown) {
+      r.overheads.push_back({"outside_graph", "host", terms_.decode_outside_graph_s});
+      r.overheads.push_back({"rank_start_skew", "synchronisation", rank_start_skew_s_});
+    }
   }
-  for (const auto& o : r.overheads) r.overheads_s += o.seconds;
   r.step_s = r.graph_s + r.overheads_s;
 
   if (breakdown) {

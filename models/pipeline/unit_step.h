@@ -11,6 +11,7 @@
 //   auto r = unit.decode(ranks, /*expert_factor=*/1.0);  // r.step_s, r.layer_s, r.breakdown
 #pragma once
 
+#include <array>
 #include <span>
 #include <string>
 #include <vector>
@@ -64,7 +65,8 @@ struct StepResult {
   double head_s = 0;          ///< LM head (and, decode with MTP, the MTP module)
   double graph_s = 0;         ///< MoE layers + dense layers + head: what runs on the GPU (decode: the CUDA graph)
   double overheads_s = 0;     ///< per-step terms outside the layer graph (decode: host work, rank start skew)
-  std::vector<OperatorShare> overheads;   ///< each per-step term (resource "host" or "synchronisation")
+  std::vector<OperatorShare> overheads;   ///< filled when asked for: each per-step term (resource "host" or
+                                          ///< "synchronisation")
   std::vector<OperatorShare> breakdown;   ///< filled when asked for
   std::vector<CriticalOp> critical_path;  ///< filled when asked for: the MoE layer's critical cycle in order
   StageDurations micro_batch;             ///< one micro-batch's stage durations of an MoE layer
@@ -92,7 +94,7 @@ class UnitStepModel {
   const cost::InSituFit& in_situ() const { return fit_; }
   /// The expected wait for the rank that starts a decode step last, charged once per step at its first dispatch:
   /// the profile's one measurement at EP128 scaled by the expected maximum of `ep` normal start offsets.
-  double rank_start_skew_s() const;
+  double rank_start_skew_s() const { return rank_start_skew_s_; }
 
   /// Workspace, activations and CUDA context per GPU, kept free of KV (assumed; docs/models/cost.md).
   static constexpr double kReserveBytes = 6e9;
@@ -117,6 +119,7 @@ class UnitStepModel {
     int series = 0;                                   // GEMMs: the DeepGEMM series that serves (n, k)
     const hardware::ProfileKernel* kernel = nullptr;  // elementwise: the training-profile kernel
     bool per_routed_row = false;
+    std::array<std::string, 3> transfer_names;  // decode all-to-all: its send, in-flight and receive operators
   };
   std::vector<PreparedOp> prepare(const std::vector<llm::Operator>& ops) const;
   double op_seconds(const PreparedOp& op, const MicroBatch& mb, double expert_factor) const;
@@ -134,6 +137,7 @@ class UnitStepModel {
   cost::KernelModel kernels_;
   cost::InSituFit fit_;
   hardware::ProfileStepTerms terms_;
+  double rank_start_skew_s_ = 0;
   std::vector<PreparedOp> moe_ops_;
   std::vector<PreparedOp> dense_ops_;
   int mtp_proj_series_ = 0;

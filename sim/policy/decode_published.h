@@ -26,7 +26,7 @@ class DecodePublished final : public DecodeBalancer {
     return argmin_fitting_rank(ranks, q, [&](const DecodeRankView& r) {
       double s = static_cast<double>(r.sequences + 1) / mean_seqs;
       double k = (r.kv_tokens + static_cast<double>(q.kv_tokens)) / mean_kv;
-      return std::max(s, k) + 1e-6 * (s + k);
+      return min_max_score(s, k);
     });
   }
 };

@@ -27,7 +27,7 @@ class PrefillPublished final : public PrefillBalancer {
     return argmin_rank(ranks, [&](const PrefillRankView& r) {
       double t = (static_cast<double>(r.queued_tokens + q.new_tokens)) / mean_tokens;
       double a = (r.queued_attention + q.attention()) / mean_attn;
-      return std::max(t, a) + 1e-6 * (t + a);
+      return min_max_score(t, a);
     });
   }
 };

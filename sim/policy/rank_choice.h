@@ -6,6 +6,7 @@
 //   });
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <span>
@@ -13,6 +14,10 @@
 #include "sim/policy/rank_balancer.h"
 
 namespace moesim::policy {
+
+/// DeepSeek's published objectives put two loads, each normalized by its mean, on one scale: the larger of the two
+/// wins (min-max), the sum breaking ties.
+inline double min_max_score(double a, double b) { return std::max(a, b) + 1e-6 * (a + b); }
 
 /// The rank minimizing `score` (a double); ranks is not empty.
 template <typename Score>
