@@ -62,8 +62,12 @@ class ExpertLoadModel {
   /// Expert-token pairs on the busiest GPU, averaged over layers: max_gpu_factor * mean_gpu_load.
   double max_gpu_load(double tokens) const { return max_gpu_factor(tokens) * mean_gpu_load(tokens); }
 
-  /// Direct evaluation without the table (what the table holds at grid points), for tests.
+  /// Direct evaluation without the table (what the table holds at grid points): a fixed Gauss-Legendre rule of
+  /// kGaussPoints on each piece of the range.
   double evaluate_layer_factor(int layer, double tokens) const;
+  /// The same by adaptive Gauss-Kronrod (tolerance 1e-6 per piece) with std::erfc: the reference the fast path is
+  /// tested against.
+  double evaluate_layer_factor_adaptive(int layer, double tokens) const;
 
   /// Balancedness of the expected loads (mean / max GPU, no sampling noise), averaged over layers: what DeepSeek's
   /// EPLB reports and a planner would log over time.
@@ -83,6 +87,7 @@ class ExpertLoadModel {
   static constexpr int kGridPerOctave = 4;
   static constexpr int kGridOctaves = 27;  ///< tokens from 1 to 2^27 (~1.3e8) per step; clamped outside
   static constexpr int kGridPoints = kGridPerOctave * kGridOctaves + 1;
+  static constexpr int kGaussPoints = 10;  ///< nodes of the fixed rule on each piece of the E[max] integral
 
  private:
   struct Layer {

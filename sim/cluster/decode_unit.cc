@@ -9,6 +9,8 @@ namespace moesim::cluster {
 namespace {
 // The batch cap is recomputed every this many steps: the mean KV length of a unit drifts slowly.
 constexpr int64_t kCapRefreshSteps = 64;
+// The batch cap's search range per rank.
+constexpr int64_t kMaxBatch = 4096;
 // Below this many tokens a request's MTP draws are made one by one; above, from the normal approximation.
 constexpr int64_t kExactMtpDraws = 64;
 using HeapGreater = std::greater<std::pair<int64_t, uint32_t>>;
@@ -70,18 +72,44 @@ void DecodeUnit::update_batch_cap() {
     kv_mean = ctx_.pool[waiting_.front()].input_tokens + 1.0;
   }
   double target_s = tokens_per_step_ / shape_.slo_tokens_per_s;
-  int64_t lo = 1;
-  int64_t hi = 4096;
   auto ok = [&](int64_t b) {
     double tokens_per_gpu = static_cast<double>(b) * (shape_.mtp ? 2.0 : 1.0);
     double f = experts_.max_factor(tokens_per_gpu, ctx_.engine.now());
     return model_.decode_uniform_step_s(b, kv_mean, f) <= target_s;
   };
-  if (!ok(lo)) {
+  // The step time grows with the batch, so the cap is where ok() turns false. Search outwards from the last cap in
+  // doubling steps, then bisect: the cap moves little between refreshes, so this asks for few batch sizes and keeps
+  // the expert-load table's lookups near the unit's working point (a bisection of [1, 4096] asked at up to 4,096
+  // sequences per rank, each a new grid point after every EPLB re-plan).
+  int64_t lo = 0;           // largest batch known to pass (0: none)
+  int64_t hi = kMaxBatch;   // every batch above hi is known to fail (or is past the search's end)
+  int64_t probe = std::clamp<int64_t>(batch_cap_, 1, kMaxBatch);
+  if (ok(probe)) {
+    lo = probe;
+    for (int64_t step = 1; lo < kMaxBatch; step *= 2) {
+      int64_t next = std::min(lo + step, kMaxBatch);
+      if (!ok(next)) {
+        hi = next - 1;
+        break;
+      }
+      lo = next;
+    }
+  } else {
+    hi = probe - 1;
+    for (int64_t step = 1; hi >= 1; step *= 2) {
+      int64_t next = std::max<int64_t>(hi - step + 1, 1);
+      if (ok(next)) {
+        lo = next;
+        break;
+      }
+      hi = next - 1;
+    }
+  }
+  if (lo == 0) {
     batch_cap_ = 1;  // the SLO cannot be met at any batch: serve one sequence per rank
   } else {
     while (lo < hi) {
-      int64_t mid = (lo + hi + 1) / 2;
+      int64_t mid = lo + (hi - lo + 1) / 2;
       if (ok(mid)) {
         lo = mid;
       } else {

@@ -21,11 +21,12 @@ class DecodePublished final : public DecodeBalancer {
       kv += r.kv_tokens;
     }
     double n = static_cast<double>(ranks.size());
-    double mean_seqs = std::max(seqs / n, 1.0);
-    double mean_kv = std::max(kv / n, 1.0);
+    double per_sequence = 1.0 / std::max(seqs / n, 1.0);  // reciprocals: no division in the scan
+    double per_kv = 1.0 / std::max(kv / n, 1.0);
+    double incoming = static_cast<double>(q.kv_tokens);
     return argmin_fitting_rank(ranks, q, [&](const DecodeRankView& r) {
-      double s = static_cast<double>(r.sequences + 1) / mean_seqs;
-      double k = (r.kv_tokens + static_cast<double>(q.kv_tokens)) / mean_kv;
+      double s = static_cast<double>(r.sequences + 1) * per_sequence;
+      double k = (r.kv_tokens + incoming) * per_kv;
       return min_max_score(s, k);
     });
   }

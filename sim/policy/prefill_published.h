@@ -22,11 +22,15 @@ class PrefillPublished final : public PrefillBalancer {
       total_attn += r.queued_attention;
     }
     double n = static_cast<double>(ranks.size());
-    double mean_tokens = std::max(total_tokens / n, 1.0);
-    double mean_attn = std::max(total_attn / n, 1.0);
+    // Multiplying by the reciprocals of the means (not dividing per rank) keeps the scan free of divisions: it was
+    // the largest single cost of the reference day.
+    double per_token = 1.0 / std::max(total_tokens / n, 1.0);
+    double per_pair = 1.0 / std::max(total_attn / n, 1.0);
+    double new_tokens = static_cast<double>(q.new_tokens);
+    double pairs = q.attention();
     return argmin_rank(ranks, [&](const PrefillRankView& r) {
-      double t = (static_cast<double>(r.queued_tokens + q.new_tokens)) / mean_tokens;
-      double a = (r.queued_attention + q.attention()) / mean_attn;
+      double t = (static_cast<double>(r.queued_tokens) + new_tokens) * per_token;
+      double a = (r.queued_attention + pairs) * per_pair;
       return min_max_score(t, a);
     });
   }

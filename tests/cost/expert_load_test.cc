@@ -156,3 +156,31 @@ TEST_CASE("expert load: a placement that leaves a routed expert without a replic
   ExpertPlacement p{.num_experts = 2, .num_gpus = 2, .slots_per_gpu = 1, .phy2log = {{0, -1}}};
   CHECK_THROWS_AS(ExpertLoadModel(p, {{0.5, 0.5}}, 0.0, shape), std::invalid_argument);
 }
+
+TEST_CASE("expert load: the fast evaluation agrees with the adaptive reference within 1e-4") {
+  // The production evaluation uses a fixed 10-point Gauss-Legendre rule per piece of the range, a one-exp normal CDF
+  // and drops GPUs whose CDF is within 1e-9 of 1; the reference is adaptive Gauss-Kronrod (tolerance 1e-6 per piece)
+  // with std::erfc. Measured worst difference 5.2e-5 over these skews, placements, layers and sizes (1 to 1e8 tokens):
+  // a hundredth of the model's own error against exact draws (above).
+  struct Setting {
+    const char* skew;
+    const char* policy;
+    int gpus;
+  };
+  const Setting settings[] = {{"calibrated", "global", 144},     {"calibrated", "none", 144},
+                              {"calibrated", "hierarchical", 32}, {"zipf:1.0", "global", 144},
+                              {"lognormal:0.8", "none", 32},       {"calibrated,transient=0.5", "global", 144}};
+  double worst = 0;
+  for (const auto& s : settings) {
+    Fixture f(s.skew, s.policy, s.gpus);
+    for (int layer : {0, 29, 57}) {
+      for (double t = 1; t < 1e8; t *= 5.3) {
+        double fixed = f.model.evaluate_layer_factor(layer, t);
+        double adaptive = f.model.evaluate_layer_factor_adaptive(layer, t);
+        worst = std::max(worst, std::abs(fixed / adaptive - 1));
+      }
+    }
+  }
+  INFO("worst relative difference " << worst);
+  CHECK(worst < 1e-4);
+}

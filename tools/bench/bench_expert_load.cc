@@ -55,6 +55,20 @@ void BM_LoadModelBuildAndFirstQuery(benchmark::State& state) {
 }
 BENCHMARK(BM_LoadModelBuildAndFirstQuery)->Arg(32)->Arg(144)->Unit(benchmark::kMillisecond);
 
+// One layer's busiest-GPU factor at a new token count, by the fixed rule (production) and by the adaptive reference.
+void BM_LayerFactor(benchmark::State& state) {
+  auto placement = moesim::policy::AutoEplb().place(shares(), shape_of(state));
+  ExpertLoadModel model(placement, shares(), 0.0, v3_routing());
+  double tokens = state.range(0) == 32 ? 524288 : 18432;
+  int layer = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(state.range(1) ? model.evaluate_layer_factor_adaptive(layer, tokens)
+                                            : model.evaluate_layer_factor(layer, tokens));
+    layer = (layer + 1) % model.num_layers();
+  }
+}
+BENCHMARK(BM_LayerFactor)->ArgsProduct({{32, 144}, {0, 1}})->ArgNames({"gpus", "adaptive"})->Unit(benchmark::kMicrosecond);
+
 void BM_LoadModelCachedQuery(benchmark::State& state) {
   auto placement = moesim::policy::AutoEplb().place(shares(), kDecode);
   ExpertLoadModel model(placement, shares(), 0.0, v3_routing());
