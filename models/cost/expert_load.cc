@@ -176,8 +176,8 @@ void ExpertPlacement::check() const {
 }
 
 ExpertLoadModel::ExpertLoadModel(const ExpertPlacement& placement, const std::vector<std::vector<double>>& shares,
-                                 double transient_sigma, const RoutingShape& shape)
-    : num_gpus_(placement.num_gpus), top_k_(shape.top_k) {
+                                 double transient_sigma, const RoutingShape& shape, bool exact)
+    : num_gpus_(placement.num_gpus), top_k_(shape.top_k), exact_(exact) {
   placement.check();
   if (placement.num_layers() != static_cast<int>(shares.size()) || placement.num_experts != shape.num_experts) {
     throw std::invalid_argument("ExpertLoadModel: placement and shares disagree on layers or experts");
@@ -259,7 +259,8 @@ double ExpertLoadModel::evaluate_layer_factor_adaptive(int layer, double tokens)
 double ExpertLoadModel::layer_grid(int layer, int index) const {
   double& cell = layer_grid_[static_cast<size_t>(layer) * kGridPoints + index];
   if (std::isnan(cell)) {
-    cell = evaluate_layer_factor(layer, std::exp2(static_cast<double>(index) / kGridPerOctave));
+    double tokens = std::exp2(static_cast<double>(index) / kGridPerOctave);
+    cell = exact_ ? evaluate_layer_factor_adaptive(layer, tokens) : evaluate_layer_factor(layer, tokens);
   }
   return cell;
 }

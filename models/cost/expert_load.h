@@ -48,9 +48,10 @@ double sample_max_gpu_factor(const ExpertPlacement& placement, int layer, std::s
 /// Build a new one when the placement or the popularity changes. Cheap to query; not thread-safe (lazy table).
 class ExpertLoadModel {
  public:
-  /// shares[layer][expert] (rows need not be normalized); placement.num_layers() == shares.size().
+  /// shares[layer][expert] (rows need not be normalized); placement.num_layers() == shares.size(). `exact`: the table
+  /// is filled by the adaptive reference (evaluate_layer_factor_adaptive) instead of the fast rule.
   ExpertLoadModel(const ExpertPlacement& placement, const std::vector<std::vector<double>>& shares,
-                  double transient_sigma, const RoutingShape& shape);
+                  double transient_sigma, const RoutingShape& shape, bool exact = false);
 
   /// E[max over GPUs of a layer's routed expert-token pairs] / their mean over GPUs, averaged over layers, for a step
   /// with `tokens` tokens entering the MoE layer across the unit (each token goes to top_k experts). >= 1.
@@ -105,6 +106,7 @@ class ExpertLoadModel {
   mutable std::vector<double> mean_grid_;   // mean over layers, NaN until computed
   int num_gpus_;
   int top_k_;
+  bool exact_;
   double s2_;  // Var of the transient factor: e^{sigma^2} - 1
   double s3_;  // its third central moment: (e^{sigma^2} - 1)^2 (e^{sigma^2} + 2)
   double max_receive_ = 0, mean_receive_ = 0;

@@ -79,6 +79,10 @@ class UnitStepModel {
 
   StepResult prefill(std::span<const PrefillRank> ranks, double expert_factor, bool breakdown = false) const;
   StepResult decode(std::span<const DecodeRank> ranks, double expert_factor, bool breakdown = false) const;
+  /// The decode step from the loads that set it: the busiest rank's sequences and KV tokens, the unit's total
+  /// sequences (what decode() reduces its ranks to).
+  StepResult decode_loads(double max_seqs, double max_kv, double total_seqs, double expert_factor,
+                          bool breakdown = false) const;
   /// Decode step with every rank at `sequences` sequences of `kv_per_sequence` KV tokens.
   double decode_uniform_s(double sequences, double kv_per_sequence, double expert_factor) const;
 
@@ -109,8 +113,6 @@ class UnitStepModel {
     double routed_rows = 0;  // routed rows on the most-loaded GPU
     double heads_rows = 0;   // LM head rows on the busiest rank
   };
-  StepResult decode_loads(double max_seqs, double max_kv, double total_seqs, double expert_factor,
-                          bool breakdown) const;
   // An operator with what its cost needs looked up once.
   struct PreparedOp {
     llm::Operator op;

@@ -198,10 +198,16 @@ void DecodeUnit::complete(uint32_t id) {
 void DecodeUnit::finish_step() {
   stepping_ = false;
   ++step_;
+  // The sequences that end with this step leave in (step, request) order. Their records are scattered over the pool
+  // (a cache miss each): take them off the heap first and prefetch every record, so that the misses overlap.
+  leaving_.clear();
   while (!finishing_.empty() && finishing_.front().first <= step_) {
     std::pop_heap(finishing_.begin(), finishing_.end(), HeapGreater{});
-    uint32_t id = finishing_.back().second;
+    leaving_.push_back(finishing_.back().second);
     finishing_.pop_back();
+    __builtin_prefetch(&ctx_.pool[leaving_.back()]);
+  }
+  for (uint32_t id : leaving_) {
     auto& r = ctx_.pool[id];
     auto& rk = ranks_[static_cast<size_t>(r.decode_rank)];
     rk.sequences -= 1;

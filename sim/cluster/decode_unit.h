@@ -69,6 +69,7 @@ class DecodeUnit final : public engine::EventHandler {
   std::vector<policy::DecodeRankView> views_;
   std::vector<DecodeRankLoad> loads_;
   std::vector<std::pair<int64_t, uint32_t>> finishing_;  // min-heap on (step, request)
+  std::vector<uint32_t> leaving_;                        // scratch: the requests a step ends
   RequestQueue waiting_;
   int64_t step_ = 0;
   int64_t active_ = 0;

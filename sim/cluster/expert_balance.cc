@@ -14,16 +14,17 @@ policy::EplbShape eplb_shape(const llm::UnitGeometry& g) {
 
 EplbExpertBalance::EplbExpertBalance(const cost::SkewSpec& skew, const std::string& policy,
                                      const llm::UnitGeometry& geometry, const policy::EplbPlannerConfig& planner,
-                                     uint64_t seed)
+                                     uint64_t seed, bool exact)
     : shape_(cost::routing_shape(geometry)),
       popularity_(skew, shape_, seed),
       // The first placement comes from the popularity at the start: the fleet was running before the window opened.
       planner_(policy::builtin_expert_balancers().make(policy), eplb_shape(geometry), shape_.num_layers,
                shape_.num_experts, planner, popularity_.expected_loads(0, 1.0)),
       gpus_(geometry.gpus),
-      refresh_ns_(planner.interval_ns) {
+      refresh_ns_(planner.interval_ns),
+      exact_(exact) {
   load_ = std::make_unique<cost::ExpertLoadModel>(planner_.placement(), popularity_.shares_at(0),
-                                                  popularity_.transient_sigma(), shape_);
+                                                  popularity_.transient_sigma(), shape_, exact_);
   next_refresh_ns_ = refresh_ns_;
 }
 
@@ -35,7 +36,7 @@ void EplbExpertBalance::refresh(int64_t now_ns) {
   planner_.maybe_replan(now_ns);
   // Rebuild the load model for the current placement and popularity (both may have moved).
   load_ = std::make_unique<cost::ExpertLoadModel>(planner_.placement(), popularity_.shares_at(now_ns),
-                                                  popularity_.transient_sigma(), shape_);
+                                                  popularity_.transient_sigma(), shape_, exact_);
   next_refresh_ns_ = now_ns + refresh_ns_;
 }
 

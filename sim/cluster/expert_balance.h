@@ -21,9 +21,9 @@ namespace moesim::cluster {
 class EplbExpertBalance final : public ExpertBalance {
  public:
   /// One unit of `geometry` (its GPUs, nodes, expert slots and routing shape); `policy` none | auto | global |
-  /// hierarchical.
+  /// hierarchical. `exact`: the load model's table from its adaptive reference (cost::ExpertLoadModel).
   EplbExpertBalance(const cost::SkewSpec& skew, const std::string& policy, const llm::UnitGeometry& geometry,
-                    const policy::EplbPlannerConfig& planner, uint64_t seed);
+                    const policy::EplbPlannerConfig& planner, uint64_t seed, bool exact = false);
 
   double max_factor(double tokens_per_gpu, engine::Time now) override;
 
@@ -42,6 +42,7 @@ class EplbExpertBalance final : public ExpertBalance {
   int64_t last_observe_ns_ = 0;
   double tokens_since_observe_ = 0;
   int64_t refresh_ns_;
+  bool exact_;
 };
 
 }  // namespace moesim::cluster

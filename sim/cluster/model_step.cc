@@ -1,5 +1,7 @@
 #include "sim/cluster/model_step.h"
 
+#include <cmath>
+
 #include "sim/cluster/wiring.h"
 
 namespace moesim::cluster {
@@ -14,15 +16,24 @@ pipeline::UnitConfig unit_config(const PoolConfig& p, llm::Phase phase, const ll
   c.expert_slots = g.expert_slots;
   return c;
 }
+constexpr double kOctaveSteps = 256.0;          // KV and unit sequences: bins of 2^(1/256)
+constexpr double kFactorSteps = 4096.0;         // expert factor: bins of 1/4096
+constexpr size_t kMemoSlots = size_t{1} << 16;  // direct-mapped cache entries (1 MiB)
+
+// A load's bin on a log scale, offset to be positive: 0 for no load; loads between 2^-128 and 2^128 fit 16 bits.
+int64_t log_bin(double x) { return x > 0 ? std::llround(std::log2(x) * kOctaveSteps) + (1 << 15) : 0; }
+double at_log_bin(int64_t bin) { return bin > 0 ? std::exp2(static_cast<double>(bin - (1 << 15)) / kOctaveSteps) : 0.0; }
 }  // namespace
 
-ModelStep::ModelStep(const Scenario& s)
+ModelStep::ModelStep(const Scenario& s, bool exact)
     : hw_(hardware::load_hardware(s.hardware)),
       model_(llm::load_model(model_path(s))),
       prefill_(std::make_unique<pipeline::UnitStepModel>(
           hw_, model_, unit_config(s.fleet.prefill, llm::Phase::kPrefill, s.geometry.prefill))),
       decode_(std::make_unique<pipeline::UnitStepModel>(
-          hw_, model_, unit_config(s.fleet.decode, llm::Phase::kDecode, s.geometry.decode))) {}
+          hw_, model_, unit_config(s.fleet.decode, llm::Phase::kDecode, s.geometry.decode))),
+      exact_(exact),
+      memo_(exact ? 0 : kMemoSlots) {}
 
 double ModelStep::prefill_step_s(std::span<const PrefillRankLoad> ranks, double expert_factor) const {
   prefill_ranks_.resize(ranks.size());
@@ -34,15 +45,40 @@ double ModelStep::prefill_step_s(std::span<const PrefillRankLoad> ranks, double 
 }
 
 double ModelStep::decode_step_s(std::span<const DecodeRankLoad> ranks, double expert_factor) const {
-  decode_ranks_.resize(ranks.size());
-  for (size_t i = 0; i < ranks.size(); ++i) {
-    decode_ranks_[i] = {static_cast<double>(ranks[i].sequences), ranks[i].kv_tokens};
+  int64_t max_seqs = 0;
+  int64_t total = 0;
+  double max_kv = 0;
+  for (const auto& r : ranks) {
+    max_seqs = std::max(max_seqs, r.sequences);
+    max_kv = std::max(max_kv, r.kv_tokens);
+    total += r.sequences;
   }
-  return decode_->decode(decode_ranks_, expert_factor).step_s;
+  return decode_loads_s(static_cast<double>(max_seqs), max_kv, static_cast<double>(total), expert_factor);
 }
 
 double ModelStep::decode_uniform_step_s(int64_t sequences, double kv_per_sequence, double expert_factor) const {
-  return decode_->decode_uniform_s(static_cast<double>(sequences), kv_per_sequence, expert_factor);
+  double seqs = static_cast<double>(sequences);
+  return decode_loads_s(seqs, seqs * kv_per_sequence, seqs * decode_->config().ep, expert_factor);
+}
+
+double ModelStep::decode_loads_s(double max_seqs, double max_kv, double total, double expert_factor) const {
+  if (exact_) return decode_->decode_loads(max_seqs, max_kv, total, expert_factor).step_s;
+  int64_t kv_bin = log_bin(max_kv);
+  int64_t total_bin = log_bin(total);
+  int64_t factor_bin = std::llround(expert_factor * kFactorSteps);
+  auto seqs = static_cast<int64_t>(max_seqs);  // a count: exact
+  auto step_at_bins = [&] {
+    return decode_->decode_loads(max_seqs, at_log_bin(kv_bin), at_log_bin(total_bin),
+                                 static_cast<double>(factor_bin) / kFactorSteps)
+        .step_s;
+  };
+  auto fits16 = [](int64_t v) { return v >= 0 && v < (1 << 16) - 1; };  // all ones is the empty slot's key
+  if (!(fits16(seqs) && fits16(kv_bin) && fits16(total_bin) && fits16(factor_bin))) return step_at_bins();
+  uint64_t key = static_cast<uint64_t>(seqs) << 48 | static_cast<uint64_t>(kv_bin) << 32 |
+                 static_cast<uint64_t>(total_bin) << 16 | static_cast<uint64_t>(factor_bin);
+  MemoEntry& e = memo_[(key * 0x9E3779B97F4A7C15ull) >> 48];  // Fibonacci hashing onto 2^16 slots
+  if (e.key != key) e = {key, step_at_bins()};
+  return e.step_s;
 }
 
 double ModelStep::kv_load_s(int64_t tokens) const { return prefill_->kernels().kv_load_s(static_cast<double>(tokens)); }

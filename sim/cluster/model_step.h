@@ -5,6 +5,7 @@
 //   double s = step.decode_step_s(rank_loads, 1.0);
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -18,7 +19,8 @@ namespace moesim::cluster {
 
 class ModelStep final : public StepModel {
  public:
-  explicit ModelStep(const Scenario& scenario);
+  /// `exact`: every decode step computed from its loads; otherwise from the loads quantized (memoized, below).
+  explicit ModelStep(const Scenario& scenario, bool exact = false);
 
   double prefill_step_s(std::span<const PrefillRankLoad> ranks, double expert_factor) const override;
   double decode_step_s(std::span<const DecodeRankLoad> ranks, double expert_factor) const override;
@@ -37,7 +39,19 @@ class ModelStep final : public StepModel {
   std::unique_ptr<pipeline::UnitStepModel> prefill_;
   std::unique_ptr<pipeline::UnitStepModel> decode_;
   mutable std::vector<pipeline::PrefillRank> prefill_ranks_;  // scratch, reused every step
-  mutable std::vector<pipeline::DecodeRank> decode_ranks_;
+
+  // The decode step from its loads (the busiest rank's sequences and KV, the unit's sequences, the expert factor).
+  // Unless exact, the KV and the unit's sequences are rounded to 1/256 of an octave (0.14 % at most) and the factor to
+  // 1/4096, and the step computed at the rounded loads is kept in a direct-mapped cache: a unit's consecutive steps
+  // share their rounded loads, so most steps are a lookup. The result is a function of the rounded loads alone, never
+  // of what the cache held before. Error against exact: docs/performance.md.
+  double decode_loads_s(double max_seqs, double max_kv, double total, double expert_factor) const;
+  struct MemoEntry {
+    uint64_t key = ~0ull;
+    double step_s = 0;
+  };
+  bool exact_;
+  mutable std::vector<MemoEntry> memo_;
 };
 
 }  // namespace moesim::cluster
