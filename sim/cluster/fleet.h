@@ -15,28 +15,12 @@
 #include "sim/cluster/decode_unit.h"
 #include "sim/cluster/prefill_unit.h"
 #include "sim/cluster/scenario.h"
+#include "sim/observe/request_counts.h"
 #include "sim/policy/unit_router.h"
 
 namespace moesim::cluster {
 
-/// Requests by where they are or how they left; in = completed + rejected + in_flight at every moment.
-struct RequestCounts {
-  int64_t arrived = 0;
-  int64_t completed = 0;
-  int64_t rejected = 0;
-  int64_t waiting_for_unit = 0;  ///< arrived while no prefill unit accepted work
-  int64_t in_prefill = 0;
-  int64_t in_transfer = 0;
-  int64_t in_decode = 0;  ///< waiting for a decode rank or decoding
-  int64_t in_flight() const { return waiting_for_unit + in_prefill + in_transfer + in_decode; }
-  // Tokens, kept apart from the metrics so the summary can check them against each other.
-  int64_t arrived_input_tokens = 0;
-  int64_t arrived_output_tokens = 0;
-  int64_t rejected_input_tokens = 0;
-  int64_t rejected_output_tokens = 0;
-  int64_t in_flight_input_tokens = 0;
-  int64_t in_flight_output_tokens = 0;
-};
+using observe::RequestCounts;
 
 class Fleet {
  public:

@@ -69,44 +69,32 @@ std::vector<std::pair<double, int64_t>> read_node_schedule(const std::filesystem
   return rows;
 }
 
-nlohmann::json run_and_write(const Scenario& scenario, const std::filesystem::path& out_dir, double drain_s,
-                             const ProgressFn& progress) {
+observe::RunReport run_and_write(const Scenario& scenario, const std::filesystem::path& out_dir, double drain_s,
+                                 const ProgressFn& progress) {
   RunParts parts = build_run_parts(scenario);
   Simulation sim(scenario, *parts.step_model, *parts.prefill_experts, *parts.decode_experts, *parts.source,
                  parts.autoscaler.get());
   if (parts.autoscaler) sim.signals().subscribe(parts.autoscaler.get());
   auto wall_start = std::chrono::steady_clock::now();
-  nlohmann::json summary = sim.run(drain_s, progress);
+  observe::RunReport report = sim.run(drain_s, progress);
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  if (parts.autoscaler) {
-    summary["autoscaler_limit_bound_decisions"] = parts.autoscaler->limit_bound_decisions();
-    // Prefill capacity: new tokens a node computes at full steps of the day's mix, and the share of it used.
-    double per_node =
-        parts.autoscaler->prefill_capacity_per_unit() / static_cast<double>(scenario.fleet.prefill.nodes_per_unit);
-    double node_s = summary["prefill_nodes_avg"].get<double>() * summary["simulated_s"].get<double>();
-    double computed = summary["prefill_tokens_computed"].get<double>();
-    summary["prefill_capacity_new_tokens_per_s_per_node"] = per_node;
-    summary["prefill_utilization"] = per_node > 0 && node_s > 0 ? computed / node_s / per_node : 0.0;
-  }
-  summary["scenario"] = scenario.name;
-  summary["seed"] = scenario.seed;
   std::filesystem::create_directories(out_dir);
   auto write = [&](const char* name, const std::string& text) {
     std::ofstream out(out_dir / name);
     out << text;
     if (!out) throw InputError(fmt::format("{}: cannot write", (out_dir / name).string()));
   };
-  write("summary.json", summary.dump(2) + "\n");
+  write("summary.json", observe::to_json(report).dump(2) + "\n");
   write("resolved-scenario.json", to_json(scenario).dump(2) + "\n");
-  write("hourly.csv", sim.metrics().ledger_csv(false));
-  write("minutes.csv", sim.metrics().ledger_csv(true));
-  write("latency-cdf.csv", sim.metrics().latency_cdf_csv());
+  write("hourly.csv", sim.metrics().ledger().csv(false));
+  write("minutes.csv", sim.metrics().ledger().csv(true));
+  write("latency-cdf.csv", sim.metrics().latency().cdf_csv());
   // Wall time and speed go beside the summary, not in it: summary.json must be byte-identical across runs.
   nlohmann::json perf = {{"wall_s", wall},
-                         {"events_per_s", static_cast<double>(summary["events_executed"].get<uint64_t>()) / wall},
-                         {"requests_per_s", static_cast<double>(summary["requests_in"].get<int64_t>()) / wall}};
+                         {"events_per_s", static_cast<double>(report.events_executed) / wall},
+                         {"requests_per_s", static_cast<double>(report.conservation.requests_in) / wall}};
   write("performance.json", perf.dump(2) + "\n");
-  return summary;
+  return report;
 }
 
 }  // namespace moesim::cluster

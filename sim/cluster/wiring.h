@@ -34,8 +34,8 @@ std::filesystem::path resolve_path(const Scenario& scenario, const std::string& 
 std::vector<std::pair<double, int64_t>> read_node_schedule(const std::filesystem::path& file);
 
 /// Runs a scenario end to end with its production parts and writes, into `out_dir`: summary.json,
-/// resolved-scenario.json, hourly.csv, minutes.csv and latency-cdf.csv. Returns the summary.
-nlohmann::json run_and_write(const Scenario& scenario, const std::filesystem::path& out_dir, double drain_s,
-                             const ProgressFn& progress);
+/// resolved-scenario.json, hourly.csv, minutes.csv and latency-cdf.csv. Returns the report.
+observe::RunReport run_and_write(const Scenario& scenario, const std::filesystem::path& out_dir, double drain_s,
+                                 const ProgressFn& progress);
 
 }  // namespace moesim::cluster
