@@ -3,7 +3,6 @@
 #include <optional>
 
 #include "common/rng.h"
-#include "sim/cluster/wiring.h"
 #include "traces/day_generator.h"
 #include "traces/kv_cache.h"
 #include "traces/source.h"
