@@ -45,9 +45,9 @@ void run(const RunOptions& o) {
                  frac * 100, static_cast<double>(events) / wall / 1e6, eta);
     };
   }
-  auto summary = cluster::run_and_write(scenario, o.out, o.drain_s, progress);
+  auto report = cluster::run_and_write(scenario, o.out, o.drain_s, progress);
   if (progress) fmt::print(stderr, "\n");
-  print_report(summary, scenario);
+  print_report(report, scenario);
   fmt::print("wrote {}/summary.json, resolved-scenario.json, hourly.csv, minutes.csv, latency-cdf.csv\n", o.out);
 }
 

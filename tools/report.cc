@@ -18,45 +18,48 @@ double num(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
-void print_report(const nlohmann::json& s, const cluster::Scenario& scenario) {
+void print_report(const observe::RunReport& s, const cluster::Scenario& scenario) {
   nlohmann::json published;
   if (!scenario.published.empty()) {
     std::filesystem::path p(scenario.published);
     if (!p.is_absolute()) p = std::filesystem::path(scenario.base_dir) / p;
     published = load_json_file(p);
   }
+  const auto& c = s.conservation;
   fmt::print("\n{}  (seed {}, {:.0f} s simulated)\n", scenario.name.empty() ? "run" : scenario.name, scenario.seed,
-             num(s, "simulated_s"));
-  int64_t in_flight = 0;
-  for (auto& [k, v] : s["requests_in_flight_at_end"].items()) in_flight += v.get<int64_t>();
-  fmt::print("requests: {} in = {} completed + {} rejected + {} in flight at the end{}\n",
-             s["requests_in"].get<int64_t>(), s["requests_completed"].get<int64_t>(),
-             s["requests_rejected"].get<int64_t>(), in_flight,
-             s["requests_conserved"].get<bool>() ? "" : "  (NOT CONSERVED)");
-  fmt::print("tokens: {} input and {} output in; {}\n", s["tokens_in"]["input"].get<int64_t>(),
-             s["tokens_in"]["output"].get<int64_t>(),
-             s["tokens_conserved"].get<bool>() ? "conserved (completed + rejected + in flight)" : "NOT CONSERVED");
+             s.simulated_s);
+  fmt::print("requests: {} in = {} completed + {} rejected + {} in flight at the end{}\n", c.requests_in,
+             c.requests_completed, c.requests_rejected, c.requests_in_flight_at_end.total(),
+             c.requests_conserved ? "" : "  (NOT CONSERVED)");
+  fmt::print("tokens: {} input and {} output in; {}\n", c.tokens_in.input, c.tokens_in.output,
+             c.tokens_conserved ? "conserved (completed + rejected + in flight)" : "NOT CONSERVED");
   struct Row {
     const char* label;
-    const char* key;
+    const char* key;  // the published outcomes file's key (the same as summary.json's)
+    double value;
     const char* fmt;
     double scale;
     bool extensive;  // scales with the traffic: compared with the published value x workload.scale
+    bool restated;   // under an imposed node schedule, a consistency check rather than a prediction
   };
+  const double p_nodes = s.nodes.prefill_avg;
   const Row rows[] = {
-      {"nodes, average", "nodes_avg", "{:.2f}", 1, true},
-      {"nodes, peak", "nodes_peak", "{:.0f}", 1, true},
-      {"decode : prefill nodes", "decode_prefill_node_ratio", "{:.2f}", 1, false},
-      {"prefill tokens/s per node (k)", "prefill_tokens_per_s_per_node", "{:.1f}", 1e-3, false},
-      {"decode tokens/s per node (k)", "decode_tokens_per_s_per_node", "{:.2f}", 1e-3, false},
-      {"user tokens/s, mean", "user_tokens_per_s_mean", "{:.1f}", 1, false},
-      {"TTFT p50 (s)", "ttft_p50_s", "{:.2f}", 1, false},
-      {"TTFT p99 (s)", "ttft_p99_s", "{:.2f}", 1, false},
-      {"input tokens (B)", "input_tokens", "{:.2f}", 1e-9, true},
-      {"output tokens (B)", "output_tokens", "{:.2f}", 1e-9, true},
-      {"cost (k$)", "cost_usd", "{:.2f}", 1e-3, true},
-      {"theoretical revenue (k$)", "revenue_usd", "{:.2f}", 1e-3, true},
-      {"margin (ratio)", "margin", "{:.2f}", 1, false},
+      {"nodes, average", "nodes_avg", s.nodes.avg, "{:.2f}", 1, true, true},
+      {"nodes, peak", "nodes_peak", static_cast<double>(s.nodes.peak), "{:.0f}", 1, true, true},
+      {"decode : prefill nodes", "decode_prefill_node_ratio", p_nodes > 0 ? s.nodes.decode_avg / p_nodes : NAN,
+       "{:.2f}", 1, false, false},
+      {"prefill tokens/s per node (k)", "prefill_tokens_per_s_per_node", s.throughput.prefill_tokens_per_s_per_node,
+       "{:.1f}", 1e-3, false, true},
+      {"decode tokens/s per node (k)", "decode_tokens_per_s_per_node", s.throughput.decode_tokens_per_s_per_node,
+       "{:.2f}", 1e-3, false, true},
+      {"user tokens/s, mean", "user_tokens_per_s_mean", s.latency.user_tokens_per_s_mean, "{:.1f}", 1, false, false},
+      {"TTFT p50 (s)", "ttft_p50_s", s.latency.ttft_p50_s, "{:.2f}", 1, false, false},
+      {"TTFT p99 (s)", "ttft_p99_s", s.latency.ttft_p99_s, "{:.2f}", 1, false, false},
+      {"input tokens (B)", "input_tokens", static_cast<double>(s.tokens.input), "{:.2f}", 1e-9, true, false},
+      {"output tokens (B)", "output_tokens", static_cast<double>(s.tokens.output), "{:.2f}", 1e-9, true, false},
+      {"cost (k$)", "cost_usd", s.economics.cost_usd, "{:.2f}", 1e-3, true, true},
+      {"theoretical revenue (k$)", "revenue_usd", s.economics.revenue_usd, "{:.2f}", 1e-3, true, false},
+      {"margin (ratio)", "margin", s.economics.margin, "{:.2f}", 1, false, true},
   };
   bool compare = published.is_object();
   double scale = scenario.workload.kind == "generator" ? scenario.workload.scale : 1.0;
@@ -66,39 +69,30 @@ void print_report(const nlohmann::json& s, const cluster::Scenario& scenario) {
         "(workload scale {}: published totals below are multiplied by it; node counts quantize in whole units)\n",
         scale);
   }
-  nlohmann::json derived = s;
-  double p_nodes = num(s, "prefill_nodes_avg");
-  derived["decode_prefill_node_ratio"] = p_nodes > 0 ? num(s, "decode_nodes_avg") / p_nodes : NAN;
   for (const auto& r : rows) {
-    double v = num(derived, r.key);
+    double v = r.value;
     if (std::isnan(v)) continue;
     std::string line = fmt::format("{:<32}{:>14}", r.label, fmt::format(fmt::runtime(r.fmt), v * r.scale));
     double p = compare ? num(published, r.key) * (r.extensive ? scale : 1.0) : NAN;
     if (!std::isnan(p)) {
       line += fmt::format("{:>14}{:>9.1f}%", fmt::format(fmt::runtime(r.fmt), p * r.scale), (v - p) / p * 100.0);
     }
-    bool restated = scenario.autoscaler.policy == "fixed" &&
-                    (std::string_view(r.key).find("tokens_per_s_per_node") != std::string_view::npos ||
-                     std::string_view(r.key).find("nodes") != std::string_view::npos ||
-                     std::string_view(r.key) == "cost_usd" || std::string_view(r.key) == "margin");
-    if (restated) line += "  consistency check (the schedule is imposed)";
+    if (r.restated && scenario.autoscaler.policy == "fixed") line += "  consistency check (the schedule is imposed)";
     fmt::print("{}\n", line);
   }
-  double cap = num(s, "decode_capacity_tokens_per_s_per_node_at_slo");
-  if (!std::isnan(cap)) {
-    fmt::print(
-        "\ncapacity at the SLO ({:.0f} tokens/s per user): decode {:.2f} k output tokens/s per node, {:.0f} % used\n",
-        scenario.slo.user_tokens_per_s, cap * 1e-3, num(s, "decode_utilization_at_slo") * 100);
-  }
-  double pcap = num(s, "prefill_capacity_new_tokens_per_s_per_node");
-  if (!std::isnan(pcap)) {
-    double input = num(s, "input_tokens");
-    double cached = num(s, "input_tokens_cached");
+  fmt::print(
+      "\ncapacity at the SLO ({:.0f} tokens/s per user): decode {:.2f} k output tokens/s per node, {:.0f} % used\n",
+      scenario.slo.user_tokens_per_s, s.throughput.decode_capacity_tokens_per_s_per_node_at_slo * 1e-3,
+      s.throughput.decode_utilization_at_slo * 100);
+  if (s.autoscaler) {
+    double pcap = s.autoscaler->prefill_capacity_new_tokens_per_s_per_node;
+    double input = static_cast<double>(s.tokens.input);
+    double cached = static_cast<double>(s.tokens.input_cached);
     double ratio = input > cached ? input / (input - cached) : 1.0;
     fmt::print(
         "prefill at full steps of the day's mix: {:.1f} k computed tokens/s per node ({:.1f} k input tokens/s "
         "with the cached share), {:.0f} % used\n",
-        pcap * 1e-3, pcap * ratio * 1e-3, num(s, "prefill_utilization") * 100);
+        pcap * 1e-3, pcap * ratio * 1e-3, s.autoscaler->prefill_utilization * 100);
   }
 }
 

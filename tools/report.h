@@ -4,12 +4,11 @@
 //   moesim::tools::print_report(summary, scenario);
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include "sim/cluster/scenario.h"
+#include "sim/observe/run_report.h"
 
 namespace moesim::tools {
 
-void print_report(const nlohmann::json& summary, const cluster::Scenario& scenario);
+void print_report(const observe::RunReport& summary, const cluster::Scenario& scenario);
 
 }  // namespace moesim::tools

@@ -3,7 +3,6 @@
 #include <optional>
 
 #include "common/rng.h"
-#include "sim/cluster/wiring.h"
 #include "traces/day_generator.h"
 #include "traces/kv_cache.h"
 #include "traces/source.h"
@@ -21,10 +20,13 @@ void copy_marks(const traces::Request& q, RequestRecord& r) {
   r.model = static_cast<uint8_t>(q.model);
 }
 
-nlohmann::json counters_json(const traces::SourceCounters& c) {
-  nlohmann::json j = {{"lines", c.lines}, {"requests", c.requests}, {"skipped_bad", c.skipped_bad}};
-  if (!c.first_bad.empty()) j["first_bad"] = c.first_bad;
-  return j;
+observe::SourceStats stats_of(std::string name, const traces::SourceCounters& c) {
+  return {.name = std::move(name),
+          .has_counters = true,
+          .lines = c.lines,
+          .requests = c.requests,
+          .skipped_bad = c.skipped_bad,
+          .first_bad = c.first_bad};
 }
 
 // A trace file; for traces with prefix block hashes the disk KV cache (an LRU over blocks) decides the cached prefix.
@@ -44,11 +46,7 @@ class TraceArrivals final : public ArrivalSource {
     if (!hashes.empty()) r.cached_tokens = static_cast<int32_t>(cache_->access(hashes, q.input_tokens));
     return true;
   }
-  nlohmann::json stats() const override {
-    auto j = counters_json(source_->counters());
-    j["name"] = source_->name();
-    return j;
-  }
+  observe::SourceStats stats() const override { return stats_of(source_->name(), source_->counters()); }
 
  private:
   std::unique_ptr<traces::RequestSource> source_;
@@ -71,11 +69,7 @@ class DayArrivals final : public ArrivalSource {
     }
     return false;
   }
-  nlohmann::json stats() const override {
-    auto j = counters_json(day_.counters());
-    j["name"] = day_.name();
-    return j;
-  }
+  observe::SourceStats stats() const override { return stats_of(day_.name(), day_.counters()); }
 
  private:
   traces::DayGenerator day_;
@@ -98,7 +92,7 @@ class ConstantArrivals final : public ArrivalSource {
     r.arrival_ns = static_cast<int64_t>(t_s_ * 1e9);
     return true;
   }
-  nlohmann::json stats() const override { return {{"name", "constant rate, " + marks_.name()}}; }
+  observe::SourceStats stats() const override { return {.name = "constant rate, " + marks_.name()}; }
 
  private:
   traces::DayGenerator marks_;

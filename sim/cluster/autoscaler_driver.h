@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "sim/cluster/simulation.h"
@@ -28,6 +29,9 @@ class AutoscalerDriver final : public Autoscaler, public observe::FleetListener 
   int64_t limit_bound_decisions() const { return limit_bound_; }
   /// Mean over decisions of what one prefill unit computes at full steps of the observed mix (new tokens/s).
   double prefill_capacity_per_unit() const { return ticks_ > 0 ? capacity_sum_ / ticks_ : 0.0; }
+  std::optional<observe::AutoscalerStats> stats() const override {
+    return observe::AutoscalerStats{limit_bound_decisions(), prefill_capacity_per_unit()};
+  }
 
  private:
   std::unique_ptr<policy::AutoscalerPolicy> policy_;
@@ -35,10 +39,10 @@ class AutoscalerDriver final : public Autoscaler, public observe::FleetListener 
   const StepModel& model_;
   engine::Duration interval_;
   engine::Duration startup_;
-  int64_t tokens_ = 0;                 // prefill tokens computed since the last tick
-  double pairs_ = 0.0;                 // their attention pairs
-  double pairs_per_token_ = 0.0;       // of the traffic so far (smoothed)
-  int64_t offered_tokens_seen_ = 0;    // the fleet's offered-load counters at the last tick
+  int64_t tokens_ = 0;               // prefill tokens computed since the last tick
+  double pairs_ = 0.0;               // their attention pairs
+  double pairs_per_token_ = 0.0;     // of the traffic so far (smoothed)
+  int64_t offered_tokens_seen_ = 0;  // the fleet's offered-load counters at the last tick
   int64_t offered_sequences_seen_ = 0;
   int64_t done_ = 0;                   // requests completed since the last tick
   int64_t done_output_tokens_ = 0;     // their output tokens

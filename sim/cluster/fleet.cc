@@ -34,10 +34,9 @@ void Fleet::add_prefill_unit(engine::Duration startup) {
   PrefillUnitShape shape{g.gpus, g.nodes_per_unit, c.chunk_tokens};
   prefill_balancers_.push_back(
       policy::builtin_prefill_balancers().make(c.balancer, {.seed = scenario_.seed, .unit = id, .ranks = shape.ranks}));
-  prefill_.push_back({std::make_unique<PrefillUnit>(id, UnitContext{engine_, pool_, signals_}, model_, prefill_experts_,
-                                                    shape, *prefill_balancers_.back(), prefill_done_),
-                      State::kStarting});
-  nic_free_ns_.emplace_back(static_cast<size_t>(shape.ranks), 0);
+  prefill_.add(std::make_unique<PrefillUnit>(id, UnitContext{engine_, pool_, signals_}, model_, prefill_experts_, shape,
+                                             *prefill_balancers_.back(), prefill_done_));
+  kv_links_.add_unit(shape.ranks);
   engine_.schedule_after(startup, unit_ready_, static_cast<uint64_t>(id));
   emit_size();
 }
@@ -49,24 +48,21 @@ void Fleet::add_decode_unit(engine::Duration startup) {
   DecodeUnitShape shape{g.gpus, g.nodes_per_unit, c.mtp, scenario_.slo.user_tokens_per_s};
   decode_balancers_.push_back(
       policy::builtin_decode_balancers().make(c.balancer, {.seed = scenario_.seed, .unit = id, .ranks = shape.ranks}));
-  decode_.push_back({std::make_unique<DecodeUnit>(id, UnitContext{engine_, pool_, signals_}, model_, decode_experts_,
-                                                  shape, *decode_balancers_.back(), seed_, decode_done_),
-                     State::kStarting});
+  decode_.add(std::make_unique<DecodeUnit>(id, UnitContext{engine_, pool_, signals_}, model_, decode_experts_, shape,
+                                           *decode_balancers_.back(), seed_, decode_done_));
   engine_.schedule_after(startup, unit_ready_, static_cast<uint64_t>(id) | kDecodeFlag);
   emit_size();
 }
 
 void Fleet::on_unit_ready(uint64_t payload) {
   if (payload & kDecodeFlag) {
-    auto& slot = decode_[payload & ~kDecodeFlag];
-    if (slot.state == State::kStarting) slot.state = State::kServing;
+    decode_.mark_serving(payload & ~kDecodeFlag);
     while (!undecoded_.empty() && decode_units_serving() > 0) {
       uint32_t id = undecoded_.pop(pool_);
       on_transfer_done(id);
     }
   } else {
-    auto& slot = prefill_[payload];
-    if (slot.state == State::kStarting) slot.state = State::kServing;
+    prefill_.mark_serving(payload);
     while (!unrouted_.empty()) {
       uint32_t id = unrouted_.pop(pool_);
       counts_.waiting_for_unit -= 1;
@@ -76,55 +72,22 @@ void Fleet::on_unit_ready(uint64_t payload) {
   emit_size();
 }
 
-template <typename Unit>
-static bool drain_newest(std::vector<Unit>& units, auto serving_state, auto draining_state) {
-  int64_t serving = 0;
-  for (const auto& s : units) serving += s.state == serving_state;
-  if (serving <= 1) return false;
-  for (auto it = units.rbegin(); it != units.rend(); ++it) {
-    if (it->state == serving_state) {
-      it->state = draining_state;
-      return true;
-    }
-  }
-  return false;
-}
-
 bool Fleet::drain_prefill_unit() {
-  bool ok = drain_newest(prefill_, State::kServing, State::kDraining);
-  if (ok) {
-    ++draining_;
-    retire_drained();
-  }
+  bool ok = prefill_.drain_newest();
+  if (ok) retire_drained();
   return ok;
 }
 
 bool Fleet::drain_decode_unit() {
-  bool ok = drain_newest(decode_, State::kServing, State::kDraining);
-  if (ok) {
-    ++draining_;
-    retire_drained();
-  }
+  bool ok = decode_.drain_newest();
+  if (ok) retire_drained();
   return ok;
 }
 
 void Fleet::retire_drained() {
-  bool changed = false;
-  for (auto& s : prefill_) {
-    if (s.state == State::kDraining && s.unit->idle()) {
-      s.state = State::kGone;
-      --draining_;
-      changed = true;
-    }
-  }
-  for (auto& s : decode_) {
-    if (s.state == State::kDraining && s.unit->idle()) {
-      s.state = State::kGone;
-      --draining_;
-      changed = true;
-    }
-  }
-  if (changed) emit_size();
+  bool prefill_left = prefill_.retire_idle();
+  bool decode_left = decode_.retire_idle();
+  if (prefill_left || decode_left) emit_size();
 }
 
 void Fleet::reject(const RequestRecord& r, const char* reason) {
@@ -157,9 +120,8 @@ void Fleet::arrive(const RequestRecord& request) {
 void Fleet::route_to_prefill(uint32_t id) {
   prefill_views_.resize(prefill_.size());
   for (size_t i = 0; i < prefill_.size(); ++i) {
-    const auto& s = prefill_[i];
-    bool serving = s.state == State::kServing;
-    prefill_views_[i] = {serving, serving ? s.unit->queued_tokens() : 0};
+    bool serving = prefill_.is_serving(i);
+    prefill_views_[i] = {serving, serving ? prefill_.unit(i).queued_tokens() : 0};
   }
   const auto& r = pool_[id];
   int64_t unit = router_->pick_prefill(prefill_views_, {r.new_tokens(), r.input_tokens});
@@ -169,7 +131,7 @@ void Fleet::route_to_prefill(uint32_t id) {
     return;
   }
   counts_.in_prefill += 1;
-  prefill_[static_cast<size_t>(unit)].unit->enqueue(id);
+  prefill_.unit(static_cast<size_t>(unit)).enqueue(id);
 }
 
 void Fleet::on_prefill_done(uint32_t id) {
@@ -179,20 +141,18 @@ void Fleet::on_prefill_done(uint32_t id) {
   decode_offered_ += 1;
   // The prompt's KV goes from the prefill GPU's NIC to the decode side; transfers from one GPU queue behind each
   // other.
-  auto& nic = nic_free_ns_[static_cast<size_t>(r.prefill_unit)][static_cast<size_t>(r.prefill_rank)];
-  int64_t now = engine_.now().ns();
-  nic = std::max(nic, now) + engine::Duration::from_seconds(model_.kv_transfer_s(r.input_tokens)).ns();
-  engine_.schedule_at(engine::Time::from_ns(nic), transfer_done_, id);
-  if (draining_ > 0) retire_drained();
+  int64_t done_ns = kv_links_.reserve(r.prefill_unit, r.prefill_rank, engine_.now().ns(),
+                                      engine::Duration::from_seconds(model_.kv_transfer_s(r.input_tokens)).ns());
+  engine_.schedule_at(engine::Time::from_ns(done_ns), transfer_done_, id);
+  if (draining()) retire_drained();
 }
 
 void Fleet::on_transfer_done(uint32_t id) {
   decode_views_.resize(decode_.size());
   for (size_t i = 0; i < decode_.size(); ++i) {
-    const auto& s = decode_[i];
-    decode_views_[i] = s.state == State::kServing
-                           ? policy::DecodeUnitView{true, s.unit->active(), s.unit->waiting(), s.unit->capacity()}
-                           : policy::DecodeUnitView{};
+    const auto& u = decode_.unit(i);
+    decode_views_[i] = decode_.is_serving(i) ? policy::DecodeUnitView{true, u.active(), u.waiting(), u.capacity()}
+                                             : policy::DecodeUnitView{};
   }
   int64_t unit = router_->pick_decode(decode_views_, {pool_[id].input_tokens + 1});
   if (unit < 0) {
@@ -202,7 +162,7 @@ void Fleet::on_transfer_done(uint32_t id) {
   // A request comes here once from its transfer, and again only if it had to wait for a decode unit to serve.
   counts_.in_transfer -= 1;
   counts_.in_decode += 1;
-  decode_[static_cast<size_t>(unit)].unit->enqueue(id);
+  decode_.unit(static_cast<size_t>(unit)).enqueue(id);
 }
 
 void Fleet::on_finished(uint32_t id) {
@@ -214,67 +174,7 @@ void Fleet::on_finished(uint32_t id) {
   signals_.request_done({r.arrival_ns, r.first_token_ns, r.decode_admit_ns, r.finish_ns, r.input_tokens,
                          r.cached_tokens, r.output_tokens, r.model, false, nullptr});
   pool_.release(id);
-  if (draining_ > 0) retire_drained();
-}
-
-int64_t Fleet::prefill_nodes() const {
-  int64_t n = 0;
-  for (const auto& s : prefill_) n += s.state != State::kGone ? s.unit->nodes() : 0;
-  return n;
-}
-
-int64_t Fleet::decode_nodes() const {
-  int64_t n = 0;
-  for (const auto& s : decode_) n += s.state != State::kGone ? s.unit->nodes() : 0;
-  return n;
-}
-
-int64_t Fleet::prefill_units_serving() const {
-  int64_t n = 0;
-  for (const auto& s : prefill_) n += s.state == State::kServing;
-  return n;
-}
-
-int64_t Fleet::decode_units_serving() const {
-  int64_t n = 0;
-  for (const auto& s : decode_) n += s.state == State::kServing;
-  return n;
-}
-
-int64_t Fleet::prefill_units_held() const {
-  int64_t n = 0;
-  for (const auto& s : prefill_) n += s.state == State::kServing || s.state == State::kStarting;
-  return n;
-}
-
-int64_t Fleet::decode_units_held() const {
-  int64_t n = 0;
-  for (const auto& s : decode_) n += s.state == State::kServing || s.state == State::kStarting;
-  return n;
-}
-
-int64_t Fleet::decode_active() const {
-  int64_t n = 0;
-  for (const auto& s : decode_) n += s.state != State::kGone ? s.unit->active() : 0;
-  return n;
-}
-
-int64_t Fleet::decode_waiting() const {
-  int64_t n = static_cast<int64_t>(undecoded_.size());
-  for (const auto& s : decode_) n += s.state != State::kGone ? s.unit->waiting() : 0;
-  return n;
-}
-
-int64_t Fleet::decode_capacity() const {
-  int64_t n = 0;
-  for (const auto& s : decode_) n += s.state == State::kServing ? s.unit->capacity() : 0;
-  return n;
-}
-
-int64_t Fleet::prefill_queued_tokens() const {
-  int64_t n = 0;
-  for (const auto& s : prefill_) n += s.state != State::kGone ? s.unit->queued_tokens() : 0;
-  return n;
+  if (draining()) retire_drained();
 }
 
 void Fleet::emit_size() const {

@@ -2,7 +2,8 @@
 // arrival -> a prefill unit (the unit router picks it; the unit's balancer picks the rank) -> chunked prefill -> KV
 // transfer over the prefill GPU's NIC -> a decode unit (the unit router picks it; its balancer picks the rank) ->
 // decode steps with MTP -> done. Units can be added (after a start-up delay) and drained (they finish
-// what they hold; nothing is lost).
+// what they hold; nothing is lost). Each kind's units and their lifecycle are a UnitPool (unit_pool.h); the KV
+// transfer path is KvTransferLinks (kv_transfer.h); the Fleet admits, routes, counts and emits the size signal.
 //
 //   Fleet fleet(engine, model, experts, config, signals);
 //   fleet.arrive(record);  engine.run();
@@ -13,30 +14,16 @@
 #include <vector>
 
 #include "sim/cluster/decode_unit.h"
+#include "sim/cluster/kv_transfer.h"
 #include "sim/cluster/prefill_unit.h"
 #include "sim/cluster/scenario.h"
+#include "sim/cluster/unit_pool.h"
+#include "sim/observe/request_counts.h"
 #include "sim/policy/unit_router.h"
 
 namespace moesim::cluster {
 
-/// Requests by where they are or how they left; in = completed + rejected + in_flight at every moment.
-struct RequestCounts {
-  int64_t arrived = 0;
-  int64_t completed = 0;
-  int64_t rejected = 0;
-  int64_t waiting_for_unit = 0;  ///< arrived while no prefill unit accepted work
-  int64_t in_prefill = 0;
-  int64_t in_transfer = 0;
-  int64_t in_decode = 0;  ///< waiting for a decode rank or decoding
-  int64_t in_flight() const { return waiting_for_unit + in_prefill + in_transfer + in_decode; }
-  // Tokens, kept apart from the metrics so the summary can check them against each other.
-  int64_t arrived_input_tokens = 0;
-  int64_t arrived_output_tokens = 0;
-  int64_t rejected_input_tokens = 0;
-  int64_t rejected_output_tokens = 0;
-  int64_t in_flight_input_tokens = 0;
-  int64_t in_flight_output_tokens = 0;
-};
+using observe::RequestCounts;
 
 class Fleet {
  public:
@@ -56,19 +43,27 @@ class Fleet {
   bool drain_decode_unit();
 
   const RequestCounts& counts() const { return counts_; }
-  int64_t prefill_nodes() const;
-  int64_t decode_nodes() const;
-  int64_t prefill_units_serving() const;
-  int64_t decode_units_serving() const;
+  int64_t prefill_nodes() const { return prefill_.nodes(); }
+  int64_t decode_nodes() const { return decode_.nodes(); }
+  int64_t prefill_units_serving() const { return prefill_.serving(); }
+  int64_t decode_units_serving() const { return decode_.serving(); }
   /// Units starting or serving (not draining): what the autoscaler counts as the pool it controls.
-  int64_t prefill_units_held() const;
-  int64_t decode_units_held() const;
+  int64_t prefill_units_held() const { return prefill_.held(); }
+  int64_t decode_units_held() const { return decode_.held(); }
   /// Decode sequences active and waiting, and what the serving decode units can hold at the SLO.
-  int64_t decode_active() const;
-  int64_t decode_waiting() const;
-  int64_t decode_capacity() const;
+  int64_t decode_active() const {
+    return decode_.sum_live([](const DecodeUnit& u) { return u.active(); });
+  }
+  int64_t decode_waiting() const {
+    return static_cast<int64_t>(undecoded_.size()) + decode_.sum_live([](const DecodeUnit& u) { return u.waiting(); });
+  }
+  int64_t decode_capacity() const {
+    return decode_.sum_serving([](const DecodeUnit& u) { return u.capacity(); });
+  }
   /// New tokens waiting in the prefill units' queues now.
-  int64_t prefill_queued_tokens() const;
+  int64_t prefill_queued_tokens() const {
+    return prefill_.sum_live([](const PrefillUnit& u) { return u.queued_tokens(); });
+  }
   /// Offered load, counted from the start: new (uncached) prompt tokens of the requests accepted, and sequences
   /// that left prefill for the decode side. What a router and the KV transfer path can count.
   int64_t prefill_offered_tokens() const { return prefill_offered_tokens_; }
@@ -76,12 +71,6 @@ class Fleet {
   size_t pool_capacity() const { return pool_.capacity(); }
 
  private:
-  enum class State { kStarting, kServing, kDraining, kGone };
-  template <typename Unit>
-  struct Slot {
-    std::unique_ptr<Unit> unit;
-    State state;
-  };
   struct PrefillDone final : RequestSink {
     Fleet* fleet;
     void accept(uint32_t id) override { fleet->on_prefill_done(id); }
@@ -105,6 +94,7 @@ class Fleet {
   void on_finished(uint32_t id);
   void on_unit_ready(uint64_t payload);
   void retire_drained();
+  bool draining() const { return prefill_.draining() + decode_.draining() > 0; }
   void emit_size() const;
   void reject(const RequestRecord& r, const char* reason);
 
@@ -122,17 +112,16 @@ class Fleet {
   std::vector<std::unique_ptr<policy::DecodeBalancer>> decode_balancers_;    // per decode unit
   uint64_t seed_;
   uint64_t next_serial_ = 0;
-  std::vector<Slot<PrefillUnit>> prefill_;
-  std::vector<Slot<DecodeUnit>> decode_;
-  std::vector<std::vector<int64_t>> nic_free_ns_;  // per prefill unit, per rank: when its NIC is free
-  RequestQueue unrouted_;                          // arrivals while no prefill unit serves
-  RequestQueue undecoded_;                         // transfers done while no decode unit serves
+  UnitPool<PrefillUnit> prefill_;
+  UnitPool<DecodeUnit> decode_;
+  KvTransferLinks kv_links_;
+  RequestQueue unrouted_;   // arrivals while no prefill unit serves
+  RequestQueue undecoded_;  // transfers done while no decode unit serves
   PrefillDone prefill_done_;
   DecodeDone decode_done_;
   TransferDone transfer_done_;
   UnitReady unit_ready_;
   RequestCounts counts_;
-  int64_t draining_ = 0;
   int64_t prefill_offered_tokens_ = 0;
   int64_t decode_offered_ = 0;
   double max_context_tokens_ = 0.0;

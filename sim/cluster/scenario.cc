@@ -189,6 +189,11 @@ std::filesystem::path model_path(const Scenario& s) {
   return p.is_absolute() ? p : data_path(s.model);
 }
 
+std::filesystem::path resolve_path(const Scenario& s, const std::string& file) {
+  std::filesystem::path p(file);
+  return p.is_absolute() || s.base_dir.empty() ? p : std::filesystem::path(s.base_dir) / p;
+}
+
 void resolve_geometry(Scenario& s) {
   const GeometrySource geometry = geometry_source(s);
   s.geometry = {pool_geometry(geometry, s.fleet.prefill), pool_geometry(geometry, s.fleet.decode)};

@@ -58,18 +58,18 @@ struct ExpertConfig {
 };
 
 struct AutoscalerConfig {
-  std::string policy = "none";     ///< none (fixed units) | fixed (a node schedule file) | slo
-  std::string schedule;            ///< fixed: CSV of (start, end, nodes), relative to the scenario file
-  double interval_s = 300.0;       ///< slo: how often the controller looks
-  double startup_s = 600.0;        ///< time from the decision to add a unit until it serves
+  std::string policy = "none";       ///< none (fixed units) | fixed (a node schedule file) | slo
+  std::string schedule;              ///< fixed: CSV of (start, end, nodes), relative to the scenario file
+  double interval_s = 300.0;         ///< slo: how often the controller looks
+  double startup_s = 600.0;          ///< time from the decision to add a unit until it serves
   double decode_high = 0.9;          ///< slo: add a decode unit above this share of the SLO-capped capacity
   double decode_low = 0.6;           ///< slo: remove one when the load would stay below this without it
   double prefill_high = 0.85;        ///< slo: add a prefill unit above this share of full-step capacity
   double prefill_low = 0.55;         ///< slo: remove one when the load would stay below this without it
   double backlog_horizon_s = 300.0;  ///< slo: a queue that built up is planned to clear over this long
-  int64_t max_nodes = 0;           ///< pool limit (0 = none); the report says when it binds
-  double decode_node_share = 0.6;  ///< fixed: share of the schedule's nodes given to decode units (an assumption)
-  double warmup_s = 1800.0;        ///< units added in the first warmup_s start at once (the fleet predates the run)
+  int64_t max_nodes = 0;             ///< pool limit (0 = none); the report says when it binds
+  double decode_node_share = 0.6;    ///< fixed: share of the schedule's nodes given to decode units (an assumption)
+  double warmup_s = 1800.0;          ///< units added in the first warmup_s start at once (the fleet predates the run)
 };
 
 struct EconomicsConfig {
@@ -116,6 +116,9 @@ void check_geometry(const Scenario& s);
 
 /// The model file: absolute, or relative to the data folder.
 std::filesystem::path model_path(const Scenario& s);
+
+/// A path from the scenario (a trace, a node schedule): absolute, or relative to the scenario file's folder.
+std::filesystem::path resolve_path(const Scenario& s, const std::string& file);
 
 /// Every field, defaults included (base_dir and geometry excepted).
 nlohmann::json to_json(const Scenario& s);

@@ -6,17 +6,17 @@ namespace {
 constexpr uint64_t kArrival = 0;
 constexpr uint64_t kAutoscale = 1;
 
-observe::Prices prices_of(const Scenario& s) {
-  observe::Prices p;
-  p.usd_per_gpu_hour = s.economics.usd_per_gpu_hour;
-  p.usd_per_m_cache_hit = s.economics.usd_per_m_input_cache_hit;
-  p.usd_per_m_cache_miss = s.economics.usd_per_m_input_cache_miss;
-  p.usd_per_m_output = s.economics.usd_per_m_output;
-  p.gpus_per_node = s.geometry.prefill.gpus_per_node;
-  p.prefill_nodes_per_unit = s.fleet.prefill.nodes_per_unit;
-  p.decode_nodes_per_unit = s.fleet.decode.nodes_per_unit;
-  p.slo_user_tokens_per_s = s.slo.user_tokens_per_s;
-  return p;
+observe::MetricsConfig metrics_config_of(const Scenario& s) {
+  observe::MetricsConfig c;
+  c.prices.usd_per_gpu_hour = s.economics.usd_per_gpu_hour;
+  c.prices.usd_per_m_cache_hit = s.economics.usd_per_m_input_cache_hit;
+  c.prices.usd_per_m_cache_miss = s.economics.usd_per_m_input_cache_miss;
+  c.prices.usd_per_m_output = s.economics.usd_per_m_output;
+  c.prices.gpus_per_node = s.geometry.prefill.gpus_per_node;
+  c.prefill_nodes_per_unit = s.fleet.prefill.nodes_per_unit;
+  c.decode_nodes_per_unit = s.fleet.decode.nodes_per_unit;
+  c.slo_user_tokens_per_s = s.slo.user_tokens_per_s;
+  return c;
 }
 }  // namespace
 
@@ -25,7 +25,7 @@ Simulation::Simulation(const Scenario& scenario, const StepModel& model, ExpertB
     : scenario_(scenario),
       source_(source),
       autoscaler_(autoscaler),
-      metrics_(prices_of(scenario)),
+      metrics_(metrics_config_of(scenario)),
       horizon_ns_(engine::Duration::from_seconds(scenario.horizon_s).ns()) {
   check_geometry(scenario_);
   signals_.subscribe(&metrics_);
@@ -58,7 +58,7 @@ void Simulation::on_event(uint64_t payload) {
   }
 }
 
-nlohmann::json Simulation::run(double drain_s, const ProgressFn& progress) {
+observe::RunReport Simulation::run(double drain_s, const ProgressFn& progress) {
   pull_next_arrival();
   if (autoscaler_ != nullptr) engine_.schedule_at(engine::Time::zero(), *this, kAutoscale);
   auto limit = engine::Time::from_ns(horizon_ns_) + engine::Duration::from_seconds(drain_s);
@@ -76,26 +76,13 @@ nlohmann::json Simulation::run(double drain_s, const ProgressFn& progress) {
   }
   int64_t end_ns = std::max(engine_.now().ns(), horizon_ns_);
   metrics_.finish(end_ns);
-  nlohmann::json s = metrics_.summary();
-  const auto& c = fleet_->counts();
-  s["requests_in"] = c.arrived;
-  s["requests_in_flight_at_end"] = {{"waiting_for_unit", c.waiting_for_unit},
-                                    {"prefill", c.in_prefill},
-                                    {"kv_transfer", c.in_transfer},
-                                    {"decode", c.in_decode}};
-  s["requests_conserved"] = c.arrived == c.completed + c.rejected + c.in_flight();
-  // Tokens: what arrived = what completed (counted by the metrics, from the requests' own records) + what was
-  // rejected + what is still in flight.
-  s["tokens_in"] = {{"input", c.arrived_input_tokens}, {"output", c.arrived_output_tokens}};
-  s["tokens_rejected"] = {{"input", c.rejected_input_tokens}, {"output", c.rejected_output_tokens}};
-  s["tokens_in_flight_at_end"] = {{"input", c.in_flight_input_tokens}, {"output", c.in_flight_output_tokens}};
-  s["tokens_conserved"] =
-      c.arrived_input_tokens == s["input_tokens"].get<int64_t>() + c.rejected_input_tokens + c.in_flight_input_tokens &&
-      c.arrived_output_tokens ==
-          s["output_tokens"].get<int64_t>() + c.rejected_output_tokens + c.in_flight_output_tokens;
-  s["events_executed"] = engine_.stats().executed;
-  s["source"] = source_.stats();
-  return s;
+  observe::RunFacts facts{.scenario = scenario_.name,
+                          .seed = scenario_.seed,
+                          .counts = fleet_->counts(),
+                          .events_executed = engine_.stats().executed,
+                          .source = source_.stats(),
+                          .autoscaler = autoscaler_ != nullptr ? autoscaler_->stats() : std::nullopt};
+  return observe::make_report(metrics_, facts);
 }
 
 }  // namespace moesim::cluster

@@ -2,16 +2,17 @@
 // metrics, runs until the arrivals end and the fleet has drained (or a drain limit passes), and reports.
 //
 //   Simulation sim(scenario, step_model, prefill_experts, decode_experts, source);
-//   nlohmann::json summary = sim.run();
+//   observe::RunReport report = sim.run();
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "sim/cluster/fleet.h"
 #include "sim/observe/metrics.h"
+#include "sim/observe/run_report.h"
 
 namespace moesim::cluster {
 
@@ -21,8 +22,8 @@ class ArrivalSource {
   virtual ~ArrivalSource() = default;
   /// Fills `r` (arrival_ns, input, cached, output, model) with the next request; false at the end.
   virtual bool next(RequestRecord& r) = 0;
-  /// Counters worth reporting (lines read, bad lines skipped).
-  virtual nlohmann::json stats() const { return nlohmann::json::object(); }
+  /// Counters worth reporting (its name, lines read, bad lines skipped).
+  virtual observe::SourceStats stats() const { return {}; }
 };
 
 /// Decides, every interval, whether to add or drain units. Sees the fleet read-only, acts through it.
@@ -31,6 +32,8 @@ class Autoscaler {
   virtual ~Autoscaler() = default;
   /// Called at time `now`; returns when it wants to be called next.
   virtual engine::Time tick(engine::Time now, Fleet& fleet) = 0;
+  /// What the run's report says of it (nothing by default).
+  virtual std::optional<observe::AutoscalerStats> stats() const { return std::nullopt; }
 };
 
 /// Called now and then with (simulated time, events executed) for progress displays.
@@ -44,7 +47,7 @@ class Simulation final : public engine::EventHandler {
 
   /// Runs to the end. `drain_s` bounds the time after the horizon that requests in flight get to finish; those
   /// still in flight then are reported as such (never dropped silently).
-  nlohmann::json run(double drain_s = 86400.0, const ProgressFn& progress = {});
+  observe::RunReport run(double drain_s = 86400.0, const ProgressFn& progress = {});
 
   const observe::RunMetrics& metrics() const { return metrics_; }
   observe::Signals& signals() { return signals_; }

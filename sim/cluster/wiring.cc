@@ -1,112 +1,74 @@
 #include "sim/cluster/wiring.h"
 
-#include <fmt/format.h>
-
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
-#include "common/error.h"
+#include "sim/cluster/arrivals.h"
+#include "sim/cluster/expert_balance.h"
+#include "sim/cluster/model_step.h"
+#include "sim/cluster/node_schedule.h"
+#include "sim/cluster/run_outputs.h"
 
 namespace moesim::cluster {
 
 namespace {
 
-// Seconds from "YYYY-MM-DD HH:MM" (days counted from a fixed epoch; only differences matter), or a plain number.
-double parse_time(const std::string& text, const std::string& where) {
-  int y, mo, d, h, mi;
-  if (std::sscanf(text.c_str(), "%d-%d-%d %d:%d", &y, &mo, &d, &h, &mi) == 5) {
-    // Days since 1970-01-01 (Howard Hinnant's days_from_civil).
-    y -= mo <= 2;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    double days = era * 146097.0 + doe - 719468.0;
-    return days * 86400.0 + h * 3600.0 + mi * 60.0;
-  }
-  char* end = nullptr;
-  double v = std::strtod(text.c_str(), &end);
-  if (end == text.c_str() || *end != '\0') throw InputError(fmt::format("{}: not a time: \"{}\"", where, text));
-  return v;
-}
+// Perfectly balanced routing: the most-loaded GPU carries the mean (DeepSeek's published profiles force this).
+struct EvenExperts final : ExpertBalance {
+  double max_factor(double, engine::Time) override { return 1.0; }
+};
 
 }  // namespace
 
-std::filesystem::path resolve_path(const Scenario& s, const std::string& file) {
-  std::filesystem::path p(file);
-  return p.is_absolute() || s.base_dir.empty() ? p : std::filesystem::path(s.base_dir) / p;
-}
-
-std::vector<std::pair<double, int64_t>> read_node_schedule(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw InputError(fmt::format("{}: cannot open file", file.string()));
-  std::string line;
-  std::vector<std::pair<double, int64_t>> rows;
-  double origin = 0.0;
-  int line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line_no == 1 || line.empty()) continue;  // header
-    std::string where = fmt::format("{}:{}", file.string(), line_no);
-    std::vector<std::string> cells;
-    std::stringstream ss(line);
-    std::string cell;
-    while (std::getline(ss, cell, ',')) cells.push_back(cell);
-    if (cells.size() != 3) throw InputError(fmt::format("{}: expected start,end,nodes", where));
-    double start = parse_time(cells[0], where);
-    char* end = nullptr;
-    long long nodes = std::strtoll(cells[2].c_str(), &end, 10);
-    if (end == cells[2].c_str() || nodes <= 0) {
-      throw InputError(fmt::format("{}: nodes: expected a positive integer, got \"{}\"", where, cells[2]));
-    }
-    if (rows.empty()) origin = start;
-    double t = start - origin;
-    if (!rows.empty() && t < rows.back().first) throw InputError(fmt::format("{}: rows out of order", where));
-    rows.emplace_back(t, static_cast<int64_t>(nodes));
+RunParts build_run_parts(const Scenario& s) {
+  RunParts parts;
+  parts.step_model = std::make_unique<ModelStep>(s);
+  auto skew = cost::parse_skew_spec(s.experts.skew, "experts.skew");
+  if (skew.family == cost::SkewFamily::kUniform && s.experts.eplb == "none") {
+    // Perfectly balanced routing (DeepSeek's published profiles force it): no placement to model.
+    parts.prefill_experts = std::make_unique<EvenExperts>();
+    parts.decode_experts = std::make_unique<EvenExperts>();
+  } else {
+    policy::EplbPlannerConfig planner;
+    planner.interval_ns = engine::Duration::from_seconds(s.experts.replan_interval_s).ns();
+    planner.window_ns = engine::Duration::from_seconds(s.experts.window_s).ns();
+    auto make = [&](const llm::UnitGeometry& geometry, const char* stream) {
+      return std::make_unique<EplbExpertBalance>(skew, s.experts.eplb, geometry, planner,
+                                                 Rng::stream(s.seed, stream).next_u64());
+    };
+    // One popularity per pool, the same for every unit of it (they serve the same traffic); its own RNG stream.
+    parts.prefill_experts = make(s.geometry.prefill, "cluster.experts.prefill");
+    parts.decode_experts = make(s.geometry.decode, "cluster.experts.decode");
   }
-  if (rows.empty()) throw InputError(fmt::format("{}: no rows", file.string()));
-  return rows;
+  parts.source = make_arrivals(s);
+  policy::AutoscalerParams p;
+  p.policy = s.autoscaler.policy;
+  p.decode_high = s.autoscaler.decode_high;
+  p.decode_low = s.autoscaler.decode_low;
+  p.prefill_high = s.autoscaler.prefill_high;
+  p.prefill_low = s.autoscaler.prefill_low;
+  p.backlog_horizon_s = s.autoscaler.backlog_horizon_s;
+  p.max_nodes = s.autoscaler.max_nodes;
+  p.decode_node_share = s.autoscaler.decode_node_share;
+  if (!s.autoscaler.schedule.empty()) p.schedule = read_node_schedule(resolve_path(s, s.autoscaler.schedule));
+  auto autoscaler = policy::make_autoscaler(p);
+  // A policy that never changes the fleet needs no controller: nothing ticks, nothing is observed.
+  if (!autoscaler->static_fleet()) {
+    parts.autoscaler = std::make_unique<AutoscalerDriver>(std::move(autoscaler), s, *parts.step_model);
+  }
+  return parts;
 }
 
-nlohmann::json run_and_write(const Scenario& scenario, const std::filesystem::path& out_dir, double drain_s,
-                             const ProgressFn& progress) {
+observe::RunReport run_and_write(const Scenario& scenario, const std::filesystem::path& out_dir, double drain_s,
+                                 const ProgressFn& progress) {
   RunParts parts = build_run_parts(scenario);
   Simulation sim(scenario, *parts.step_model, *parts.prefill_experts, *parts.decode_experts, *parts.source,
                  parts.autoscaler.get());
   if (parts.autoscaler) sim.signals().subscribe(parts.autoscaler.get());
   auto wall_start = std::chrono::steady_clock::now();
-  nlohmann::json summary = sim.run(drain_s, progress);
-  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  if (parts.autoscaler) {
-    summary["autoscaler_limit_bound_decisions"] = parts.autoscaler->limit_bound_decisions();
-    // Prefill capacity: new tokens a node computes at full steps of the day's mix, and the share of it used.
-    double per_node =
-        parts.autoscaler->prefill_capacity_per_unit() / static_cast<double>(scenario.fleet.prefill.nodes_per_unit);
-    double node_s = summary["prefill_nodes_avg"].get<double>() * summary["simulated_s"].get<double>();
-    double computed = summary["prefill_tokens_computed"].get<double>();
-    summary["prefill_capacity_new_tokens_per_s_per_node"] = per_node;
-    summary["prefill_utilization"] = per_node > 0 && node_s > 0 ? computed / node_s / per_node : 0.0;
-  }
-  summary["scenario"] = scenario.name;
-  summary["seed"] = scenario.seed;
-  std::filesystem::create_directories(out_dir);
-  auto write = [&](const char* name, const std::string& text) {
-    std::ofstream out(out_dir / name);
-    out << text;
-    if (!out) throw InputError(fmt::format("{}: cannot write", (out_dir / name).string()));
-  };
-  write("summary.json", summary.dump(2) + "\n");
-  write("resolved-scenario.json", to_json(scenario).dump(2) + "\n");
-  write("hourly.csv", sim.metrics().ledger_csv(false));
-  write("minutes.csv", sim.metrics().ledger_csv(true));
-  write("latency-cdf.csv", sim.metrics().latency_cdf_csv());
-  // Wall time and speed go beside the summary, not in it: summary.json must be byte-identical across runs.
-  nlohmann::json perf = {{"wall_s", wall},
-                         {"events_per_s", static_cast<double>(summary["events_executed"].get<uint64_t>()) / wall},
-                         {"requests_per_s", static_cast<double>(summary["requests_in"].get<int64_t>()) / wall}};
-  write("performance.json", perf.dump(2) + "\n");
-  return summary;
+  observe::RunReport report = sim.run(drain_s, progress);
+  double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  write_run_outputs(out_dir, scenario, report, sim.metrics(), wall_s);
+  return report;
 }
 
 }  // namespace moesim::cluster

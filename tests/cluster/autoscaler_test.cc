@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "sim/cluster/autoscaler_driver.h"
 #include "common/rng.h"
+#include "sim/cluster/autoscaler_driver.h"
 #include "sim/cluster/wiring.h"
 #include "tests/cluster/fake_step_model.h"
 
@@ -55,14 +55,14 @@ TEST_CASE("autoscaler: the SLO-driven policy grows the fleet under load, shrinks
   Simulation sim(scenario, model, experts, experts, src, &driver);
   sim.signals().subscribe(&driver);
   auto s = sim.run();
-  REQUIRE(s["requests_conserved"] == true);
-  REQUIRE(s["requests_completed"] == src.requests.size());
-  REQUIRE(s["nodes_peak"].get<int64_t>() > 2);  // it grew
+  REQUIRE(s.conservation.requests_conserved);
+  REQUIRE(s.conservation.requests_completed == static_cast<int64_t>(src.requests.size()));
+  REQUIRE(s.nodes.peak > 2);  // it grew
   // Per-minute ledger: fewer nodes at the end than at the peak.
-  const auto& minutes = sim.metrics().minutes();
+  const auto& minutes = sim.metrics().ledger().rows();
   REQUIRE(minutes.size() > 15);
   double last = minutes[18].prefill_node_s + minutes[18].decode_node_s;
-  REQUIRE(last / 60.0 < static_cast<double>(s["nodes_peak"].get<int64_t>()));
+  REQUIRE(last / 60.0 < static_cast<double>(s.nodes.peak));
 }
 
 TEST_CASE("autoscaler: the fixed policy imposes the schedule's node count") {
@@ -81,11 +81,11 @@ TEST_CASE("autoscaler: the fixed policy imposes the schedule's node count") {
   Simulation sim(scenario, model, experts, experts, src, &driver);
   sim.signals().subscribe(&driver);
   auto s = sim.run();
-  REQUIRE(s["requests_conserved"] == true);
+  REQUIRE(s.conservation.requests_conserved);
   auto t60 = moesim::policy::split_nodes(60, 0.6, 4, 18);
   REQUIRE(t60.decode_units == 2);
   REQUIRE(t60.prefill_units == 6);
-  REQUIRE(s["nodes_peak"] == 60);
+  REQUIRE(s.nodes.peak == 60);
 }
 
 TEST_CASE("autoscaler: a fixed-schedule scenario without a schedule is refused before the run, naming the field") {

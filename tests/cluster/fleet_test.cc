@@ -64,13 +64,13 @@ TEST_CASE("fleet: at moderate load every request completes and every token is ac
   EvenExperts experts;
   Simulation sim(scenario, model, experts, experts, src);
   auto s = sim.run();
-  REQUIRE(s["requests_in"] == src.requests.size());
-  REQUIRE(s["requests_completed"] == src.requests.size());
-  REQUIRE(s["requests_rejected"] == 0);
-  REQUIRE(s["requests_conserved"] == true);
-  REQUIRE(s["input_tokens"] == sum_input(src));
-  REQUIRE(s["output_tokens"] == sum_output(src));
-  REQUIRE(s["user_tokens_per_s_mean"].get<double>() > 0);
+  REQUIRE(s.conservation.requests_in == static_cast<int64_t>(src.requests.size()));
+  REQUIRE(s.conservation.requests_completed == static_cast<int64_t>(src.requests.size()));
+  REQUIRE(s.conservation.requests_rejected == 0);
+  REQUIRE(s.conservation.requests_conserved);
+  REQUIRE(s.tokens.input == sum_input(src));
+  REQUIRE(s.tokens.output == sum_output(src));
+  REQUIRE(s.latency.user_tokens_per_s_mean > 0);
 }
 
 TEST_CASE("fleet: under overload queues grow, nothing is lost, and the summary says where requests are") {
@@ -80,15 +80,14 @@ TEST_CASE("fleet: under overload queues grow, nothing is lost, and the summary s
   EvenExperts experts;
   Simulation sim(scenario, model, experts, experts, src);
   auto s = sim.run(/*drain_s=*/10.0);
-  int64_t in_flight = 0;
-  for (auto& [k, v] : s["requests_in_flight_at_end"].items()) in_flight += v.get<int64_t>();
+  int64_t in_flight = s.conservation.requests_in_flight_at_end.total();
   REQUIRE(in_flight > 0);
-  REQUIRE(s["requests_conserved"] == true);
-  REQUIRE(s["requests_in"].get<int64_t>() ==
-          s["requests_completed"].get<int64_t>() + s["requests_rejected"].get<int64_t>() + in_flight);
-  REQUIRE(s["tokens_conserved"] == true);
-  REQUIRE(s["tokens_in_flight_at_end"]["input"].get<int64_t>() > 0);
-  REQUIRE(s["tokens_in"]["input"].get<int64_t>() == sum_input(src));
+  REQUIRE(s.conservation.requests_conserved);
+  REQUIRE(s.conservation.requests_in ==
+          s.conservation.requests_completed + s.conservation.requests_rejected + in_flight);
+  REQUIRE(s.conservation.tokens_conserved);
+  REQUIRE(s.conservation.tokens_in_flight_at_end.input > 0);
+  REQUIRE(s.conservation.tokens_in.input == sum_input(src));
 }
 
 TEST_CASE("fleet: a request longer than a decode GPU's KV capacity is rejected with its reason") {
@@ -100,11 +99,11 @@ TEST_CASE("fleet: a request longer than a decode GPU's KV capacity is rejected w
   EvenExperts experts;
   Simulation sim(scenario, model, experts, experts, src);
   auto s = sim.run();
-  REQUIRE(s["requests_rejected"] == 1);
-  REQUIRE(s["requests_completed"] == 1);
-  REQUIRE(s["tokens_conserved"] == true);
-  REQUIRE(s["tokens_rejected"]["input"] == 900'000);
-  REQUIRE(s["rejected_by_reason"]["context longer than a decode GPU's KV capacity"] == 1);
+  REQUIRE(s.conservation.requests_rejected == 1);
+  REQUIRE(s.conservation.requests_completed == 1);
+  REQUIRE(s.conservation.tokens_conserved);
+  REQUIRE(s.conservation.tokens_rejected.input == 900'000);
+  REQUIRE(s.conservation.rejected_by_reason.at("context longer than a decode GPU's KV capacity") == 1);
 }
 
 TEST_CASE("fleet: the same seed gives an identical summary") {
@@ -114,7 +113,7 @@ TEST_CASE("fleet: the same seed gives an identical summary") {
     LinearStepModel model;
     EvenExperts experts;
     Simulation sim(scenario, model, experts, experts, src);
-    return sim.run().dump();
+    return moesim::observe::to_json(sim.run()).dump();
   };
   REQUIRE(run_once() == run_once());
 }
@@ -128,7 +127,7 @@ TEST_CASE("fleet: the decode SLO caps the batch so per-user speed stays near the
   auto s = sim.run();
   // Requests that fit in the cap decode at or above 21 tokens/s (the step-time estimate uses mean KV, so a few %
   // below is possible for long contexts).
-  REQUIRE(s["user_tokens_per_s_p10"].get<double>() > 21.0 * 0.95);
+  REQUIRE(s.latency.user_tokens_per_s_p10 > 21.0 * 0.95);
 }
 
 TEST_CASE("fleet: changing the decode balancer leaves arrivals and lengths unchanged") {
@@ -143,9 +142,9 @@ TEST_CASE("fleet: changing the decode balancer leaves arrivals and lengths uncha
   };
   auto a = run_with("round-robin");
   auto b = run_with("published");
-  REQUIRE(a["requests_in"] == b["requests_in"]);
-  REQUIRE(a["input_tokens"] == b["input_tokens"]);
-  REQUIRE(a["output_tokens"] == b["output_tokens"]);
+  REQUIRE(a.conservation.requests_in == b.conservation.requests_in);
+  REQUIRE(a.tokens.input == b.tokens.input);
+  REQUIRE(a.tokens.output == b.tokens.output);
 }
 
 TEST_CASE("fleet: with mixed long and short prompts the published prefill balancer beats round-robin") {
@@ -161,11 +160,11 @@ TEST_CASE("fleet: with mixed long and short prompts the published prefill balanc
   };
   auto rr = run_with("round-robin");
   auto pub = run_with("published");
-  REQUIRE(rr["prefill_tokens_computed"] == pub["prefill_tokens_computed"]);
+  REQUIRE(rr.tokens.prefill_computed == pub.tokens.prefill_computed);
   // The same work in less unit time: the slowest rank of each step carries less.
-  CHECK(pub["prefill_busy_s"].get<double>() < rr["prefill_busy_s"].get<double>());
-  CHECK(pub["prefill_rank_balance_mean"].get<double>() > rr["prefill_rank_balance_mean"].get<double>());
-  CHECK(pub["ttft_p50_s"].get<double>() < rr["ttft_p50_s"].get<double>());
+  CHECK(pub.steps.prefill_busy_s < rr.steps.prefill_busy_s);
+  CHECK(pub.steps.prefill_rank_balance_mean > rr.steps.prefill_rank_balance_mean);
+  CHECK(pub.latency.ttft_p50_s < rr.latency.ttft_p50_s);
 }
 
 TEST_CASE("fleet: with uneven sequence lengths the published decode balancer beats round-robin") {
@@ -181,6 +180,6 @@ TEST_CASE("fleet: with uneven sequence lengths the published decode balancer bea
   };
   auto rr = run_with("round-robin");
   auto pub = run_with("published");
-  CHECK(pub["decode_step_mean_s"].get<double>() < rr["decode_step_mean_s"].get<double>());
-  CHECK(pub["decode_rank_balance_mean"].get<double>() > rr["decode_rank_balance_mean"].get<double>());
+  CHECK(pub.steps.decode_step_mean_s < rr.steps.decode_step_mean_s);
+  CHECK(pub.steps.decode_rank_balance_mean > rr.steps.decode_rank_balance_mean);
 }
