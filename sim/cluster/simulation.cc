@@ -58,6 +58,11 @@ void Simulation::on_event(uint64_t payload) {
   }
 }
 
+void Simulation::report_progress(const ProgressFn& progress) const {
+  const auto& c = fleet_->counts();
+  progress({engine_.now(), engine_.stats().executed, c.completed + c.rejected, c.arrived});
+}
+
 observe::RunReport Simulation::run(double drain_s, const ProgressFn& progress) {
   pull_next_arrival();
   if (autoscaler_ != nullptr) engine_.schedule_at(engine::Time::zero(), *this, kAutoscale);
@@ -71,9 +76,10 @@ observe::RunReport Simulation::run(double drain_s, const ProgressFn& progress) {
     engine_.step();
     if (progress && ++since_progress >= (1u << 16)) {
       since_progress = 0;
-      progress(engine_.now(), engine_.stats().executed);
+      report_progress(progress);
     }
   }
+  if (progress) report_progress(progress);  // where it ended
   int64_t end_ns = std::max(engine_.now().ns(), horizon_ns_);
   metrics_.finish(end_ns);
   observe::RunFacts facts{.scenario = scenario_.name,

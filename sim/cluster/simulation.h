@@ -36,8 +36,15 @@ class Autoscaler {
   virtual std::optional<observe::AutoscalerStats> stats() const { return std::nullopt; }
 };
 
-/// Called now and then with (simulated time, events executed) for progress displays.
-using ProgressFn = std::function<void(engine::Time, uint64_t)>;
+/// Where a run stands, for progress displays.
+struct RunProgress {
+  engine::Time now;
+  uint64_t events = 0;         ///< events executed
+  int64_t requests_done = 0;   ///< completed or rejected
+  int64_t requests_in = 0;     ///< arrived so far
+};
+/// Called every 65,536 events (a few times a second at full speed).
+using ProgressFn = std::function<void(const RunProgress&)>;
 
 class Simulation final : public engine::EventHandler {
  public:
@@ -58,6 +65,7 @@ class Simulation final : public engine::EventHandler {
 
  private:
   void pull_next_arrival();
+  void report_progress(const ProgressFn& progress) const;
 
   const Scenario& scenario_;
   ArrivalSource& source_;

@@ -19,9 +19,9 @@ struct EvenExperts final : ExpertBalance {
 
 }  // namespace
 
-RunParts build_run_parts(const Scenario& s) {
+RunParts build_run_parts(const Scenario& s, bool exact) {
   RunParts parts;
-  parts.step_model = std::make_unique<ModelStep>(s);
+  parts.step_model = std::make_unique<ModelStep>(s, exact);
   auto skew = cost::parse_skew_spec(s.experts.skew, "experts.skew");
   if (skew.family == cost::SkewFamily::kUniform && s.experts.eplb == "none") {
     // Perfectly balanced routing (DeepSeek's published profiles force it): no placement to model.
@@ -33,7 +33,7 @@ RunParts build_run_parts(const Scenario& s) {
     planner.window_ns = engine::Duration::from_seconds(s.experts.window_s).ns();
     auto make = [&](const llm::UnitGeometry& geometry, const char* stream) {
       return std::make_unique<EplbExpertBalance>(skew, s.experts.eplb, geometry, planner,
-                                                 Rng::stream(s.seed, stream).next_u64());
+                                                 Rng::stream(s.seed, stream).next_u64(), exact);
     };
     // One popularity per pool, the same for every unit of it (they serve the same traffic); its own RNG stream.
     parts.prefill_experts = make(s.geometry.prefill, "cluster.experts.prefill");
@@ -58,14 +58,14 @@ RunParts build_run_parts(const Scenario& s) {
   return parts;
 }
 
-observe::RunReport run_and_write(const Scenario& scenario, const std::filesystem::path& out_dir, double drain_s,
-                                 const ProgressFn& progress) {
-  RunParts parts = build_run_parts(scenario);
+observe::RunReport run_and_write(const Scenario& scenario, const std::filesystem::path& out_dir,
+                                 const RunControl& control) {
+  RunParts parts = build_run_parts(scenario, control.exact);
   Simulation sim(scenario, *parts.step_model, *parts.prefill_experts, *parts.decode_experts, *parts.source,
                  parts.autoscaler.get());
   if (parts.autoscaler) sim.signals().subscribe(parts.autoscaler.get());
   auto wall_start = std::chrono::steady_clock::now();
-  observe::RunReport report = sim.run(drain_s, progress);
+  observe::RunReport report = sim.run(control.drain_s, control.progress);
   double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   write_run_outputs(out_dir, scenario, report, sim.metrics(), wall_s);
   return report;

@@ -23,11 +23,20 @@ struct RunParts {
 };
 
 /// Builds every part; bad references (hardware, model file, trace, schedule) are InputErrors naming the field.
-RunParts build_run_parts(const Scenario& scenario);
+/// `exact`: no approximation made for speed (the decode step computed for every step, the expert-load table from
+/// its adaptive reference); docs/performance.md compares both.
+RunParts build_run_parts(const Scenario& scenario, bool exact = false);
+
+/// How a run is driven, beside its scenario.
+struct RunControl {
+  double drain_s = 86400.0;  ///< time after the horizon that requests in flight get to finish
+  bool exact = false;        ///< see build_run_parts
+  ProgressFn progress;       ///< may be empty
+};
 
 /// Runs a scenario end to end with its production parts and writes, into `out_dir`: summary.json,
 /// resolved-scenario.json, hourly.csv, minutes.csv and latency-cdf.csv. Returns the report.
-observe::RunReport run_and_write(const Scenario& scenario, const std::filesystem::path& out_dir, double drain_s,
-                                 const ProgressFn& progress);
+observe::RunReport run_and_write(const Scenario& scenario, const std::filesystem::path& out_dir,
+                                 const RunControl& control);
 
 }  // namespace moesim::cluster
