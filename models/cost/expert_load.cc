@@ -14,7 +14,7 @@ namespace moesim::cost {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kTail = 1e-10;        // P(some GPU above lo) and P(every GPU below hi) are within this of 1
+constexpr double kTail = 1e-10;       // P(some GPU above lo) and P(every GPU below hi) are within this of 1
 constexpr double kNegligible = 1e-9;  // a GPU's CDF within this of 1 is taken as 1 (144 GPUs: < 2e-7 on the integrand)
 
 /// Standard normal CDF with one exp: erfc by the Chebyshev-fitted form t exp(-x^2 + P(t)), t = 1 / (1 + x / 2)
@@ -40,7 +40,7 @@ double normal_quantile(double p) { return -std::numbers::sqrt2 * boost::math::er
 /// with w = e^{s^2} (a normal when the skewness is negligible).
 struct LoadDistribution {
   double k1 = 0, sd = 0, em = 0, s = 0, c = 0;  // c = sqrt(w) - 1
-  double top = 0;  // the quantile above which the CDF is 1 within kNegligible
+  double top = 0;                               // the quantile above which the CDF is 1 within kNegligible
   bool normal = true;
 
   LoadDistribution(double mean, double variance, double third) : k1(mean), sd(std::sqrt(variance)) {

@@ -13,7 +13,6 @@ constexpr int64_t kCapRefreshSteps = 64;
 constexpr int64_t kMaxBatch = 4096;
 // Below this many tokens a request's MTP draws are made one by one; above, from the normal approximation.
 constexpr int64_t kExactMtpDraws = 64;
-using HeapGreater = std::greater<std::pair<int64_t, uint32_t>>;
 }  // namespace
 
 DecodeUnit::DecodeUnit(int32_t id, UnitContext ctx, const StepModel& model, ExpertBalance& experts,
@@ -81,8 +80,8 @@ void DecodeUnit::update_batch_cap() {
   // doubling steps, then bisect: the cap moves little between refreshes, so this asks for few batch sizes and keeps
   // the expert-load table's lookups near the unit's working point (a bisection of [1, 4096] asked at up to 4,096
   // sequences per rank, each a new grid point after every EPLB re-plan).
-  int64_t lo = 0;           // largest batch known to pass (0: none)
-  int64_t hi = kMaxBatch;   // every batch above hi is known to fail (or is past the search's end)
+  int64_t lo = 0;          // largest batch known to pass (0: none)
+  int64_t hi = kMaxBatch;  // every batch above hi is known to fail (or is past the search's end)
   int64_t probe = std::clamp<int64_t>(batch_cap_, 1, kMaxBatch);
   if (ok(probe)) {
     lo = probe;
@@ -126,6 +125,7 @@ void DecodeUnit::admit_waiting() {
   for (size_t i = 0; i < ranks_.size(); ++i) {
     views_[i] = {ranks_[i].sequences, ranks_[i].kv_at(step_), batch_cap_, kv_capacity_};
   }
+  balancer_.begin_admissions(views_);
   int64_t now = ctx_.engine.now().ns();
   while (!waiting_.empty()) {
     uint32_t id = waiting_.front();
@@ -156,8 +156,7 @@ void DecodeUnit::admit_waiting() {
     views_[rank].sequences += 1;
     views_[rank].kv_tokens += static_cast<double>(q.kv_tokens);
     active_ += 1;
-    finishing_.emplace_back(step_ + steps, id);
-    std::push_heap(finishing_.begin(), finishing_.end(), HeapGreater{});
+    finishing_[static_cast<size_t>(step_ + steps) & kWheelMask].emplace_back(step_ + steps, id);
   }
 }
 
@@ -198,15 +197,24 @@ void DecodeUnit::complete(uint32_t id) {
 void DecodeUnit::finish_step() {
   stepping_ = false;
   ++step_;
-  // The sequences that end with this step leave in (step, request) order. Their records are scattered over the pool
-  // (a cache miss each): take them off the heap first and prefetch every record, so that the misses overlap.
+  // The sequences that end with this step leave in request order. Their records are scattered over the pool (a
+  // cache miss each, two lines a record): take them off the wheel first and prefetch every record, so that the misses
+  // overlap. The wheel's slot for this step also holds sequences that end a lap (kWheelSteps steps) or more later.
   leaving_.clear();
-  while (!finishing_.empty() && finishing_.front().first <= step_) {
-    std::pop_heap(finishing_.begin(), finishing_.end(), HeapGreater{});
-    leaving_.push_back(finishing_.back().second);
-    finishing_.pop_back();
-    __builtin_prefetch(&ctx_.pool[leaving_.back()]);
+  auto& slot = finishing_[static_cast<size_t>(step_) & kWheelMask];
+  size_t keep = 0;
+  for (const auto& [end_step, id] : slot) {
+    if (end_step == step_) {
+      leaving_.push_back(id);
+      const char* record = reinterpret_cast<const char*>(&ctx_.pool[id]);
+      __builtin_prefetch(record);
+      __builtin_prefetch(record + 64);
+    } else {
+      slot[keep++] = {end_step, id};
+    }
   }
+  slot.resize(keep);
+  std::sort(leaving_.begin(), leaving_.end());
   for (uint32_t id : leaving_) {
     auto& r = ctx_.pool[id];
     auto& rk = ranks_[static_cast<size_t>(r.decode_rank)];

@@ -68,8 +68,13 @@ class DecodeUnit final : public engine::EventHandler {
   std::vector<Rank> ranks_;
   std::vector<policy::DecodeRankView> views_;
   std::vector<DecodeRankLoad> loads_;
-  std::vector<std::pair<int64_t, uint32_t>> finishing_;  // min-heap on (step, request)
-  std::vector<uint32_t> leaving_;                        // scratch: the requests a step ends
+  // The sequences decoding, by the step they end at: a timing wheel of kWheelSteps slots, slot step % kWheelSteps
+  // holding (end step, request); O(1) to add, and a step reads one slot (a heap cost a third of the day's time).
+  static constexpr size_t kWheelSteps = 4096;
+  static constexpr size_t kWheelMask = kWheelSteps - 1;
+  std::vector<std::vector<std::pair<int64_t, uint32_t>>> finishing_ =
+      std::vector<std::vector<std::pair<int64_t, uint32_t>>>(kWheelSteps);
+  std::vector<uint32_t> leaving_;  // scratch: the requests a step ends
   RequestQueue waiting_;
   int64_t step_ = 0;
   int64_t active_ = 0;

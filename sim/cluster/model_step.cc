@@ -22,7 +22,9 @@ constexpr size_t kMemoSlots = size_t{1} << 16;  // direct-mapped cache entries (
 
 // A load's bin on a log scale, offset to be positive: 0 for no load; loads between 2^-128 and 2^128 fit 16 bits.
 int64_t log_bin(double x) { return x > 0 ? std::llround(std::log2(x) * kOctaveSteps) + (1 << 15) : 0; }
-double at_log_bin(int64_t bin) { return bin > 0 ? std::exp2(static_cast<double>(bin - (1 << 15)) / kOctaveSteps) : 0.0; }
+double at_log_bin(int64_t bin) {
+  return bin > 0 ? std::exp2(static_cast<double>(bin - (1 << 15)) / kOctaveSteps) : 0.0;
+}
 }  // namespace
 
 ModelStep::ModelStep(const Scenario& s, bool exact)
@@ -68,8 +70,9 @@ double ModelStep::decode_loads_s(double max_seqs, double max_kv, double total, d
   int64_t factor_bin = std::llround(expert_factor * kFactorSteps);
   auto seqs = static_cast<int64_t>(max_seqs);  // a count: exact
   auto step_at_bins = [&] {
-    return decode_->decode_loads(max_seqs, at_log_bin(kv_bin), at_log_bin(total_bin),
-                                 static_cast<double>(factor_bin) / kFactorSteps)
+    return decode_
+        ->decode_loads(max_seqs, at_log_bin(kv_bin), at_log_bin(total_bin),
+                       static_cast<double>(factor_bin) / kFactorSteps)
         .step_s;
   };
   auto fits16 = [](int64_t v) { return v >= 0 && v < (1 << 16) - 1; };  // all ones is the empty slot's key

@@ -39,9 +39,9 @@ class Autoscaler {
 /// Where a run stands, for progress displays.
 struct RunProgress {
   engine::Time now;
-  uint64_t events = 0;         ///< events executed
-  int64_t requests_done = 0;   ///< completed or rejected
-  int64_t requests_in = 0;     ///< arrived so far
+  uint64_t events = 0;        ///< events executed
+  int64_t requests_done = 0;  ///< completed or rejected
+  int64_t requests_in = 0;    ///< arrived so far
 };
 /// Called every 65,536 events (a few times a second at full speed).
 using ProgressFn = std::function<void(const RunProgress&)>;

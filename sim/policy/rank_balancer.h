@@ -72,6 +72,10 @@ class DecodeBalancer {
  public:
   static constexpr const char* kKind = "decode balancer";
   virtual ~DecodeBalancer() = default;
+  /// The views were refreshed (a step boundary: every rank's KV moved, requests left, the batch cap may have
+  /// changed). Called before the picks that follow; until the next call, the views change only as admit says (the
+  /// picked rank gains the request). A balancer may keep what it derives from the views until then.
+  virtual void begin_admissions(std::span<const DecodeRankView> /*ranks*/) {}
   /// Chooses a rank that fits the request, or -1 if none does (the request waits).
   virtual int64_t pick(std::span<const DecodeRankView> ranks, const DecodeRequestView& request) = 0;
   /// The request was placed on `rank`: called after every pick that returned a rank, with the same request view.

@@ -40,8 +40,14 @@ struct RecordingPrefill final : policy::PrefillBalancer {
   size_t pick(std::span<const policy::PrefillRankView> r, const policy::PrefillRequestView& q) override {
     return inner->pick(r, q);
   }
-  void admit(size_t rank, const policy::PrefillRequestView& q) override { ledger.admit(rank, q.new_tokens); }
-  void finish(size_t rank, const policy::PrefillRequestView& q) override { ledger.finish(rank, q.new_tokens); }
+  void admit(size_t rank, const policy::PrefillRequestView& q) override {
+    inner->admit(rank, q);
+    ledger.admit(rank, q.new_tokens);
+  }
+  void finish(size_t rank, const policy::PrefillRequestView& q) override {
+    inner->finish(rank, q);
+    ledger.finish(rank, q.new_tokens);
+  }
 };
 
 struct RecordingDecode final : policy::DecodeBalancer {
@@ -51,8 +57,16 @@ struct RecordingDecode final : policy::DecodeBalancer {
   int64_t pick(std::span<const policy::DecodeRankView> r, const policy::DecodeRequestView& q) override {
     return inner->pick(r, q);
   }
-  void admit(size_t rank, const policy::DecodeRequestView& q) override { ledger.admit(rank, q.kv_tokens); }
-  void finish(size_t rank, const policy::DecodeRequestView& q) override { ledger.finish(rank, q.kv_tokens); }
+  // Every hook reaches the wrapped balancer: the published one keeps state between refreshes.
+  void begin_admissions(std::span<const policy::DecodeRankView> r) override { inner->begin_admissions(r); }
+  void admit(size_t rank, const policy::DecodeRequestView& q) override {
+    inner->admit(rank, q);
+    ledger.admit(rank, q.kv_tokens);
+  }
+  void finish(size_t rank, const policy::DecodeRequestView& q) override {
+    inner->finish(rank, q);
+    ledger.finish(rank, q.kv_tokens);
+  }
 };
 
 struct Collect final : RequestSink {

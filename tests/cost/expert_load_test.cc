@@ -167,9 +167,9 @@ TEST_CASE("expert load: the fast evaluation agrees with the adaptive reference w
     const char* policy;
     int gpus;
   };
-  const Setting settings[] = {{"calibrated", "global", 144},     {"calibrated", "none", 144},
+  const Setting settings[] = {{"calibrated", "global", 144},      {"calibrated", "none", 144},
                               {"calibrated", "hierarchical", 32}, {"zipf:1.0", "global", 144},
-                              {"lognormal:0.8", "none", 32},       {"calibrated,transient=0.5", "global", 144}};
+                              {"lognormal:0.8", "none", 32},      {"calibrated,transient=0.5", "global", 144}};
   double worst = 0;
   for (const auto& s : settings) {
     Fixture f(s.skew, s.policy, s.gpus);

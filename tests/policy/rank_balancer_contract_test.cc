@@ -71,6 +71,7 @@ std::vector<int64_t> play_decode(DecodeBalancer& lb, size_t ranks, uint64_t seed
   }
   std::vector<DecodePlaced> placed;
   std::vector<int64_t> picks;
+  lb.begin_admissions(views);
   for (int i = 0; i < kRequests; ++i) {
     DecodeRequestView q{kv(gen)};
     int64_t rank = lb.pick(views, q);
@@ -95,6 +96,7 @@ std::vector<int64_t> play_decode(DecodeBalancer& lb, size_t ranks, uint64_t seed
       lb.finish(p.rank, p.request);
       views[p.rank].sequences -= 1;
       views[p.rank].kv_tokens -= static_cast<double>(p.request.kv_tokens);
+      lb.begin_admissions(views);  // a change other than an admission: the views are refreshed
     }
   }
   return picks;

@@ -75,6 +75,5 @@ TEST_CASE("moesim run: off a terminal, progress is a start line and an end line;
   // The approximations change no count, and the step times by far less than 1 % (docs/performance.md).
   CHECK(fast["requests_in"] == exact["requests_in"]);
   CHECK(fast["requests_completed"] == exact["requests_completed"]);
-  CHECK(fast["decode_step_mean_s"].get<double>() ==
-        Approx(exact["decode_step_mean_s"].get<double>()).epsilon(0.01));
+  CHECK(fast["decode_step_mean_s"].get<double>() == Approx(exact["decode_step_mean_s"].get<double>()).epsilon(0.01));
 }

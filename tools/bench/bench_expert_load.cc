@@ -67,7 +67,10 @@ void BM_LayerFactor(benchmark::State& state) {
     layer = (layer + 1) % model.num_layers();
   }
 }
-BENCHMARK(BM_LayerFactor)->ArgsProduct({{32, 144}, {0, 1}})->ArgNames({"gpus", "adaptive"})->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LayerFactor)
+    ->ArgsProduct({{32, 144}, {0, 1}})
+    ->ArgNames({"gpus", "adaptive"})
+    ->Unit(benchmark::kMicrosecond);
 
 void BM_LoadModelCachedQuery(benchmark::State& state) {
   auto placement = moesim::policy::AutoEplb().place(shares(), kDecode);
