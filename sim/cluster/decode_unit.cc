@@ -54,7 +54,8 @@ int64_t DecodeUnit::draw_steps(uint64_t serial, int64_t tokens) const {
   }
   double n = static_cast<double>(tokens);
   double mean = n / (1.0 + p);
-  double sd = std::sqrt(n * p * (1.0 - p) / std::pow(1.0 + p, 3.0));
+  double q = 1.0 + p;
+  double sd = std::sqrt(n * p * (1.0 - p) / (q * q * q));
   auto steps = static_cast<int64_t>(std::llround(mean + sd * rng.normal()));
   return std::clamp(steps, (tokens + 1) / 2, tokens);
 }

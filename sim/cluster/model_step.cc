@@ -1,5 +1,6 @@
 #include "sim/cluster/model_step.h"
 
+#include <bit>
 #include <cmath>
 
 #include "sim/cluster/wiring.h"
@@ -16,14 +17,15 @@ pipeline::UnitConfig unit_config(const PoolConfig& p, llm::Phase phase, const ll
   c.expert_slots = g.expert_slots;
   return c;
 }
-constexpr double kOctaveSteps = 256.0;          // KV and unit sequences: bins of 2^(1/256)
 constexpr double kFactorSteps = 4096.0;         // expert factor: bins of 1/4096
-constexpr size_t kMemoSlots = size_t{1} << 16;  // direct-mapped cache entries (1 MiB)
+constexpr size_t kMemoSlots = size_t{1} << 16;  // direct-mapped cache entries (1.5 MiB)
+constexpr int kDroppedBits = 43;                // a load keeps its exponent and 9 mantissa bits
 
-// A load's bin on a log scale, offset to be positive: 0 for no load; loads between 2^-128 and 2^128 fit 16 bits.
-int64_t log_bin(double x) { return x > 0 ? std::llround(std::log2(x) * kOctaveSteps) + (1 << 15) : 0; }
-double at_log_bin(int64_t bin) {
-  return bin > 0 ? std::exp2(static_cast<double>(bin - (1 << 15)) / kOctaveSteps) : 0.0;
+// A positive load's bin: its exponent and leading 9 mantissa bits (bins 2^-9 wide relative to the load, read off the
+// bits: no logarithm); 0 for no load. The load at a bin is the bin's middle, within 2^-10 (0.1 %) of every load in it.
+uint64_t load_bin(double x) { return x > 0 ? std::bit_cast<uint64_t>(x) >> kDroppedBits : 0; }
+double at_load_bin(uint64_t bin) {
+  return bin > 0 ? std::bit_cast<double>(bin << kDroppedBits | uint64_t{1} << (kDroppedBits - 1)) : 0.0;
 }
 }  // namespace
 
@@ -65,22 +67,21 @@ double ModelStep::decode_uniform_step_s(int64_t sequences, double kv_per_sequenc
 
 double ModelStep::decode_loads_s(double max_seqs, double max_kv, double total, double expert_factor) const {
   if (exact_) return decode_->decode_loads(max_seqs, max_kv, total, expert_factor).step_s;
-  int64_t kv_bin = log_bin(max_kv);
-  int64_t total_bin = log_bin(total);
+  uint64_t kv_bin = load_bin(max_kv);
+  uint64_t total_bin = load_bin(total);
   int64_t factor_bin = std::llround(expert_factor * kFactorSteps);
-  auto seqs = static_cast<int64_t>(max_seqs);  // a count: exact
   auto step_at_bins = [&] {
-    return decode_
-        ->decode_loads(max_seqs, at_log_bin(kv_bin), at_log_bin(total_bin),
-                       static_cast<double>(factor_bin) / kFactorSteps)
+    return decode_->decode_loads(max_seqs, at_load_bin(kv_bin), at_load_bin(total_bin),
+                                 static_cast<double>(factor_bin) / kFactorSteps)
         .step_s;
   };
-  auto fits16 = [](int64_t v) { return v >= 0 && v < (1 << 16) - 1; };  // all ones is the empty slot's key
-  if (!(fits16(seqs) && fits16(kv_bin) && fits16(total_bin) && fits16(factor_bin))) return step_at_bins();
-  uint64_t key = static_cast<uint64_t>(seqs) << 48 | static_cast<uint64_t>(kv_bin) << 32 |
-                 static_cast<uint64_t>(total_bin) << 16 | static_cast<uint64_t>(factor_bin);
-  MemoEntry& e = memo_[(key * 0x9E3779B97F4A7C15ull) >> 48];  // Fibonacci hashing onto 2^16 slots
-  if (e.key != key) e = {key, step_at_bins()};
+  auto seqs = static_cast<int64_t>(max_seqs);  // a count: exact
+  if (seqs < 0 || seqs >= (int64_t{1} << 20) || factor_bin < 0) return step_at_bins();
+  // Bins take 21 bits each (sign and exponent included, the sign always 0).
+  uint64_t loads = static_cast<uint64_t>(seqs) << 42 | kv_bin << 21 | total_bin;
+  auto factor = static_cast<uint64_t>(factor_bin);
+  MemoEntry& e = memo_[((loads ^ factor * 0xD6E8FEB86659FD93ull) * 0x9E3779B97F4A7C15ull) >> 48];
+  if (!(e.used && e.loads == loads && e.factor == factor)) e = {loads, factor, true, step_at_bins()};
   return e.step_s;
 }
 

@@ -41,13 +41,15 @@ class ModelStep final : public StepModel {
   mutable std::vector<pipeline::PrefillRank> prefill_ranks_;  // scratch, reused every step
 
   // The decode step from its loads (the busiest rank's sequences and KV, the unit's sequences, the expert factor).
-  // Unless exact, the KV and the unit's sequences are rounded to 1/256 of an octave (0.14 % at most) and the factor to
-  // 1/4096, and the step computed at the rounded loads is kept in a direct-mapped cache: a unit's consecutive steps
-  // share their rounded loads, so most steps are a lookup. The result is a function of the rounded loads alone, never
-  // of what the cache held before. Error against exact: docs/performance.md.
+  // Unless exact, the KV and the unit's sequences are rounded to bins 2^-9 wide (relative; 0.1 % at most) and the
+  // factor to 1/4096, and the step computed at the rounded loads is kept in a direct-mapped cache: a unit's
+  // consecutive steps share their rounded loads, so most steps are a lookup. The result is a function of the rounded
+  // loads alone, never of what the cache held before. Error against exact: docs/performance.md.
   double decode_loads_s(double max_seqs, double max_kv, double total, double expert_factor) const;
   struct MemoEntry {
-    uint64_t key = ~0ull;
+    uint64_t loads = 0;   // sequences, KV bin, total bin
+    uint64_t factor = 0;  // factor bin
+    bool used = false;
     double step_s = 0;
   };
   bool exact_;
