@@ -3,7 +3,7 @@
 #include <bit>
 #include <cmath>
 
-#include "sim/cluster/wiring.h"
+#include "sim/cluster/scenario.h"
 
 namespace moesim::cluster {
 

@@ -1,6 +1,7 @@
 // What the expert balancer and the step-load model cost the fleet: placing 58 layers at DeepSeek sizes, building an
 // ExpertLoadModel, its first query (fills two grid points of the layer mean), a cached query, and one exact draw of
-// a decode step for comparison. Figures in docs/performance-eplb.md.
+// a decode step for comparison; one layer's factor by the fast rule and by the adaptive reference. Figures in
+// docs/performance.md and docs/models/expert-load.md.
 #include <benchmark/benchmark.h>
 
 #include "common/paths.h"
