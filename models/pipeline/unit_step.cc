@@ -281,37 +281,32 @@ StepResult UnitStepModel::prefill(std::span<const PrefillRank> ranks, double exp
 }
 
 StepResult UnitStepModel::decode(std::span<const DecodeRank> ranks, double expert_factor, bool breakdown) const {
-  double max_seqs = 0, max_kv = 0, total = 0;
+  DecodeLoads loads;
   for (const auto& r : ranks) {
-    max_seqs = std::max(max_seqs, r.sequences);
-    max_kv = std::max(max_kv, r.kv_tokens);
-    total += r.sequences;
+    loads.max_seqs = std::max(loads.max_seqs, r.sequences);
+    loads.max_kv = std::max(loads.max_kv, r.kv_tokens);
+    loads.total_seqs += r.sequences;
   }
-  return decode_loads(max_seqs, max_kv, total, expert_factor, breakdown);
+  return decode_loads(loads, expert_factor, breakdown);
 }
 
-StepResult UnitStepModel::decode_loads(double max_seqs, double max_kv, double total, double expert_factor,
-                                       bool breakdown) const {
+StepResult UnitStepModel::decode_loads(const DecodeLoads& loads, double expert_factor, bool breakdown) const {
   MicroBatch mb;
-  mb.sequences = max_seqs;
-  mb.kv_tokens = max_kv;
+  mb.sequences = loads.max_seqs;
+  mb.kv_tokens = loads.max_kv;
   double q = config_.mtp ? 2.0 : 1.0;
   double mbs = micro_batches_;
   mb.sequences /= mbs;
   mb.kv_tokens /= mbs;
   mb.tokens = mb.sequences * q;
   mb.heads_rows = mb.tokens;
-  mb.routed_rows = total * q / mbs * model_.experts_per_token / config_.ep * expert_factor;
+  mb.routed_rows = loads.total_seqs * q / mbs * model_.experts_per_token / config_.ep * expert_factor;
   if (!config_.mtp) return assemble(mb, expert_factor, breakdown, nullptr);
   MicroBatch mtp = mb;  // the MTP module sees one token per sequence
   mtp.tokens = mb.sequences;
   mtp.heads_rows = mb.sequences;
   mtp.routed_rows = mb.routed_rows / q;
   return assemble(mb, expert_factor, breakdown, &mtp);
-}
-
-double UnitStepModel::decode_uniform_s(double sequences, double kv_per_sequence, double expert_factor) const {
-  return decode_loads(sequences, sequences * kv_per_sequence, sequences * config_.ep, expert_factor, false).step_s;
 }
 
 double UnitStepModel::weight_bytes_per_gpu() const {

@@ -44,6 +44,13 @@ struct DecodeRank {
   double kv_tokens = 0;  ///< summed KV length of its sequences
 };
 
+/// What a decode step's time depends on: the busiest rank's sequences and KV tokens, the unit's sequences.
+struct DecodeLoads {
+  double max_seqs = 0;
+  double max_kv = 0;
+  double total_seqs = 0;
+};
+
 /// One operator's share of a step: seconds of its resource's busy time summed over the step's layers.
 struct OperatorShare {
   std::string name;
@@ -79,12 +86,12 @@ class UnitStepModel {
 
   StepResult prefill(std::span<const PrefillRank> ranks, double expert_factor, bool breakdown = false) const;
   StepResult decode(std::span<const DecodeRank> ranks, double expert_factor, bool breakdown = false) const;
-  /// The decode step from the loads that set it: the busiest rank's sequences and KV tokens, the unit's total
-  /// sequences (what decode() reduces its ranks to).
-  StepResult decode_loads(double max_seqs, double max_kv, double total_seqs, double expert_factor,
-                          bool breakdown = false) const;
-  /// Decode step with every rank at `sequences` sequences of `kv_per_sequence` KV tokens.
-  double decode_uniform_s(double sequences, double kv_per_sequence, double expert_factor) const;
+  /// The decode step from the loads that set it (what decode() reduces its ranks to).
+  StepResult decode_loads(const DecodeLoads& loads, double expert_factor, bool breakdown = false) const;
+  /// The loads of a decode step where every rank holds `sequences` sequences of `kv_per_sequence` KV tokens.
+  DecodeLoads uniform_decode_loads(double sequences, double kv_per_sequence) const {
+    return {sequences, sequences * kv_per_sequence, sequences * config_.ep};
+  }
 
   /// KV tokens one decode GPU holds beside its weights and a workspace reserve.
   double kv_capacity_tokens() const;

@@ -49,39 +49,38 @@ double ModelStep::prefill_step_s(std::span<const PrefillRankLoad> ranks, double 
 }
 
 double ModelStep::decode_step_s(std::span<const DecodeRankLoad> ranks, double expert_factor) const {
-  int64_t max_seqs = 0;
-  int64_t total = 0;
-  double max_kv = 0;
+  // The reduction UnitStepModel::decode makes, straight from the fleet's loads (no copy into its rank type).
+  pipeline::DecodeLoads loads;
   for (const auto& r : ranks) {
-    max_seqs = std::max(max_seqs, r.sequences);
-    max_kv = std::max(max_kv, r.kv_tokens);
-    total += r.sequences;
+    loads.max_seqs = std::max(loads.max_seqs, static_cast<double>(r.sequences));
+    loads.max_kv = std::max(loads.max_kv, r.kv_tokens);
+    loads.total_seqs += static_cast<double>(r.sequences);
   }
-  return decode_loads_s(static_cast<double>(max_seqs), max_kv, static_cast<double>(total), expert_factor);
+  return decode_loads_s(loads, expert_factor);
 }
 
 double ModelStep::decode_uniform_step_s(int64_t sequences, double kv_per_sequence, double expert_factor) const {
-  double seqs = static_cast<double>(sequences);
-  return decode_loads_s(seqs, seqs * kv_per_sequence, seqs * decode_->config().ep, expert_factor);
+  return decode_loads_s(decode_->uniform_decode_loads(static_cast<double>(sequences), kv_per_sequence), expert_factor);
 }
 
-double ModelStep::decode_loads_s(double max_seqs, double max_kv, double total, double expert_factor) const {
-  if (exact_) return decode_->decode_loads(max_seqs, max_kv, total, expert_factor).step_s;
-  uint64_t kv_bin = load_bin(max_kv);
-  uint64_t total_bin = load_bin(total);
+double ModelStep::decode_loads_s(const pipeline::DecodeLoads& loads, double expert_factor) const {
+  if (exact_) return decode_->decode_loads(loads, expert_factor).step_s;
+  uint64_t kv_bin = load_bin(loads.max_kv);
+  uint64_t total_bin = load_bin(loads.total_seqs);
   int64_t factor_bin = std::llround(expert_factor * kFactorSteps);
   auto step_at_bins = [&] {
-    return decode_->decode_loads(max_seqs, at_load_bin(kv_bin), at_load_bin(total_bin),
-                                 static_cast<double>(factor_bin) / kFactorSteps)
+    return decode_
+        ->decode_loads({loads.max_seqs, at_load_bin(kv_bin), at_load_bin(total_bin)},
+                       static_cast<double>(factor_bin) / kFactorSteps)
         .step_s;
   };
-  auto seqs = static_cast<int64_t>(max_seqs);  // a count: exact
+  auto seqs = static_cast<int64_t>(loads.max_seqs);  // a count: exact
   if (seqs < 0 || seqs >= (int64_t{1} << 20) || factor_bin < 0) return step_at_bins();
   // Bins take 21 bits each (sign and exponent included, the sign always 0).
-  uint64_t loads = static_cast<uint64_t>(seqs) << 42 | kv_bin << 21 | total_bin;
+  uint64_t key = static_cast<uint64_t>(seqs) << 42 | kv_bin << 21 | total_bin;
   auto factor = static_cast<uint64_t>(factor_bin);
-  MemoEntry& e = memo_[((loads ^ factor * 0xD6E8FEB86659FD93ull) * 0x9E3779B97F4A7C15ull) >> 48];
-  if (!(e.used && e.loads == loads && e.factor == factor)) e = {loads, factor, true, step_at_bins()};
+  MemoEntry& e = memo_[((key ^ factor * 0xD6E8FEB86659FD93ull) * 0x9E3779B97F4A7C15ull) >> 48];
+  if (!(e.used && e.loads == key && e.factor == factor)) e = {key, factor, true, step_at_bins()};
   return e.step_s;
 }
 

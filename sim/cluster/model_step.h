@@ -45,7 +45,7 @@ class ModelStep final : public StepModel {
   // factor to 1/4096, and the step computed at the rounded loads is kept in a direct-mapped cache: a unit's
   // consecutive steps share their rounded loads, so most steps are a lookup. The result is a function of the rounded
   // loads alone, never of what the cache held before. Error against exact: docs/performance.md.
-  double decode_loads_s(double max_seqs, double max_kv, double total, double expert_factor) const;
+  double decode_loads_s(const pipeline::DecodeLoads& loads, double expert_factor) const;
   struct MemoEntry {
     uint64_t loads = 0;   // sequences, KV bin, total bin
     uint64_t factor = 0;  // factor bin

@@ -1,8 +1,8 @@
 // The node schedule of the fixed autoscaler policy: a CSV of (start, end, nodes) rows, read into (seconds from the
 // first row's start, nodes) steps.
 //
-//   auto steps = moesim::cluster::read_node_schedule("scenarios/deepseek-day-nodes.csv");
-//   // steps[0] == {0.0, 278}: 278 nodes from the start
+//   auto steps = moesim::cluster::read_node_schedule("my-schedule.csv");
+//   // steps[0] == {0.0, 120}: 120 nodes from the start (the first row's nodes)
 #pragma once
 
 #include <cstdint>
