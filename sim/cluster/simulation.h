@@ -46,6 +46,9 @@ struct RunProgress {
 /// Called every 65,536 events (a few times a second at full speed).
 using ProgressFn = std::function<void(const RunProgress&)>;
 
+/// The scenario's prices (economics, and the spec's GPUs per node): what the summary and the plan's screen bill with.
+observe::Prices prices_of(const Scenario& s);
+
 class Simulation final : public engine::EventHandler {
  public:
   Simulation(const Scenario& scenario, const StepModel& model, ExpertBalance& prefill_experts,

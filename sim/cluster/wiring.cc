@@ -19,6 +19,20 @@ struct EvenExperts final : ExpertBalance {
 
 }  // namespace
 
+policy::AutoscalerParams autoscaler_params(const Scenario& s) {
+  policy::AutoscalerParams p;
+  p.policy = s.autoscaler.policy;
+  p.decode_high = s.autoscaler.decode_high;
+  p.decode_low = s.autoscaler.decode_low;
+  p.prefill_high = s.autoscaler.prefill_high;
+  p.prefill_low = s.autoscaler.prefill_low;
+  p.backlog_horizon_s = s.autoscaler.backlog_horizon_s;
+  p.max_nodes = s.autoscaler.max_nodes;
+  p.decode_node_share = s.autoscaler.decode_node_share;
+  if (!s.autoscaler.schedule.empty()) p.schedule = read_node_schedule(resolve_path(s, s.autoscaler.schedule));
+  return p;
+}
+
 RunParts build_run_parts(const Scenario& s, bool exact) {
   RunParts parts;
   parts.step_model = std::make_unique<ModelStep>(s, exact);
@@ -40,17 +54,7 @@ RunParts build_run_parts(const Scenario& s, bool exact) {
     parts.decode_experts = make(s.geometry.decode, "cluster.experts.decode");
   }
   parts.source = make_arrivals(s);
-  policy::AutoscalerParams p;
-  p.policy = s.autoscaler.policy;
-  p.decode_high = s.autoscaler.decode_high;
-  p.decode_low = s.autoscaler.decode_low;
-  p.prefill_high = s.autoscaler.prefill_high;
-  p.prefill_low = s.autoscaler.prefill_low;
-  p.backlog_horizon_s = s.autoscaler.backlog_horizon_s;
-  p.max_nodes = s.autoscaler.max_nodes;
-  p.decode_node_share = s.autoscaler.decode_node_share;
-  if (!s.autoscaler.schedule.empty()) p.schedule = read_node_schedule(resolve_path(s, s.autoscaler.schedule));
-  auto autoscaler = policy::make_autoscaler(p);
+  auto autoscaler = policy::make_autoscaler(autoscaler_params(s));
   // A policy that never changes the fleet needs no controller: nothing ticks, nothing is observed.
   if (!autoscaler->static_fleet()) {
     parts.autoscaler = std::make_unique<AutoscalerDriver>(std::move(autoscaler), s, *parts.step_model);

@@ -22,6 +22,9 @@ struct RunParts {
   std::unique_ptr<AutoscalerDriver> autoscaler;  ///< null when the policy keeps the fleet fixed (static_fleet)
 };
 
+/// The autoscaler policy's parameters from the scenario (the node schedule file read for `fixed`).
+policy::AutoscalerParams autoscaler_params(const Scenario& scenario);
+
 /// Builds every part; bad references (hardware, model file, trace, schedule) are InputErrors naming the field.
 /// `exact`: no approximation made for speed (the decode step computed for every step, the expert-load table from
 /// its adaptive reference); docs/performance.md compares both.
