@@ -25,7 +25,10 @@ std::string error_of(const std::string& text) {
 
 std::string row(const Grid& g, size_t c) {
   std::string out;
-  for (const auto& v : g.candidates[c]) out += (out.empty() ? "" : " ") + v.dump();
+  for (const auto& v : g.candidates[c]) {
+    if (!out.empty()) out += ' ';
+    out += v.dump();
+  }
   return out;
 }
 
