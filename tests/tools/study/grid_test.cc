@@ -58,7 +58,7 @@ TEST_CASE("grid: a zip group's keys move together and are crossed with the plain
   CHECK(row(g, 17) == R"("h200" 36 64 21)");
 }
 
-TEST_CASE("grid: two zip groups multiply; an empty grid is one candidate with no keys") {
+TEST_CASE("grid: two zip groups multiply, and an empty grid is one candidate with no keys") {
   Grid g = parse(R"({"zip": [{"a.b": [1, 2], "a.c": [3, 4]}, {"d": ["x", "y", "z"]}]})");
   CHECK(g.candidates.size() == 6);
   CHECK(row(g, 4) == R"(2 4 "y")");
@@ -68,7 +68,7 @@ TEST_CASE("grid: two zip groups multiply; an empty grid is one candidate with no
   CHECK(empty.candidates[0].empty());
 }
 
-TEST_CASE("grid: values may be any JSON; override_for writes them as JSON") {
+TEST_CASE("grid: values may be any JSON, and override_for writes them as JSON") {
   Grid g = parse(R"({"experts.skew": ["uniform", "zipf:1.1"], "fleet.decode.mtp": [true], "x": [{"k": 1}]})");
   CHECK(moesim::study::override_for("experts.skew", g.candidates[1][0]) == R"(experts.skew="zipf:1.1")");
   CHECK(moesim::study::override_for("fleet.decode.mtp", g.candidates[0][1]) == "fleet.decode.mtp=true");

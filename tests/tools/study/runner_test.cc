@@ -41,7 +41,7 @@ std::vector<Job> tiny_jobs() {
 
 }  // namespace
 
-TEST_CASE("runner: results come in job order; a failing job is an error result and the others still run") {
+TEST_CASE("runner: results come in job order, a failing job is an error result and the others still run") {
   moesim::study::Ranks ranks;
   auto jobs = tiny_jobs();
   auto one = moesim::study::run_all(jobs, ranks, {.threads = 1});
