@@ -50,12 +50,10 @@ std::vector<study::Job> make_jobs(const SweepOptions& o, const study::Grid& grid
     job.candidate = static_cast<int64_t>(c);
     job.origin = o.scenario;
     job.scenario = base;
-    for (size_t k = 0; k < grid.keys.size(); ++k) {
-      job.labels.emplace_back(grid.keys[k], grid.candidates[c][k]);
-      apply_override(job.scenario, study::override_for(grid.keys[k], grid.candidates[c][k]));
-    }
+    for (size_t k = 0; k < grid.keys.size(); ++k) job.labels.emplace_back(grid.keys[k], grid.candidates[c][k]);
     uint64_t first_seed = 0;
     try {
+      for (const auto& [key, value] : job.labels) apply_override(job.scenario, study::override_for(key, value));
       auto scenario = cluster::parse_scenario(job.scenario, o.scenario);
       first_seed = scenario.seed;
       if (c == 0) name = scenario.name;

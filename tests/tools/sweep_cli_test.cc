@@ -158,6 +158,8 @@ TEST_CASE("moesim sweep: a bad grid or key path fails with exit status 2 before 
        "grid.json: candidate 0 (fleet.decode.nodes_per_unit=18, fleet.decode.nodes_per_units=1): "},
       {R"({"fleet.decode.units": [1, -3]})", "grid.json: candidate 1 (fleet.decode.units=-3): "},
       {R"({"hardware": ["h800", "h999"]})", "unknown hardware \"h999\""},
+      {R"({"hardware.gpu": [1]})",
+       "grid.json: candidate 0 (hardware.gpu=1): --set hardware.gpu=1: hardware is not an object"},
   };
   for (const auto& c : cases) {
     INFO(c.grid);
