@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <memory>
 #include <optional>
 
 #include "common/error.h"
@@ -88,9 +89,22 @@ void sweep(const SweepOptions& o) {
   }
 
   const std::filesystem::path out(o.out);
-  std::filesystem::create_directories(out);
-  study::ResultsDb db(out / "results.sqlite", grid.keys);
+  std::unique_ptr<study::ResultsDb> db;
+  try {
+    std::error_code failed_dir;
+    std::filesystem::create_directories(out, failed_dir);
+    if (failed_dir) throw InputError(fmt::format("{}: cannot create the folder: {}", o.out, failed_dir.message()));
+    db = std::make_unique<study::ResultsDb>(out / "results.sqlite", grid.keys);
+  } catch (const InputError& e) {
+    // The other ranks are already running and would wait for rank 0 forever: end them all.
+    if (ranks.size() > 1) {
+      fmt::print(stderr, "error: {}\n", e.what());
+      ranks.abort(kExitBadInput);
+    }
+    throw;
+  }
   ProgressDisplay progress(fmt::format("sweep {}", name), RunCount{static_cast<int64_t>(jobs.size())});
+  options.on_wait = [&progress] { progress.tick(); };
   int64_t failed = 0;
   std::string first_failure;
   study::run_jobs(jobs, ranks, options, [&](const study::Job& job, const study::JobResult& r) {
@@ -101,7 +115,7 @@ void sweep(const SweepOptions& o) {
                          .scenario_json = r.resolved.dump(),
                          .error = r.error,
                          .wall_s = r.wall_s};
-    db.add(row);
+    db->add(row);
     if (r.report) {
       progress.run_done(r.report->events_executed, r.report->conservation.requests_in);
     } else {
@@ -109,7 +123,7 @@ void sweep(const SweepOptions& o) {
       if (failed++ == 0) first_failure = fmt::format("candidate {}, seed {}: {}", job.candidate, job.seed, r.error);
     }
   });
-  db.write_csv(out / "results.csv");
+  db->write_csv(out / "results.csv");
   progress.finish();
   fmt::print("{} candidates x {} seeds = {} runs on {} rank(s) x {} thread(s); {} failed\n", grid.candidates.size(),
              o.seeds, jobs.size(), ranks.size(), study::thread_count(options, ranks), failed);

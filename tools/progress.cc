@@ -29,15 +29,21 @@ void ProgressDisplay::run_done(uint64_t events, int64_t requests) {
   ++runs_done_;
   latest_.events += events;
   latest_.requests_done += requests;
-  if (!terminal_) return;
+  if (runs_done_ == runs_total_) last_ = start_;  // the last run always shows
+  tick();
+}
+
+void ProgressDisplay::tick() {
+  if (!terminal_ || runs_total_ < 0) return;
   auto now = std::chrono::steady_clock::now();
-  if (now - last_ < kInterval && runs_done_ < runs_total_) return;
+  if (now - last_ < kInterval) return;
   last_ = now;
   double wall = std::chrono::duration<double>(now - start_).count();
-  double eta =
-      runs_done_ > 0 ? wall * static_cast<double>(runs_total_ - runs_done_) / static_cast<double>(runs_done_) : 0.0;
-  fmt::print(stderr, "\r  {}: {} of {} runs done, {:.0f} s, ETA {:.0f} s   ", what_, runs_done_, runs_total_, wall,
-             eta);
+  // The time left at the pace of the runs done so far (unknown until one is done).
+  std::string eta = runs_done_ > 0 ? fmt::format("{:.0f} s", wall * static_cast<double>(runs_total_ - runs_done_) /
+                                                                 static_cast<double>(runs_done_))
+                                   : std::string("?");
+  fmt::print(stderr, "\r  {}: {} of {} runs done, {:.0f} s, ETA {}   ", what_, runs_done_, runs_total_, wall, eta);
 }
 
 cluster::ProgressFn ProgressDisplay::callback() {

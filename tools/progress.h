@@ -32,6 +32,8 @@ class ProgressDisplay {
   cluster::ProgressFn callback();
   /// One more run of the count is over; its events and requests count in the end line's speeds.
   void run_done(uint64_t events, int64_t requests);
+  /// Rewrites the count line (elapsed time, ETA) at most four times a second; call it while waiting for runs.
+  void tick();
   /// Ends the display: the end line with wall time, events/s and simulated requests/s.
   void finish();
 

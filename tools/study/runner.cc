@@ -154,6 +154,7 @@ void run_jobs(const std::vector<Job>& jobs, const Ranks& ranks, const RunnerOpti
           ranks.send_to_root(encode_result(*r));
         }
       }
+      if (ranks.root() && options.on_wait) options.on_wait();
       while (ranks.root() && got < expected) {
         auto text = ranks.poll();
         if (!text) break;

@@ -48,6 +48,8 @@ struct RunnerOptions {
   int threads = 0;           ///< threads per process; 0: the machine's cores shared among the ranks on it
   double drain_s = 86400.0;  ///< see cluster::RunControl
   bool exact = false;        ///< see cluster::RunControl
+  /// Called on rank 0's main thread while it waits for results, about five times a second (a progress display).
+  std::function<void()> on_wait{};
 };
 
 /// Called on rank 0's main thread, once per job, in the order the jobs finish.
