@@ -62,8 +62,7 @@ RunParts build_run_parts(const Scenario& s, bool exact) {
   return parts;
 }
 
-observe::RunReport run_and_write(const Scenario& scenario, const std::filesystem::path& out_dir,
-                                 const RunControl& control) {
+observe::RunReport run_scenario(const Scenario& scenario, const RunControl& control, const FinishedFn& finished) {
   RunParts parts = build_run_parts(scenario, control.exact);
   Simulation sim(scenario, *parts.step_model, *parts.prefill_experts, *parts.decode_experts, *parts.source,
                  parts.autoscaler.get());
@@ -71,8 +70,15 @@ observe::RunReport run_and_write(const Scenario& scenario, const std::filesystem
   auto wall_start = std::chrono::steady_clock::now();
   observe::RunReport report = sim.run(control.drain_s, control.progress);
   double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  write_run_outputs(out_dir, scenario, report, sim.metrics(), wall_s);
+  if (finished) finished(sim, report, wall_s);
   return report;
+}
+
+observe::RunReport run_and_write(const Scenario& scenario, const std::filesystem::path& out_dir,
+                                 const RunControl& control) {
+  return run_scenario(scenario, control, [&](const Simulation& sim, const observe::RunReport& report, double wall_s) {
+    write_run_outputs(out_dir, scenario, report, sim.metrics(), wall_s);
+  });
 }
 
 }  // namespace moesim::cluster
