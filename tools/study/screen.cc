@@ -1,0 +1,308 @@
+#include "tools/study/screen.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <limits>
+
+#include "sim/cluster/arrivals.h"
+#include "sim/cluster/decode_unit.h"
+#include "sim/cluster/wiring.h"
+#include "sim/observe/economics.h"
+
+namespace moesim::study {
+
+namespace {
+
+constexpr double kHour = 3600.0;
+constexpr double kMostRead = 0.02;        // a generated day is read at no more than this scale
+constexpr double kLongContext = 32768.0;  // contexts above this are kept one by one (checked against the KV space)
+
+/// One controller interval as the screen sees it: what it weighs and what its requests meet.
+struct Interval {
+  double requests = 0;       // arrivals in it
+  double ttft_base_s = 0;    // own prefill work + half a step (waiting for the step in progress)
+  double ttft_wait_s = 0;    // mean queueing wait (M/G/1, plus a backlog's drain)
+  double busy = 0;           // probability of waiting at all (the rank's utilization)
+  double user_speed = 0;     // per-user tokens/s at the interval's decode batch
+  double decode_step_s = 0;  // the decode step at that batch
+  double span_s = 0;
+};
+
+/// P(TTFT <= t) over the intervals' mixture: in each, no wait with probability 1 - busy, else an exponential wait
+/// with mean ttft_wait_s / busy (the M/M/1 form of the wait's law, with the M/G/1 mean).
+double ttft_cdf(const std::vector<Interval>& xs, double total, double t) {
+  double p = 0;
+  for (const auto& x : xs) {
+    if (x.requests <= 0 || t < x.ttft_base_s) continue;
+    double conditional = x.busy > 0 && x.ttft_wait_s > 0
+                             ? (1 - x.busy) + x.busy * -std::expm1(-(t - x.ttft_base_s) * x.busy / x.ttft_wait_s)
+                             : 1.0;
+    p += x.requests * conditional;
+  }
+  return p / total;
+}
+
+double ttft_quantile(const std::vector<Interval>& xs, double total, double q) {
+  double lo = 0, hi = 1;
+  while (ttft_cdf(xs, total, hi) < q && hi < 1e9) hi *= 2;
+  for (int i = 0; i < 100 && hi - lo > 1e-6 * hi; ++i) {
+    double mid = 0.5 * (lo + hi);
+    (ttft_cdf(xs, total, mid) < q ? lo : hi) = mid;
+  }
+  return hi;
+}
+
+/// The q-quantile of `value` over intervals weighted by their requests.
+template <class Value>
+double weighted_quantile(std::vector<Interval> xs, double q, Value value) {
+  std::sort(xs.begin(), xs.end(), [&](const Interval& a, const Interval& b) { return value(a) < value(b); });
+  double total = 0;
+  for (const auto& x : xs) total += x.requests;
+  double seen = 0;
+  for (const auto& x : xs) {
+    seen += x.requests;
+    if (seen >= q * total && x.requests > 0) return value(x);
+  }
+  return xs.empty() ? 0.0 : value(xs.back());
+}
+
+/// Units held by one pool: serving, and added but still starting.
+struct Pool {
+  int64_t held = 0;
+  std::deque<double> starting;  // when each starting unit serves, in order
+
+  int64_t serving(double now) {
+    while (!starting.empty() && starting.front() <= now) starting.pop_front();
+    return held - static_cast<int64_t>(starting.size());
+  }
+  void set(int64_t target, double ready_s) {
+    for (; held < target; ++held) starting.push_back(ready_s);
+    for (; held > target; --held) {
+      if (!starting.empty()) starting.pop_back();  // a unit still starting is the first to go
+    }
+  }
+};
+
+}  // namespace
+
+WorkloadDemand measure_demand(const cluster::Scenario& scenario) {
+  cluster::Scenario s = scenario;
+  WorkloadDemand d;
+  d.horizon_s = s.horizon_s;
+  if (s.workload.kind == "generator" && s.workload.scale > kMostRead) {
+    d.weight = s.workload.scale / kMostRead;
+    s.workload.scale = kMostRead;
+  }
+  d.hours.assign(static_cast<size_t>(std::max(1.0, std::ceil(s.horizon_s / kHour))), {});
+  auto source = cluster::make_arrivals(s);
+  const auto horizon_ns = static_cast<int64_t>(s.horizon_s * 1e9);
+  cluster::RequestRecord r;
+  while (source->next(r)) {
+    if (r.arrival_ns >= horizon_ns) break;
+    auto hour = std::min(d.hours.size() - 1, static_cast<size_t>(static_cast<double>(r.arrival_ns) * 1e-9 / kHour));
+    auto& h = d.hours[hour];
+    double in = r.input_tokens, out = r.output_tokens;
+    double cached = std::min<double>(r.cached_tokens, std::max(0, r.input_tokens - 1));  // as the fleet takes it
+    double n = in - cached;
+    h.requests += 1;
+    h.new_tokens += n;
+    h.new_tokens_sq += n * n;
+    h.input_tokens += in;
+    h.cached_tokens += cached;
+    h.output_tokens += out;
+    h.attention_pairs += n * cached + n * (n + 1) / 2;  // policy::PrefillRequestView::attention()
+    h.kv_output += out * (in + 1 + out / 2);
+    if (in + out > kLongContext) d.long_contexts.push_back(in + out);
+  }
+  for (auto& h : d.hours) {
+    for (double* v : {&h.requests, &h.new_tokens, &h.new_tokens_sq, &h.input_tokens, &h.cached_tokens,
+                      &h.output_tokens, &h.attention_pairs, &h.kv_output}) {
+      *v *= d.weight;
+    }
+  }
+  return d;
+}
+
+double ScreenResult::figure(const std::string& name) const {
+  for (const auto& [k, v] : figures) {
+    if (k == name) return v;
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+ScreenResult screen(const cluster::Scenario& s, const WorkloadDemand& d) {
+  auto wall_start = std::chrono::steady_clock::now();
+  cluster::RunParts parts = cluster::build_run_parts(s);
+  const cluster::StepModel& model = *parts.step_model;
+  const int64_t prefill_ranks = s.geometry.prefill.gpus;
+  const int64_t decode_ranks = s.geometry.decode.gpus;
+  const double chunk = static_cast<double>(s.fleet.prefill.chunk_tokens);
+  const bool mtp = s.fleet.decode.mtp;
+  const double tokens_per_step = mtp ? 1.0 + model.mtp_acceptance() : 1.0;
+  const double slo = s.slo.user_tokens_per_s;
+
+  // Per hour, what the units and the controller would find: the decode batch cap at the SLO (at the hour's mean KV
+  // of a decoding sequence) and a prefill unit's full-step capacity (at the hour's attention per token).
+  struct HourModel {
+    int64_t cap = 1;
+    double kv_mean = 4096;
+    double prefill_capacity_per_unit = 0;  // the controller's figure: expert factor 1, as the driver computes it
+    double prefill_step_s = 0;             // a full step with the expert factor
+  };
+  std::vector<HourModel> hm(d.hours.size());
+  std::vector<cluster::PrefillRankLoad> full;
+  int64_t start = 64;
+  for (size_t h = 0; h < d.hours.size(); ++h) {
+    const auto& H = d.hours[h];
+    auto& m = hm[h];
+    auto now = engine::Time::from_ns(static_cast<int64_t>(static_cast<double>(h) * kHour * 1e9));
+    if (H.output_tokens > 0) m.kv_mean = H.kv_output / H.output_tokens;
+    auto ok = [&](int64_t b) {
+      double f = parts.decode_experts->max_factor(static_cast<double>(b) * (mtp ? 2.0 : 1.0), now);
+      return model.decode_uniform_step_s(b, m.kv_mean, f) <= tokens_per_step / slo;
+    };
+    m.cap = std::max<int64_t>(1, cluster::largest_passing_batch(ok, start, cluster::kMaxDecodeBatch));
+    start = m.cap;
+    double ppt = H.new_tokens > 0 ? std::min(H.attention_pairs / H.new_tokens, (chunk + 1) / 2) : (chunk + 1) / 2;
+    full.assign(static_cast<size_t>(prefill_ranks), {static_cast<int64_t>(chunk), chunk * ppt, 1});
+    m.prefill_capacity_per_unit = chunk * static_cast<double>(prefill_ranks) / model.prefill_step_s(full, 1.0);
+    m.prefill_step_s = model.prefill_step_s(full, parts.prefill_experts->max_factor(chunk, now));
+  }
+
+  // The controller, every interval, at the interval's hour's steady load; the units it adds serve after start-up
+  // (at once within the warm-up, as in the run).
+  auto policy = policy::make_autoscaler(cluster::autoscaler_params(s));
+  const bool fixed = policy->static_fleet();
+  const double interval = fixed ? std::min(kHour, s.horizon_s) : s.autoscaler.interval_s;
+  Pool prefill, decode;
+  prefill.set(s.fleet.prefill.units, 0);
+  decode.set(s.fleet.decode.units, 0);
+  double backlog = 0;  // prefill tokens queued beyond what the serving units compute
+  double node_s = 0, prefill_node_s = 0, decode_node_s = 0;
+  int64_t peak = 0;
+  std::vector<Interval> xs;
+  for (double t = 0; t < s.horizon_s; t += interval) {
+    auto h = std::min(d.hours.size() - 1, static_cast<size_t>(t / kHour));
+    const auto& H = d.hours[h];
+    const auto& m = hm[h];
+    double span = std::min(kHour, s.horizon_s - static_cast<double>(h) * kHour);
+    double dt = std::min(interval, s.horizon_s - t);
+    double rate = H.requests / span;
+    double new_per_s = H.new_tokens / span;
+    double output_mean = H.requests > 0 ? H.output_tokens / H.requests : 0;
+    int64_t serving_p = std::max<int64_t>(prefill.serving(t), 0);
+    int64_t serving_d = std::max<int64_t>(decode.serving(t), 0);
+
+    // Decode: the batch per rank where the per-user speed and the sequences held agree (Little's law), at most the cap.
+    Interval x;
+    x.requests = rate * dt;
+    x.span_s = dt;
+    double speed = slo, b = 0;
+    double slots = static_cast<double>(serving_d * decode_ranks);
+    for (int i = 0; i < 30 && slots > 0; ++i) {
+      b = std::min(rate * output_mean / speed / slots, static_cast<double>(m.cap));
+      auto batch = std::max<int64_t>(1, std::llround(b));
+      double f = parts.decode_experts->max_factor(static_cast<double>(batch) * (mtp ? 2.0 : 1.0), engine::Time{});
+      x.decode_step_s = model.decode_uniform_step_s(batch, m.kv_mean, f);
+      speed = tokens_per_step / x.decode_step_s;
+    }
+    x.user_speed = speed;
+    double active = slots > 0 ? b * slots : 0;
+    double wanted = rate * output_mean / speed;
+
+    // Prefill: each rank an M/G/1 server of token work at a full step's pace; a backlog drains at the spare pace.
+    double pace = chunk / m.prefill_step_s;  // tokens/s of one rank
+    double ranks = static_cast<double>(serving_p * prefill_ranks);
+    double served = ranks * pace;
+    backlog = std::max(0.0, backlog + (new_per_s - served) * dt);
+    if (ranks > 0 && H.requests > 0) {
+      double lambda = rate / ranks;
+      double ex = H.new_tokens / H.requests / pace;
+      double ex2 = H.new_tokens_sq / H.requests / (pace * pace);
+      double rho = std::min(lambda * ex, 0.999);
+      x.busy = rho;
+      x.ttft_wait_s = lambda * ex2 / (2 * (1 - rho)) + backlog / served;
+      x.ttft_base_s = ex + m.prefill_step_s / 2;
+    } else {
+      x.busy = 1;
+      x.ttft_wait_s = std::numeric_limits<double>::infinity();
+    }
+    xs.push_back(x);
+
+    int64_t nodes = prefill.held * s.fleet.prefill.nodes_per_unit + decode.held * s.fleet.decode.nodes_per_unit;
+    peak = std::max(peak, nodes);
+    node_s += static_cast<double>(nodes) * dt;
+    prefill_node_s += static_cast<double>(prefill.held * s.fleet.prefill.nodes_per_unit) * dt;
+    decode_node_s += static_cast<double>(decode.held * s.fleet.decode.nodes_per_unit) * dt;
+
+    if (!fixed) {
+      policy::FleetObservation o;
+      o.now_s = t + dt;
+      o.prefill_units = prefill.held;
+      o.decode_units = decode.held;
+      o.prefill_nodes_per_unit = s.fleet.prefill.nodes_per_unit;
+      o.decode_nodes_per_unit = s.fleet.decode.nodes_per_unit;
+      o.prefill_offered_tokens_per_s = new_per_s;
+      o.prefill_queued_tokens = static_cast<int64_t>(backlog);
+      o.prefill_capacity_per_unit = m.prefill_capacity_per_unit;
+      o.decode_offered_per_s = rate;
+      o.decode_hold_s = output_mean / slo;
+      o.decode_active = std::llround(active);
+      o.decode_waiting = std::llround(std::max(0.0, wanted - active));
+      o.decode_capacity_per_unit = m.cap * decode_ranks;
+      policy::FleetTarget target = policy->decide(o);
+      double ready = t + dt < s.autoscaler.warmup_s ? t + dt : t + dt + s.autoscaler.startup_s;
+      prefill.set(target.prefill_units, ready);
+      decode.set(target.decode_units, ready);
+    }
+  }
+
+  double requests = 0, input = 0, cached = 0, output = 0;
+  for (const auto& H : d.hours) {
+    requests += H.requests;
+    input += H.input_tokens;
+    cached += H.cached_tokens;
+    output += H.output_tokens;
+  }
+  double kv_capacity = model.decode_kv_capacity_tokens();
+  double rejected =
+      d.weight * static_cast<double>(std::count_if(d.long_contexts.begin(), d.long_contexts.end(),
+                                                   [&](double c) { return c > kv_capacity; }));
+  observe::Money money = observe::money(cluster::prices_of(s), node_s,
+                                        {.input_cached = std::llround(cached),
+                                         .input_uncached = std::llround(input - cached),
+                                         .output = std::llround(output)});
+  double weighted_speed = 0, steps = 0, step_time = 0;
+  for (const auto& x : xs) {
+    weighted_speed += x.requests * x.user_speed;
+    steps += x.span_s / x.decode_step_s;
+    step_time += x.span_s;
+  }
+  ScreenResult r;
+  auto add = [&](const char* name, double value) { r.figures.emplace_back(name, value); };
+  add("requests_in", requests);
+  add("requests_rejected", rejected);
+  add("nodes_avg", node_s / s.horizon_s);
+  add("nodes_peak", static_cast<double>(peak));
+  add("prefill_nodes_avg", prefill_node_s / s.horizon_s);
+  add("decode_nodes_avg", decode_node_s / s.horizon_s);
+  add("cost_usd", money.cost_usd);
+  add("revenue_usd", money.revenue_usd);
+  add("margin", money.margin);
+  add("prefill_tokens_per_s_per_node", observe::ratio_or_zero(input, prefill_node_s));
+  add("decode_tokens_per_s_per_node", observe::ratio_or_zero(output, decode_node_s));
+  add("user_tokens_per_s_mean", observe::ratio_or_zero(weighted_speed, requests));
+  add("user_tokens_per_s_p10", weighted_quantile(xs, 0.1, [](const Interval& x) { return x.user_speed; }));
+  add("decode_step_mean_s", observe::ratio_or_zero(step_time, steps));
+  double ttft_mean = 0;
+  for (const auto& x : xs) ttft_mean += x.requests * (x.ttft_base_s + x.ttft_wait_s);
+  add("ttft_mean_s", observe::ratio_or_zero(ttft_mean, requests));
+  add("ttft_p50_s", ttft_quantile(xs, requests, 0.5));
+  add("ttft_p90_s", ttft_quantile(xs, requests, 0.9));
+  r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return r;
+}
+
+}  // namespace moesim::study

@@ -1,0 +1,58 @@
+// The analytic screen of `moesim plan`: a candidate's figures from its own step model and the workload's demand hour
+// by hour, in milliseconds, without simulating. Per hour it finds the decode batch cap at the SLO and a prefill
+// unit's full-step capacity as the simulation's units and controller do, lets the scenario's own autoscaler policy
+// decide the units (its decide() called every interval with what a steady hour would show it, units added serving
+// after the start-up time), and prices the node-time. Latencies come from queueing formulas (M/G/1 on each prefill
+// rank's token work) and per-user speed from the decode step at the hour's batch: they miss what the simulation
+// exists for (the controller's lag on a ramp, imbalance between ranks, bursts), and docs/planning.md sets the screen's
+// figures beside the simulation's for every candidate simulated.
+//
+//   WorkloadDemand demand = measure_demand(scenario);  // once per workload: reads its arrival source
+//   ScreenResult r = screen(scenario, demand);         // per candidate
+//   double cost = r.figure("cost_usd");
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/cluster/scenario.h"
+
+namespace moesim::study {
+
+/// The requests that arrive in one hour of the run, summed.
+struct HourDemand {
+  double requests = 0;
+  double new_tokens = 0;       ///< input minus cached prefix
+  double new_tokens_sq = 0;    ///< sum of new_tokens^2 (the M/G/1 wait)
+  double input_tokens = 0;
+  double cached_tokens = 0;
+  double output_tokens = 0;
+  double attention_pairs = 0;  ///< core-attention pairs of their prefills
+  double kv_output = 0;        ///< sum of output x (input + output / 2): a sequence's KV weighted by the time it decodes
+};
+
+/// The workload's demand hour by hour, as the run's arrival source delivers it.
+struct WorkloadDemand {
+  double horizon_s = 0;
+  std::vector<HourDemand> hours;  ///< hour k is [3600 k, 3600 (k + 1)) of the run, the last one cut at the horizon
+  double weight = 1;              ///< requests each one read stands for (a generated day is read thinned)
+  std::vector<double> long_contexts;  ///< input + output of every request over 32 k tokens (checked per candidate)
+};
+
+/// Reads the scenario's arrival source once (a generated day at no more than 2 % of its requests, scaled back).
+WorkloadDemand measure_demand(const cluster::Scenario& scenario);
+
+/// A candidate's screened figures, named as in summary.json. Only figures the screen estimates are present.
+struct ScreenResult {
+  std::vector<std::pair<std::string, double>> figures;
+  double wall_s = 0;
+
+  /// The figure's value; NaN when the screen does not estimate it.
+  double figure(const std::string& name) const;
+};
+
+/// Screens one candidate (its scenario fully resolved) against the workload's demand.
+ScreenResult screen(const cluster::Scenario& scenario, const WorkloadDemand& demand);
+
+}  // namespace moesim::study
