@@ -31,10 +31,10 @@ struct Stopped {};
 class ResultQueue {
  public:
   void push(JobResult r) {
-    {
-      std::lock_guard lock(mutex_);
-      results_.push_back(std::move(r));
-    }
+    // Notified under the lock: once the collector has taken the last result it may destroy the queue, and the
+    // pushing thread must be done with the condition variable by then.
+    std::lock_guard lock(mutex_);
+    results_.push_back(std::move(r));
     ready_.notify_one();
   }
   std::optional<JobResult> pop_for(std::chrono::milliseconds wait) {
