@@ -114,9 +114,11 @@ TEST_CASE("moesim sweep: under mpirun -n 2 the rows equal those of one process")
   INFO(alone.output);
   REQUIRE(alone.status == 0);
   std::string root = geteuid() == 0 ? " --allow-run-as-root" : "";
-  auto mpi = moesim::test::run_shell("mpirun -n 2 --oversubscribe" + root + " " + MOESIM_BINARY + " sweep " + kTiny +
-                                     " --grid " + grid.string() + " --out " + (dir / "mpi").string() +
-                                     " --seeds 2 --threads 1 2>&1");
+  // Open MPI leaks what MPI_Init allocates (its modules are unloaded before the leak check can name them): the
+  // sanitizer build's leak check is left to the single-process tests. Other sanitizer checks stay on.
+  auto mpi = moesim::test::run_shell("LSAN_OPTIONS=detect_leaks=0 mpirun -n 2 --oversubscribe" + root + " " +
+                                     MOESIM_BINARY + " sweep " + kTiny + " --grid " + grid.string() + " --out " +
+                                     (dir / "mpi").string() + " --seeds 2 --threads 1 2>&1");
   INFO(mpi.output);
   REQUIRE(mpi.status == 0);
   CHECK(mpi.output.find("4 runs on 2 rank(s) x 1 thread(s)") != std::string::npos);

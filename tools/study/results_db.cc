@@ -124,14 +124,6 @@ nlohmann::json summary_template() {
 ResultsDb::ResultsDb(const std::filesystem::path& file, const std::vector<std::string>& label_columns,
                      const nlohmann::json& figure_template)
     : file_(file), labels_(label_columns) {
-  std::error_code ignored;
-  std::filesystem::remove(file, ignored);
-  std::filesystem::remove(file.string() + "-journal", ignored);
-  if (sqlite3_open(file.string().c_str(), &db_) != SQLITE_OK) {
-    std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
-    throw InputError(fmt::format("{}: cannot create the results database: {}", file.string(), message));
-  }
   auto figures = flatten_figures(figure_template);
   std::set<std::string> taken = fixed_columns();
   for (const auto& [name, value] : figures) taken.insert(name);
@@ -150,12 +142,25 @@ ResultsDb::ResultsDb(const std::filesystem::path& file, const std::vector<std::s
   columns_.push_back({"wall_s", "REAL"});
   columns_.push_back({"moesim_version", "TEXT"});
   columns_.push_back({"scenario_json", "TEXT"});
-  std::string sql = "CREATE TABLE runs (";
-  for (const auto& c : columns_) sql += quoted(c.name) + (c.type.empty() ? "" : " " + c.type) + ", ";
-  sql += "PRIMARY KEY (candidate, seed)) WITHOUT ROWID";  // stored in (candidate, seed) order, whatever the order of
-                                                          // finishing
-  exec(sql);
-  create_view();
+
+  std::error_code ignored;
+  std::filesystem::remove(file, ignored);
+  std::filesystem::remove(file.string() + "-journal", ignored);
+  // The destructor does not run when the constructor throws: close the database here then.
+  try {
+    if (sqlite3_open(file.string().c_str(), &db_) != SQLITE_OK) {
+      throw std::runtime_error(db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory");
+    }
+    std::string sql = "CREATE TABLE runs (";
+    for (const auto& c : columns_) sql += quoted(c.name) + (c.type.empty() ? "" : " " + c.type) + ", ";
+    // Stored in (candidate, seed) order, whatever the order the runs finish in.
+    sql += "PRIMARY KEY (candidate, seed)) WITHOUT ROWID";
+    exec(sql);
+    create_view();
+  } catch (const std::exception& e) {
+    sqlite3_close(db_);
+    throw InputError(fmt::format("{}: cannot create the results database: {}", file.string(), e.what()));
+  }
 }
 
 ResultsDb::~ResultsDb() { sqlite3_close(db_); }

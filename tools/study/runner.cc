@@ -13,8 +13,10 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "common/error.h"
 #include "sim/cluster/scenario.h"
@@ -31,10 +33,10 @@ struct Stopped {};
 class ResultQueue {
  public:
   void push(JobResult r) {
-    {
-      std::lock_guard lock(mutex_);
-      results_.push_back(std::move(r));
-    }
+    // Notified under the lock: once the collector has taken the last result it may destroy the queue, and the
+    // pushing thread must be done with the condition variable by then.
+    std::lock_guard lock(mutex_);
+    results_.push_back(std::move(r));
     ready_.notify_one();
   }
   std::optional<JobResult> pop_for(std::chrono::milliseconds wait) {
@@ -82,6 +84,41 @@ JobResult run_one(const Job& job, size_t index, const RunnerOptions& options, co
   return r;
 }
 
+#if defined(__SANITIZE_THREAD__)
+constexpr bool kPlainThreads = true;
+#else
+constexpr bool kPlainThreads = false;
+#endif
+
+// Calls work(k) for every k in [0, n) on `threads` threads, one k per task (jobs differ in length). With oneTBB,
+// whose arena this (driver) thread joins as its one external thread, so that `threads` run in all. Under
+// ThreadSanitizer with plain threads taking k from a counter instead: Debian's libtbb is not built with the
+// sanitizer, which therefore cannot see TBB's own synchronization and reports its task objects as races
+// (docs/planning.md, "ThreadSanitizer"); the jobs, the queue and the collector are the same either way.
+void for_each_index(int threads, size_t n, const std::function<void(size_t)>& work) {
+  if constexpr (kPlainThreads) {
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&] {
+        for (size_t k; (k = next.fetch_add(1)) < n;) work(k);
+      });
+    }
+    for (auto& t : pool) t.join();
+  } else {
+    tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
+    tbb::task_arena arena(threads);
+    arena.execute([&] {
+      tbb::parallel_for(
+          tbb::blocked_range<size_t>(0, n, 1),
+          [&](const tbb::blocked_range<size_t>& range) {
+            for (size_t k = range.begin(); k != range.end(); ++k) work(k);
+          },
+          tbb::simple_partitioner());
+    });
+  }
+}
+
 }  // namespace
 
 JobResult run_job(const Job& job, size_t index, const RunnerOptions& options) {
@@ -124,21 +161,10 @@ void run_jobs(const std::vector<Job>& jobs, const Ranks& ranks, const RunnerOpti
   ResultQueue queue;
   std::atomic<bool> stop{false};
 
-  // The pool's threads run the jobs (one task per job: they differ in length); this thread, the only one that calls
-  // MPI, collects. The driver thread is the arena's one external thread, so `threads` run jobs in all.
-  tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
-  tbb::task_arena arena(threads);
+  // The pool's threads run the jobs; this thread, the only one that calls MPI, collects.
   std::thread driver([&] {
-    arena.execute([&] {
-      tbb::parallel_for(
-          tbb::blocked_range<size_t>(0, mine.size(), 1),
-          [&](const tbb::blocked_range<size_t>& range) {
-            for (size_t k = range.begin(); k != range.end(); ++k) {
-              if (stop.load()) return;
-              queue.push(run_one(jobs[mine[k]], mine[k], options, &stop));
-            }
-          },
-          tbb::simple_partitioner());
+    for_each_index(threads, mine.size(), [&](size_t k) {
+      if (!stop.load()) queue.push(run_one(jobs[mine[k]], mine[k], options, &stop));
     });
   });
 

@@ -56,8 +56,8 @@ struct RunnerOptions {
 using ResultFn = std::function<void(const Job&, const JobResult&)>;
 
 /// Runs every job; returns when rank 0 has been handed every result (on other ranks: when theirs are sent). An
-/// exception from `on_result` stops the jobs not yet started, waits for those running, and is rethrown (on several
-/// ranks it ends them all).
+/// exception from `on_result` skips the jobs not yet started, ends those running at their next progress report
+/// (every 65,536 events), and is rethrown; with several ranks, rank 0 prints it and ends them all (MPI_Abort).
 void run_jobs(const std::vector<Job>& jobs, const Ranks& ranks, const RunnerOptions& options,
               const ResultFn& on_result);
 

@@ -4,6 +4,7 @@
 #include "tools/study/runner.h"
 
 #include <catch2/catch.hpp>
+#include <stdexcept>
 #include <string>
 
 #include "common/scenario_file.h"
@@ -81,4 +82,16 @@ TEST_CASE("runner: a result survives its trip through JSON unchanged (what a ran
   CHECK(!failed_back.ok());
   CHECK(failed_back.error == failed.error);
   CHECK(failed_back.index == 2);
+}
+
+TEST_CASE("runner: an exception from the result callback stops the study and comes back to the caller") {
+  moesim::study::Ranks ranks;
+  auto jobs = tiny_jobs();
+  int handed = 0;
+  auto throwing = [&](const Job&, const JobResult&) {
+    ++handed;
+    throw std::runtime_error("disk full");
+  };
+  CHECK_THROWS_WITH(moesim::study::run_jobs(jobs, ranks, {.threads = 1}, throwing), "disk full");
+  CHECK(handed == 1);  // the other jobs were skipped, not handed over
 }
