@@ -47,6 +47,7 @@ NodeSpec parse_node(JsonReader r) {
   n.nics = static_cast<int>(sourced(r, "nics", {1, 64, false, "a number of NICs in [1, 64]"}));
   n.nic_bytes_per_s = sourced(r, "nic_bytes_per_s", kPositive);
   n.kv_cache_read_bytes_per_s = sourced(r, "kv_cache_read_bytes_per_s", kPositive);
+  n.usd_per_gpu_hour = sourced(r, "usd_per_gpu_hour", kPositive);
   r.finish();
   return n;
 }

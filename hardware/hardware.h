@@ -30,6 +30,9 @@ struct NodeSpec {
   int nics = 0;
   double nic_bytes_per_s = 0;            ///< per NIC (one per GPU)
   double kv_cache_read_bytes_per_s = 0;  ///< disk KV cache (3FS) into one node
+  /// What one of its GPUs costs an hour, rented: every kind priced on one basis (the spec says its source and date),
+  /// so that plans comparing kinds compare like with like. A scenario's economics may override it.
+  double usd_per_gpu_hour = 0;
 };
 
 /// One published GEMM point: `groups` x (m_per_group x n x k); groups = 1 for dense.

@@ -158,6 +158,8 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
     if (c.prefill_low >= c.prefill_high) a->fail("prefill_low", "must be below prefill_high");
     a->finish();
   }
+  // The GPU-hour price is the hardware spec's rental price unless the scenario sets its own.
+  s.economics.usd_per_gpu_hour = geometry.node.usd_per_gpu_hour;
   if (auto e = r.optional_object("economics")) {
     auto& c = s.economics;
     c.usd_per_gpu_hour = e->number_or("usd_per_gpu_hour", c.usd_per_gpu_hour, Range::non_negative());

@@ -73,7 +73,7 @@ struct AutoscalerConfig {
 };
 
 struct EconomicsConfig {
-  double usd_per_gpu_hour = 2.0;
+  double usd_per_gpu_hour = 2.0;  ///< default: the hardware spec's rental price (hardware/specs/*.json, sourced)
   double usd_per_m_input_cache_hit = 0.14;   ///< R1 price, DeepSeek API pricing (2025-02)
   double usd_per_m_input_cache_miss = 0.55;  ///< R1 price
   double usd_per_m_output = 2.19;            ///< R1 price
