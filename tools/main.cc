@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   add_calibrate_command(app);
   add_fit_command(app);
   add_sweep_command(app);
+  add_plan_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

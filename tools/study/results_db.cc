@@ -153,8 +153,11 @@ ResultsDb::ResultsDb(const std::filesystem::path& file, const std::vector<std::s
     }
     std::string sql = "CREATE TABLE runs (";
     for (const auto& c : columns_) sql += quoted(c.name) + (c.type.empty() ? "" : " " + c.type) + ", ";
-    // Stored in (candidate, seed) order, whatever the order the runs finish in.
-    sql += "PRIMARY KEY (candidate, seed)) WITHOUT ROWID";
+    // Stored in (candidate, seed) order, whatever the order the runs finish in. The labels are in the key too: a
+    // plan writes each candidate's seed once screened and once simulated (its fidelity label).
+    std::string key = "candidate, seed";
+    for (const auto& l : labels_) key += ", " + quoted(l);
+    sql += "PRIMARY KEY (" + key + ")) WITHOUT ROWID";
     exec(sql);
     create_view();
   } catch (const std::exception& e) {
@@ -196,14 +199,21 @@ void ResultsDb::create_view() const {
         x, quoted(c.name + ".mean"), m, quoted(c.name + ".sd"), quoted(c.name + ".min"), quoted(c.name + ".max"),
         quoted(c.name + ".n"));
   }
-  std::string labels;
-  for (const auto& l : labels_) labels += fmt::format(", r.{0} AS {0}", quoted(l));
+  // Grouped by the candidate and its labels: a candidate's labels are one set of values in a sweep, but a plan
+  // writes a candidate twice, screened and simulated, told apart by its fidelity label.
+  std::string labels, keys = "candidate";
+  for (const auto& l : labels_) {
+    labels += fmt::format(", r.{0} AS {0}", quoted(l));
+    keys += ", " + quoted(l);
+  }
+  std::string r_keys = "r.candidate";
+  for (const auto& l : labels_) r_keys += ", r." + quoted(l);
   exec("DROP VIEW IF EXISTS by_candidate");
   exec(fmt::format(
       "CREATE VIEW by_candidate AS\nSELECT r.candidate AS candidate{}, count(*) AS runs, count(r.error) AS errors{}\n"
-      "FROM runs AS r JOIN (SELECT candidate{} FROM runs GROUP BY candidate) AS m USING (candidate)\n"
-      "GROUP BY r.candidate ORDER BY r.candidate",
-      labels, figures, means));
+      "FROM runs AS r JOIN (SELECT {}{} FROM runs GROUP BY {}) AS m USING ({})\n"
+      "GROUP BY {} ORDER BY {}",
+      labels, figures, keys, means, keys, keys, r_keys, r_keys));
 }
 
 void ResultsDb::add(const ResultRow& row) {
