@@ -187,3 +187,34 @@ TEST_CASE("moesim sweep: --keep-runs writes each run's files beside the results"
   REQUIRE(rows.size() == 2);
   CHECK(rows[1].at("requests_in") == std::to_string(summary["requests_in"].get<int64_t>()));
 }
+
+TEST_CASE("moesim plan: screens every candidate, simulates the best, answers with plan.json and a fidelity column") {
+  auto dir = fresh_dir("moesim-plan-cli");
+  std::ofstream(dir / "space.json") << R"({"grid": {"fleet.decode.units": [1, 2], "fleet.prefill.units": [1, 2]},
+    "constraints": {"requests_rejected": {"max": 0}}, "minimize": "cost_usd"})";
+  auto r = moesim::test::run_moesim("plan " + kTiny + " --space " + (dir / "space.json").string() + " --top-k 1 " +
+                                    "--margin 0 --threads 2 --out " + (dir / "out").string());
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("screened 4 candidates") != std::string::npos);
+  auto plan = nlohmann::json::parse(std::ifstream(dir / "out" / "plan.json"));
+  CHECK(plan["candidates_screened"] == 4);
+  CHECK(plan["best"]["candidate"] == 0);  // one unit of each: the cheapest
+  CHECK(plan["best"]["figures"]["cost_usd"].contains("screen"));
+  CHECK(plan["best"]["figures"]["cost_usd"].contains("simulation"));
+  auto rows = moesim::test::sqlite_rows(dir / "out" / "results.sqlite",
+                                        "SELECT fidelity, count(*) AS n FROM runs GROUP BY fidelity ORDER BY fidelity");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].at("n") == "4");
+}
+
+TEST_CASE("moesim plan: with nothing feasible it exits 4 and names the nearest candidates") {
+  auto dir = fresh_dir("moesim-plan-none");
+  std::ofstream(dir / "space.json") << R"({"grid": {"fleet.decode.units": [1, 2]},
+    "constraints": {"cost_usd": {"max": 0.0001}}, "minimize": "cost_usd"})";
+  auto r = moesim::test::run_moesim("plan " + kTiny + " --space " + (dir / "space.json").string() + " --top-k 1 " +
+                                    "--threads 1 --out " + (dir / "out").string());
+  INFO(r.output);
+  CHECK(r.status == 4);
+  CHECK(r.output.find("no simulated candidate meets the constraints; nearest:") != std::string::npos);
+}

@@ -157,7 +157,9 @@ ScreenResult screen(const cluster::Scenario& s, const WorkloadDemand& d) {
   for (size_t h = 0; h < d.hours.size(); ++h) {
     const auto& H = d.hours[h];
     auto& m = hm[h];
-    auto now = engine::Time::from_ns(static_cast<int64_t>(static_cast<double>(h) * kHour * 1e9));
+    // The expert balance at the run's start for every hour: asking it later would advance its popularity's drift
+    // and re-plan the EPLB every 10 simulated minutes (seconds a candidate), for a factor that moves by a percent.
+    const engine::Time now{};
     if (H.output_tokens > 0) m.kv_mean = H.kv_output / H.output_tokens;
     auto ok = [&](int64_t b) {
       double f = parts.decode_experts->max_factor(static_cast<double>(b) * (mtp ? 2.0 : 1.0), now);
