@@ -65,12 +65,8 @@ void apply_override(nlohmann::json& doc, const std::string& assignment) {
   }
   std::string path = assignment.substr(0, eq);
   std::string text = assignment.substr(eq + 1);
-  nlohmann::json value;
-  try {
-    value = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error&) {
-    value = text;
-  }
+  // JSON if it parses as JSON (strictly: no duplicate keys, no deep nesting, no infinite numbers), else a string.
+  nlohmann::json value = parse_json_value_or_nothing(text, fmt::format("--set {}", assignment)).value_or(text);
   nlohmann::json* node = &doc;
   size_t start = 0;
   std::string walked;

@@ -65,7 +65,7 @@ observe::RunReport run_and_write(const Scenario& scenario, const std::filesystem
                  parts.autoscaler.get());
   if (parts.autoscaler) sim.signals().subscribe(parts.autoscaler.get());
   auto wall_start = std::chrono::steady_clock::now();
-  observe::RunReport report = sim.run(control.drain_s, control.progress);
+  observe::RunReport report = sim.run(control.drain_s, control.progress, control.stop);
   double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   write_run_outputs(out_dir, scenario, report, sim.metrics(), wall_s);
   return report;

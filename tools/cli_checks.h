@@ -1,0 +1,53 @@
+// Checks of command-line numbers, shared by the subcommands: a range with a readable message, and the finite check
+// that main() puts on every floating-point option (CLI11 reads "nan", "inf" and "1e999" into a double silently).
+//
+//   sub->add_option("--kv-len", o.kv_len, "...")->check(within(0, 1e8));  // "--kv-len: expected a number in [0, 1e+08], got -1"
+//   require_finite_numbers(app);
+#pragma once
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <string>
+
+namespace moesim::tools {
+
+/// A number in [min, max], or (min, max] when `above_min` (NaN is outside). A text that is no number at all is left
+/// to the option's conversion error.
+inline CLI::Validator within(double min, double max, bool above_min = false) {
+  std::string range = fmt::format("{}{}, {}]", above_min ? "(" : "[", min, max);
+  return CLI::Validator(
+      [min, max, above_min, range](std::string& text) -> std::string {
+        double value = 0;
+        if (!CLI::detail::lexical_cast(text, value)) return {};
+        if (!((above_min ? value > min : value >= min) && value <= max)) {
+          return fmt::format("expected a number in {}, got {}", range, text);
+        }
+        return {};
+      },
+      range, "WITHIN");
+}
+
+/// A finite number: NaN, infinities and values that overflow a double are errors.
+inline CLI::Validator finite_number() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double value = 0;
+        if (CLI::detail::lexical_cast(text, value) && !std::isfinite(value)) {
+          return "expected a finite number, got " + text;
+        }
+        return {};
+      },
+      "", "FINITE");
+}
+
+/// Puts finite_number() on every floating-point option of `app` and its subcommands, present and future.
+inline void require_finite_numbers(CLI::App& app) {
+  for (CLI::Option* option : app.get_options()) {
+    if (option->get_type_name().starts_with("FLOAT")) option->check(finite_number());
+  }
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) require_finite_numbers(*sub);
+}
+
+}  // namespace moesim::tools
