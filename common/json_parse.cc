@@ -63,10 +63,7 @@ class StrictBuilder final : public nlohmann::json_sax<Json> {
   }
 
   bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) override {
-    std::string what = e.what();
-    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at line L, column C: ".
-    auto colon = what.find(": ", what.find("parse error"));
-    syntax_detail = colon == std::string::npos ? what : what.substr(colon + 2);
+    syntax_detail = json_error_detail(e);
     syntax_position = position;
     syntax_error = true;
     return false;
@@ -156,6 +153,19 @@ std::optional<Json> parse_strict(const std::string& text, const std::string& ori
 }
 
 }  // namespace
+
+std::string json_error_detail(const std::exception& e) {
+  // "[json.exception.parse_error.101] parse error at line L, column C: ...", or for a number that overflows
+  // "[json.exception.out_of_range.406] number overflow parsing '1e999'".
+  std::string what = e.what();
+  if (what.starts_with("[json.exception.")) {
+    if (auto bracket = what.find("] "); bracket != std::string::npos) what = what.substr(bracket + 2);
+  }
+  if (what.starts_with("parse error")) {
+    if (auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
+  }
+  return what;
+}
 
 nlohmann::json parse_json_text(const std::string& text, const std::string& origin) {
   return *parse_strict(text, origin, true);

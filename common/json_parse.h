@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <exception>
 #include <optional>
 #include <string>
 
@@ -32,5 +33,9 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& origi
 /// values that may be JSON or a bare string (`--set key=value`). Duplicate keys, deep nesting and numbers out of
 /// range are still InputErrors.
 std::optional<nlohmann::json> parse_json_value_or_nothing(const std::string& text, const std::string& origin);
+
+/// nlohmann's exception message without its "[json.exception.parse_error.101] parse error at line L, column C: "
+/// prefix, for messages that say where themselves.
+std::string json_error_detail(const std::exception& e);
 
 }  // namespace moesim

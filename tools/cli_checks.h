@@ -29,6 +29,18 @@ inline CLI::Validator within(double min, double max, bool above_min = false) {
       range, "WITHIN");
 }
 
+/// A number >= 0.
+inline CLI::Validator non_negative() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double value = 0;
+        if (!CLI::detail::lexical_cast(text, value)) return {};
+        if (!(value >= 0)) return "expected a non-negative number, got " + text;
+        return {};
+      },
+      ">= 0", "NON_NEGATIVE");
+}
+
 /// A finite number: NaN, infinities and values that overflow a double are errors.
 inline CLI::Validator finite_number() {
   return CLI::Validator(

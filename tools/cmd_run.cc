@@ -107,7 +107,7 @@ void add_run_command(CLI::App& app) {
   auto* sub = app.add_subcommand("run", "simulate a scenario and write its report");
   sub->add_option("scenario", opts->scenario, "scenario JSON file")->required()->check(CLI::ExistingFile);
   sub->add_option("--out", opts->out, "output folder")->capture_default_str();
-  sub->add_option("--seed", opts->seed, "override the scenario's seed")->check(CLI::NonNegativeNumber);
+  sub->add_option("--seed", opts->seed, "override the scenario's seed")->check(non_negative());
   sub->add_option("--scale", opts->scale, "override workload.scale (thins the generated day)")
       ->check(within(0.0, 1.0, true));
   sub->add_option("--drain-s", opts->drain_s, "how long requests in flight get to finish after the horizon")
@@ -119,15 +119,15 @@ void add_run_command(CLI::App& app) {
   sub->add_option("--set", opts->sets, "override a field: key.path=value (repeatable)");
   sub->add_option("--max-in-flight", opts->max_in_flight,
                   "stop the run (exit 5, partial results) when more requests are in flight (0: no limit)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative())
       ->capture_default_str();
   sub->add_option("--max-rss-mb", opts->max_rss_mb,
                   "stop the run (exit 5, partial results) when the process's memory passes this many MB (0: no limit)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative())
       ->capture_default_str();
   sub->add_option("--stop-after-events", opts->stop_after_events,
                   "stop the run after this many events (exit 5, partial results), as an interruption would")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   sub->callback([opts] { run(*opts); });
 }
 

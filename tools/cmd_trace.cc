@@ -248,11 +248,11 @@ void add_trace_command(CLI::App& app) {
   stats->add_option("--format", stats_args->format, "auto|native|mooncake|azure (default auto)");
   auto* blocks =
       stats->add_option("--cache-blocks", stats_args->cache_blocks, "also run an LRU KV cache of N 512-token blocks");
-  blocks->check(CLI::PositiveNumber);
+  blocks->check(within(1, 1e12));
   stats
       ->add_option("--cache-bytes", stats_args->cache_bytes,
                    "the LRU's capacity in bytes (the model's KV bytes per token)")
-      ->check(CLI::PositiveNumber)
+      ->check(within(1, 1e18))
       ->excludes(blocks);
   stats->add_flag("--json", stats_args->json, "print one JSON object");
   stats->add_flag("--skip-bad", stats_args->skip_bad, "skip bad lines (counted) instead of failing");
