@@ -1,6 +1,7 @@
 #include "tools/progress.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +28,7 @@ cluster::ProgressFn ProgressDisplay::callback() {
 
 void ProgressDisplay::update(const cluster::RunProgress& p) {
   latest_ = p;
+  peak_in_flight_ = std::max(peak_in_flight_, p.requests_in - p.requests_done);
   if (!terminal_) return;
   auto now = std::chrono::steady_clock::now();
   if (now - last_ < kInterval) return;
@@ -42,9 +44,15 @@ void ProgressDisplay::update(const cluster::RunProgress& p) {
 void ProgressDisplay::finish() {
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   if (terminal_) fmt::print(stderr, "\n");
-  fmt::print(stderr, "moesim {}: done in {:.1f} s ({:.2f} M events/s, {:.0f} k simulated requests/s)\n", what_, wall,
-             static_cast<double>(latest_.events) / std::max(wall, 1e-9) / 1e6,
-             static_cast<double>(latest_.requests_done) / std::max(wall, 1e-9) / 1e3);
+  // The peak in flight is sampled at each update (every 65,536 events): what --max-in-flight is set against.
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  fmt::print(stderr,
+             "moesim {}: done in {:.1f} s ({:.2f} M events/s, {:.0f} k simulated requests/s; about {} requests in "
+             "flight at most, {} MB resident at most)\n",
+             what_, wall, static_cast<double>(latest_.events) / std::max(wall, 1e-9) / 1e6,
+             static_cast<double>(latest_.requests_done) / std::max(wall, 1e-9) / 1e3, peak_in_flight_,
+             usage.ru_maxrss / 1024);
 }
 
 }  // namespace moesim::tools

@@ -21,7 +21,8 @@ class ProgressDisplay {
   ProgressDisplay(std::string what, double horizon_s);
   /// The callback to hand to the run; it keeps a reference to this display.
   cluster::ProgressFn callback();
-  /// Ends the display: the end line with wall time, events/s and simulated requests/s.
+  /// Ends the display: the end line with wall time, events/s, simulated requests/s, and the peaks of requests in
+  /// flight (as sampled) and of resident memory, the figures `moesim run --max-in-flight` and `--max-rss-mb` bound.
   void finish();
 
  private:
@@ -33,6 +34,7 @@ class ProgressDisplay {
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_;
   cluster::RunProgress latest_;
+  int64_t peak_in_flight_ = 0;  ///< the most requests in flight seen at an update
 };
 
 }  // namespace moesim::tools
