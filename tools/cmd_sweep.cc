@@ -1,12 +1,159 @@
-// moesim sweep: run many scenarios (threads, or MPI ranks).
+// moesim sweep: every candidate of a grid (scenario key paths x values) times every seed, run on threads or MPI
+// ranks (tools/study/runner.h), one row per run in DIR/results.sqlite and DIR/results.csv (tools/study/results_db.h).
+// Every candidate's scenario is parsed before anything runs, so a bad grid or key path fails at once.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include "common/error.h"
+#include "common/scenario_file.h"
+#include "sim/cluster/scenario.h"
 #include "tools/commands.h"
+#include "tools/progress.h"
+#include "tools/study/grid.h"
+#include "tools/study/results_db.h"
+#include "tools/study/runner.h"
 
 namespace moesim::tools {
 
+namespace {
+
+struct SweepOptions {
+  std::string scenario;
+  std::string grid;
+  std::string out;
+  int seeds = 1;
+  int threads = 0;
+  double scale = 0.0;
+  double drain_s = 86400.0;
+  bool exact = false;
+  bool keep_runs = false;
+  std::vector<std::string> sets;
+};
+
+std::string describe(const study::Labels& labels) {
+  std::string out;
+  for (const auto& [key, value] : labels) out += (out.empty() ? "" : ", ") + key + "=" + value.dump();
+  return out.empty() ? "no overrides" : out;
+}
+
+// Every candidate x seed, in (candidate, seed) order. Each candidate's scenario is parsed here: a value or key path
+// the strict parser rejects is an InputError naming the grid, the candidate and the parser's message.
+std::vector<study::Job> make_jobs(const SweepOptions& o, const study::Grid& grid, std::string& name) {
+  std::vector<std::string> overrides = o.sets;
+  if (o.scale > 0) overrides.push_back(fmt::format("workload.scale={}", o.scale));
+  const nlohmann::json base = resolve_scenario(o.scenario, overrides);
+  std::vector<study::Job> jobs;
+  for (size_t c = 0; c < grid.candidates.size(); ++c) {
+    study::Job job;
+    job.candidate = static_cast<int64_t>(c);
+    job.origin = o.scenario;
+    job.scenario = base;
+    for (size_t k = 0; k < grid.keys.size(); ++k) job.labels.emplace_back(grid.keys[k], grid.candidates[c][k]);
+    uint64_t first_seed = 0;
+    try {
+      for (const auto& [key, value] : job.labels) apply_override(job.scenario, study::override_for(key, value));
+      auto scenario = cluster::parse_scenario(job.scenario, o.scenario);
+      first_seed = scenario.seed;
+      if (c == 0) name = scenario.name;
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("{}: candidate {} ({}): {}", o.grid, c, describe(job.labels), e.what()));
+    }
+    for (int s = 0; s < o.seeds; ++s) {
+      job.seed = first_seed + static_cast<uint64_t>(s);
+      if (o.keep_runs) job.out_dir = std::filesystem::path(o.out) / fmt::format("runs/c{:03}-s{:02}", c, job.seed);
+      jobs.push_back(job);
+    }
+  }
+  return jobs;
+}
+
+void sweep(const SweepOptions& o) {
+  study::Ranks ranks;  // first: under mpirun it initializes MPI (and finalizes it last)
+  std::vector<study::Job> jobs;
+  study::Grid grid;
+  std::string name;
+  try {
+    grid = study::read_grid(o.grid);
+    jobs = make_jobs(o, grid, name);
+  } catch (const InputError&) {
+    if (!ranks.root()) throw ExitStatus{kExitBadInput};  // every rank finds the same mistake; rank 0 says it
+    throw;
+  }
+  study::RunnerOptions options{.threads = o.threads, .drain_s = o.drain_s, .exact = o.exact};
+  if (!ranks.root()) {
+    study::run_jobs(jobs, ranks, options, {});
+    return;
+  }
+
+  const std::filesystem::path out(o.out);
+  std::unique_ptr<study::ResultsDb> db;
+  try {
+    std::error_code failed_dir;
+    std::filesystem::create_directories(out, failed_dir);
+    if (failed_dir) throw InputError(fmt::format("{}: cannot create the folder: {}", o.out, failed_dir.message()));
+    db = std::make_unique<study::ResultsDb>(out / "results.sqlite", grid.keys);
+  } catch (const InputError& e) {
+    // The other ranks are already running and would wait for rank 0 forever: end them all.
+    if (ranks.size() > 1) {
+      fmt::print(stderr, "error: {}\n", e.what());
+      ranks.abort(kExitBadInput);
+    }
+    throw;
+  }
+  ProgressDisplay progress(fmt::format("sweep {}", name), RunCount{static_cast<int64_t>(jobs.size())});
+  options.on_wait = [&progress] { progress.tick(); };
+  int64_t failed = 0;
+  std::string first_failure;
+  study::run_jobs(jobs, ranks, options, [&](const study::Job& job, const study::JobResult& r) {
+    study::ResultRow row{.candidate = job.candidate,
+                         .seed = job.seed,
+                         .labels = job.labels,
+                         .figures = r.report ? observe::to_json(*r.report) : nlohmann::json(),
+                         .scenario_json = r.resolved.dump(),
+                         .error = r.error,
+                         .wall_s = r.wall_s};
+    db->add(row);
+    if (r.report) {
+      progress.run_done(r.report->events_executed, r.report->conservation.requests_in);
+    } else {
+      progress.run_done(0, 0);
+      if (failed++ == 0) first_failure = fmt::format("candidate {}, seed {}: {}", job.candidate, job.seed, r.error);
+    }
+  });
+  db->write_csv(out / "results.csv");
+  progress.finish();
+  fmt::print("{} candidates x {} seeds = {} runs on {} rank(s) x {} thread(s); {} failed\n", grid.candidates.size(),
+             o.seeds, jobs.size(), ranks.size(), study::thread_count(options, ranks), failed);
+  if (failed > 0) fmt::print("first failure: {} (all in the error column)\n", first_failure);
+  fmt::print("wrote {0}/results.sqlite (table runs, view by_candidate) and {0}/results.csv\n", o.out);
+}
+
+}  // namespace
+
 void add_sweep_command(CLI::App& app) {
-  auto* sub = app.add_subcommand("sweep", "run many scenarios (threads, or MPI ranks)");
-  sub->allow_extras();
-  sub->callback([] { not_built_yet("sweep", "scripts/sensitivity runs scenarios one after another"); });
+  auto opts = std::make_shared<SweepOptions>();
+  auto* sub = app.add_subcommand(
+      "sweep", "run every candidate of a grid x seeds (threads, or `mpirun -n R moesim sweep ...`) into SQLite");
+  sub->add_option("scenario", opts->scenario, "scenario JSON file")->required()->check(CLI::ExistingFile);
+  sub->add_option("--grid", opts->grid, "grid JSON: key paths to lists of values, \"zip\" for coupled keys")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--out", opts->out, "output folder (results.sqlite, results.csv)")->required();
+  sub->add_option("--seeds", opts->seeds, "seeds per candidate: the scenario's seed + 0, 1, ..., N-1")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  sub->add_option("--threads", opts->threads, "threads per process (default: the cores, shared among local ranks)")
+      ->check(CLI::Range(1, 4096));
+  sub->add_option("--scale", opts->scale, "override workload.scale (thins the generated day)");
+  sub->add_option("--set", opts->sets, "override a field of every candidate: key.path=value (repeatable)");
+  sub->add_option("--drain-s", opts->drain_s, "how long requests in flight get to finish after the horizon")
+      ->capture_default_str();
+  sub->add_flag("--exact", opts->exact, "no approximation made for speed (see moesim run --exact)");
+  sub->add_flag("--keep-runs", opts->keep_runs, "also write each run's files to DIR/runs/cCCC-sSEED/");
+  sub->callback([opts] { sweep(*opts); });
 }
 
 }  // namespace moesim::tools

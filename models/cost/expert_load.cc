@@ -5,6 +5,7 @@
 #include <boost/math/quadrature/gauss.hpp>
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <boost/math/special_functions/erf.hpp>
+#include <Eigen/Core>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -16,24 +17,8 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kTail = 1e-10;       // P(some GPU above lo) and P(every GPU below hi) are within this of 1
 constexpr double kNegligible = 1e-9;  // a GPU's CDF within this of 1 is taken as 1 (144 GPUs: < 2e-7 on the integrand)
+constexpr int kCuts = 6;              // cuts of the E[max] range at quantiles of the busiest GPU (make_integrand)
 
-/// Standard normal CDF with one exp: erfc by the Chebyshev-fitted form t exp(-x^2 + P(t)), t = 1 / (1 + x / 2)
-/// (Numerical Recipes' erfcc, relative error < 1.2e-7 everywhere). A GPU's F enters a product over up to 144 GPUs, so
-/// the product's relative error stays < 2e-5 where it is small and far less where it matters; std::erfc costs three
-/// times as much and was half of a run's time. Tested against std::erfc in tests/cost/expert_load_test.cc.
-double normal_cdf(double z) {
-  double x = std::abs(z) * (1 / std::numbers::sqrt2);
-  double t = 1 / (1 + 0.5 * x);
-  double p = -1.26551223 +
-             t * (1.00002368 +
-                  t * (0.37409196 +
-                       t * (0.09678418 +
-                            t * (-0.18628806 +
-                                 t * (0.27886807 +
-                                      t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-  double half_erfc = 0.5 * t * std::exp(p - x * x);
-  return z < 0 ? half_erfc : 1 - half_erfc;
-}
 double normal_quantile(double p) { return -std::numbers::sqrt2 * boost::math::erfc_inv(2.0 * p); }
 
 /// One GPU's load, matched in mean, variance and skewness by a shifted lognormal k1 + em (e^{s Z} - sqrt(w))
@@ -56,8 +41,8 @@ struct LoadDistribution {
     em = sd / std::sqrt(w * y);
     c = y / (std::sqrt(w) + 1);
   }
-  /// The CDF; `precise` takes the normal CDF from std::erfc (the reference) instead of normal_cdf.
-  double cdf(double x, bool precise) const {
+  /// The CDF, with the normal CDF from std::erfc (the reference; the fast rule uses FixedRule::multiply_cdf).
+  double cdf(double x) const {
     double z = 0;
     if (normal) {
       z = (x - k1) / sd;
@@ -66,34 +51,39 @@ struct LoadDistribution {
       if (u <= -1) return 0;
       z = std::log1p(u) / s;
     }
-    return precise ? 0.5 * std::erfc(-z / std::numbers::sqrt2) : normal_cdf(z);
+    return 0.5 * std::erfc(-z / std::numbers::sqrt2);
   }
   /// The quantile at which a standard normal has value z.
   double quantile_at(double z) const { return normal ? k1 + sd * z : k1 + em * (std::expm1(s * z) - c); }
 };
 
-/// Interpolates a grid of values at 2^(i / per_octave), linearly in log2(tokens), clamped at both ends.
+/// Interpolates a grid of values at 2^(i / per_octave) in log2(tokens), clamped at both ends: exact at a grid point
+/// (which alone is read), else the cubic through the four nearest grid points (the stencil shifted inwards at the
+/// ends). The factor is smooth in log tokens, so a cubic on a coarse grid reads fewer grid points than a line on a
+/// fine one at the same accuracy (docs/models/expert-load.md).
 template <class ValueAt>
 double interpolate(double tokens, int per_octave, int points, ValueAt value_at) {
   double x = tokens > 1 ? std::log2(tokens) * per_octave : 0.0;
   if (x >= points - 1) return value_at(points - 1);
   int i = static_cast<int>(x);
-  double frac = x - i;
-  double lo = value_at(i);
-  return frac == 0 ? lo : lo + (value_at(i + 1) - lo) * frac;
+  if (x == i) return value_at(i);
+  int base = std::clamp(i - 1, 0, points - 4);
+  double u = x - base;
+  double w0 = -(u - 1) * (u - 2) * (u - 3) / 6, w1 = u * (u - 2) * (u - 3) / 2;
+  double w2 = -u * (u - 1) * (u - 3) / 2, w3 = u * (u - 1) * (u - 2) / 6;
+  return w0 * value_at(base) + w1 * value_at(base + 1) + w2 * value_at(base + 2) + w3 * value_at(base + 3);
 }
 
 /// 1 - prod_g F_g(x), the integrand of E[max], and the pieces of its range.
 struct Integrand {
   std::vector<LoadDistribution> gpus;
   std::vector<double> points;  // lo, the cuts inside (lo, hi), hi
-  bool precise = false;        // std::erfc instead of normal_cdf
 
   double operator()(double x) const {
     double product = 1.0;
     for (const auto& d : gpus) {
       if (d.top <= x) break;
-      product *= d.cdf(x, precise);
+      product *= d.cdf(x);
       if (product < 1e-17) return 1.0;  // 1 - product rounds to 1 from here on
     }
     return 1.0 - product;
@@ -129,10 +119,10 @@ Integrand make_integrand(std::span<const double> a1, std::span<const double> a2,
   std::sort(f.gpus.begin(), f.gpus.end(), [](const auto& a, const auto& b) { return a.top > b.top; });
   // Adaptive quadrature over [lo, hi] alone can miss the step of a narrow maximum inside a long heavy tail (it did:
   // a 10 % error). Cutting the range at the GPUs' largest quantiles keeps every piece smooth.
-  static const std::array<double, 6> z_cuts = [] {
-    std::array<double, 6> z{};
-    const double cuts[] = {0.1, 0.5, 0.9, 0.99, 0.999, 1 - 1e-5};
-    for (int i = 0; i < 6; ++i) z[i] = normal_quantile(cuts[i]);
+  static const std::array<double, kCuts> z_cuts = [] {
+    std::array<double, kCuts> z{};
+    const double cuts[kCuts] = {0.1, 0.5, 0.9, 0.99, 0.999, 1 - 1e-5};
+    for (int i = 0; i < kCuts; ++i) z[i] = normal_quantile(cuts[i]);
     return z;
   }();
   f.points.push_back(lo);
@@ -144,6 +134,101 @@ Integrand make_integrand(std::span<const double> a1, std::span<const double> a2,
   if (hi > f.points.back()) f.points.push_back(hi);
   return f;
 }
+
+
+/// The fast rule: a fixed Gauss-Legendre rule of ExpertLoadModel::kGaussPoints on each piece, with 1 - prod_g F_g
+/// evaluated at all nodes at once, GPU by GPU, so that each GPU's CDF runs over a contiguous array of nodes in
+/// Eigen's vectorized exp and log. A GPU multiplies only the nodes below its top quantile (the GPUs come highest top
+/// first, so those nodes are a prefix) and skips the nodes whose product is already under 1e-17 (the product grows
+/// with x, so those are a prefix too): the same pruning as Integrand's, node for node.
+class FixedRule {
+ public:
+  static constexpr int kNodes = ExpertLoadModel::kGaussPoints;
+  static constexpr int kMaxPoints = (kCuts + 1) * kNodes;
+  using Nodes = Eigen::Array<double, Eigen::Dynamic, 1, Eigen::ColMajor, kMaxPoints, 1>;
+
+  /// The integral of 1 - prod_g F_g over the pieces f.points.
+  double integrate(const Integrand& f) {
+    const int pieces = static_cast<int>(f.points.size()) - 1;
+    const int n = pieces * kNodes;
+    x_.resize(n);
+    w_.resize(n);
+    for (int i = 0; i < pieces; ++i) {
+      double mid = 0.5 * (f.points[i] + f.points[i + 1]), half = 0.5 * (f.points[i + 1] - f.points[i]);
+      for (int j = 0; j < kNodes; ++j) {
+        x_[i * kNodes + j] = mid + half * unit().first[j];
+        w_[i * kNodes + j] = half * unit().second[j];
+      }
+    }
+    product_.setOnes(n);
+    z_.resize(n);
+    t_.resize(n);
+    e_.resize(n);
+    int start = 0, end = n;
+    for (const auto& d : f.gpus) {
+      while (end > start && x_[end - 1] >= d.top) --end;
+      while (start < end && product_[start] < 1e-17) ++start;
+      if (start == end) break;
+      multiply_cdf(d, start, end - start);
+    }
+    return (w_ * (1.0 - product_)).sum();
+  }
+
+ private:
+  /// The rule's nodes and weights on [-1, 1], ascending.
+  static const std::pair<std::array<double, kNodes>, std::array<double, kNodes>>& unit() {
+    static const auto rule = [] {
+      using Gauss = boost::math::quadrature::gauss<double, kNodes>;
+      static_assert(kNodes % 2 == 0, "an even rule has no node at 0");
+      std::pair<std::array<double, kNodes>, std::array<double, kNodes>> r;
+      const int half = kNodes / 2;
+      for (int k = 0; k < half; ++k) {
+        r.first[half + k] = Gauss::abscissa()[k];
+        r.second[half + k] = Gauss::weights()[k];
+        r.first[half - 1 - k] = -Gauss::abscissa()[k];
+        r.second[half - 1 - k] = Gauss::weights()[k];
+      }
+      return r;
+    }();
+    return rule;
+  }
+
+  /// product[start, start + count) *= F_d(x) at those nodes. The normal CDF is erfc by the Chebyshev-fitted form
+  /// t exp(-y^2 + P(t)), t = 1 / (1 + y / 2), y = |z| / sqrt 2 (Numerical Recipes' erfcc, relative error < 1.2e-7
+  /// everywhere): one exp, and a log for a lognormal GPU, both Eigen's vectorized ones. A GPU's F enters a product over
+  /// up to 144 GPUs, so the product's relative error stays < 2e-5 where it is small and far less where it matters.
+  void multiply_cdf(const LoadDistribution& d, int start, int count) {
+    // Each step is one Eigen assignment of a vectorizable expression (a select would make the whole expression
+    // scalar, with std::exp and std::log). Below a lognormal's support (w <= 0) the CDF is 0: w is clamped to the
+    // least positive double, whose log sends z under -700 / s, where the erfc form underflows to 0.
+    auto x = x_.segment(start, count);
+    auto z = z_.head(count);
+    auto t = t_.head(count);
+    auto e = e_.head(count);
+    if (d.normal) {
+      z = (x - d.k1) * (1 / d.sd);
+    } else {
+      t = ((x - d.k1) * (1 / d.em) + (d.c + 1)).max(std::numeric_limits<double>::min());
+      z = t.log() * (1 / d.s);
+    }
+    t = 1.0 / (1.0 + (0.5 / std::numbers::sqrt2) * z.abs());
+    e = -1.26551223 +
+        t * (1.00002368 +
+             t * (0.37409196 +
+                  t * (0.09678418 +
+                       t * (-0.18628806 +
+                            t * (0.27886807 +
+                                 t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+    e = (e - 0.5 * z.square()).exp();
+    double* product = product_.data() + start;
+    for (int i = 0; i < count; ++i) {
+      double half_erfc = 0.5 * t[i] * e[i];
+      product[i] *= z[i] < 0 ? half_erfc : 1.0 - half_erfc;
+    }
+  }
+
+  Nodes x_, w_, product_, z_, t_, e_;
+};
 
 }  // namespace
 
@@ -177,7 +262,11 @@ void ExpertPlacement::check() const {
 
 ExpertLoadModel::ExpertLoadModel(const ExpertPlacement& placement, const std::vector<std::vector<double>>& shares,
                                  double transient_sigma, const RoutingShape& shape, bool exact)
-    : num_gpus_(placement.num_gpus), top_k_(shape.top_k), exact_(exact) {
+    : num_gpus_(placement.num_gpus),
+      top_k_(shape.top_k),
+      exact_(exact),
+      per_octave_(exact ? kExactGridPerOctave : kGridPerOctave),
+      grid_points_(per_octave_ * kGridOctaves + 1) {
   placement.check();
   if (placement.num_layers() != static_cast<int>(shares.size()) || placement.num_experts != shape.num_experts) {
     throw std::invalid_argument("ExpertLoadModel: placement and shares disagree on layers or experts");
@@ -226,8 +315,8 @@ ExpertLoadModel::ExpertLoadModel(const ExpertPlacement& placement, const std::ve
   }
   max_receive_ /= num_layers();
   mean_receive_ /= num_layers();
-  layer_grid_.assign(layers_.size() * kGridPoints, kNaN);
-  mean_grid_.assign(kGridPoints, kNaN);
+  layer_grid_.assign(layers_.size() * grid_points_, kNaN);
+  mean_grid_.assign(grid_points_, kNaN);
 }
 
 double ExpertLoadModel::evaluate_layer_factor(int layer, double tokens) const {
@@ -235,12 +324,10 @@ double ExpertLoadModel::evaluate_layer_factor(int layer, double tokens) const {
   const Layer& L = layers_.at(layer);
   Integrand f = make_integrand(L.a1, L.a2, L.a3, tokens, s2_, s3_);
   // Fixed Gauss-Legendre on each piece: every piece is smooth (the cuts see to it), so a fixed rule reaches the
-  // adaptive reference (evaluate_layer_factor_adaptive) within 5.2e-5 at 0.4 of its cost (measured over placements,
-  // skews and sizes in tests/cost/expert_load_test.cc; with the fast CDF and the pruning, 3x faster in all).
-  double integral = 0;
-  for (size_t i = 0; i + 1 < f.points.size(); ++i) {
-    integral += boost::math::quadrature::gauss<double, kGaussPoints>::integrate(f, f.points[i], f.points[i + 1]);
-  }
+  // adaptive reference (evaluate_layer_factor_adaptive) within 5.2e-5 (measured over placements, skews and sizes in
+  // tests/cost/expert_load_test.cc).
+  thread_local FixedRule rule;  // scratch only
+  double integral = rule.integrate(f);
   return std::max(1.0, (f.points.front() + integral) / mean_gpu_load(tokens));
 }
 
@@ -248,7 +335,6 @@ double ExpertLoadModel::evaluate_layer_factor_adaptive(int layer, double tokens)
   if (!(tokens > 0)) return 1.0;
   const Layer& L = layers_.at(layer);
   Integrand f = make_integrand(L.a1, L.a2, L.a3, tokens, s2_, s3_);
-  f.precise = true;
   double integral = 0;
   for (size_t i = 0; i + 1 < f.points.size(); ++i) {
     integral += boost::math::quadrature::gauss_kronrod<double, 15>::integrate(f, f.points[i], f.points[i + 1], 3, 1e-6);
@@ -257,9 +343,9 @@ double ExpertLoadModel::evaluate_layer_factor_adaptive(int layer, double tokens)
 }
 
 double ExpertLoadModel::layer_grid(int layer, int index) const {
-  double& cell = layer_grid_[static_cast<size_t>(layer) * kGridPoints + index];
+  double& cell = layer_grid_[static_cast<size_t>(layer) * grid_points_ + index];
   if (std::isnan(cell)) {
-    double tokens = std::exp2(static_cast<double>(index) / kGridPerOctave);
+    double tokens = std::exp2(static_cast<double>(index) / per_octave_);
     cell = exact_ ? evaluate_layer_factor_adaptive(layer, tokens) : evaluate_layer_factor(layer, tokens);
   }
   return cell;
@@ -276,11 +362,11 @@ double ExpertLoadModel::mean_grid(int index) const {
 }
 
 double ExpertLoadModel::max_gpu_factor(double tokens) const {
-  return interpolate(tokens, kGridPerOctave, kGridPoints, [&](int i) { return mean_grid(i); });
+  return interpolate(tokens, per_octave_, grid_points_, [&](int i) { return mean_grid(i); });
 }
 
 double ExpertLoadModel::layer_max_gpu_factor(int layer, double tokens) const {
-  return interpolate(tokens, kGridPerOctave, kGridPoints, [&](int i) { return layer_grid(layer, i); });
+  return interpolate(tokens, per_octave_, grid_points_, [&](int i) { return layer_grid(layer, i); });
 }
 
 double ExpertLoadModel::expected_balancedness() const {

@@ -44,7 +44,8 @@ double sample_max_gpu_factor(const ExpertPlacement& placement, int layer, std::s
 /// Expected busiest-GPU load of a step for one placement and one popularity. Each GPU's load is taken as
 /// independent of the others and matched in mean, variance and skewness by a shifted lognormal (the moments of a
 /// mixed Poisson: Poisson routing counts, lognormal transient factors); E[max] integrates 1 - prod_g F_g. Results are
-/// tabulated lazily on a grid of token counts (kGridPerOctave per octave) and interpolated in log tokens.
+/// tabulated lazily on a grid of token counts (kGridPerOctave per octave; kExactGridPerOctave with `exact`) and
+/// interpolated by cubics in log tokens.
 /// Build a new one when the placement or the popularity changes. Cheap to query; not thread-safe (lazy table).
 class ExpertLoadModel {
  public:
@@ -85,9 +86,11 @@ class ExpertLoadModel {
   int num_layers() const { return static_cast<int>(layers_.size()); }
   int num_gpus() const { return num_gpus_; }
 
-  static constexpr int kGridPerOctave = 4;
+  /// Grid points per octave of tokens: one (the cubic reads the factor within 9e-4 of the direct evaluation, at most
+  /// 4 new points for a new working range), four with `exact` (within 1e-5).
+  static constexpr int kGridPerOctave = 1;
+  static constexpr int kExactGridPerOctave = 4;
   static constexpr int kGridOctaves = 27;  ///< tokens from 1 to 2^27 (~1.3e8) per step; clamped outside
-  static constexpr int kGridPoints = kGridPerOctave * kGridOctaves + 1;
   static constexpr int kGaussPoints = 10;  ///< nodes of the fixed rule on each piece of the E[max] integral
 
  private:
@@ -102,11 +105,13 @@ class ExpertLoadModel {
   double mean_grid(int index) const;
 
   std::vector<Layer> layers_;
-  mutable std::vector<double> layer_grid_;  // [layer * kGridPoints + i], NaN until computed
+  mutable std::vector<double> layer_grid_;  // [layer * grid_points_ + i], NaN until computed
   mutable std::vector<double> mean_grid_;   // mean over layers, NaN until computed
   int num_gpus_;
   int top_k_;
   bool exact_;
+  int per_octave_;   // grid points per octave
+  int grid_points_;  // per_octave_ * kGridOctaves + 1
   double s2_;  // Var of the transient factor: e^{sigma^2} - 1
   double s3_;  // its third central moment: (e^{sigma^2} - 1)^2 (e^{sigma^2} + 2)
   double max_receive_ = 0, mean_receive_ = 0;

@@ -9,8 +9,6 @@ namespace moesim::cluster {
 namespace {
 // The batch cap is recomputed every this many steps: the mean KV length of a unit drifts slowly.
 constexpr int64_t kCapRefreshSteps = 64;
-// The batch cap's search range per rank.
-constexpr int64_t kMaxBatch = 4096;
 // Below this many tokens a request's MTP draws are made one by one; above, from the normal approximation.
 constexpr int64_t kExactMtpDraws = 64;
 }  // namespace
@@ -60,34 +58,14 @@ int64_t DecodeUnit::draw_steps(uint64_t serial, int64_t tokens) const {
   return std::clamp(steps, (tokens + 1) / 2, tokens);
 }
 
-void DecodeUnit::update_batch_cap() {
-  // The largest batch per rank whose step keeps per-user speed at the SLO, at the unit's current mean KV length
-  // (or, when empty, the KV of the first requests waiting; 4,096 as a neutral start).
-  double kv_mean = 4096.0;
-  if (active_ > 0) {
-    double kv = 0.0;
-    for (const auto& r : ranks_) kv += r.kv_at(step_);
-    kv_mean = kv / static_cast<double>(active_);
-  } else if (!waiting_.empty()) {
-    kv_mean = ctx_.pool[waiting_.front()].input_tokens + 1.0;
-  }
-  double target_s = tokens_per_step_ / shape_.slo_tokens_per_s;
-  auto ok = [&](int64_t b) {
-    double tokens_per_gpu = static_cast<double>(b) * (shape_.mtp ? 2.0 : 1.0);
-    double f = experts_.max_factor(tokens_per_gpu, ctx_.engine.now());
-    return model_.decode_uniform_step_s(b, kv_mean, f) <= target_s;
-  };
-  // The step time grows with the batch, so the cap is where ok() turns false. Search outwards from the last cap in
-  // doubling steps, then bisect: the cap moves little between refreshes, so this asks for few batch sizes and keeps
-  // the expert-load table's lookups near the unit's working point (a bisection of [1, 4096] asked at up to 4,096
-  // sequences per rank, each a new grid point after every EPLB re-plan).
+int64_t largest_passing_batch(const std::function<bool(int64_t)>& ok, int64_t start, int64_t max_batch) {
   int64_t lo = 0;          // largest batch known to pass (0: none)
-  int64_t hi = kMaxBatch;  // every batch above hi is known to fail (or is past the search's end)
-  int64_t probe = std::clamp<int64_t>(batch_cap_, 1, kMaxBatch);
+  int64_t hi = max_batch;  // every batch above hi is known to fail (or is past the search's end)
+  int64_t probe = std::clamp<int64_t>(start, 1, max_batch);
   if (ok(probe)) {
     lo = probe;
-    for (int64_t step = 1; lo < kMaxBatch; step *= 2) {
-      int64_t next = std::min(lo + step, kMaxBatch);
+    for (int64_t step = 1; lo < max_batch; step *= 2) {
+      int64_t next = std::min(lo + step, max_batch);
       if (!ok(next)) {
         hi = next - 1;
         break;
@@ -105,19 +83,40 @@ void DecodeUnit::update_batch_cap() {
       hi = next - 1;
     }
   }
-  if (lo == 0) {
-    batch_cap_ = 1;  // the SLO cannot be met at any batch: serve one sequence per rank
-  } else {
-    while (lo < hi) {
-      int64_t mid = lo + (hi - lo + 1) / 2;
-      if (ok(mid)) {
-        lo = mid;
-      } else {
-        hi = mid - 1;
-      }
+  if (lo == 0) return 0;
+  while (lo < hi) {
+    int64_t mid = lo + (hi - lo + 1) / 2;
+    if (ok(mid)) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
     }
-    batch_cap_ = lo;
   }
+  return lo;
+}
+
+void DecodeUnit::update_batch_cap() {
+  // The largest batch per rank whose step keeps per-user speed at the SLO, at the unit's current mean KV length
+  // (or, when empty, the KV of the first requests waiting; 4,096 as a neutral start).
+  double kv_mean = 4096.0;
+  if (active_ > 0) {
+    double kv = 0.0;
+    for (const auto& r : ranks_) kv += r.kv_at(step_);
+    kv_mean = kv / static_cast<double>(active_);
+  } else if (!waiting_.empty()) {
+    kv_mean = ctx_.pool[waiting_.front()].input_tokens + 1.0;
+  }
+  double target_s = tokens_per_step_ / shape_.slo_tokens_per_s;
+  auto ok = [&](int64_t b) {
+    double tokens_per_gpu = static_cast<double>(b) * (shape_.mtp ? 2.0 : 1.0);
+    double f = experts_.max_factor(tokens_per_gpu, ctx_.engine.now());
+    return model_.decode_uniform_step_s(b, kv_mean, f) <= target_s;
+  };
+  // The step time grows with the batch, so the cap is where ok() turns false. Searching outwards from the last cap
+  // asks for few batch sizes and keeps the expert-load table's lookups near the unit's working point (a bisection
+  // of [1, 4096] asked at up to 4,096 sequences per rank, each a new grid point after every EPLB re-plan).
+  int64_t cap = largest_passing_batch(ok, batch_cap_, kMaxDecodeBatch);
+  batch_cap_ = cap == 0 ? 1 : cap;  // 0: the SLO cannot be met at any batch: serve one sequence per rank
   steps_since_cap_ = 0;
 }
 

@@ -1,13 +1,14 @@
 // DecodeUnit: the GPUs of one decode unit (EP144 in DeepSeek's deployment) stepping together. Each GPU is a rank
 // holding a batch of sequences. Work per step is O(ranks + requests that finish): a rank keeps aggregates (sequence
 // count, KV on a line in the step index), and each request's finishing step is drawn when it is admitted (MTP
-// acceptance included) and kept in a heap keyed by that step.
+// acceptance included) and kept in a timing wheel keyed by that step.
 //
 //   DecodeUnit unit(0, ctx, model, experts, {.ranks = 144, .nodes = 18, .mtp = true, .slo_tokens_per_s = 21}, lb,
 //   sink); unit.enqueue(request_id);  // admitted at the next step boundary where a rank fits it
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -21,6 +22,15 @@ struct DecodeUnitShape {
   bool mtp = true;
   double slo_tokens_per_s = 21.0;  ///< per-user speed target that caps the batch per rank
 };
+
+/// The most sequences one decode rank is ever given (the SLO batch cap's search range).
+inline constexpr int64_t kMaxDecodeBatch = 4096;
+
+/// The largest batch per rank in [1, max_batch] that `ok` accepts, for an `ok` that holds up to some batch and fails
+/// above it (the step time grows with the batch); 0 when it fails at 1. Searched outwards from `start` in doubling
+/// steps, then bisected, so a start near the answer asks for few batches. The decode unit's SLO batch cap and the
+/// plan's screen (tools/study/screen.h) both search with it.
+int64_t largest_passing_batch(const std::function<bool(int64_t)>& ok, int64_t start, int64_t max_batch);
 
 class DecodeUnit final : public engine::EventHandler {
  public:

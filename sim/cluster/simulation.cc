@@ -13,11 +13,7 @@ constexpr uint64_t kAutoscale = 1;
 
 observe::MetricsConfig metrics_config_of(const Scenario& s) {
   observe::MetricsConfig c;
-  c.prices.usd_per_gpu_hour = s.economics.usd_per_gpu_hour;
-  c.prices.usd_per_m_cache_hit = s.economics.usd_per_m_input_cache_hit;
-  c.prices.usd_per_m_cache_miss = s.economics.usd_per_m_input_cache_miss;
-  c.prices.usd_per_m_output = s.economics.usd_per_m_output;
-  c.prices.gpus_per_node = s.geometry.prefill.gpus_per_node;
+  c.prices = prices_of(s);
   c.prefill_nodes_per_unit = s.fleet.prefill.nodes_per_unit;
   c.decode_nodes_per_unit = s.fleet.decode.nodes_per_unit;
   c.slo_user_tokens_per_s = s.slo.user_tokens_per_s;
@@ -31,6 +27,16 @@ int64_t peak_rss_mb() {
   return static_cast<int64_t>(usage.ru_maxrss) / 1024;
 }
 }  // namespace
+
+observe::Prices prices_of(const Scenario& s) {
+  observe::Prices p;
+  p.usd_per_gpu_hour = s.economics.usd_per_gpu_hour;
+  p.usd_per_m_cache_hit = s.economics.usd_per_m_input_cache_hit;
+  p.usd_per_m_cache_miss = s.economics.usd_per_m_input_cache_miss;
+  p.usd_per_m_output = s.economics.usd_per_m_output;
+  p.gpus_per_node = s.geometry.prefill.gpus_per_node;
+  return p;
+}
 
 Simulation::Simulation(const Scenario& scenario, const StepModel& model, ExpertBalance& prefill_experts,
                        ExpertBalance& decode_experts, ArrivalSource& source, Autoscaler* autoscaler)

@@ -48,6 +48,9 @@ struct RunProgress {
 /// Called every 65,536 events (a few times a second at full speed).
 using ProgressFn = std::function<void(const RunProgress&)>;
 
+/// The scenario's prices (economics, and the spec's GPUs per node): what the summary and the plan's screen bill with.
+observe::Prices prices_of(const Scenario& s);
+
 /// When a run stops before it is done, checked at every event boundary. A stopped run still reports what it reached
 /// (RunReport::complete is false, with the reason); requests then in flight are reported as in flight.
 struct StopRules {

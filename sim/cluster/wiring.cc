@@ -19,6 +19,20 @@ struct EvenExperts final : ExpertBalance {
 
 }  // namespace
 
+policy::AutoscalerParams autoscaler_params(const Scenario& s) {
+  policy::AutoscalerParams p;
+  p.policy = s.autoscaler.policy;
+  p.decode_high = s.autoscaler.decode_high;
+  p.decode_low = s.autoscaler.decode_low;
+  p.prefill_high = s.autoscaler.prefill_high;
+  p.prefill_low = s.autoscaler.prefill_low;
+  p.backlog_horizon_s = s.autoscaler.backlog_horizon_s;
+  p.max_nodes = s.autoscaler.max_nodes;
+  p.decode_node_share = s.autoscaler.decode_node_share;
+  if (!s.autoscaler.schedule.empty()) p.schedule = read_node_schedule(resolve_path(s, s.autoscaler.schedule));
+  return p;
+}
+
 RunParts build_run_parts(const Scenario& s, bool exact) {
   RunParts parts;
   parts.step_model = std::make_unique<ModelStep>(s, exact);
@@ -40,17 +54,7 @@ RunParts build_run_parts(const Scenario& s, bool exact) {
     parts.decode_experts = make(s.geometry.decode, "cluster.experts.decode");
   }
   parts.source = make_arrivals(s);
-  policy::AutoscalerParams p;
-  p.policy = s.autoscaler.policy;
-  p.decode_high = s.autoscaler.decode_high;
-  p.decode_low = s.autoscaler.decode_low;
-  p.prefill_high = s.autoscaler.prefill_high;
-  p.prefill_low = s.autoscaler.prefill_low;
-  p.backlog_horizon_s = s.autoscaler.backlog_horizon_s;
-  p.max_nodes = s.autoscaler.max_nodes;
-  p.decode_node_share = s.autoscaler.decode_node_share;
-  if (!s.autoscaler.schedule.empty()) p.schedule = read_node_schedule(resolve_path(s, s.autoscaler.schedule));
-  auto autoscaler = policy::make_autoscaler(p);
+  auto autoscaler = policy::make_autoscaler(autoscaler_params(s));
   // A policy that never changes the fleet needs no controller: nothing ticks, nothing is observed.
   if (!autoscaler->static_fleet()) {
     parts.autoscaler = std::make_unique<AutoscalerDriver>(std::move(autoscaler), s, *parts.step_model);
@@ -58,8 +62,7 @@ RunParts build_run_parts(const Scenario& s, bool exact) {
   return parts;
 }
 
-observe::RunReport run_and_write(const Scenario& scenario, const std::filesystem::path& out_dir,
-                                 const RunControl& control) {
+observe::RunReport run_scenario(const Scenario& scenario, const RunControl& control, const FinishedFn& finished) {
   RunParts parts = build_run_parts(scenario, control.exact);
   Simulation sim(scenario, *parts.step_model, *parts.prefill_experts, *parts.decode_experts, *parts.source,
                  parts.autoscaler.get());
@@ -67,8 +70,15 @@ observe::RunReport run_and_write(const Scenario& scenario, const std::filesystem
   auto wall_start = std::chrono::steady_clock::now();
   observe::RunReport report = sim.run(control.drain_s, control.progress, control.stop);
   double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  write_run_outputs(out_dir, scenario, report, sim.metrics(), wall_s);
+  if (finished) finished(sim, report, wall_s);
   return report;
+}
+
+observe::RunReport run_and_write(const Scenario& scenario, const std::filesystem::path& out_dir,
+                                 const RunControl& control) {
+  return run_scenario(scenario, control, [&](const Simulation& sim, const observe::RunReport& report, double wall_s) {
+    write_run_outputs(out_dir, scenario, report, sim.metrics(), wall_s);
+  });
 }
 
 }  // namespace moesim::cluster

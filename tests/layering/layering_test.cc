@@ -46,6 +46,11 @@ const std::vector<Layer> kLayers = {
      "moesim_cluster",
      {"common", "sim/engine", "hardware", "models/llm", "models/cost", "models/pipeline", "traces", "sim/policy",
       "sim/observe"}},
+    // The study runner sits above the simulation: it runs whole scenarios (tools/ and tests/ use anything).
+    {"tools/study",
+     "moesim_study",
+     {"common", "sim/engine", "hardware", "models/llm", "models/cost", "models/pipeline", "traces", "sim/policy",
+      "sim/observe", "sim/cluster"}},
 };
 
 // Top folders whose sources are layered (tools/ and tests/ sit above everything and may use anything).

@@ -1,0 +1,187 @@
+// End-to-end tests of `moesim sweep`: rows per candidate and seed in SQLite and CSV, rows independent of the thread
+// and MPI rank count, bad grids and key paths refused before any run, a failing candidate kept as an error row.
+// Every sweep here is a tiny steady-small (20 simulated seconds, even expert routing): well under a second a run.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "tests/support/command.h"
+#include "tests/support/sqlite_rows.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kTiny = std::string(MOESIM_SOURCE_DIR) +
+                          "/scenarios/steady-small.json --set horizon_s=20 --set experts.skew=\\\"uniform\\\" "
+                          "--set experts.eplb=\\\"none\\\"";
+
+fs::path fresh_dir(const std::string& name) {
+  auto dir = fs::temp_directory_path() / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+fs::path write_grid(const fs::path& dir, const std::string& text) {
+  std::ofstream(dir / "grid.json") << text;
+  return dir / "grid.json";
+}
+
+moesim::test::CommandResult sweep(const fs::path& grid, const fs::path& out, const std::string& extra = "") {
+  return moesim::test::run_moesim("sweep " + kTiny + " --grid " + grid.string() + " --out " + out.string() + " " +
+                                  extra);
+}
+
+// The rows of a results.sqlite in (candidate, seed) order, without the wall time (the one column that may differ).
+std::vector<moesim::test::SqlRow> rows_without_wall_time(const fs::path& out) {
+  auto rows = moesim::test::sqlite_rows(out / "results.sqlite", "SELECT * FROM runs ORDER BY candidate, seed");
+  for (auto& r : rows) r.erase("wall_s");
+  return rows;
+}
+
+const char* kTwoRates = R"({"workload.rate_per_s": [20, 40], "fleet.decode.balancer": ["published"]})";
+
+}  // namespace
+
+TEST_CASE("moesim sweep: one row per candidate and seed, with the grid's columns, in SQLite and CSV") {
+  auto dir = fresh_dir("moesim-sweep-rows");
+  auto r = sweep(write_grid(dir, kTwoRates), dir / "out", "--seeds 2 --threads 2");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("moesim sweep steady-small: started\n") != std::string::npos);
+  CHECK(r.output.find("moesim sweep steady-small: done in ") != std::string::npos);
+  CHECK(r.output.find("2 candidates x 2 seeds = 4 runs") != std::string::npos);
+  auto rows = rows_without_wall_time(dir / "out");
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[0].at("candidate") == "0");
+  CHECK(rows[0].at("seed") == "1");  // the scenario's seed + 0, 1
+  CHECK(rows[1].at("seed") == "2");
+  CHECK(rows[0].at("workload.rate_per_s") == "20");
+  CHECK(rows[2].at("workload.rate_per_s") == "40");
+  CHECK(rows[3].at("fleet.decode.balancer") == "published");
+  CHECK(rows[0].at("error") == "NULL");
+  CHECK(rows[0].at("requests_conserved") == "1");
+  CHECK(std::stoll(rows[2].at("requests_in")) > std::stoll(rows[0].at("requests_in")));
+  CHECK(rows[0].at("requests_in") != rows[1].at("requests_in"));  // another seed, other draws
+  auto scenario = nlohmann::json::parse(rows[3].at("scenario_json"));
+  CHECK(scenario["seed"] == 2);
+  CHECK(scenario["workload"]["rate_per_s"] == 40.0);
+  CHECK(scenario["horizon_s"] == 20.0);
+  auto view = moesim::test::sqlite_rows(dir / "out/results.sqlite", "SELECT * FROM by_candidate");
+  REQUIRE(view.size() == 2);
+  CHECK(view[1].at("workload.rate_per_s") == "40");
+  CHECK(view[1].at("nodes_avg.n") == "2");
+  // The CSV: a header and the same rows, in (candidate, seed) order.
+  std::ifstream csv(dir / "out/results.csv");
+  std::string header;
+  std::getline(csv, header);
+  CHECK(header.rfind("candidate,seed,workload.rate_per_s,fleet.decode.balancer,error,", 0) == 0);
+  int lines = 0;
+  for (std::string line; std::getline(csv, line);) {
+    CHECK(line.rfind(std::to_string(lines / 2) + "," + std::to_string(lines % 2 + 1) + ",", 0) == 0);
+    ++lines;
+  }
+  CHECK(lines == 4);
+}
+
+TEST_CASE("moesim sweep: the rows do not depend on the thread count") {
+  auto dir = fresh_dir("moesim-sweep-threads");
+  auto grid = write_grid(dir, kTwoRates);
+  auto one = sweep(grid, dir / "one", "--seeds 2 --threads 1");
+  INFO(one.output);
+  REQUIRE(one.status == 0);
+  auto two = sweep(grid, dir / "two", "--seeds 2 --threads 2");
+  INFO(two.output);
+  REQUIRE(two.status == 0);
+  auto a = rows_without_wall_time(dir / "one");
+  REQUIRE(a.size() == 4);
+  CHECK(a == rows_without_wall_time(dir / "two"));
+}
+
+TEST_CASE("moesim sweep: under mpirun -n 2 the rows equal those of one process") {
+  if (moesim::test::run_shell("command -v mpirun >/dev/null 2>&1").status != 0) {
+    WARN("mpirun is not installed (openmpi-bin): the MPI sweep is not tested");
+    return;
+  }
+  auto dir = fresh_dir("moesim-sweep-mpi");
+  auto grid = write_grid(dir, kTwoRates);
+  auto alone = sweep(grid, dir / "alone", "--seeds 2 --threads 2");
+  INFO(alone.output);
+  REQUIRE(alone.status == 0);
+  std::string root = geteuid() == 0 ? " --allow-run-as-root" : "";
+  auto mpi = moesim::test::run_shell("mpirun -n 2 --oversubscribe" + root + " " + MOESIM_BINARY + " sweep " + kTiny +
+                                     " --grid " + grid.string() + " --out " + (dir / "mpi").string() +
+                                     " --seeds 2 --threads 1 2>&1");
+  INFO(mpi.output);
+  REQUIRE(mpi.status == 0);
+  CHECK(mpi.output.find("4 runs on 2 rank(s) x 1 thread(s)") != std::string::npos);
+  auto a = rows_without_wall_time(dir / "alone");
+  REQUIRE(a.size() == 4);
+  CHECK(a == rows_without_wall_time(dir / "mpi"));
+}
+
+TEST_CASE("moesim sweep: a candidate that fails when run is an error row, and the sweep goes on") {
+  auto dir = fresh_dir("moesim-sweep-failing");
+  auto grid = write_grid(dir, R"({"zip": [{"workload.kind": ["constant", "trace"],
+                                           "workload.file": ["", "no-such-trace.jsonl"]}]})");
+  auto r = sweep(grid, dir / "out", "--threads 2");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("1 failed") != std::string::npos);
+  auto rows = rows_without_wall_time(dir / "out");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].at("error") == "NULL");
+  CHECK(rows[0].at("workload.kind") == "constant");
+  CHECK(rows[1].at("workload.kind") == "trace");
+  CHECK(rows[1].at("error").find("no-such-trace.jsonl") != std::string::npos);
+  CHECK(rows[1].at("nodes_avg") == "NULL");
+  CHECK(std::stoll(rows[0].at("requests_in")) > 0);
+}
+
+TEST_CASE("moesim sweep: a bad grid or key path fails with exit status 2 before any run") {
+  auto dir = fresh_dir("moesim-sweep-bad");
+  struct Case {
+    const char* grid;
+    const char* message;
+  };
+  const Case cases[] = {
+      {R"({"hardware": []})", "grid.json: hardware: expected a non-empty list of values"},
+      {R"({"zip": [{"fleet.decode.nodes_per_unit": [9, 18], "fleet.decode.redundant_experts": [32]}]})",
+       "grid.json: zip[0].fleet.decode.redundant_experts: expected 2 values"},
+      // The strict scenario parser rejects the key path of the second candidate: nothing runs.
+      {R"({"zip": [{"fleet.decode.nodes_per_unit": [18, 18], "fleet.decode.nodes_per_units": [1, 2]}]})",
+       "grid.json: candidate 0 (fleet.decode.nodes_per_unit=18, fleet.decode.nodes_per_units=1): "},
+      {R"({"fleet.decode.units": [1, -3]})", "grid.json: candidate 1 (fleet.decode.units=-3): "},
+      {R"({"hardware": ["h800", "h999"]})", "unknown hardware \"h999\""},
+      {R"({"hardware.gpu": [1]})",
+       "grid.json: candidate 0 (hardware.gpu=1): --set hardware.gpu=1: hardware is not an object"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.grid);
+    auto out = dir / "out";
+    fs::remove_all(out);
+    auto r = sweep(write_grid(dir, c.grid), out);
+    INFO(r.output);
+    CHECK(r.status == 2);
+    CHECK(r.output.find(c.message) != std::string::npos);
+    CHECK(!fs::exists(out / "results.sqlite"));
+  }
+}
+
+TEST_CASE("moesim sweep: --keep-runs writes each run's files beside the results") {
+  auto dir = fresh_dir("moesim-sweep-keep");
+  auto r = sweep(write_grid(dir, R"({"workload.rate_per_s": [20]})"), dir / "out", "--keep-runs --seeds 2");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(fs::exists(dir / "out/runs/c000-s01/summary.json"));
+  CHECK(fs::exists(dir / "out/runs/c000-s02/resolved-scenario.json"));
+  auto summary = nlohmann::json::parse(std::ifstream(dir / "out/runs/c000-s02/summary.json"));
+  auto rows = rows_without_wall_time(dir / "out");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[1].at("requests_in") == std::to_string(summary["requests_in"].get<int64_t>()));
+}

@@ -1,0 +1,80 @@
+// A study's results in SQLite: table `runs`, one row per (candidate, seed), and view `by_candidate`, the mean,
+// standard deviation, min, max and count over seeds of every numeric figure. Each row is written in its own
+// transaction, so an interrupted study keeps the rows it finished. write_csv() gives the same rows as CSV.
+//
+//   ResultsDb db("out/sweep/results.sqlite", {"hardware", "fleet.decode.nodes_per_unit"});
+//   db.add(row);  ...  db.write_csv("out/sweep/results.csv");
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+struct sqlite3;
+
+namespace moesim::study {
+
+/// One row of `runs`.
+struct ResultRow {
+  int64_t candidate = 0;
+  uint64_t seed = 0;
+  std::vector<std::pair<std::string, nlohmann::json>> labels{};  ///< the label columns' values, by name
+  nlohmann::json figures{};     ///< summary.json's document (observe::to_json); null when the run failed
+  std::string scenario_json{};  ///< the resolved scenario
+  std::string error{};          ///< empty when the run succeeded (stored as NULL)
+  double wall_s = 0.0;
+};
+
+/// The figure columns of a summary.json document: its keys, nested objects flattened with dots
+/// ("tokens_in.input"), arrays as JSON text; "seed" is left out (the row's own column). Each with the value.
+std::vector<std::pair<std::string, nlohmann::json>> flatten_figures(const nlohmann::json& summary);
+
+/// A summary.json document with every figure a run can report (the autoscaler's and the trace counters too):
+/// it fixes the figure columns and their types before the first row comes.
+nlohmann::json summary_template();
+
+class ResultsDb {
+ public:
+  /// Creates `file` (an existing one is replaced) with the columns candidate, seed, `label_columns`, error,
+  /// the figures of `figure_template` (flatten_figures; numbers INTEGER or REAL, strings TEXT), wall_s,
+  /// moesim_version and scenario_json; and the view. A figure that a later row brings and the template lacks (a
+  /// rejection reason) gets its column then. An unwritable file or a label that clashes with a fixed column is
+  /// an InputError.
+  ResultsDb(const std::filesystem::path& file, const std::vector<std::string>& label_columns,
+            const nlohmann::json& figure_template = summary_template());
+  ~ResultsDb();
+  ResultsDb(const ResultsDb&) = delete;
+  ResultsDb& operator=(const ResultsDb&) = delete;
+
+  /// Writes one row in its own transaction.
+  void add(const ResultRow& row);
+  /// Rows written so far.
+  int64_t rows() const { return rows_; }
+  /// Every row, ordered by candidate and seed, as CSV (RFC 4180 quoting; NULL is an empty field). The columns are
+  /// the table's, in a fixed order: extra figure columns after the template's, by name; wall_s last.
+  void write_csv(const std::filesystem::path& file) const;
+
+ private:
+  struct Column {
+    std::string name;
+    std::string type;  ///< INTEGER, REAL, TEXT, or empty (label columns take the values' own types)
+    bool figure = false;
+  };
+  void exec(const std::string& sql) const;
+  void add_column(const Column& c);
+  void create_view() const;
+  std::vector<Column> csv_order() const;
+
+  std::filesystem::path file_;
+  sqlite3* db_ = nullptr;
+  std::vector<Column> columns_;  ///< in the table's order
+  size_t template_figures_ = 0;  ///< figure columns from the template (the first ones)
+  std::vector<std::string> labels_;
+  int64_t rows_ = 0;
+};
+
+}  // namespace moesim::study

@@ -1,0 +1,187 @@
+#include "tools/study/runner.h"
+
+#include <fmt/format.h>
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/partitioner.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "common/error.h"
+#include "sim/cluster/scenario.h"
+#include "sim/cluster/wiring.h"
+
+namespace moesim::study {
+
+namespace {
+
+// Thrown from a run's progress callback to end it early once the study is stopping.
+struct Stopped {};
+
+// Finished jobs, from the pool's threads to the collecting thread.
+class ResultQueue {
+ public:
+  void push(JobResult r) {
+    {
+      std::lock_guard lock(mutex_);
+      results_.push_back(std::move(r));
+    }
+    ready_.notify_one();
+  }
+  std::optional<JobResult> pop_for(std::chrono::milliseconds wait) {
+    std::unique_lock lock(mutex_);
+    if (!ready_.wait_for(lock, wait, [&] { return !results_.empty(); })) return std::nullopt;
+    JobResult r = std::move(results_.front());
+    results_.pop_front();
+    return r;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<JobResult> results_;
+};
+
+JobResult run_one(const Job& job, size_t index, const RunnerOptions& options, const std::atomic<bool>* stop) {
+  auto start = std::chrono::steady_clock::now();
+  JobResult r;
+  r.index = index;
+  try {
+    nlohmann::json doc = job.scenario;
+    doc["seed"] = job.seed;
+    r.resolved = doc;
+    cluster::Scenario scenario = cluster::parse_scenario(doc, job.origin);
+    r.resolved = cluster::to_json(scenario);
+    cluster::RunControl control{.drain_s = options.drain_s, .exact = options.exact, .progress = {}, .stop = {}};
+    if (stop != nullptr) {
+      control.progress = [stop](const cluster::RunProgress&) {
+        if (stop->load(std::memory_order_relaxed)) throw Stopped{};
+      };
+    }
+    r.report = job.out_dir.empty() ? cluster::run_scenario(scenario, control)
+                                   : cluster::run_and_write(scenario, job.out_dir, control);
+  } catch (const InputError& e) {
+    r.error = e.what();
+  } catch (const std::exception& e) {
+    r.error = fmt::format("internal error: {}", e.what());
+  } catch (const Stopped&) {
+    r.error = "stopped";
+  } catch (...) {
+    r.error = "internal error: an unknown exception";
+  }
+  r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+}  // namespace
+
+JobResult run_job(const Job& job, size_t index, const RunnerOptions& options) {
+  return run_one(job, index, options, nullptr);
+}
+
+int thread_count(const RunnerOptions& options, const Ranks& ranks) {
+  if (options.threads > 0) return options.threads;
+  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::max(1, cores / std::max(1, ranks.local_size()));
+}
+
+std::string encode_result(const JobResult& r) {
+  nlohmann::json j = {{"index", r.index},
+                      {"report", r.report ? observe::to_json(*r.report) : nlohmann::json()},
+                      {"resolved", r.resolved},
+                      {"error", r.error},
+                      {"wall_s", r.wall_s}};
+  return j.dump();
+}
+
+JobResult decode_result(const std::string& text) {
+  auto j = nlohmann::json::parse(text);
+  JobResult r;
+  r.index = j.at("index").get<size_t>();
+  if (!j.at("report").is_null()) r.report = observe::report_from_json(j["report"], "a rank's result");
+  r.resolved = j.at("resolved");
+  r.error = j.at("error").get<std::string>();
+  r.wall_s = j.at("wall_s").get<double>();
+  return r;
+}
+
+void run_jobs(const std::vector<Job>& jobs, const Ranks& ranks, const RunnerOptions& options,
+              const ResultFn& on_result) {
+  std::vector<size_t> mine;  // round robin over the ranks
+  for (size_t i = static_cast<size_t>(ranks.rank()); i < jobs.size(); i += static_cast<size_t>(ranks.size())) {
+    mine.push_back(i);
+  }
+  const int threads = thread_count(options, ranks);
+  ResultQueue queue;
+  std::atomic<bool> stop{false};
+
+  // The pool's threads run the jobs (one task per job: they differ in length); this thread, the only one that calls
+  // MPI, collects. The driver thread is the arena's one external thread, so `threads` run jobs in all.
+  tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
+  tbb::task_arena arena(threads);
+  std::thread driver([&] {
+    arena.execute([&] {
+      tbb::parallel_for(
+          tbb::blocked_range<size_t>(0, mine.size(), 1),
+          [&](const tbb::blocked_range<size_t>& range) {
+            for (size_t k = range.begin(); k != range.end(); ++k) {
+              if (stop.load()) return;
+              queue.push(run_one(jobs[mine[k]], mine[k], options, &stop));
+            }
+          },
+          tbb::simple_partitioner());
+    });
+  });
+
+  const size_t expected = ranks.root() ? jobs.size() : mine.size();
+  const auto wait = std::chrono::milliseconds(ranks.size() > 1 && ranks.root() ? 2 : 200);
+  try {
+    for (size_t got = 0; got < expected;) {
+      if (auto r = queue.pop_for(wait)) {
+        ++got;
+        if (ranks.root()) {
+          on_result(jobs[r->index], *r);
+        } else {
+          ranks.send_to_root(encode_result(*r));
+        }
+      }
+      if (ranks.root() && options.on_wait) options.on_wait();
+      while (ranks.root() && got < expected) {
+        auto text = ranks.poll();
+        if (!text) break;
+        JobResult r = decode_result(*text);
+        if (r.index >= jobs.size()) throw std::logic_error("a rank sent a result for a job that does not exist");
+        ++got;
+        on_result(jobs[r.index], r);
+      }
+    }
+  } catch (const std::exception& e) {
+    stop = true;
+    driver.join();
+    if (ranks.size() > 1) {
+      // The other ranks would wait for rank 0 forever: end them all.
+      std::fprintf(stderr, "error: %s\n", e.what());
+      ranks.abort(dynamic_cast<const InputError*>(&e) != nullptr ? kExitBadInput : 1);
+    }
+    throw;
+  }
+  driver.join();
+}
+
+std::vector<JobResult> run_all(const std::vector<Job>& jobs, const Ranks& ranks, const RunnerOptions& options) {
+  std::vector<JobResult> results;
+  run_jobs(jobs, ranks, options, [&](const Job&, const JobResult& r) { results.push_back(r); });
+  std::sort(results.begin(), results.end(), [](const JobResult& a, const JobResult& b) { return a.index < b.index; });
+  return results;
+}
+
+}  // namespace moesim::study
