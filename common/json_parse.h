@@ -16,6 +16,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace moesim {
 
@@ -33,6 +34,9 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& origi
 /// values that may be JSON or a bare string (`--set key=value`). Duplicate keys, deep nesting and numbers out of
 /// range are still InputErrors.
 std::optional<nlohmann::json> parse_json_value_or_nothing(const std::string& text, const std::string& origin);
+
+/// Whether `text` is well-formed UTF-8 (what a JSON string must be: nlohmann refuses to write anything else).
+bool is_valid_utf8(std::string_view text);
 
 /// nlohmann's exception message without its "[json.exception.parse_error.101] parse error at line L, column C: "
 /// prefix, for messages that say where themselves.

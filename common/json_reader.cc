@@ -25,7 +25,8 @@ std::string describe_json(const nlohmann::json& value) {
   if (value.is_object()) return "an object";
   if (value.is_array()) return "an array";
   if (value.is_null()) return "null";
-  std::string text = value.dump();
+  // A string read from JSON is valid UTF-8, but one set in code (from a command line) may not be: show it anyway.
+  std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (text.size() > 60) text = text.substr(0, 57) + "...";
   return text;
 }

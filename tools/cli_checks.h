@@ -1,8 +1,9 @@
-// Checks of command-line numbers, shared by the subcommands: a range with a readable message, and the finite check
-// that main() puts on every floating-point option (CLI11 reads "nan", "inf" and "1e999" into a double silently).
+// Checks of command-line values, shared by the subcommands: a range with a readable message, and the checks that
+// main() puts on every option: finite numbers (CLI11 reads "nan", "inf" and "1e999" into a double silently) and
+// UTF-8 text.
 //
 //   sub->add_option("--kv-len", o.kv_len, "...")->check(within(0, 1e8));  // "--kv-len: expected a number in [0, 1e+08], got -1"
-//   require_finite_numbers(app);
+//   check_all_options(app);  // in main(): finite numbers, UTF-8 text
 #pragma once
 
 #include <fmt/format.h>
@@ -10,6 +11,8 @@
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <string>
+
+#include "common/json_parse.h"
 
 namespace moesim::tools {
 
@@ -54,12 +57,22 @@ inline CLI::Validator finite_number() {
       "", "FINITE");
 }
 
-/// Puts finite_number() on every floating-point option of `app` and its subcommands, present and future.
-inline void require_finite_numbers(CLI::App& app) {
+/// Well-formed UTF-8: names and paths given on the command line end up in JSON outputs, which hold nothing else.
+inline CLI::Validator utf8_text() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string { return is_valid_utf8(text) ? std::string() : "not valid UTF-8 text"; },
+      "", "UTF8");
+}
+
+/// Puts finite_number() on every floating-point option of `app` and its subcommands, and utf8_text() on every
+/// option: present and future ones alike, with no line of their own.
+inline void check_all_options(CLI::App& app) {
   for (CLI::Option* option : app.get_options()) {
+    if (option->get_expected_max() == 0) continue;  // a flag takes no value
     if (option->get_type_name().starts_with("FLOAT")) option->check(finite_number());
+    option->check(utf8_text());
   }
-  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) require_finite_numbers(*sub);
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) check_all_options(*sub);
 }
 
 }  // namespace moesim::tools

@@ -21,9 +21,9 @@ namespace moesim::tools {
 
 namespace {
 
-// Defaults far above the reference day (docs/errors.md: it peaks at about 3 k requests in flight and 100 MB), to catch
-// a run that has run away (a fleet far too small for its traffic queues without bound) before it takes the machine.
-constexpr int64_t kDefaultMaxInFlight = 1'000'000;
+// Defaults far above the reference day (docs/errors.md: about 340 k requests in flight at most, 110 MB), to catch a
+// run that has run away (a fleet far too small for its traffic queues without bound) before it takes the machine.
+constexpr int64_t kDefaultMaxInFlight = 10'000'000;
 constexpr int64_t kDefaultMaxRssMb = 8192;
 
 struct RunOptions {

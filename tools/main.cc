@@ -30,8 +30,8 @@ int main(int argc, char** argv) {
   add_calibrate_command(app);
   add_fit_command(app);
   add_sweep_command(app);
-  // NaN and infinities are no numbers of ours: a NaN passes every `x <= 0` check after.
-  require_finite_numbers(app);
+  // NaN and infinities are no numbers of ours (a NaN passes every `x <= 0` check after); text is UTF-8.
+  check_all_options(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "common/json_reader.h"
 #include "common/scenario_file.h"
 
 using namespace moesim;
@@ -110,4 +111,20 @@ TEST_CASE("json: extends and --set overriding a key are not duplicates, but a du
   }
   // Text that is not JSON stays a string, as before.
   CHECK(resolve_scenario(top, {"name=steady"})["name"] == "steady");
+}
+
+TEST_CASE("json: text that is not UTF-8 is refused where it would reach a JSON document (a fuzzer found --set)") {
+  CHECK(is_valid_utf8("plain ascii, and UTF-8: \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  CHECK_FALSE(is_valid_utf8("12.\xcf"));          // cut short
+  CHECK_FALSE(is_valid_utf8("\xff"));             // never UTF-8
+  CHECK_FALSE(is_valid_utf8("\xc0\xaf"));         // overlong
+  CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));     // a UTF-16 surrogate
+  CHECK_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // beyond U+10FFFF
+  nlohmann::json doc = nlohmann::json::object();
+  // fuzz/regressions/scenario/invalid-utf8-in-set-value: this used to end in "internal error" (nlohmann's
+  // type_error 316 when the message quoted the value).
+  REQUIRE_THROWS_WITH(apply_override(doc, "workload.rate_per_s=12.\xcf"),
+                      "--set workload.rate_per_s=12.\xcf: not valid UTF-8 text");
+  // A string set in code may still be shown in a message.
+  CHECK(describe_json(nlohmann::json("a\xff")) == "\"a\xef\xbf\xbd\"");
 }

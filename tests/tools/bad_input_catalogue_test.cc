@@ -96,6 +96,8 @@ std::vector<BadInput> catalogue() {
       {"scenario", {{"s.json", R"({"workload": {"kind": "trace", "file": "absent.csv"}})"}}, {}, "run s.json", 2,
        "absent.csv: cannot open: No such file or directory"},
       {"scenario", {}, {}, "run absent.json", 2, "scenario: File does not exist: absent.json"},
+      {"scenario", {{"s.json", R"({"experts": {"skew": "lognormal:1e300"}})"}}, {}, "run s.json", 2,
+       "s.json: experts.skew: skew: lognormal sigma must be a number in [0, 100], got '1e300'"},
 
       // ---- traces ----
       {"trace (native)", {{"t.csv", "hello\n"}}, {}, "trace stats t.csv --format native", 2,
@@ -189,6 +191,8 @@ std::vector<BadInput> catalogue() {
       {"step", {}, {}, "step --phase decode --ep 144 --batch-per-gpu 800 --kv-len 100000", 2,
        "--batch-per-gpu x --kv-len: 80000000 KV tokens per GPU exceed the 774514 that fit in HBM beside the weights on "
        "h800"},
+      {"step", {}, {}, "step --phase decode --ep 144 --batch-per-gpu 8 --kv-len 1000 --expert-skew zipf:inf", 2,
+       "--expert-skew: zipf alpha must be a number in [0, 100], got 'inf'"},
       {"pipeline", {}, {}, "pipeline --phase decode --ep 144 --batch-per-gpu 8 --kv-len 1000 --layers 2", 2,
        "--layers: expected a number in [4, 1000], got 2"},
       {"run", {{"s.json", "{" + kQuick + "}"}}, {}, "run s.json --scale 2", 2,
