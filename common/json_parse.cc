@@ -210,7 +210,8 @@ std::optional<nlohmann::json> parse_json_value_or_nothing(const std::string& tex
 
 nlohmann::json load_json_file(const std::filesystem::path& file) {
   std::error_code ec;
-  if (std::filesystem::is_directory(file, ec)) throw InputError(fmt::format("{}: is a folder, not a file", file.string()));
+  if (std::filesystem::is_directory(file, ec))
+    throw InputError(fmt::format("{}: is a folder, not a file", file.string()));
   std::ifstream in(file, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot open file", file.string()));
   std::ostringstream buffer;

@@ -11,9 +11,9 @@
 //   // "scenarios/x.json: fleet.decode.ep: duplicate key \"ep\" ..." if "ep" appears twice in fleet.decode
 #pragma once
 
+#include <exception>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>

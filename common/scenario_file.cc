@@ -60,8 +60,7 @@ void merge_json(nlohmann::json& base, const nlohmann::json& patch) {
 
 void apply_override(nlohmann::json& doc, const std::string& full_assignment) {
   // Errors quote the assignment, cut to a readable length.
-  const std::string assignment =
-      full_assignment.size() > 100 ? full_assignment.substr(0, 97) + "..." : full_assignment;
+  const std::string assignment = full_assignment.size() > 100 ? full_assignment.substr(0, 97) + "..." : full_assignment;
   // Keys and string values land in JSON documents, which hold UTF-8 only (nlohmann refuses to write anything else).
   if (!is_valid_utf8(full_assignment)) {
     throw InputError(fmt::format("--set {}: not valid UTF-8 text", assignment));

@@ -113,8 +113,8 @@ inline std::string zstd(std::string_view in) {
 // A target's entry: libFuzzer's LLVMFuzzerTestOneInput in the fuzz build (clang, MOESIM_FUZZ=ON); in the ordinary
 // build, a named function of the replay program, which runs the committed corpora and regressions under CTest.
 #ifdef MOESIM_FUZZ_REPLAY
-#define MOESIM_FUZZ_TARGET(name)                                                                     \
-  static int moesim_fuzz_##name(const uint8_t* data, size_t size);                                  \
+#define MOESIM_FUZZ_TARGET(name)                                                                              \
+  static int moesim_fuzz_##name(const uint8_t* data, size_t size);                                            \
   static const bool moesim_fuzz_registered_##name = moesim::fuzz::register_target(#name, moesim_fuzz_##name); \
   static int moesim_fuzz_##name(const uint8_t* data, size_t size)
 #else

@@ -2,8 +2,8 @@
 // main() puts on every option: finite numbers (CLI11 reads "nan", "inf" and "1e999" into a double silently) and
 // UTF-8 text.
 //
-//   sub->add_option("--kv-len", o.kv_len, "...")->check(within(0, 1e8));  // "--kv-len: expected a number in [0, 1e+08], got -1"
-//   check_all_options(app);  // in main(): finite numbers, UTF-8 text
+//   sub->add_option("--kv-len", o.kv_len, "...")->check(within(0, 1e8));  // "--kv-len: expected a number in [0,
+//   1e+08], got -1" check_all_options(app);  // in main(): finite numbers, UTF-8 text
 #pragma once
 
 #include <fmt/format.h>
@@ -60,8 +60,8 @@ inline CLI::Validator finite_number() {
 /// Well-formed UTF-8: names and paths given on the command line end up in JSON outputs, which hold nothing else.
 inline CLI::Validator utf8_text() {
   return CLI::Validator(
-      [](std::string& text) -> std::string { return is_valid_utf8(text) ? std::string() : "not valid UTF-8 text"; },
-      "", "UTF8");
+      [](std::string& text) -> std::string { return is_valid_utf8(text) ? std::string() : "not valid UTF-8 text"; }, "",
+      "UTF8");
 }
 
 /// Puts finite_number() on every floating-point option of `app` and its subcommands, and utf8_text() on every

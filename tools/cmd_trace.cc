@@ -223,8 +223,7 @@ void add_trace_command(CLI::App& app) {
   gen->add_option("--seed", gen_args->seed, "random seed (default 1)");
   gen->add_option("--out", gen_args->out, "trace file to write (.zst or .gz compress); omit to only report");
   gen->add_option("--format", gen_args->format, "output format: auto|native|mooncake|azure (default: by name)");
-  gen->add_option("--zstd-level", gen_args->zstd_level, "zstd level for .zst output (default 3)")
-      ->check(within(1, 22));
+  gen->add_option("--zstd-level", gen_args->zstd_level, "zstd level for .zst output (default 3)")->check(within(1, 22));
   gen->add_flag("--json", gen_args->json, "print one JSON object");
   gen->add_flag("--check", gen_args->check, "exit with status 4 if a target is missed");
   gen->callback([gen_args] {

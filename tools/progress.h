@@ -35,7 +35,8 @@ class ProgressDisplay {
   /// Rewrites the count line (elapsed time, ETA) at most four times a second; call it while waiting for runs.
   void tick();
   /// Ends the display: the end line with wall time, events/s and simulated requests/s, and for one run the peaks of
-  /// requests in flight (as sampled) and of resident memory, the figures `run --max-in-flight` and `--max-rss-mb` bound.
+  /// requests in flight (as sampled) and of resident memory, the figures `run --max-in-flight` and `--max-rss-mb`
+  /// bound.
   void finish();
 
  private:

@@ -76,7 +76,8 @@ StepSetup build_step(const StepOptions& o) {
   if (o.phase == "prefill") {
     // Written so that NaN fails too (every comparison with NaN is false).
     if (!(o.tokens_per_gpu > 0)) throw InputError("--tokens-per-gpu: a prefill step needs a positive token count");
-    if (!(o.prompt_len > 0) || !(o.cached_len >= 0)) throw InputError("--prompt-len must be positive, --cached-len >= 0");
+    if (!(o.prompt_len > 0) || !(o.cached_len >= 0))
+      throw InputError("--prompt-len must be positive, --cached-len >= 0");
     if (o.overlap && std::fmod(o.tokens_per_gpu, 2.0) != 0.0) {
       throw InputError(
           fmt::format("--tokens-per-gpu: {} tokens do not split into two micro-batches", o.tokens_per_gpu));

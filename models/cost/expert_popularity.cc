@@ -26,7 +26,8 @@ double parse_number(std::string_view text, std::string_view origin, std::string_
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0 ||
       value > kMaxSkewParameter) {
-    throw InputError(fmt::format("{}: {} must be a number in [0, {}], got '{}'", origin, what, kMaxSkewParameter, text));
+    throw InputError(
+        fmt::format("{}: {} must be a number in [0, {}], got '{}'", origin, what, kMaxSkewParameter, text));
   }
   return value;
 }

@@ -60,7 +60,7 @@ std::vector<std::pair<double, int64_t>> read_node_schedule(const std::filesystem
   while (std::getline(in, line)) {
     ++line_no;
     if (line_no == 1 || line.empty()) continue;  // header
-    if (line.back() == '\r') line.pop_back();  // a CSV written on Windows
+    if (line.back() == '\r') line.pop_back();    // a CSV written on Windows
     if (line.empty()) continue;
     std::string where = fmt::format("{}:{}", file.string(), line_no);
     std::vector<std::string> cells;

@@ -55,7 +55,8 @@ WorkloadConfig parse_workload(JsonReader r) {
   w.format = r.choice_or("format", w.format, {"native", "mooncake", "azure"});
   w.skip_bad = r.boolean_or("skip_bad", w.skip_bad);
   w.start_s = r.number_or("start_s", w.start_s, {0.0, 86400.0, false, "a number of seconds in [0, 86400]"});
-  w.kv_cache_bytes = r.number_or("kv_cache_bytes", w.kv_cache_bytes, {0.0, 1e18, false, "a number of bytes in [0, 1e18]"});
+  w.kv_cache_bytes =
+      r.number_or("kv_cache_bytes", w.kv_cache_bytes, {0.0, 1e18, false, "a number of bytes in [0, 1e18]"});
   if (w.kind == "trace" && w.file.empty()) r.fail("file", "a trace workload needs a file");
   if (w.kind == "constant" && w.rate_per_s <= 0.0) r.fail("rate_per_s", "a constant workload needs a positive rate");
   r.finish();

@@ -47,7 +47,8 @@ struct Scratch {
 }  // namespace
 
 TEST_CASE("json: a key twice in one object is an error naming the key, its path and the file") {
-  CHECK(error_of(R"({"seed": 1, "seed": 2})") == "x.json: seed: duplicate key \"seed\" (a key may appear once in an object)");
+  CHECK(error_of(R"({"seed": 1, "seed": 2})") ==
+        "x.json: seed: duplicate key \"seed\" (a key may appear once in an object)");
   CHECK(error_of(R"({"fleet": {"decode": {"units": 1, "ep": 2, "units": 3}}})") ==
         "x.json: fleet.decode.units: duplicate key \"units\" (a key may appear once in an object)");
   CHECK(error_of(R"({"rows": [{"m": 1}, {"m": 2, "m": 3}]})") ==
@@ -60,11 +61,12 @@ TEST_CASE("json: nesting deeper than the limit is refused while parsing, even a 
   CHECK(error_of(nested("[", "]", kMaxJsonDepth)) == "(no error)");
   CHECK(error_of(nested("{\"a\":", "}", kMaxJsonDepth)) == "(no error)");
   CHECK_THAT(error_of(nested("[", "]", kMaxJsonDepth + 1)),
-             Catch::StartsWith("x.json: [0][0][0]") && Catch::EndsWith("nested deeper than 64 levels (the limit for moesim's JSON)"));
+             Catch::StartsWith("x.json: [0][0][0]") &&
+                 Catch::EndsWith("nested deeper than 64 levels (the limit for moesim's JSON)"));
   // These crashed the loader (nlohmann's recursion) before: no tree this deep is ever built now.
   CHECK_THAT(error_of(nested("[", "]", 300'000)), Catch::Contains("nested deeper than 64 levels"));
-  CHECK_THAT(error_of(nested("{\"a\":", "}", 300'000)), Catch::StartsWith("x.json: a.a.a.a") &&
-                                                           Catch::Contains("nested deeper than 64 levels"));
+  CHECK_THAT(error_of(nested("{\"a\":", "}", 300'000)),
+             Catch::StartsWith("x.json: a.a.a.a") && Catch::Contains("nested deeper than 64 levels"));
   CHECK_THAT(error_of(std::string(300'000, '[')), Catch::Contains("nested deeper than 64 levels"));
 }
 
@@ -91,8 +93,9 @@ TEST_CASE("json: extends and --set overriding a key are not duplicates, but a du
   CHECK(doc["seed"] == 6);
   CHECK(doc["fleet"]["decode"]["units"] == 5);
   s.write("base.json", R"({"seed": 1, "fleet": {"decode": {"units": 1, "units": 2}}})");
-  REQUIRE_THROWS_WITH(resolve_scenario(top), Catch::EndsWith("base.json: fleet.decode.units: duplicate key \"units\" (a "
-                                                             "key may appear once in an object)"));
+  REQUIRE_THROWS_WITH(resolve_scenario(top),
+                      Catch::EndsWith("base.json: fleet.decode.units: duplicate key \"units\" (a "
+                                      "key may appear once in an object)"));
   s.write("base.json", R"({"seed": 1})");
   REQUIRE_THROWS_WITH(resolve_scenario(top, {R"(fleet={"router": "a", "router": "b"})"}),
                       "--set fleet={\"router\": \"a\", \"router\": \"b\"}: router: duplicate key \"router\" (a key may "
@@ -115,10 +118,10 @@ TEST_CASE("json: extends and --set overriding a key are not duplicates, but a du
 
 TEST_CASE("json: text that is not UTF-8 is refused where it would reach a JSON document (a fuzzer found --set)") {
   CHECK(is_valid_utf8("plain ascii, and UTF-8: \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
-  CHECK_FALSE(is_valid_utf8("12.\xcf"));          // cut short
-  CHECK_FALSE(is_valid_utf8("\xff"));             // never UTF-8
-  CHECK_FALSE(is_valid_utf8("\xc0\xaf"));         // overlong
-  CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));     // a UTF-16 surrogate
+  CHECK_FALSE(is_valid_utf8("12.\xcf"));           // cut short
+  CHECK_FALSE(is_valid_utf8("\xff"));              // never UTF-8
+  CHECK_FALSE(is_valid_utf8("\xc0\xaf"));          // overlong
+  CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));      // a UTF-16 surrogate
   CHECK_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // beyond U+10FFFF
   nlohmann::json doc = nlohmann::json::object();
   // fuzz/regressions/scenario/invalid-utf8-in-set-value: this used to end in "internal error" (nlohmann's

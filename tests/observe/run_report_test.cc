@@ -129,7 +129,8 @@ TEST_CASE("run report: a stopped run says complete: false and why, and reads bac
   // A complete run has no stop reason; a stopped one must give it.
   auto complete_with_reason = to_json(sample_report());
   complete_with_reason["stop_reason"] = "x";
-  REQUIRE_THROWS_WITH(report_from_json(complete_with_reason, "s.json"), Catch::Contains("s.json: stop_reason: unknown key"));
+  REQUIRE_THROWS_WITH(report_from_json(complete_with_reason, "s.json"),
+                      Catch::Contains("s.json: stop_reason: unknown key"));
   j.erase("stop_reason");
   REQUIRE_THROWS_WITH(report_from_json(j, "s.json"), Catch::Contains("s.json: stop_reason: missing"));
 }
