@@ -124,3 +124,22 @@ TEST_CASE("moesim run: SIGTERM or SIGINT stops at the next event, writes the par
     fs::remove_all(dir);
   }
 }
+
+TEST_CASE("moesim run: a second signal ends the process at once, without writing the outputs") {
+  auto dir = scratch("second-signal");
+  std::string day = std::string(MOESIM_SOURCE_DIR) + "/scenarios/deepseek-day.json";
+  // Stopped, the process holds both signals pending; on SIGCONT the kernel delivers them back to back (which handler
+  // runs first is the kernel's business): the first sets the flag, the second sees it set and exits on the spot with
+  // 128 + its signal. A run stopped by one signal would have written its outputs and said so.
+  std::string command = fmt::format(
+      "cd {0} && ({1} run {2} --out out > stdout.txt 2> stderr.txt & pid=$!; "
+      "for i in $(seq 600); do grep -q started stderr.txt 2>/dev/null && break; sleep 0.1; done; sleep 0.5; "
+      "kill -STOP $pid; kill -INT $pid; kill -TERM $pid; kill -CONT $pid; wait $pid; echo status=$?)",
+      dir.string(), MOESIM_BINARY, day);
+  auto r = moesim::test::run_shell(command);
+  INFO(r.output << slurp(dir / "stderr.txt"));
+  REQUIRE_THAT(r.output, Catch::Contains("status=130") || Catch::Contains("status=143"));
+  CHECK_FALSE(fs::exists(dir / "out/summary.json"));
+  CHECK_THAT(slurp(dir / "stderr.txt"), !Catch::Contains("stopped at simulated"));
+  fs::remove_all(dir);
+}
