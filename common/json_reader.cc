@@ -3,29 +3,12 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include "common/error.h"
 
 namespace moesim {
 
 namespace {
-
-// Line and column (1-based) of a byte offset in `text`.
-std::pair<size_t, size_t> line_col(const std::string& text, size_t offset) {
-  size_t line = 1;
-  size_t col = 1;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      col = 1;
-    } else {
-      ++col;
-    }
-  }
-  return {line, col};
-}
 
 std::string join(std::initializer_list<std::string_view> items) {
   std::string out;
@@ -38,32 +21,12 @@ std::string join(std::initializer_list<std::string_view> items) {
 
 }  // namespace
 
-nlohmann::json parse_json_text(const std::string& text, const std::string& origin) {
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    auto [line, col] = line_col(text, e.byte == 0 ? 0 : e.byte - 1);
-    std::string what = e.what();
-    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at line L, column C: ".
-    auto colon = what.find(": ", what.find("parse error"));
-    std::string detail = colon == std::string::npos ? what : what.substr(colon + 2);
-    throw InputError(fmt::format("{}:{}:{}: invalid JSON: {}", origin, line, col, detail));
-  }
-}
-
-nlohmann::json load_json_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot open file", file.string()));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return parse_json_text(buffer.str(), file.string());
-}
-
 std::string describe_json(const nlohmann::json& value) {
   if (value.is_object()) return "an object";
   if (value.is_array()) return "an array";
   if (value.is_null()) return "null";
-  std::string text = value.dump();
+  // A string read from JSON is valid UTF-8, but one set in code (from a command line) may not be: show it anyway.
+  std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (text.size() > 60) text = text.substr(0, 57) + "...";
   return text;
 }

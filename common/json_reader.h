@@ -18,13 +18,9 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json_parse.h"  // load_json_file: every JSON file is read through it
+
 namespace moesim {
-
-/// Parses a JSON file. A missing file or a syntax error is an InputError naming the file and line:column.
-nlohmann::json load_json_file(const std::filesystem::path& file);
-
-/// Parses JSON text; `origin` names it in errors.
-nlohmann::json parse_json_text(const std::string& text, const std::string& origin);
 
 /// An allowed interval for a number, with the words used in errors ("a positive number").
 struct Range {

@@ -58,19 +58,24 @@ void merge_json(nlohmann::json& base, const nlohmann::json& patch) {
   }
 }
 
-void apply_override(nlohmann::json& doc, const std::string& assignment) {
-  auto eq = assignment.find('=');
+void apply_override(nlohmann::json& doc, const std::string& full_assignment) {
+  // Errors quote the assignment, cut to a readable length.
+  const std::string assignment = full_assignment.size() > 100 ? full_assignment.substr(0, 97) + "..." : full_assignment;
+  // Keys and string values land in JSON documents, which hold UTF-8 only (nlohmann refuses to write anything else).
+  if (!is_valid_utf8(full_assignment)) {
+    throw InputError(fmt::format("--set {}: not valid UTF-8 text", assignment));
+  }
+  auto eq = full_assignment.find('=');
   if (eq == std::string::npos || eq == 0) {
     throw InputError(fmt::format("--set {}: expected key.path=value", assignment));
   }
-  std::string path = assignment.substr(0, eq);
-  std::string text = assignment.substr(eq + 1);
-  nlohmann::json value;
-  try {
-    value = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error&) {
-    value = text;
+  std::string path = full_assignment.substr(0, eq);
+  std::string text = full_assignment.substr(eq + 1);
+  if (std::count(path.begin(), path.end(), '.') >= kMaxJsonDepth) {
+    throw InputError(fmt::format("--set {}: a key path of more than {} keys", assignment, kMaxJsonDepth));
   }
+  // JSON if it parses as JSON (strictly: no duplicate keys, no deep nesting, no infinite numbers), else a string.
+  nlohmann::json value = parse_json_value_or_nothing(text, fmt::format("--set {}", assignment)).value_or(text);
   nlohmann::json* node = &doc;
   size_t start = 0;
   std::string walked;

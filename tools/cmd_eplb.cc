@@ -16,6 +16,7 @@
 #include "common/paths.h"
 #include "models/cost/expert_calibration.h"
 #include "sim/policy/eplb.h"
+#include "tools/cli_checks.h"
 #include "tools/commands.h"
 
 namespace moesim::tools {
@@ -119,10 +120,12 @@ void add_eplb_command(CLI::App& app) {
   auto options = std::make_shared<EplbOptions>();
   auto* sub = app.add_subcommand("eplb", "run the expert balancer on a weight matrix (JSON in, JSON out)");
   sub->add_option("--weights", options->weights, "JSON file: one list of per-expert loads per layer ([[...], ...])");
-  sub->add_option("--replicas", options->replicas, "physical expert slots (a multiple of --gpus)");
-  sub->add_option("--groups", options->groups, "expert groups");
-  sub->add_option("--nodes", options->nodes, "nodes");
-  sub->add_option("--gpus", options->gpus, "GPUs (a multiple of --nodes)");
+  // Bounds far beyond any deployment (DeepSeek's decode unit: 320 slots on 144 GPUs), so that sizes stay sane.
+  sub->add_option("--replicas", options->replicas, "physical expert slots (a multiple of --gpus)")
+      ->check(within(1, 1 << 20));
+  sub->add_option("--groups", options->groups, "expert groups")->check(within(1, 1 << 16));
+  sub->add_option("--nodes", options->nodes, "nodes")->check(within(1, 1 << 16));
+  sub->add_option("--gpus", options->gpus, "GPUs (a multiple of --nodes)")->check(within(1, 1 << 20));
   const auto& balancers = policy::builtin_expert_balancers();
   sub->add_option("--policy", options->policy, "expert balancer: " + balancers.known())
       ->check(CLI::IsMember(balancers.names()));

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "models/pipeline/chrome_trace.h"
+#include "tools/cli_checks.h"
 #include "tools/commands.h"
 #include "tools/step_options.h"
 
@@ -58,7 +59,9 @@ void add_pipeline_command(CLI::App& app) {
   auto* sub = app.add_subcommand("pipeline", "one layer's overlap timeline; --chrome-trace FILE for Perfetto");
   add_step_options(*sub, opts->step);
   sub->add_option("--chrome-trace", opts->chrome_trace, "write the schedule of a few layers as a Chrome trace");
-  sub->add_option("--layers", opts->layers, "consecutive layers to schedule (at least 4)")->capture_default_str();
+  sub->add_option("--layers", opts->layers, "consecutive layers to schedule (at least 4)")
+      ->check(within(4, 1000))
+      ->capture_default_str();
   sub->callback([opts] { run_pipeline(*opts); });
 }
 

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "common/error.h"
+#include "common/json_parse.h"
 #include "common/scenario_file.h"
 #include "sim/cluster/scenario.h"
 #include "tools/commands.h"
@@ -25,8 +26,6 @@
 namespace moesim::tools {
 
 namespace {
-
-constexpr int kExitInfeasible = 4;
 
 struct PlanOptions {
   std::string scenario;
@@ -334,9 +333,7 @@ void plan(const PlanOptions& o) {
   if (!cands.empty() && !cands[0].scenario.published.empty()) {
     for (size_t c : feasible) {
       if (cands[c].scenario.hardware != "h800") continue;
-      std::ifstream in(cluster::resolve_path(cands[c].scenario, cands[c].scenario.published));
-      auto published = nlohmann::json::parse(in, nullptr, false);
-      if (published.is_discarded()) break;
+      auto published = load_json_file(cluster::resolve_path(cands[c].scenario, cands[c].scenario.published));
       nlohmann::json cmp = nlohmann::json::object();
       for (const auto& n : {"nodes_avg", "nodes_peak", "prefill_tokens_per_s_per_node", "decode_tokens_per_s_per_node",
                             "user_tokens_per_s_mean", "cost_usd", "margin"}) {
@@ -376,7 +373,7 @@ void plan(const PlanOptions& o) {
   if (feasible.empty()) {
     fmt::print("no simulated candidate meets the constraints; nearest:\n");
     for (const auto& j : nearest) fmt::print("  candidate {}: {}\n", j["candidate"].get<size_t>(), j["broken"].dump());
-    throw ExitStatus{kExitInfeasible};
+    throw ExitStatus{kExitCheckMissed};
   }
   const auto& best = cands[feasible[0]];
   fmt::print("best: candidate {} ({}): {} {:.6g}\n", feasible[0], describe(best.labels), space.objective,

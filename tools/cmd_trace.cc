@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "common/paths.h"
 #include "models/llm/model.h"
+#include "tools/cli_checks.h"
 #include "tools/commands.h"
 #include "traces/day_check.h"
 #include "traces/day_generator.h"
@@ -143,7 +144,7 @@ void run_gen(const std::string& profile_name, double scale, uint64_t seed, const
     fmt::print("{}", stats.to_text());
     if (!out.empty()) fmt::print("wrote {} requests to {}\n", stats.requests(), out);
   }
-  if (check && !all_ok) throw ExitStatus{4};
+  if (check && !all_ok) throw ExitStatus{kExitCheckMissed};
 }
 
 void run_stats(const std::string& file, const std::string& format, std::optional<int64_t> cache_blocks,
@@ -217,11 +218,12 @@ void add_trace_command(CLI::App& app) {
   auto* gen = trace->add_subcommand("gen", "generate a day of requests from a profile (prints what it achieved)");
   gen->add_option("--profile", gen_args->profile, "profile name (traces/profiles/NAME.json) or a .json path")
       ->required();
-  gen->add_option("--scale", gen_args->scale, "fraction of the day's requests, keeping its shape (default 1)");
+  gen->add_option("--scale", gen_args->scale, "fraction of the day's requests, keeping its shape (default 1)")
+      ->check(within(0.0, 100.0));
   gen->add_option("--seed", gen_args->seed, "random seed (default 1)");
   gen->add_option("--out", gen_args->out, "trace file to write (.zst or .gz compress); omit to only report");
   gen->add_option("--format", gen_args->format, "output format: auto|native|mooncake|azure (default: by name)");
-  gen->add_option("--zstd-level", gen_args->zstd_level, "zstd level for .zst output (default 3)");
+  gen->add_option("--zstd-level", gen_args->zstd_level, "zstd level for .zst output (default 3)")->check(within(1, 22));
   gen->add_flag("--json", gen_args->json, "print one JSON object");
   gen->add_flag("--check", gen_args->check, "exit with status 4 if a target is missed");
   gen->callback([gen_args] {
@@ -245,11 +247,11 @@ void add_trace_command(CLI::App& app) {
   stats->add_option("--format", stats_args->format, "auto|native|mooncake|azure (default auto)");
   auto* blocks =
       stats->add_option("--cache-blocks", stats_args->cache_blocks, "also run an LRU KV cache of N 512-token blocks");
-  blocks->check(CLI::PositiveNumber);
+  blocks->check(within(1, 1e12));
   stats
       ->add_option("--cache-bytes", stats_args->cache_bytes,
                    "the LRU's capacity in bytes (the model's KV bytes per token)")
-      ->check(CLI::PositiveNumber)
+      ->check(within(1, 1e18))
       ->excludes(blocks);
   stats->add_flag("--json", stats_args->json, "print one JSON object");
   stats->add_flag("--skip-bad", stats_args->skip_bad, "skip bad lines (counted) instead of failing");
@@ -276,7 +278,8 @@ void add_trace_command(CLI::App& app) {
   convert->add_option("--to", convert_args->to,
                       "output format: auto|native|mooncake|azure (default: mooncake for *.jsonl, else native)");
   convert->add_flag("--skip-bad", convert_args->skip_bad, "skip bad lines (counted) instead of failing");
-  convert->add_option("--zstd-level", convert_args->zstd_level, "zstd level for .zst output (default 3)");
+  convert->add_option("--zstd-level", convert_args->zstd_level, "zstd level for .zst output (default 3)")
+      ->check(within(1, 22));
   convert->add_option("--model", convert_args->model, "model of requests in formats without one: V3|R1");
   convert->callback([convert_args] {
     run_convert(convert_args->in, convert_args->out, convert_args->from, convert_args->to, convert_args->skip_bad,

@@ -9,6 +9,13 @@
 
 namespace moesim::tools {
 
+/// Exit statuses beyond 0 (done), 1 (internal error) and 2 (bad input, common/error.h); docs/errors.md lists them all.
+inline constexpr int kExitNotBuilt = 3;     ///< a subcommand that is not built yet
+inline constexpr int kExitCheckMissed = 4;  ///< `trace gen --check` missed a target; `plan` found no feasible candidate
+inline constexpr int kExitRunLimit = 5;     ///< `run`: stopped at a limit; partial results written (complete: false)
+/// `run` stopped by signal N (SIGINT 130, SIGTERM 143): partial results written, as shells report a signal.
+inline constexpr int kExitSignalBase = 128;
+
 /// Thrown by a command to end the program with a given exit status (after it printed what it had to say).
 struct ExitStatus {
   int code;

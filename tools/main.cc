@@ -5,13 +5,14 @@
 #include <exception>
 
 #include "common/error.h"
+#include "tools/cli_checks.h"
 #include "tools/commands.h"
 
 namespace moesim::tools {
 
 void not_built_yet(const char* name, const char* hint) {
   fmt::print(stderr, "moesim {}: not built yet ({})\n", name, hint);
-  throw ExitStatus{3};
+  throw ExitStatus{kExitNotBuilt};
 }
 
 }  // namespace moesim::tools
@@ -30,6 +31,8 @@ int main(int argc, char** argv) {
   add_fit_command(app);
   add_sweep_command(app);
   add_plan_command(app);
+  // NaN and infinities are no numbers of ours (a NaN passes every `x <= 0` check after); text is UTF-8.
+  check_all_options(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

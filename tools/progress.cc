@@ -1,6 +1,7 @@
 #include "tools/progress.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -52,6 +53,7 @@ cluster::ProgressFn ProgressDisplay::callback() {
 
 void ProgressDisplay::update(const cluster::RunProgress& p) {
   latest_ = p;
+  peak_in_flight_ = std::max(peak_in_flight_, p.requests_in - p.requests_done);
   if (!terminal_) return;
   auto now = std::chrono::steady_clock::now();
   if (now - last_ < kInterval) return;
@@ -68,9 +70,18 @@ void ProgressDisplay::finish() {
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   if (terminal_) fmt::print(stderr, "\n");
   std::string runs = runs_total_ >= 0 ? fmt::format("{} runs, ", runs_done_) : std::string();
-  fmt::print(stderr, "moesim {}: done in {:.1f} s ({}{:.2f} M events/s, {:.0f} k simulated requests/s)\n", what_, wall,
-             runs, static_cast<double>(latest_.events) / std::max(wall, 1e-9) / 1e6,
-             static_cast<double>(latest_.requests_done) / std::max(wall, 1e-9) / 1e3);
+  // One run: the peaks of requests in flight (sampled at each update, every 65,536 events) and of resident memory,
+  // what --max-in-flight and --max-rss-mb are set against.
+  std::string peaks;
+  if (runs_total_ < 0) {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    peaks = fmt::format("; about {} requests in flight at most, {} MB resident at most", peak_in_flight_,
+                        usage.ru_maxrss / 1024);
+  }
+  fmt::print(stderr, "moesim {}: done in {:.1f} s ({}{:.2f} M events/s, {:.0f} k simulated requests/s{})\n", what_,
+             wall, runs, static_cast<double>(latest_.events) / std::max(wall, 1e-9) / 1e6,
+             static_cast<double>(latest_.requests_done) / std::max(wall, 1e-9) / 1e3, peaks);
 }
 
 }  // namespace moesim::tools

@@ -34,7 +34,9 @@ class ProgressDisplay {
   void run_done(uint64_t events, int64_t requests);
   /// Rewrites the count line (elapsed time, ETA) at most four times a second; call it while waiting for runs.
   void tick();
-  /// Ends the display: the end line with wall time, events/s and simulated requests/s.
+  /// Ends the display: the end line with wall time, events/s and simulated requests/s, and for one run the peaks of
+  /// requests in flight (as sampled) and of resident memory, the figures `run --max-in-flight` and `--max-rss-mb`
+  /// bound.
   void finish();
 
  private:
@@ -48,6 +50,7 @@ class ProgressDisplay {
   cluster::RunProgress latest_;
   int64_t runs_total_ = -1;  ///< counting runs when >= 0
   int64_t runs_done_ = 0;
+  int64_t peak_in_flight_ = 0;  ///< the most requests in flight seen at an update
 };
 
 }  // namespace moesim::tools

@@ -8,20 +8,33 @@
 #include "common/paths.h"
 #include "models/cost/expert_load.h"
 #include "sim/policy/expert_balancer.h"
+#include "tools/cli_checks.h"
 
 namespace moesim::tools {
+
+namespace {
+// Token counts and lengths beyond any GPU's memory (the KV check below is the real bound); keeps every product finite.
+constexpr double kMaxTokens = 1e8;
+// A unit of more nodes than this is no unit (the scenario's nodes_per_unit has the same bound).
+constexpr int kMaxNodesPerUnit = 1000;
+}  // namespace
 
 void add_step_options(CLI::App& sub, StepOptions& o) {
   sub.add_option("--hardware", o.hardware, "h800 | h100 | h200")->capture_default_str();
   sub.add_option("--phase", o.phase, "prefill | decode")->required()->check(CLI::IsMember({"prefill", "decode"}));
-  sub.add_option("--ep", o.ep, "expert-parallel size (GPUs of the unit; nodes = EP / GPUs per node)")->required();
-  sub.add_option("--tokens-per-gpu", o.tokens_per_gpu, "prefill: tokens of one step on one GPU (both micro-batches)");
+  sub.add_option("--ep", o.ep, "expert-parallel size (GPUs of the unit; nodes = EP / GPUs per node)")
+      ->required()
+      ->check(within(1, 1'000'000));
+  sub.add_option("--tokens-per-gpu", o.tokens_per_gpu, "prefill: tokens of one step on one GPU (both micro-batches)")
+      ->check(within(0.0, kMaxTokens));
   sub.add_option("--prompt-len", o.prompt_len, "prefill: prompt length (fresh prompts of this many tokens)")
+      ->check(within(0.0, kMaxTokens))
       ->capture_default_str();
   sub.add_option("--cached-len", o.cached_len, "prefill: cached prefix tokens before each prompt")
+      ->check(within(0.0, kMaxTokens))
       ->capture_default_str();
-  sub.add_option("--batch-per-gpu", o.batch_per_gpu, "decode: sequences per GPU");
-  sub.add_option("--kv-len", o.kv_len, "decode: KV length of each sequence");
+  sub.add_option("--batch-per-gpu", o.batch_per_gpu, "decode: sequences per GPU")->check(within(0.0, kMaxTokens));
+  sub.add_option("--kv-len", o.kv_len, "decode: KV length of each sequence")->check(within(0.0, kMaxTokens));
   sub.add_option("--mtp", o.mtp, "decode: on | off (one MTP draft token verified per step)")
       ->transform(CLI::Transformer(std::map<std::string, bool>{{"on", true}, {"off", false}}))
       ->capture_default_str();
@@ -46,8 +59,10 @@ StepSetup build_step(const StepOptions& o) {
               {},
               1.0};
   const int gpus_per_node = s.hw.node.gpus;
-  if (o.ep <= 0 || o.ep % gpus_per_node != 0)
-    throw InputError(fmt::format("--ep: expected a positive multiple of {}, got {}", gpus_per_node, o.ep));
+  if (o.ep <= 0 || o.ep % gpus_per_node != 0 || o.ep / gpus_per_node > kMaxNodesPerUnit) {
+    throw InputError(fmt::format("--ep: expected a positive multiple of {} up to {}, got {}", gpus_per_node,
+                                 gpus_per_node * kMaxNodesPerUnit, o.ep));
+  }
   int redundant = 32;  // DeepSeek's deployment: 32 redundant experts per unit
   if ((s.model.routed_experts + redundant) % o.ep != 0) redundant = (o.ep - s.model.routed_experts % o.ep) % o.ep;
   s.geometry = llm::unit_geometry(s.hw.node, s.model, o.ep / gpus_per_node, redundant);
@@ -59,8 +74,10 @@ StepSetup build_step(const StepOptions& o) {
   c.expert_slots = s.geometry.expert_slots;
   s.unit = std::make_unique<pipeline::UnitStepModel>(s.hw, s.model, c);
   if (o.phase == "prefill") {
-    if (o.tokens_per_gpu <= 0) throw InputError("--tokens-per-gpu: a prefill step needs a positive token count");
-    if (o.prompt_len <= 0 || o.cached_len < 0) throw InputError("--prompt-len must be positive, --cached-len >= 0");
+    // Written so that NaN fails too (every comparison with NaN is false).
+    if (!(o.tokens_per_gpu > 0)) throw InputError("--tokens-per-gpu: a prefill step needs a positive token count");
+    if (!(o.prompt_len > 0) || !(o.cached_len >= 0))
+      throw InputError("--prompt-len must be positive, --cached-len >= 0");
     if (o.overlap && std::fmod(o.tokens_per_gpu, 2.0) != 0.0) {
       throw InputError(
           fmt::format("--tokens-per-gpu: {} tokens do not split into two micro-batches", o.tokens_per_gpu));
@@ -69,7 +86,7 @@ StepSetup build_step(const StepOptions& o) {
     double per_prompt = o.prompt_len * o.cached_len + o.prompt_len * (o.prompt_len + 1) / 2;
     s.prefill_rank = {o.tokens_per_gpu, prompts * per_prompt, std::ceil(prompts)};
   } else {
-    if (o.batch_per_gpu <= 0 || o.kv_len <= 0)
+    if (!(o.batch_per_gpu > 0) || !(o.kv_len > 0))
       throw InputError("--batch-per-gpu and --kv-len: decode needs both, positive");
     double kv = o.batch_per_gpu * o.kv_len;
     if (kv > s.unit->kv_capacity_tokens()) {

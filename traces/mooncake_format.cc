@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "common/json_parse.h"
 #include "traces/formats.h"
 #include "traces/line_source.h"
 
@@ -99,10 +100,7 @@ class MooncakeLine final : public nlohmann::json_sax<Json> {
     return true;
   }
   bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) override {
-    std::string what = e.what();
-    auto colon = what.find(": ", what.find("parse error"));
-    std::string detail = colon == std::string::npos ? what : what.substr(colon + 2);
-    error = fmt::format("invalid JSON at column {}: {}", position, detail);
+    error = fmt::format("invalid JSON at column {}: {}", position, json_error_detail(e));
     return false;
   }
 

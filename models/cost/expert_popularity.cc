@@ -17,11 +17,17 @@
 namespace moesim::cost {
 namespace {
 
+// Every parameter of a skew spec is a number in [0, kMaxSkewParameter]: the calibrated preset's are below 2, and far
+// larger ones only push every exponent to overflow (a sigma of 1e300 makes every weight infinite).
+constexpr double kMaxSkewParameter = 100.0;
+
 double parse_number(std::string_view text, std::string_view origin, std::string_view what) {
   double value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0) {
-    throw InputError(fmt::format("{}: {} must be a non-negative number, got '{}'", origin, what, text));
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0 ||
+      value > kMaxSkewParameter) {
+    throw InputError(
+        fmt::format("{}: {} must be a number in [0, {}], got '{}'", origin, what, kMaxSkewParameter, text));
   }
   return value;
 }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -11,9 +13,22 @@
 
 namespace moesim::cluster {
 
+namespace {
+
+// Plain seconds in a schedule stay within this (about 317 years), so that every time fits int64 nanoseconds.
+constexpr double kMaxScheduleSeconds = 1e10;
+// More nodes than any fleet (DeepSeek's day peaks at 278).
+constexpr long long kMaxScheduleNodes = 1'000'000;
+
+}  // namespace
+
 double parse_schedule_time(const std::string& text, const std::string& where) {
-  int y, mo, d, h, mi;
-  if (std::sscanf(text.c_str(), "%d-%d-%d %d:%d", &y, &mo, &d, &h, &mi) == 5) {
+  int y, mo, d, h, mi, used = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d %2d:%2d%n", &y, &mo, &d, &h, &mi, &used) == 5 &&
+      static_cast<size_t>(used) == text.size()) {
+    if (y < 1900 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59) {
+      throw InputError(fmt::format("{}: not a time: \"{}\" (a field is out of range)", where, text));
+    }
     // Days since 1970-01-01 (Howard Hinnant's days_from_civil).
     y -= mo <= 2;
     int era = (y >= 0 ? y : y - 399) / 400;
@@ -25,7 +40,13 @@ double parse_schedule_time(const std::string& text, const std::string& where) {
   }
   char* end = nullptr;
   double v = std::strtod(text.c_str(), &end);
-  if (end == text.c_str() || *end != '\0') throw InputError(fmt::format("{}: not a time: \"{}\"", where, text));
+  if (text.empty() || end == text.c_str() || *end != '\0') {
+    throw InputError(fmt::format("{}: not a time: \"{}\"", where, text));
+  }
+  // strtod also reads "nan", "inf" and overflowing numbers.
+  if (!std::isfinite(v) || std::fabs(v) > kMaxScheduleSeconds) {
+    throw InputError(fmt::format("{}: not a time: \"{}\" (seconds must be finite, at most 1e10)", where, text));
+  }
   return v;
 }
 
@@ -39,6 +60,8 @@ std::vector<std::pair<double, int64_t>> read_node_schedule(const std::filesystem
   while (std::getline(in, line)) {
     ++line_no;
     if (line_no == 1 || line.empty()) continue;  // header
+    if (line.back() == '\r') line.pop_back();    // a CSV written on Windows
+    if (line.empty()) continue;
     std::string where = fmt::format("{}:{}", file.string(), line_no);
     std::vector<std::string> cells;
     std::stringstream ss(line);
@@ -46,10 +69,15 @@ std::vector<std::pair<double, int64_t>> read_node_schedule(const std::filesystem
     while (std::getline(ss, cell, ',')) cells.push_back(cell);
     if (cells.size() != 3) throw InputError(fmt::format("{}: expected start,end,nodes", where));
     double start = parse_schedule_time(cells[0], where);
+    if (parse_schedule_time(cells[1], where) <= start) {
+      throw InputError(fmt::format("{}: end: \"{}\" is not after the start \"{}\"", where, cells[1], cells[0]));
+    }
     char* end = nullptr;
+    errno = 0;
     long long nodes = std::strtoll(cells[2].c_str(), &end, 10);
-    if (end == cells[2].c_str() || nodes <= 0) {
-      throw InputError(fmt::format("{}: nodes: expected a positive integer, got \"{}\"", where, cells[2]));
+    if (end == cells[2].c_str() || *end != '\0' || errno == ERANGE || nodes <= 0 || nodes > kMaxScheduleNodes) {
+      throw InputError(
+          fmt::format("{}: nodes: expected an integer in [1, {}], got \"{}\"", where, kMaxScheduleNodes, cells[2]));
     }
     if (rows.empty()) origin = start;
     double t = start - origin;

@@ -20,6 +20,11 @@ namespace moesim::cluster {
 
 namespace {
 
+// Times in a scenario stay within 30 days, so that every time and its sums fit int64 nanoseconds.
+constexpr double kMaxSeconds = 30.0 * 86400.0;
+constexpr Range kPositiveSeconds{0.0, kMaxSeconds, true, "a positive number of seconds up to 2592000 (30 days)"};
+constexpr Range kNonNegativeSeconds{0.0, kMaxSeconds, false, "a number of seconds in [0, 2592000] (30 days)"};
+
 std::string known_hardware() {
   std::vector<std::string> names;
   std::error_code ec;
@@ -45,12 +50,13 @@ WorkloadConfig parse_workload(JsonReader r) {
   w.kind = r.choice_or("kind", w.kind, {"generator", "trace", "constant"});
   w.profile = r.choice_or("profile", w.profile, {"deepseek-day"});
   w.scale = r.number_or("scale", w.scale, {0.0, 1.0, true, "a number in (0, 1]"});
-  w.rate_per_s = r.number_or("rate_per_s", w.rate_per_s, Range::non_negative());
+  w.rate_per_s = r.number_or("rate_per_s", w.rate_per_s, {0.0, 1e7, false, "a number of requests/s in [0, 1e7]"});
   w.file = r.string_or("file", w.file);
   w.format = r.choice_or("format", w.format, {"native", "mooncake", "azure"});
   w.skip_bad = r.boolean_or("skip_bad", w.skip_bad);
   w.start_s = r.number_or("start_s", w.start_s, {0.0, 86400.0, false, "a number of seconds in [0, 86400]"});
-  w.kv_cache_bytes = r.number_or("kv_cache_bytes", w.kv_cache_bytes, Range::non_negative());
+  w.kv_cache_bytes =
+      r.number_or("kv_cache_bytes", w.kv_cache_bytes, {0.0, 1e18, false, "a number of bytes in [0, 1e18]"});
   if (w.kind == "trace" && w.file.empty()) r.fail("file", "a trace workload needs a file");
   if (w.kind == "constant" && w.rate_per_s <= 0.0) r.fail("rate_per_s", "a constant workload needs a positive rate");
   r.finish();
@@ -110,7 +116,7 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
   if (!s.published.empty() && s.published.find("published") == std::string::npos) {
     r.fail("published", "a comparison file's name must say \"published\"");
   }
-  s.horizon_s = r.number_or("horizon_s", s.horizon_s, {0.0, 30.0 * 86400.0, true, "a positive number of seconds"});
+  s.horizon_s = r.number_or("horizon_s", s.horizon_s, kPositiveSeconds);
   if (r.has("workload")) s.workload = parse_workload(r.object("workload"));
   if (auto fleet = r.optional_object("fleet")) {
     PoolConfig decode_defaults;
@@ -135,25 +141,25 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
       e->fail("skew", err.what());
     }
     s.experts.eplb = registered_or(*e, "eplb", s.experts.eplb, policy::builtin_expert_balancers());
-    s.experts.replan_interval_s = e->number_or("replan_interval_s", s.experts.replan_interval_s, Range::positive());
-    s.experts.window_s = e->number_or("window_s", s.experts.window_s, Range::positive());
+    s.experts.replan_interval_s = e->number_or("replan_interval_s", s.experts.replan_interval_s, kPositiveSeconds);
+    s.experts.window_s = e->number_or("window_s", s.experts.window_s, kPositiveSeconds);
     e->finish();
   }
   if (auto a = r.optional_object("autoscaler")) {
     auto& c = s.autoscaler;
     c.policy = registered_or(*a, "policy", c.policy, policy::builtin_autoscalers());
     c.schedule = a->string_or("schedule", c.schedule);
-    c.interval_s = a->number_or("interval_s", c.interval_s, Range::positive());
-    c.startup_s = a->number_or("startup_s", c.startup_s, Range::non_negative());
+    c.interval_s = a->number_or("interval_s", c.interval_s, kPositiveSeconds);
+    c.startup_s = a->number_or("startup_s", c.startup_s, kNonNegativeSeconds);
     c.decode_high = a->number_or("decode_high", c.decode_high, Range::fraction());
     c.decode_low = a->number_or("decode_low", c.decode_low, Range::fraction());
     c.prefill_high = a->number_or("prefill_high", c.prefill_high, Range::fraction());
     c.prefill_low = a->number_or("prefill_low", c.prefill_low, Range::fraction());
-    c.backlog_horizon_s = a->number_or("backlog_horizon_s", c.backlog_horizon_s, Range::positive());
+    c.backlog_horizon_s = a->number_or("backlog_horizon_s", c.backlog_horizon_s, kPositiveSeconds);
     c.max_nodes = a->integer_or("max_nodes", c.max_nodes, IntRange::non_negative());
     c.decode_node_share =
         a->number_or("decode_node_share", c.decode_node_share, {0.0, 1.0, true, "a number in (0, 1]"});
-    c.warmup_s = a->number_or("warmup_s", c.warmup_s, Range::non_negative());
+    c.warmup_s = a->number_or("warmup_s", c.warmup_s, kNonNegativeSeconds);
     if (c.decode_low >= c.decode_high) a->fail("decode_low", "must be below decode_high");
     if (c.prefill_low >= c.prefill_high) a->fail("prefill_low", "must be below prefill_high");
     a->finish();

@@ -1,5 +1,10 @@
 #include "sim/cluster/simulation.h"
 
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <csignal>
+
 namespace moesim::cluster {
 
 namespace {
@@ -13,6 +18,13 @@ observe::MetricsConfig metrics_config_of(const Scenario& s) {
   c.decode_nodes_per_unit = s.fleet.decode.nodes_per_unit;
   c.slo_user_tokens_per_s = s.slo.user_tokens_per_s;
   return c;
+}
+
+// The process's peak resident memory so far, in MB (Linux reports it in KB).
+int64_t peak_rss_mb() {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return static_cast<int64_t>(usage.ru_maxrss) / 1024;
 }
 }  // namespace
 
@@ -69,31 +81,62 @@ void Simulation::report_progress(const ProgressFn& progress) const {
   progress({engine_.now(), engine_.stats().executed, c.completed + c.rejected, c.arrived});
 }
 
-observe::RunReport Simulation::run(double drain_s, const ProgressFn& progress) {
+std::string Simulation::stop_reason(const StopRules& stop, bool memory) const {
+  if (stop.interrupt != nullptr) {
+    if (int sig = stop.interrupt->load(std::memory_order_relaxed); sig != 0) {
+      const char* name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : nullptr;
+      return name != nullptr ? fmt::format("interrupted by {}", name) : fmt::format("interrupted by signal {}", sig);
+    }
+  }
+  if (stop.max_events > 0 && engine_.stats().executed >= stop.max_events) {
+    return fmt::format("event limit: {} events executed (limit {})", engine_.stats().executed, stop.max_events);
+  }
+  if (stop.max_in_flight > 0 && fleet_->counts().in_flight() > stop.max_in_flight) {
+    return fmt::format("in-flight limit: {} requests in flight (limit {})", fleet_->counts().in_flight(),
+                       stop.max_in_flight);
+  }
+  if (memory && stop.max_rss_mb > 0) {
+    if (int64_t mb = peak_rss_mb(); mb > stop.max_rss_mb) {
+      return fmt::format("memory limit: {} MB resident (limit {} MB)", mb, stop.max_rss_mb);
+    }
+  }
+  return {};
+}
+
+observe::RunReport Simulation::run(double drain_s, const ProgressFn& progress, const StopRules& stop) {
   pull_next_arrival();
   if (autoscaler_ != nullptr) engine_.schedule_at(engine::Time::zero(), *this, kAutoscale);
   auto limit = engine::Time::from_ns(horizon_ns_) + engine::Duration::from_seconds(drain_s);
-  uint64_t since_progress = 0;
+  std::string stopped;  // why the run stopped before it was done ("" when it was not stopped)
+  uint64_t since_check = 0;
   while (true) {
     engine::Time next = engine_.next_time();
     if (next == engine::Time::max() || next > limit) break;
     // Once arrivals are over and nothing is in flight, only housekeeping events are left.
     if (arrivals_done_ && fleet_->counts().in_flight() == 0) break;
-    engine_.step();
-    if (progress && ++since_progress >= (1u << 16)) {
-      since_progress = 0;
-      report_progress(progress);
+    // Every 65,536 events: progress and the memory check (a system call); the cheap rules at every event.
+    bool periodic = ++since_check >= (1u << 16);
+    if (periodic) {
+      since_check = 0;
+      if (progress) report_progress(progress);
     }
+    if (periodic || stop_due(stop)) {
+      stopped = stop_reason(stop, periodic);
+      if (!stopped.empty()) break;
+    }
+    engine_.step();
   }
   if (progress) report_progress(progress);  // where it ended
-  int64_t end_ns = std::max(engine_.now().ns(), horizon_ns_);
+  // A stopped run ends where it stopped; a finished one no earlier than the horizon.
+  int64_t end_ns = stopped.empty() ? std::max(engine_.now().ns(), horizon_ns_) : engine_.now().ns();
   metrics_.finish(end_ns);
   observe::RunFacts facts{.scenario = scenario_.name,
                           .seed = scenario_.seed,
                           .counts = fleet_->counts(),
                           .events_executed = engine_.stats().executed,
                           .source = source_.stats(),
-                          .autoscaler = autoscaler_ != nullptr ? autoscaler_->stats() : std::nullopt};
+                          .autoscaler = autoscaler_ != nullptr ? autoscaler_->stats() : std::nullopt,
+                          .stop_reason = stopped};
   return observe::make_report(metrics_, facts);
 }
 

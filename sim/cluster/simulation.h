@@ -5,10 +5,12 @@
 //   observe::RunReport report = sim.run();
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "sim/cluster/fleet.h"
 #include "sim/observe/metrics.h"
@@ -49,15 +51,25 @@ using ProgressFn = std::function<void(const RunProgress&)>;
 /// The scenario's prices (economics, and the spec's GPUs per node): what the summary and the plan's screen bill with.
 observe::Prices prices_of(const Scenario& s);
 
+/// When a run stops before it is done, checked at every event boundary. A stopped run still reports what it reached
+/// (RunReport::complete is false, with the reason); requests then in flight are reported as in flight.
+struct StopRules {
+  /// Set (to the signal's number) by a signal handler: stop at the next event boundary. Only read here.
+  const std::atomic<int>* interrupt = nullptr;
+  uint64_t max_events = 0;    ///< stop once this many events have run (0: no limit)
+  int64_t max_in_flight = 0;  ///< stop when more requests than this are in flight (0: no limit)
+  int64_t max_rss_mb = 0;     ///< stop when the process's peak resident memory passes this (0: no limit)
+};
+
 class Simulation final : public engine::EventHandler {
  public:
   Simulation(const Scenario& scenario, const StepModel& model, ExpertBalance& prefill_experts,
              ExpertBalance& decode_experts, ArrivalSource& source, Autoscaler* autoscaler = nullptr);
   ~Simulation() override;
 
-  /// Runs to the end. `drain_s` bounds the time after the horizon that requests in flight get to finish; those
-  /// still in flight then are reported as such (never dropped silently).
-  observe::RunReport run(double drain_s = 86400.0, const ProgressFn& progress = {});
+  /// Runs to the end, or until a stop rule fires. `drain_s` bounds the time after the horizon that requests in
+  /// flight get to finish; those still in flight then (or at a stop) are reported as such (never dropped silently).
+  observe::RunReport run(double drain_s = 86400.0, const ProgressFn& progress = {}, const StopRules& stop = {});
 
   const observe::RunMetrics& metrics() const { return metrics_; }
   observe::Signals& signals() { return signals_; }
@@ -69,6 +81,14 @@ class Simulation final : public engine::EventHandler {
  private:
   void pull_next_arrival();
   void report_progress(const ProgressFn& progress) const;
+  /// The cheap stop rules (no memory check), at every event.
+  bool stop_due(const StopRules& stop) const {
+    return (stop.interrupt != nullptr && stop.interrupt->load(std::memory_order_relaxed) != 0) ||
+           (stop.max_events > 0 && engine_.stats().executed >= stop.max_events) ||
+           (stop.max_in_flight > 0 && fleet_->counts().in_flight() > stop.max_in_flight);
+  }
+  /// Why the run must stop now ("" to go on). `memory`: also check the process's memory (a system call).
+  std::string stop_reason(const StopRules& stop, bool memory) const;
 
   const Scenario& scenario_;
   ArrivalSource& source_;

@@ -68,7 +68,7 @@ observe::RunReport run_scenario(const Scenario& scenario, const RunControl& cont
                  parts.autoscaler.get());
   if (parts.autoscaler) sim.signals().subscribe(parts.autoscaler.get());
   auto wall_start = std::chrono::steady_clock::now();
-  observe::RunReport report = sim.run(control.drain_s, control.progress);
+  observe::RunReport report = sim.run(control.drain_s, control.progress, control.stop);
   double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (finished) finished(sim, report, wall_s);
   return report;

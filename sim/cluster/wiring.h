@@ -37,6 +37,7 @@ struct RunControl {
   double drain_s = 86400.0;  ///< time after the horizon that requests in flight get to finish
   bool exact = false;        ///< see build_run_parts
   ProgressFn progress;       ///< may be empty
+  StopRules stop;            ///< signals and limits that stop the run early (its outputs then say complete: false)
 };
 
 /// Sees a finished run before its simulation is destroyed: the simulation (its metrics), the report, the wall time
@@ -48,7 +49,8 @@ using FinishedFn = std::function<void(const Simulation&, const observe::RunRepor
 observe::RunReport run_scenario(const Scenario& scenario, const RunControl& control, const FinishedFn& finished = {});
 
 /// Runs a scenario end to end (run_scenario) and writes, into `out_dir`: summary.json,
-/// resolved-scenario.json, hourly.csv, minutes.csv and latency-cdf.csv. Returns the report.
+/// resolved-scenario.json, hourly.csv, minutes.csv and latency-cdf.csv. Returns the report. A run stopped by
+/// `control.stop` writes the same files, covering the simulated time it reached, with `report.complete` false.
 observe::RunReport run_and_write(const Scenario& scenario, const std::filesystem::path& out_dir,
                                  const RunControl& control);
 

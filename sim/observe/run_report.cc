@@ -22,6 +22,8 @@ RunReport make_report(const RunMetrics& metrics, const RunFacts& facts) {
   RunReport r;
   r.scenario = facts.scenario;
   r.seed = facts.seed;
+  r.complete = facts.stop_reason.empty();
+  r.stop_reason = facts.stop_reason;
   r.simulated_s = static_cast<double>(metrics.end_ns()) / 1e9;
   r.events_executed = facts.events_executed;
   r.source = facts.source;
@@ -113,6 +115,7 @@ template <typename Report, typename Field>
 void for_each_field(Report& r, Field&& f) {
   f("scenario", r.scenario);
   f("seed", r.seed);
+  f("complete", r.complete);
   f("simulated_s", r.simulated_s);
   f("events_executed", r.events_executed);
   f("source", r.source);
@@ -303,6 +306,7 @@ struct Reader {
 nlohmann::json to_json(const RunReport& report) {
   nlohmann::json j = nlohmann::json::object();
   for_each_field(report, Writer{j});
+  if (!report.complete) Writer{j}("stop_reason", report.stop_reason);
   if (report.autoscaler) for_each_autoscaler_field(*report.autoscaler, Writer{j});
   return j;
 }
@@ -313,6 +317,7 @@ RunReport report_from_json(const nlohmann::json& doc, const std::string& origin)
   std::set<std::string> seen;
   Reader reader{doc, origin, &seen};
   for_each_field(r, reader);
+  if (!r.complete) reader("stop_reason", r.stop_reason);
   if (doc.contains("autoscaler_limit_bound_decisions")) {
     r.autoscaler.emplace();
     for_each_autoscaler_field(*r.autoscaler, reader);

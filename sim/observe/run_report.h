@@ -46,6 +46,7 @@ struct RunFacts {
   uint64_t events_executed = 0;
   SourceStats source{};
   std::optional<AutoscalerStats> autoscaler{};  ///< absent when no controller ran
+  std::string stop_reason{};                    ///< why the run stopped before it was done; empty when it was not
 };
 
 struct TokenPair {
@@ -158,6 +159,11 @@ struct AutoscalerFigures {
 struct RunReport {
   std::string scenario{};
   uint64_t seed = 0;
+  /// False when the run was stopped (a signal, a limit) before its arrivals ended and its fleet drained: the figures
+  /// then cover the simulated time reached (simulated_s) and `stop_reason` says why ("complete" and "stop_reason" in
+  /// summary.json; the latter only for a stopped run).
+  bool complete = true;
+  std::string stop_reason{};
   double simulated_s = 0.0;
   uint64_t events_executed = 0;
   Conservation conservation{};

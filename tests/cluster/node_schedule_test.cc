@@ -38,8 +38,15 @@ TEST_CASE("node schedule: a bad row is an error naming the file and line") {
     REQUIRE_THROWS_WITH(read_node_schedule(file), Catch::Contains(file.string() + ":3: " + message));
   };
   fails("60,120\n", "expected start,end,nodes");
-  fails("60,120,0\n", "nodes: expected a positive integer, got \"0\"");
-  fails("60,120,many\n", "nodes: expected a positive integer");
+  fails("60,120,0\n", "nodes: expected an integer in [1, 1000000], got \"0\"");
+  fails("60,120,many\n", "nodes: expected an integer in [1, 1000000]");
+  fails("60,120,4x\n", "nodes: expected an integer in [1, 1000000], got \"4x\"");
+  fails("60,120,99999999999999999999\n", "nodes: expected an integer in [1, 1000000]");
+  fails("nan,120,4\n", "not a time: \"nan\" (seconds must be finite");
+  fails("60,inf,4\n", "not a time: \"inf\" (seconds must be finite");
+  fails("1e999,120,4\n", "not a time: \"1e999\" (seconds must be finite");
+  fails("2025-02-28 25:00,2025-02-28 26:00,4\n", "not a time: \"2025-02-28 25:00\" (a field is out of range)");
+  fails("60,60,4\n", "end: \"60\" is not after the start \"60\"");
   fails("soon,120,4\n", "not a time: \"soon\"");
   fails("-10,120,4\n", "rows out of order");
 }

@@ -41,7 +41,11 @@ TEST_CASE("scenario: each kind of bad value gets its own error naming the file a
         "bad.json: fleet.decode.nodes_per_unit: expected an integer in [1, 1000], got -4");
   CHECK(error_after("fleet.decode.unitz=2") == "bad.json: fleet.decode.unitz: unknown key");
   CHECK(error_after("seed=\"abc\"") == "bad.json: seed: expected a non-negative integer, got \"abc\"");
-  CHECK(error_after("horizon_s=0") == "bad.json: horizon_s: expected a positive number of seconds, got 0");
+  CHECK(error_after("horizon_s=0") ==
+        "bad.json: horizon_s: expected a positive number of seconds up to 2592000 (30 days), got 0");
+  CHECK(
+      error_after("experts.window_s=1e12") ==
+      "bad.json: experts.window_s: expected a positive number of seconds up to 2592000 (30 days), got 1000000000000.0");
   CHECK(error_after("hardware=\"tpu\"").rfind("bad.json: hardware: unknown hardware \"tpu\" (known: ", 0) == 0);
   CHECK(error_after("workload.kind=\"replay\"") ==
         "bad.json: workload.kind: expected one of generator, trace, constant, got \"replay\"");

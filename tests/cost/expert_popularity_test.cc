@@ -55,7 +55,10 @@ TEST_CASE("expert skew: the spec grammar parses every family and round-trips") {
 TEST_CASE("expert skew: bad specs are errors naming the flag") {
   CHECK_THROWS_WITH(parse_skew_spec("pareto:1"), Catch::Contains("--expert-skew: unknown expert skew 'pareto:1'"));
   CHECK_THROWS_WITH(parse_skew_spec("zipf"), Catch::Contains("needs a parameter"));
-  CHECK_THROWS_WITH(parse_skew_spec("zipf:-1"), Catch::Contains("zipf alpha must be a non-negative number"));
+  CHECK_THROWS_WITH(parse_skew_spec("zipf:-1"), Catch::Contains("zipf alpha must be a number in [0, 100], got '-1'"));
+  CHECK_THROWS_WITH(parse_skew_spec("lognormal:1e300"),
+                    Catch::Contains("lognormal sigma must be a number in [0, 100], got '1e300'"));
+  CHECK_THROWS_WITH(parse_skew_spec("lognormal:nan"), Catch::Contains("lognormal sigma must be a number in [0, 100]"));
   CHECK_THROWS_WITH(parse_skew_spec("lognormal:x"), Catch::Contains("got 'x'"));
   CHECK_THROWS_WITH(parse_skew_spec("uniform:2"), Catch::Contains("takes no parameter"));
   CHECK_THROWS_WITH(parse_skew_spec("zipf:1,spread=0.2"), Catch::Contains("spread= applies to lognormal"));

@@ -302,3 +302,30 @@ TEST_CASE("layering: no GPUs-per-node or expert-count literal outside hardware/,
     if (!e.used)
       FAIL_CHECK(rel_path(allowlist_file) << ":" << e.line << ": matches nothing in " << e.file << "; remove it");
 }
+
+// Rule 7 and issue 17: every JSON file is read through common/json_parse (duplicate keys, deep nesting and
+// overflowing numbers refused). The few places that parse JSON text themselves, each with its reason:
+TEST_CASE("layering: JSON is parsed only by common/json_parse, but for a reasoned few") {
+  const std::map<std::string, std::string> allowed = {
+      {"common/json_parse.cc", "the strict parser itself"},
+      {"traces/mooncake_format.cc", "one SAX pass a trace line, with its own duplicate-key check"},
+      {"tools/study/grid.cc", "an ordered copy of a grid file that parse_json_text has checked first"},
+      {"tools/study/plan.cc", "an ordered copy of a space file that parse_json_text has checked first"},
+      {"tools/study/runner.cc", "a result one rank sends another, written by moesim itself"},
+  };
+  std::set<std::string> seen;
+  for (const auto& file : sources_under({"common", "hardware", "sim", "models", "traces", "tools"})) {
+    std::string path = rel_path(file);
+    for (const auto& line : code_lines(read_lines(file))) {
+      if (line.find("json::parse(") == std::string::npos && line.find("sax_parse(") == std::string::npos) continue;
+      if (allowed.count(path)) {
+        seen.insert(path);
+        continue;
+      }
+      FAIL_CHECK(path << ": parses JSON itself: " << trim(line)
+                      << "\n  read files with moesim::load_json_file (common/json_parse.h)");
+    }
+  }
+  for (const auto& [path, why] : allowed)
+    if (!seen.count(path)) FAIL_CHECK(path << " is allowed to parse JSON (" << why << ") but does not; remove it");
+}

@@ -55,7 +55,7 @@ TEST_CASE("run report: summary.json has every figure under its documented key, a
   auto j = to_json(r);
   // summary.json's keys, sorted (the same set as before the report was typed).
   const std::string expected =
-      "autoscaler_limit_bound_decisions cost_usd decode_busy_fraction decode_busy_s "
+      "autoscaler_limit_bound_decisions complete cost_usd decode_busy_fraction decode_busy_s "
       "decode_capacity_tokens_per_s_per_node_at_slo decode_nodes_avg decode_rank_balance_mean "
       "decode_sequences_per_unit_mean decode_step_mean_s decode_steps decode_tokens_per_s_per_node "
       "decode_utilization_at_slo decode_wait_p50_s decode_wait_p99_s e2e_p50_s events_executed "
@@ -75,6 +75,8 @@ TEST_CASE("run report: summary.json has every figure under its documented key, a
   CHECK(j["seed"].is_number_unsigned());
   CHECK(j["nodes_avg"].is_number_float());
   CHECK(j["requests_conserved"].is_boolean());
+  CHECK(j["complete"] == true);
+  CHECK_FALSE(j.contains("stop_reason"));  // only a stopped run says why
   CHECK(keys_of(j["requests_in_flight_at_end"]) ==
         std::set<std::string>{"decode", "kv_transfer", "prefill", "waiting_for_unit"});
   CHECK(keys_of(j["tokens_in"]) == std::set<std::string>{"input", "output"});
@@ -114,4 +116,21 @@ TEST_CASE("run report: a summary with an unknown, missing or mistyped key is ref
   auto nested = j;
   nested["tokens_in"].erase("output");
   REQUIRE_THROWS_WITH(report_from_json(nested, "s.json"), Catch::Contains("tokens_in: output: missing"));
+}
+
+TEST_CASE("run report: a stopped run says complete: false and why, and reads back the same") {
+  RunReport r = sample_report();
+  r.complete = false;
+  r.stop_reason = "interrupted by SIGINT";
+  auto j = to_json(r);
+  CHECK(j["complete"] == false);
+  CHECK(j["stop_reason"] == "interrupted by SIGINT");
+  CHECK(report_from_json(nlohmann::json::parse(j.dump(2)), "summary.json") == r);
+  // A complete run has no stop reason; a stopped one must give it.
+  auto complete_with_reason = to_json(sample_report());
+  complete_with_reason["stop_reason"] = "x";
+  REQUIRE_THROWS_WITH(report_from_json(complete_with_reason, "s.json"),
+                      Catch::Contains("s.json: stop_reason: unknown key"));
+  j.erase("stop_reason");
+  REQUIRE_THROWS_WITH(report_from_json(j, "s.json"), Catch::Contains("s.json: stop_reason: missing"));
 }

@@ -1,14 +1,14 @@
 // `moesim eplb` end to end: the worked example of shared/reference/eplb.md, and clear errors (exit 2) for bad input.
 #include <array>
 #include <catch2/catch.hpp>
-
-#include "tests/support/command.h"
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "tests/support/command.h"
 
 namespace {
 
@@ -65,7 +65,8 @@ TEST_CASE("moesim eplb: bad input is a clear error with exit status 2") {
       {"--weights " + example + " --replicas 16 --groups 3 --nodes 2 --gpus 8 --policy hierarchical",
        "groups (3) to divide evenly among the nodes (2)"},
       {"--weights " + example + " --replicas 16 --groups 4 --nodes 2 --gpus 8 --policy greedy", "--policy"},
-      {"--weights " + example + " --replicas 16 --groups 4 --nodes 0 --gpus 8", "--nodes must be a positive integer"},
+      {"--weights " + example + " --replicas 16 --groups 4 --nodes 0 --gpus 8",
+       "--nodes: expected a number in [1, 65536], got 0"},
       {kSizes, "--weights FILE.json is required"},
   };
   for (const auto& c : cases) {

@@ -63,7 +63,7 @@ JobResult run_one(const Job& job, size_t index, const RunnerOptions& options, co
     r.resolved = doc;
     cluster::Scenario scenario = cluster::parse_scenario(doc, job.origin);
     r.resolved = cluster::to_json(scenario);
-    cluster::RunControl control{.drain_s = options.drain_s, .exact = options.exact, .progress = {}};
+    cluster::RunControl control{.drain_s = options.drain_s, .exact = options.exact, .progress = {}, .stop = {}};
     if (stop != nullptr) {
       control.progress = [stop](const cluster::RunProgress&) {
         if (stop->load(std::memory_order_relaxed)) throw Stopped{};
