@@ -55,12 +55,6 @@ struct Candidate {
   double sim_cost = 0;
 };
 
-std::string describe(const study::Labels& labels) {
-  std::string out;
-  for (const auto& [key, value] : labels) out += (out.empty() ? "" : ", ") + key + "=" + value.dump();
-  return out.empty() ? "as the scenario stands" : out;
-}
-
 double sim_figure(const Candidate& c, const std::string& name) {
   auto it = c.sim.find(name);
   return it == c.sim.end() ? std::nan("") : it->second;
@@ -97,29 +91,33 @@ void plan(const PlanOptions& o) {
   for (size_t c = 0; c < cands.size(); ++c) {
     auto& x = cands[c];
     x.document = base;
-    for (size_t k = 0; k < space.grid.keys.size(); ++k) x.labels.emplace_back(space.grid.keys[k], space.grid.candidates[c][k]);
+    for (size_t k = 0; k < space.grid.keys.size(); ++k)
+      x.labels.emplace_back(space.grid.keys[k], space.grid.candidates[c][k]);
     try {
       for (const auto& [key, value] : x.labels) apply_override(x.document, study::override_for(key, value));
       x.scenario = cluster::parse_scenario(x.document, o.scenario);
     } catch (const InputError& e) {
-      throw InputError(fmt::format("{}: candidate {} ({}): {}", o.space, c, describe(x.labels), e.what()));
+      throw InputError(fmt::format("{}: candidate {} ({}): {}", o.space, c, study::describe(x.labels), e.what()));
     }
   }
 
   // The screen: every candidate, against its workload's demand (read once per distinct workload).
   auto wall_start = std::chrono::steady_clock::now();
+  // Candidates share a demand when their workload and horizon agree.
+  auto demand_key = [](const Candidate& x) {
+    return x.document.value("workload", nlohmann::json()).dump() +
+           x.document.value("horizon_s", nlohmann::json()).dump();
+  };
   std::map<std::string, study::WorkloadDemand> demands;
   for (const auto& x : cands) {
-    std::string key = x.document.value("workload", nlohmann::json()).dump() + x.document.value("horizon_s", nlohmann::json()).dump();
-    if (!demands.contains(key)) demands.emplace(key, study::measure_demand(x.scenario));
+    if (!demands.contains(demand_key(x))) demands.emplace(demand_key(x), study::measure_demand(x.scenario));
   }
   double demand_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   std::vector<std::string> screen_errors(cands.size());
   tbb::parallel_for(size_t{0}, cands.size(), [&](size_t c) {
     auto& x = cands[c];
-    std::string key = x.document.value("workload", nlohmann::json()).dump() + x.document.value("horizon_s", nlohmann::json()).dump();
     try {
-      x.screen = study::screen(x.scenario, demands.at(key));
+      x.screen = study::screen(x.scenario, demands.at(demand_key(x)));
     } catch (const std::exception& e) {
       screen_errors[c] = e.what();
     }
@@ -187,11 +185,12 @@ void plan(const PlanOptions& o) {
             .wall_s = x.screen.wall_s});
   }
 
-  fmt::print("screened {} candidates in {:.1f} s (the workload's demand read in {:.1f} s); {} feasible by the screen; "
-             "simulating {} of them x {} seed(s) = {} runs\n",
-             cands.size(), screen_s, demand_s,
-             std::count_if(verdicts.begin(), verdicts.end(), [](const auto& v) { return v.feasible; }), chosen.size(),
-             o.seeds, jobs.size());
+  fmt::print(
+      "screened {} candidates in {:.1f} s (the workload's demand read in {:.1f} s); {} feasible by the screen; "
+      "simulating {} of them x {} seed(s) = {} runs\n",
+      cands.size(), screen_s, demand_s,
+      std::count_if(verdicts.begin(), verdicts.end(), [](const auto& v) { return v.feasible; }), chosen.size(), o.seeds,
+      jobs.size());
   ProgressDisplay progress(fmt::format("plan {}", cands.empty() ? "" : cands[0].scenario.name),
                            RunCount{static_cast<int64_t>(jobs.size())});
   options.on_wait = [&progress] { progress.tick(); };
@@ -246,12 +245,21 @@ void plan(const PlanOptions& o) {
     simulated.push_back(c);
     if (cands[c].sim_verdict.feasible) feasible.push_back(c);
   }
-  std::stable_sort(feasible.begin(), feasible.end(), [&](size_t a, size_t b) { return cands[a].sim_cost < cands[b].sim_cost; });
-  const std::vector<std::string> shown = {"nodes_avg",          "nodes_peak",          "cost_usd",
-                                          "prefill_nodes_avg",  "decode_nodes_avg",    "ttft_p50_s",
-                                          "ttft_p90_s",         "user_tokens_per_s_mean", "user_tokens_per_s_p10",
-                                          "prefill_tokens_per_s_per_node", "decode_tokens_per_s_per_node",
-                                          "requests_rejected",  "margin"};
+  std::stable_sort(feasible.begin(), feasible.end(),
+                   [&](size_t a, size_t b) { return cands[a].sim_cost < cands[b].sim_cost; });
+  const std::vector<std::string> shown = {"nodes_avg",
+                                          "nodes_peak",
+                                          "cost_usd",
+                                          "prefill_nodes_avg",
+                                          "decode_nodes_avg",
+                                          "ttft_p50_s",
+                                          "ttft_p90_s",
+                                          "user_tokens_per_s_mean",
+                                          "user_tokens_per_s_p10",
+                                          "prefill_tokens_per_s_per_node",
+                                          "decode_tokens_per_s_per_node",
+                                          "requests_rejected",
+                                          "margin"};
   auto entry = [&](size_t c) {
     const auto& x = cands[c];
     nlohmann::json j;
@@ -317,8 +325,9 @@ void plan(const PlanOptions& o) {
   result["screen_against_simulation"] = {
       {"verdicts_agree", agree},
       {"of", simulated.size()},
-      {"note", "every simulated candidate's screened figures beside its simulated ones, in `simulated`; the screen "
-               "misses the controller's lag on the ramps, imbalance between ranks and bursts"}};
+      {"note",
+       "every simulated candidate's screened figures beside its simulated ones, in `simulated`; the screen "
+       "misses the controller's lag on the ramps, imbalance between ranks and bursts"}};
   result["simulated"] = beside;
   nlohmann::json nearest = nlohmann::json::array();
   if (feasible.empty()) {
@@ -340,7 +349,9 @@ void plan(const PlanOptions& o) {
         if (published.contains(n)) cmp[n] = {{"plan", sim_figure(cands[c], n)}, {"published", published[n]}};
       }
       result["best_h800_beside_published"] = {
-          {"candidate", c}, {"values", labels_json(cands[c].labels)}, {"figures", cmp},
+          {"candidate", c},
+          {"values", labels_json(cands[c].labels)},
+          {"figures", cmp},
           {"source", published.value("source", "")},
           {"note", "DeepSeek's published day, a comparison and never a target or an input"}};
       break;
@@ -359,9 +370,9 @@ void plan(const PlanOptions& o) {
   for (size_t c : order) {
     const auto& x = cands[c];
     fmt::print("{:>4} {:>5} {:>7} {:>9.0f} {:>7.1f} {:>7.2f} {:>7.1f} {:>8.0f}  {}\n", c,
-               x.screen_verdict.feasible ? "ok" : "no", x.sim_verdict.feasible ? "ok" : "no",
-               sim_figure(x, "cost_usd"), sim_figure(x, "nodes_avg"), sim_figure(x, "ttft_p90_s"),
-               sim_figure(x, "user_tokens_per_s_p10"), x.screen.figure("cost_usd"), describe(x.labels));
+               x.screen_verdict.feasible ? "ok" : "no", x.sim_verdict.feasible ? "ok" : "no", sim_figure(x, "cost_usd"),
+               sim_figure(x, "nodes_avg"), sim_figure(x, "ttft_p90_s"), sim_figure(x, "user_tokens_per_s_p10"),
+               x.screen.figure("cost_usd"), study::describe(x.labels));
   }
   fmt::print("screen and simulation agree on feasibility for {} of {} simulated candidates\n", agree, simulated.size());
   // pareto.png, from plan.json (matplotlib); the plan stands without it.
@@ -376,7 +387,7 @@ void plan(const PlanOptions& o) {
     throw ExitStatus{kExitCheckMissed};
   }
   const auto& best = cands[feasible[0]];
-  fmt::print("best: candidate {} ({}): {} {:.6g}\n", feasible[0], describe(best.labels), space.objective,
+  fmt::print("best: candidate {} ({}): {} {:.6g}\n", feasible[0], study::describe(best.labels), space.objective,
              sim_figure(best, space.objective));
 }
 

@@ -33,12 +33,6 @@ struct SweepOptions {
   std::vector<std::string> sets;
 };
 
-std::string describe(const study::Labels& labels) {
-  std::string out;
-  for (const auto& [key, value] : labels) out += (out.empty() ? "" : ", ") + key + "=" + value.dump();
-  return out.empty() ? "no overrides" : out;
-}
-
 // Every candidate x seed, in (candidate, seed) order. Each candidate's scenario is parsed here: a value or key path
 // the strict parser rejects is an InputError naming the grid, the candidate and the parser's message.
 std::vector<study::Job> make_jobs(const SweepOptions& o, const study::Grid& grid, std::string& name) {
@@ -59,7 +53,7 @@ std::vector<study::Job> make_jobs(const SweepOptions& o, const study::Grid& grid
       first_seed = scenario.seed;
       if (c == 0) name = scenario.name;
     } catch (const InputError& e) {
-      throw InputError(fmt::format("{}: candidate {} ({}): {}", o.grid, c, describe(job.labels), e.what()));
+      throw InputError(fmt::format("{}: candidate {} ({}): {}", o.grid, c, study::describe(job.labels), e.what()));
     }
     for (int s = 0; s < o.seeds; ++s) {
       job.seed = first_seed + static_cast<uint64_t>(s);

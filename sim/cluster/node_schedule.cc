@@ -17,7 +17,7 @@ namespace {
 
 // Plain seconds in a schedule stay within this (about 317 years), so that every time fits int64 nanoseconds.
 constexpr double kMaxScheduleSeconds = 1e10;
-// More nodes than any fleet (DeepSeek's day peaks at 278).
+// More nodes than any real fleet holds (a bound against typos, not a model figure).
 constexpr long long kMaxScheduleNodes = 1'000'000;
 
 }  // namespace

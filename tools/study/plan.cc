@@ -25,13 +25,15 @@ std::set<std::string> known_figures() {
   return names;
 }
 
-std::string check_figure(const nlohmann::ordered_json& v, const std::string& where, const std::set<std::string>& known) {
+std::string check_figure(const nlohmann::ordered_json& v, const std::string& where,
+                         const std::set<std::string>& known) {
   if (!v.is_string()) throw InputError(fmt::format("{}: expected a summary.json figure name", where));
   auto name = v.get<std::string>();
   if (!known.contains(name)) {
-    throw InputError(fmt::format("{}: '{}' is not a numeric summary.json figure (e.g. cost_usd, nodes_avg, "
-                                 "ttft_p90_s, user_tokens_per_s_p10, requests_rejected)",
-                                 where, name));
+    throw InputError(
+        fmt::format("{}: '{}' is not a numeric summary.json figure (e.g. cost_usd, nodes_avg, "
+                    "ttft_p90_s, user_tokens_per_s_p10, requests_rejected)",
+                    where, name));
   }
   return name;
 }
@@ -53,7 +55,8 @@ Space read_space(const std::filesystem::path& file) {
   text << in.rdbuf();
   parse_json_text(text.str(), origin);  // syntax errors with line and column
   auto doc = nlohmann::ordered_json::parse(text.str());
-  if (!doc.is_object()) throw InputError(fmt::format("{}: expected an object with grid, constraints, minimize", origin));
+  if (!doc.is_object())
+    throw InputError(fmt::format("{}: expected an object with grid, constraints, minimize", origin));
   const auto known = known_figures();
   Space s;
   bool has_objective = false;
@@ -65,7 +68,8 @@ Space read_space(const std::filesystem::path& file) {
       for (const auto& [figure, limits] : value.items()) {
         std::string where = fmt::format("{}: constraints.{}", origin, figure);
         Constraint c{check_figure(figure, where, known)};
-        if (!limits.is_object() || limits.empty()) throw InputError(where + ": expected {\"min\": x} and/or {\"max\": y}");
+        if (!limits.is_object() || limits.empty())
+          throw InputError(where + ": expected {\"min\": x} and/or {\"max\": y}");
         for (const auto& [k, v] : limits.items()) {
           if (k == "min") {
             c.min = bound(v, where + ".min");

@@ -210,4 +210,10 @@ std::vector<JobResult> run_all(const std::vector<Job>& jobs, const Ranks& ranks,
   return results;
 }
 
+std::string describe(const Labels& labels) {
+  std::string out;
+  for (const auto& [key, value] : labels) out += (out.empty() ? "" : ", ") + key + "=" + value.dump();
+  return out.empty() ? "as the scenario stands" : out;
+}
+
 }  // namespace moesim::study

@@ -25,6 +25,9 @@ namespace moesim::study {
 /// column order.
 using Labels = std::vector<std::pair<std::string, nlohmann::json>>;
 
+/// The labels as "key=value, ..." for messages ("as the scenario stands" when there are none).
+std::string describe(const Labels& labels);
+
 struct Job {
   int64_t candidate = 0;  ///< the jobs of one candidate differ only by their seed
   uint64_t seed = 0;      ///< the scenario's seed is set to it

@@ -117,8 +117,8 @@ WorkloadDemand measure_demand(const cluster::Scenario& scenario) {
     if (in + out > kLongContext) d.long_contexts.push_back(in + out);
   }
   for (auto& h : d.hours) {
-    for (double* v : {&h.requests, &h.new_tokens, &h.new_tokens_sq, &h.input_tokens, &h.cached_tokens,
-                      &h.output_tokens, &h.attention_pairs, &h.kv_output}) {
+    for (double* v : {&h.requests, &h.new_tokens, &h.new_tokens_sq, &h.input_tokens, &h.cached_tokens, &h.output_tokens,
+                      &h.attention_pairs, &h.kv_output}) {
       *v *= d.weight;
     }
   }
@@ -269,9 +269,8 @@ ScreenResult screen(const cluster::Scenario& s, const WorkloadDemand& d) {
     output += H.output_tokens;
   }
   double kv_capacity = model.decode_kv_capacity_tokens();
-  double rejected =
-      d.weight * static_cast<double>(std::count_if(d.long_contexts.begin(), d.long_contexts.end(),
-                                                   [&](double c) { return c > kv_capacity; }));
+  double rejected = d.weight * static_cast<double>(std::count_if(d.long_contexts.begin(), d.long_contexts.end(),
+                                                                 [&](double c) { return c > kv_capacity; }));
   observe::Money money = observe::money(cluster::prices_of(s), node_s,
                                         {.input_cached = std::llround(cached),
                                          .input_uncached = std::llround(input - cached),

@@ -23,20 +23,20 @@ namespace moesim::study {
 /// The requests that arrive in one hour of the run, summed.
 struct HourDemand {
   double requests = 0;
-  double new_tokens = 0;       ///< input minus cached prefix
-  double new_tokens_sq = 0;    ///< sum of new_tokens^2 (the M/G/1 wait)
+  double new_tokens = 0;     ///< input minus cached prefix
+  double new_tokens_sq = 0;  ///< sum of new_tokens^2 (the M/G/1 wait)
   double input_tokens = 0;
   double cached_tokens = 0;
   double output_tokens = 0;
   double attention_pairs = 0;  ///< core-attention pairs of their prefills
-  double kv_output = 0;        ///< sum of output x (input + output / 2): a sequence's KV weighted by the time it decodes
+  double kv_output = 0;  ///< sum of output x (input + output / 2): a sequence's KV weighted by the time it decodes
 };
 
 /// The workload's demand hour by hour, as the run's arrival source delivers it.
 struct WorkloadDemand {
   double horizon_s = 0;
-  std::vector<HourDemand> hours;  ///< hour k is [3600 k, 3600 (k + 1)) of the run, the last one cut at the horizon
-  double weight = 1;              ///< requests each one read stands for (a generated day is read thinned)
+  std::vector<HourDemand> hours;      ///< hour k is [3600 k, 3600 (k + 1)) of the run, the last one cut at the horizon
+  double weight = 1;                  ///< requests each one read stands for (a generated day is read thinned)
   std::vector<double> long_contexts;  ///< input + output of every request over 32 k tokens (checked per candidate)
 };
 

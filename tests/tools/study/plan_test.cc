@@ -73,8 +73,8 @@ TEST_CASE("plan verdict: a broken bound is named with its relative violation, a 
   Verdict ok = moesim::study::verdict(s, figures({{"ttft_p90_s", 9}, {"user_tokens_per_s_p10", 21}}));
   CHECK(ok.feasible);
   CHECK(ok.unknown == std::vector<std::string>{"requests_rejected"});
-  Verdict bad = moesim::study::verdict(
-      s, figures({{"ttft_p90_s", 15}, {"user_tokens_per_s_p10", 19}, {"requests_rejected", 3}}));
+  Verdict bad =
+      moesim::study::verdict(s, figures({{"ttft_p90_s", 15}, {"user_tokens_per_s_p10", 19}, {"requests_rejected", 3}}));
   CHECK_FALSE(bad.feasible);
   CHECK(bad.broken.size() == 3);
   CHECK(bad.worst_violation == Approx(3.0));  // 3 rejected against a bound of 0 (taken relative to 1)
