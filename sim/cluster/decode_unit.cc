@@ -1,6 +1,7 @@
 #include "sim/cluster/decode_unit.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <functional>
 
@@ -156,7 +157,7 @@ void DecodeUnit::admit_waiting() {
     views_[rank].sequences += 1;
     views_[rank].kv_tokens += static_cast<double>(q.kv_tokens);
     active_ += 1;
-    finishing_[static_cast<size_t>(step_ + steps) & kWheelMask].emplace_back(step_ + steps, id);
+    add_ending(step_ + steps, id);
   }
 }
 
@@ -194,26 +195,39 @@ void DecodeUnit::complete(uint32_t id) {
   done_.accept(id);
 }
 
-void DecodeUnit::finish_step() {
-  stepping_ = false;
-  ++step_;
-  // The sequences that end with this step leave in request order. Their records are scattered over the pool (a
-  // cache miss each, two lines a record): take them off the wheel first and prefetch every record, so that the misses
-  // overlap. The wheel's slot for this step also holds sequences that end a lap (kWheelSteps steps) or more later.
-  leaving_.clear();
-  auto& slot = finishing_[static_cast<size_t>(step_) & kWheelMask];
+void DecodeUnit::add_ending(int64_t end_step, uint32_t request) {
+  int64_t block = end_step >> kBlockBits;
+  auto& slot = block <= spread_block_ ? near_[static_cast<size_t>(end_step) & kSlotMask]
+                                      : far_[static_cast<size_t>(block) & kSlotMask];
+  slot.push_back({end_step, request});
+}
+
+void DecodeUnit::spread_block(int64_t block) {
+  auto& slot = far_[static_cast<size_t>(block) & kSlotMask];
   size_t keep = 0;
-  for (const auto& [end_step, id] : slot) {
-    if (end_step == step_) {
-      leaving_.push_back(id);
-      const char* record = reinterpret_cast<const char*>(&ctx_.pool[id]);
-      __builtin_prefetch(record);
-      __builtin_prefetch(record + 64);
+  for (const auto& e : slot) {
+    if ((e.step >> kBlockBits) == block) {
+      near_[static_cast<size_t>(e.step) & kSlotMask].push_back(e);
     } else {
-      slot[keep++] = {end_step, id};
+      slot[keep++] = e;  // a later lap
     }
   }
   slot.resize(keep);
+  spread_block_ = block;
+}
+
+void DecodeUnit::finish_step() {
+  stepping_ = false;
+  ++step_;
+  if ((step_ >> kBlockBits) > spread_block_) spread_block(step_ >> kBlockBits);
+  // The sequences that end with this step leave in request order.
+  leaving_.clear();
+  auto& slot = near_[static_cast<size_t>(step_) & kSlotMask];
+  for (const auto& e : slot) {
+    assert(e.step == step_);
+    leaving_.push_back(e.request);
+  }
+  slot.clear();
   std::sort(leaving_.begin(), leaving_.end());
   for (uint32_t id : leaving_) {
     auto& r = ctx_.pool[id];
@@ -225,6 +239,15 @@ void DecodeUnit::finish_step() {
     active_ -= 1;
     balancer_.finish(static_cast<size_t>(r.decode_rank), {r.input_tokens + 1});
     complete(id);
+  }
+  // The next step's leavers: spread their block if this step ends one, and fetch their records (scattered over the
+  // pool, two cache lines each) now, so that the misses overlap with the other units' events in between.
+  int64_t next = step_ + 1;
+  if ((next >> kBlockBits) > spread_block_) spread_block(next >> kBlockBits);
+  for (const auto& e : near_[static_cast<size_t>(next) & kSlotMask]) {
+    const char* record = reinterpret_cast<const char*>(&ctx_.pool[e.request]);
+    __builtin_prefetch(record);
+    __builtin_prefetch(record + 64);
   }
   start_step();
 }

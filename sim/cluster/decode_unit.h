@@ -78,12 +78,23 @@ class DecodeUnit final : public engine::EventHandler {
   std::vector<Rank> ranks_;
   std::vector<policy::DecodeRankView> views_;
   std::vector<DecodeRankLoad> loads_;
-  // The sequences decoding, by the step they end at: a timing wheel of kWheelSteps slots, slot step % kWheelSteps
-  // holding (end step, request); O(1) to add, and a step reads one slot (a heap cost a third of the day's time).
-  static constexpr size_t kWheelSteps = 4096;
-  static constexpr size_t kWheelMask = kWheelSteps - 1;
-  std::vector<std::vector<std::pair<int64_t, uint32_t>>> finishing_ =
-      std::vector<std::vector<std::pair<int64_t, uint32_t>>>(kWheelSteps);
+  // The sequences decoding, by the step they end at, in a two-level timing wheel of 64-step blocks. `near_` holds the
+  // sequences that end in the blocks up to `spread_block_` (the current one, and the next at a block's last step), one
+  // slot a step (step % 64): a slot holds exactly the sequences its step ends. `far_` holds the later ones, one slot a
+  // block (block % 64, with laps); a block's slot is spread into `near_` before the block starts. Adding writes at the
+  // end of one of 128 slots, whose ends stay in cache (a flat 4,096-slot wheel missed the cache on most adds).
+  static constexpr int64_t kBlockBits = 6;
+  static constexpr size_t kSlots = size_t{1} << kBlockBits;
+  static constexpr size_t kSlotMask = kSlots - 1;
+  struct Ending {
+    int64_t step;
+    uint32_t request;
+  };
+  void add_ending(int64_t end_step, uint32_t request);
+  void spread_block(int64_t block);  // moves the block's sequences from far_ to near_
+  std::vector<std::vector<Ending>> near_ = std::vector<std::vector<Ending>>(kSlots);
+  std::vector<std::vector<Ending>> far_ = std::vector<std::vector<Ending>>(kSlots);
+  int64_t spread_block_ = 0;       // the last block whose sequences are in near_
   std::vector<uint32_t> leaving_;  // scratch: the requests a step ends
   RequestQueue waiting_;
   int64_t step_ = 0;

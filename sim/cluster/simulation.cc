@@ -59,7 +59,7 @@ void Simulation::pull_next_arrival() {
       break;
     }
     if (next_.arrival_ns < engine_.now().ns()) next_.arrival_ns = engine_.now().ns();
-    engine_.schedule_at(engine::Time::from_ns(next_.arrival_ns), *this, kArrival);
+    engine_.hold(engine::Time::from_ns(next_.arrival_ns), *this, kArrival);  // beside the queue: one at a time
     return;
   }
   arrivals_done_ = true;

@@ -28,6 +28,15 @@ EventId Engine::schedule_at(Time when, EventHandler& handler, uint64_t payload) 
   return EventId{slot, seq};
 }
 
+void Engine::hold(Time when, EventHandler& handler, uint64_t payload) {
+  if (when < now_) {
+    throw std::logic_error("engine: event held for " + to_string(when) + ", before now " + to_string(now_));
+  }
+  if (held_.handler != nullptr) throw std::logic_error("engine: an event is already held");
+  held_ = Held{when, next_seq_++, payload, &handler};
+  ++stats_.scheduled;
+}
+
 bool Engine::cancel(EventId id) {
   if (id.slot >= slots_.size()) return false;
   Slot& s = slots_[id.slot];
@@ -48,12 +57,38 @@ void Engine::skip_cancelled() {
   }
 }
 
+bool Engine::held_first() {
+  if (held_.handler == nullptr) return false;
+  while (!queue_.empty()) {
+    // The queue's next time without reordering it: top() moves the queue's time base up to that time, after which
+    // an event that the held one schedules before it could not be pushed. So look at the top only when it is due no
+    // later than the held event.
+    Time next = queue_.peek_time();
+    if (held_.time < next) return true;
+    const auto& top = queue_.top();
+    if (slots_[top.slot].handler != nullptr) return held_.time == next && held_.seq < top.seq;
+    slots_[top.slot].seq = UINT64_MAX;  // cancelled: drop it
+    free_slots_.push_back(top.slot);
+    queue_.pop();
+  }
+  return true;
+}
+
 Time Engine::next_time() {
+  if (held_first()) return held_.time;
   skip_cancelled();
   return queue_.empty() ? Time::max() : queue_.top().time;
 }
 
 bool Engine::step() {
+  if (held_first()) {
+    Held h = held_;
+    held_ = Held{};
+    now_ = h.time;
+    ++stats_.executed;
+    h.handler->on_event(h.payload);
+    return true;
+  }
   skip_cancelled();
   if (queue_.empty()) return false;
   auto e = queue_.pop();

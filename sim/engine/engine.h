@@ -58,6 +58,11 @@ class Engine {
     return schedule_at(now_ + delay, handler, payload);
   }
 
+  /// Schedules an event held beside the queue rather than in it, for a source that schedules its next event while it
+  /// runs the current one (arrivals): at most one is held at a time, it cannot be cancelled, and it runs in the same
+  /// (time, seq) order as schedule_at would run it, without the queue's push and pop.
+  void hold(Time when, EventHandler& handler, uint64_t payload = 0);
+
   /// Cancels a pending event. Returns false if it already ran, was cancelled, or never existed.
   bool cancel(EventId id);
 
@@ -72,7 +77,7 @@ class Engine {
   void run();
 
   /// Events waiting, cancelled ones not yet removed included.
-  size_t pending() const { return queue_.size(); }
+  size_t pending() const { return queue_.size() + (held_.handler != nullptr ? 1 : 0); }
   /// Time of the next live event, or Time::max() if none.
   Time next_time();
   const EngineStats& stats() const { return stats_; }
@@ -84,11 +89,21 @@ class Engine {
     uint64_t seq = UINT64_MAX;
   };
 
+  struct Held {
+    Time time;
+    uint64_t seq = 0;
+    uint64_t payload = 0;
+    EventHandler* handler = nullptr;  // nullptr: none held
+  };
+
   uint32_t take_slot();
+  // Whether the held event runs before the queue's next live event (dropping cancelled entries it passes).
+  bool held_first();
   // Drops cancelled entries from the front of the queue.
   void skip_cancelled();
 
   EventQueue queue_;
+  Held held_;
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_slots_;
   Time now_ = Time::zero();

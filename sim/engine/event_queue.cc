@@ -6,15 +6,19 @@ namespace moesim::engine {
 
 void EventQueue::refill() {
   buckets_[0].clear();
+  least_[0] = INT64_MAX;
   head_ = 0;
   size_t b = 1;
   while (buckets_[b].empty()) ++b;  // size_ > 0, so some bucket holds an entry
   auto& source = buckets_[b];
-  int64_t min_time = source.front().time.ns();
-  for (const auto& e : source) min_time = std::min(min_time, e.time.ns());
-  last_ = min_time;
-  for (const auto& e : source) buckets_[bucket_of(static_cast<uint64_t>(e.time.ns()))].push_back(e);
+  last_ = least_[b];
+  for (const auto& e : source) {
+    size_t to = bucket_of(static_cast<uint64_t>(e.time.ns()));
+    buckets_[to].push_back(e);
+    least_[to] = std::min(least_[to], e.time.ns());
+  }
   source.clear();
+  least_[b] = INT64_MAX;
   // Entries equal to the new minimum may have reached bucket 0 out of scheduling order (some via earlier
   // redistributions); restore FIFO among them. Later pushes at this time carry larger seqs and append in order.
   auto& zero = buckets_[0];

@@ -5,6 +5,7 @@
 //   EventQueue::Entry e = q.pop();  // time 5, seq 0, slot 7
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cassert>
@@ -28,8 +29,20 @@ class EventQueue {
 
   void push(const Entry& e) {
     assert(e.time.ns() >= last_);
-    buckets_[bucket_of(static_cast<uint64_t>(e.time.ns()))].push_back(e);
+    size_t b = bucket_of(static_cast<uint64_t>(e.time.ns()));
+    buckets_[b].push_back(e);
+    least_[b] = std::min(least_[b], e.time.ns());
     ++size_;
+  }
+
+  /// The time of the next entry, without moving entries between buckets (which top() may do, and after which an
+  /// entry earlier than that time could no longer be pushed); the queue must not be empty.
+  Time peek_time() const {
+    assert(size_ > 0);
+    if (head_ < buckets_[0].size()) return buckets_[0][head_].time;
+    size_t b = 1;
+    while (buckets_[b].empty()) ++b;
+    return Time::from_ns(least_[b]);
   }
 
   /// The next entry; the queue must not be empty.
@@ -61,6 +74,12 @@ class EventQueue {
   void refill();
 
   std::array<std::vector<Entry>, kBuckets> buckets_;
+  std::array<int64_t, kBuckets> least_ = filled_least();  // per bucket: the least time pushed since it was emptied
+  static constexpr std::array<int64_t, kBuckets> filled_least() {
+    std::array<int64_t, kBuckets> a{};
+    a.fill(INT64_MAX);
+    return a;
+  }
   size_t head_ = 0;  // entries of bucket 0 before head_ are popped
   size_t size_ = 0;
   int64_t last_ = 0;

@@ -56,10 +56,7 @@ class DecodePublished final : public DecodeBalancer {
       lowest_ = std::min(lowest_, s);
       highest_ = std::max(highest_, s);
     }
-    for (int64_t s = lowest_; s <= highest_; ++s) {
-      auto& b = buckets_[static_cast<size_t>(s)];
-      std::make_heap(b.begin(), b.end(), later);
-    }
+    heaped_.assign(buckets_.size(), 0);  // a bucket is made a heap when a pick first reaches it
     if (highest_ < 0) lowest_ = 0;
   }
 
@@ -89,7 +86,7 @@ class DecodePublished final : public DecodeBalancer {
       if (s < 0 || s >= cap_) continue;
       auto& b = buckets_[static_cast<size_t>(s)];
       b.push_back({ranks[i].kv_tokens, i});
-      std::push_heap(b.begin(), b.end(), later);
+      if (heaped_[static_cast<size_t>(s)]) std::push_heap(b.begin(), b.end(), Later{});
       lowest_ = std::min(lowest_, s);
       highest_ = std::max(highest_, s);
     }
@@ -98,8 +95,12 @@ class DecodePublished final : public DecodeBalancer {
       // Every score in this bucket and above exceeds its sequence term (the min-max adds a positive KV share).
       if (static_cast<double>(s + 1) * per_sequence >= best_score) break;
       auto& b = buckets_[static_cast<size_t>(s)];
+      if (!heaped_[static_cast<size_t>(s)]) {
+        std::make_heap(b.begin(), b.end(), Later{});
+        heaped_[static_cast<size_t>(s)] = 1;
+      }
       while (!b.empty() && (ranks[b.front().rank].sequences != s || ranks[b.front().rank].kv_tokens != b.front().kv)) {
-        std::pop_heap(b.begin(), b.end(), later);  // an entry its rank has left
+        std::pop_heap(b.begin(), b.end(), Later{});  // an entry its rank has left
         b.pop_back();
       }
       if (!b.empty()) consider(b.front().rank);  // the least KV: if it does not fit the HBM, no rank of the bucket does
@@ -127,7 +128,9 @@ class DecodePublished final : public DecodeBalancer {
     uint32_t rank;
   };
   /// The heap order: the least (KV, rank) on top.
-  static bool later(const Entry& a, const Entry& b) { return a.kv > b.kv || (a.kv == b.kv && a.rank > b.rank); }
+  struct Later {
+    bool operator()(const Entry& a, const Entry& b) const { return a.kv > b.kv || (a.kv == b.kv && a.rank > b.rank); }
+  };
 
   int64_t sequences_ = 0;
   double kv_ = 0;
@@ -136,6 +139,7 @@ class DecodePublished final : public DecodeBalancer {
   int64_t lowest_ = 0;
   int64_t highest_ = -1;
   std::vector<std::vector<Entry>> buckets_;  // by sequence count, [lowest_, highest_] in use; min-heaps by (KV, rank)
+  std::vector<uint8_t> heaped_;              // by sequence count: whether the bucket is a heap yet
   std::vector<uint32_t> moved_;              // ranks admitted to or left since the last pick
   std::vector<uint32_t> open_;               // unequal caps: the ranks below their cap
 };

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <stdexcept>
+#include <tuple>
 #include <vector>
 
 #include "common/rng.h"
@@ -145,6 +146,73 @@ TEST_CASE("engine: many random events come out in (time, seq) order") {
   for (int i = 0; i < 100; ++i) engine.schedule_at(Time::from_ns(static_cast<int64_t>(rng.below(5000))), check);
   engine.run();
   REQUIRE(engine.stats().executed == 100 + 50'001 - 1);
+}
+
+TEST_CASE("engine: a held event runs where schedule_at would have run it, among queued events at the same times") {
+  // A source that schedules its next event as it runs (as arrivals do), beside other handlers that schedule at
+  // coarse times so that ties are common; the same run with the source held beside the queue and in the queue.
+  auto trace = [](bool held) {
+    Engine engine;
+    Rng rng(11);
+    std::vector<std::tuple<int, uint64_t, int64_t>> seen;
+    struct Source : EventHandler {
+      Engine* e;
+      Rng* rng;
+      bool held;
+      EventHandler* other;
+      std::vector<std::tuple<int, uint64_t, int64_t>>* seen;
+      void on_event(uint64_t p) override {
+        seen->emplace_back(0, p, e->now().ns());
+        if (p >= 5'000) return;
+        // Work it starts in the queue, often before the queue's next event.
+        if (rng->below(2) == 0)
+          e->schedule_after(nanoseconds(static_cast<int64_t>(rng->below(2)) * 10), *other, 100'000 + p);
+        auto when = e->now() + nanoseconds(static_cast<int64_t>(rng->below(4)) * 10);
+        if (held) {
+          e->hold(when, *this, p + 1);
+        } else {
+          e->schedule_at(when, *this, p + 1);
+        }
+      }
+    } source;
+    struct Other : EventHandler {
+      Engine* e;
+      Rng* rng;
+      std::vector<std::tuple<int, uint64_t, int64_t>>* seen;
+      void on_event(uint64_t p) override {
+        seen->emplace_back(1, p, e->now().ns());
+        // Delays of 0, 10 and 500 ns: the queue's next event is often far ahead of the held one.
+        static constexpr int64_t kDelays[] = {0, 10, 500};
+        if (p < 20'000) e->schedule_after(nanoseconds(kDelays[rng->below(3)]), *this, p + 4);
+      }
+    } other;
+    source.e = other.e = &engine;
+    source.rng = other.rng = &rng;
+    source.held = held;
+    source.other = &other;
+    source.seen = other.seen = &seen;
+    for (uint64_t i = 0; i < 4; ++i) engine.schedule_at(Time::from_ns(static_cast<int64_t>(10 * i)), other, i);
+    source.on_event(0);
+    REQUIRE(engine.pending() >= 5);  // four others and the source's next
+    engine.run();
+    REQUIRE(engine.stats().executed + 1 == seen.size());
+    return seen;
+  };
+  auto queued = trace(false);
+  auto held = trace(true);
+  REQUIRE(held.size() > 25'000);
+  REQUIRE(held == queued);
+}
+
+TEST_CASE("engine: holding a second event, or one before now, is a programming error") {
+  Engine engine;
+  Recorder r;
+  r.engine = &engine;
+  engine.hold(Time::from_ns(10), r, 1);
+  REQUIRE_THROWS_AS(engine.hold(Time::from_ns(20), r, 2), std::logic_error);
+  engine.run();
+  REQUIRE(r.seen == std::vector<std::pair<uint64_t, int64_t>>{{1, 10}});
+  REQUIRE_THROWS_AS(engine.hold(Time::from_ns(5), r, 3), std::logic_error);
 }
 
 TEST_CASE("time: durations format in readable units") {
