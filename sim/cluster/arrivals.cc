@@ -1,6 +1,11 @@
 #include "sim/cluster/arrivals.h"
 
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "common/rng.h"
 #include "traces/day_generator.h"
@@ -101,9 +106,100 @@ class ConstantArrivals final : public ArrivalSource {
   double t_s_ = 0.0;
 };
 
-}  // namespace
+// Reads another source on a thread of its own, in batches of kBatch requests, up to two batches ahead of the
+// simulation: generating or parsing the requests (a tenth of the day's time) overlaps the simulation on a second
+// core. The requests and their order are the inner source's. It stops reading after the first request at or past
+// `stop_at_ns`, as the simulation does (the horizon), so a finished run's source figures are those of the requests
+// it read; a run stopped early reports them as of the end of the batch it was in (fixed batches: deterministic). An
+// error reading the inner source is raised where the simulation reaches it.
+class ReadAhead final : public ArrivalSource {
+ public:
+  ReadAhead(std::unique_ptr<ArrivalSource> inner, int64_t stop_at_ns)
+      : inner_(std::move(inner)), stop_at_ns_(stop_at_ns), reader_([this] { read(); }) {}
+  ReadAhead(const ReadAhead&) = delete;
+  ReadAhead& operator=(const ReadAhead&) = delete;
+  ~ReadAhead() override {
+    {
+      std::lock_guard lock(mutex_);
+      quit_ = true;
+    }
+    changed_.notify_all();
+    reader_.join();
+  }
 
-std::unique_ptr<ArrivalSource> make_arrivals(const Scenario& s) {
+  bool next(RequestRecord& r) override {
+    while (pos_ == current_.requests.size()) {
+      if (current_.error) std::rethrow_exception(current_.error);
+      if (current_.last) return false;
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return !ready_.empty(); });
+      current_ = std::move(ready_.front());
+      ready_.pop_front();
+      pos_ = 0;
+      lock.unlock();
+      changed_.notify_all();
+    }
+    r = current_.requests[pos_++];
+    return true;
+  }
+
+  observe::SourceStats stats() const override { return current_.stats; }
+
+ private:
+  static constexpr size_t kBatch = 4096;
+  static constexpr size_t kBatchesAhead = 2;
+  struct Batch {
+    std::vector<RequestRecord> requests;
+    observe::SourceStats stats;  // the inner source's, after its last request
+    std::exception_ptr error;    // raised after its requests
+    bool last = false;           // nothing follows
+  };
+
+  void read() {
+    bool done = false;
+    while (!done) {
+      Batch b;
+      b.requests.reserve(kBatch);
+      try {
+        RequestRecord r;
+        while (b.requests.size() < kBatch) {
+          if (!inner_->next(r)) {
+            done = true;
+            break;
+          }
+          b.requests.push_back(r);
+          if (r.arrival_ns >= stop_at_ns_) {
+            done = true;
+            break;
+          }
+        }
+      } catch (...) {
+        b.error = std::current_exception();
+        done = true;
+      }
+      b.stats = inner_->stats();
+      b.last = done;
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return quit_ || ready_.size() < kBatchesAhead; });
+      if (quit_) return;
+      ready_.push_back(std::move(b));
+      lock.unlock();
+      changed_.notify_all();
+    }
+  }
+
+  std::unique_ptr<ArrivalSource> inner_;  // read by the reader thread only
+  int64_t stop_at_ns_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Batch> ready_;  // guarded by mutex_
+  bool quit_ = false;        // guarded by mutex_
+  Batch current_;            // the simulation's side
+  size_t pos_ = 0;
+  std::thread reader_;  // last: starts once the rest is built
+};
+
+std::unique_ptr<ArrivalSource> make_source(const Scenario& s) {
   const auto& w = s.workload;
   if (w.kind == "trace") {
     auto format = traces::parse_format(w.format).value_or(traces::TraceFormat::kAuto);
@@ -114,6 +210,12 @@ std::unique_ptr<ArrivalSource> make_arrivals(const Scenario& s) {
   }
   if (w.kind == "constant") return std::make_unique<ConstantArrivals>(s);
   return std::make_unique<DayArrivals>(s);
+}
+
+}  // namespace
+
+std::unique_ptr<ArrivalSource> make_arrivals(const Scenario& s) {
+  return std::make_unique<ReadAhead>(make_source(s), engine::Duration::from_seconds(s.horizon_s).ns());
 }
 
 }  // namespace moesim::cluster
