@@ -110,8 +110,6 @@ observe::RunReport Simulation::run(double drain_s, const ProgressFn& progress, c
   std::string stopped;  // why the run stopped before it was done ("" when it was not stopped)
   uint64_t since_check = 0;
   while (true) {
-    engine::Time next = engine_.next_time();
-    if (next == engine::Time::max() || next > limit) break;
     // Once arrivals are over and nothing is in flight, only housekeeping events are left.
     if (arrivals_done_ && fleet_->counts().in_flight() == 0) break;
     // Every 65,536 events: progress and the memory check (a system call); the cheap rules at every event.
@@ -122,9 +120,12 @@ observe::RunReport Simulation::run(double drain_s, const ProgressFn& progress, c
     }
     if (periodic || stop_due(stop)) {
       stopped = stop_reason(stop, periodic);
-      if (!stopped.empty()) break;
+      if (!stopped.empty()) {
+        if (engine_.next_time() > limit) stopped.clear();  // nothing was left to run: the run is complete
+        break;
+      }
     }
-    engine_.step();
+    if (!engine_.step_until(limit)) break;
   }
   if (progress) report_progress(progress);  // where it ended
   // A stopped run ends where it stopped; a finished one no earlier than the horizon.

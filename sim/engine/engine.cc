@@ -80,8 +80,9 @@ Time Engine::next_time() {
   return queue_.empty() ? Time::max() : queue_.top().time;
 }
 
-bool Engine::step() {
+bool Engine::step_until(Time until) {
   if (held_first()) {
+    if (held_.time > until) return false;
     Held h = held_;
     held_ = Held{};
     now_ = h.time;
@@ -90,7 +91,7 @@ bool Engine::step() {
     return true;
   }
   skip_cancelled();
-  if (queue_.empty()) return false;
+  if (queue_.empty() || queue_.top().time > until) return false;
   auto e = queue_.pop();
   if (e.time < now_) {
     throw std::logic_error("engine: time went backward from " + to_string(now_) + " to " + to_string(e.time));
@@ -107,7 +108,7 @@ bool Engine::step() {
 }
 
 void Engine::run_until(Time until) {
-  while (next_time() <= until && step()) {
+  while (step_until(until)) {
   }
   if (until > now_) now_ = until;
 }

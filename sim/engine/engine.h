@@ -67,7 +67,10 @@ class Engine {
   bool cancel(EventId id);
 
   /// Runs the next pending event (skipping cancelled ones). Returns false if none was left.
-  bool step();
+  bool step() { return step_until(Time::max()); }
+
+  /// Runs the next pending event if it is due no later than `until`. Returns false if none is.
+  bool step_until(Time until);
 
   /// Runs every event with time <= `until`, then sets now() to `until` (if that is later). Events scheduled at
   /// exactly `until` run.
