@@ -31,7 +31,6 @@ void PrefillUnit::enqueue(uint32_t id) {
   size_t rank = balancer_.pick(views_, q);
   balancer_.admit(rank, q);
   auto& rk = ranks_[rank];
-  rk.queue.push_back(id);
   auto& view = views_[rank];
   view.queued_tokens += q.new_tokens;
   view.queued_attention += q.attention();
@@ -50,6 +49,7 @@ void PrefillUnit::enqueue(uint32_t id) {
   } else {
     r.kv_ready_ns = now;
   }
+  rk.queue.push_back({id, r.kv_ready_ns});
   try_start_step();
 }
 
@@ -69,11 +69,11 @@ void PrefillUnit::try_start_step() {
     // chunk that attends to a long cached prefix is cut shorter, so one long context does not stall the whole unit.
     double pair_budget = static_cast<double>(shape_.chunk_tokens) * static_cast<double>(shape_.chunk_tokens + 1) / 2;
     for (size_t q = 0; q < rk.queue.size() && budget > 0 && pair_budget > 0; ++q) {
-      auto& r = ctx_.pool[rk.queue[q]];
-      if (r.kv_ready_ns > now) {
-        earliest_wait = std::min(earliest_wait, r.kv_ready_ns);
+      if (rk.queue[q].kv_ready_ns > now) {
+        earliest_wait = std::min(earliest_wait, rk.queue[q].kv_ready_ns);
         continue;
       }
+      auto& r = ctx_.pool[rk.queue[q].request];
       int64_t remaining = r.new_tokens() - r.computed_tokens;
       double before = static_cast<double>(r.cached_tokens + r.computed_tokens);
       // Largest n with n * before + n (n + 1) / 2 <= pair_budget; at least one token for the rank's first chunk.
@@ -89,7 +89,7 @@ void PrefillUnit::try_start_step() {
       budget -= take;
       pair_budget -= pairs;
       if (r.prefill_start_ns < 0) r.prefill_start_ns = now;
-      chunks_.push_back({rk.queue[q], static_cast<int32_t>(i), static_cast<int32_t>(take)});
+      chunks_.push_back({rk.queue[q].request, static_cast<int32_t>(i), static_cast<int32_t>(take)});
       rk.touched_end = q + 1;
     }
     loads_[i] = load;
@@ -136,9 +136,11 @@ void PrefillUnit::finish_step() {
     size_t write = 0;
     size_t read = 0;
     for (; read < rk.touched_end; ++read) {
-      uint32_t id = rk.queue[read];
-      auto& r = ctx_.pool[id];
-      if (r.computed_tokens < r.new_tokens()) rk.queue[write++] = id;
+      const auto& e = rk.queue[read];
+      // A request still loading its prefix when the step began got no chunk (and is not read); the rest may be done.
+      if (e.kv_ready_ns > step_start_ns_ || ctx_.pool[e.request].computed_tokens < ctx_.pool[e.request].new_tokens()) {
+        rk.queue[write++] = e;
+      }
     }
     if (write != read) {
       for (; read < rk.queue.size(); ++read) rk.queue[write++] = rk.queue[read];

@@ -9,10 +9,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/rng.h"
 #include "sim/cluster/request.h"
 #include "sim/cluster/step_model.h"
 #include "sim/engine/engine.h"
-#include "common/rng.h"
 #include "sim/observe/signals.h"
 #include "sim/policy/rank_balancer.h"
 
@@ -65,9 +65,13 @@ class PrefillUnit final : public engine::EventHandler {
   void on_event(uint64_t payload) override;
 
  private:
+  struct Queued {
+    uint32_t request;
+    int64_t kv_ready_ns;  // the record's, kept here: a step passes over the requests still loading without reading them
+  };
   struct Rank {
-    std::vector<uint32_t> queue;  // FIFO of requests not yet fully computed
-    size_t touched_end = 0;       // one past the last queue entry the current step computes
+    std::vector<Queued> queue;  // FIFO of requests not yet fully computed
+    size_t touched_end = 0;     // one past the last queue entry the current step computes
   };
   struct Chunk {
     uint32_t request;
