@@ -128,7 +128,9 @@ void PrefillUnit::finish_step() {
     queued_tokens_ -= c.tokens;
     double before = static_cast<double>(r.cached_tokens + r.computed_tokens - c.tokens);
     double t = static_cast<double>(c.tokens);
-    view.queued_attention -= t * before + t * (t + 1.0) / 2.0;
+    double pairs = t * before + t * (t + 1.0) / 2.0;
+    view.queued_attention -= pairs;
+    balancer_.progress(static_cast<size_t>(c.rank), c.tokens, pairs);
   }
   // Drop finished requests from the rank queues, keeping the order of the rest. Only the prefix a step touched
   // can hold finished ones, so this is O(requests touched) unless something finished.

@@ -1,6 +1,7 @@
 // Balancers between the ranks of a unit: where a request's prefill runs, and which decode rank takes it. Each unit
 // has its own balancer; it sees a read-only view of the unit's ranks and the request, and hears when a request is
-// placed on a rank (admit) and when it leaves it (finish), so that it may keep incremental state. The policies are
+// placed on a rank (admit), when a prefill step computes queued work (progress) and when a request leaves its rank
+// (finish), so that it may keep incremental state. The policies are
 // in prefill_*.h and decode_*.h, one a file, and are listed in builtins.cc.
 //
 //   auto lb = moesim::policy::builtin_prefill_balancers().make("published", {.seed = 1, .unit = 0, .ranks = 32});
@@ -47,7 +48,11 @@ class PrefillBalancer {
   virtual size_t pick(std::span<const PrefillRankView> ranks, const PrefillRequestView& request) = 0;
   /// The request was placed on `rank`: called after every pick, with the same request view.
   virtual void admit(size_t /*rank*/, const PrefillRequestView& /*request*/) {}
-  /// The request left `rank` (its prompt is computed); the view is the one it was admitted with.
+  /// A step computed `tokens` new tokens and `pairs` attention pairs of the work queued on `rank` (the rank's view
+  /// dropped by as much).
+  virtual void progress(size_t /*rank*/, int64_t /*tokens*/, double /*pairs*/) {}
+  /// The request left `rank` (its prompt is computed: its work reached progress first); the view is the one it was
+  /// admitted with.
   virtual void finish(size_t /*rank*/, const PrefillRequestView& /*request*/) {}
 };
 

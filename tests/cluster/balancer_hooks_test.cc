@@ -44,6 +44,7 @@ struct RecordingPrefill final : policy::PrefillBalancer {
     inner->admit(rank, q);
     ledger.admit(rank, q.new_tokens);
   }
+  void progress(size_t rank, int64_t tokens, double pairs) override { inner->progress(rank, tokens, pairs); }
   void finish(size_t rank, const policy::PrefillRequestView& q) override {
     inner->finish(rank, q);
     ledger.finish(rank, q.new_tokens);
@@ -126,8 +127,8 @@ TEST_CASE("balancer hooks: a decode unit admits every request on the rank it pic
   EvenExperts experts;
   Collect done;
   RecordingDecode lb(16);
-  DecodeUnit unit(0, UnitContext{engine, pool, signals}, model, experts, DecodeUnitShape{16, 2, true, 21.0}, lb,
-                  5, done);
+  DecodeUnit unit(0, UnitContext{engine, pool, signals}, model, experts, DecodeUnitShape{16, 2, true, 21.0}, lb, 5,
+                  done);
   auto ids = add_requests(pool, 300);
   for (uint32_t id : ids) unit.enqueue(id);
   engine.run();

@@ -43,6 +43,7 @@ std::vector<size_t> play_prefill(PrefillBalancer& lb, size_t ranks, uint64_t see
       size_t k = std::uniform_int_distribution<size_t>(0, placed.size() - 1)(gen);
       Placed p = placed[k];
       placed.erase(placed.begin() + static_cast<std::ptrdiff_t>(k));
+      lb.progress(p.rank, p.request.new_tokens, p.request.attention());  // computed in one step, then it leaves
       lb.finish(p.rank, p.request);
       views[p.rank].queued_tokens -= p.request.new_tokens;
       views[p.rank].queued_attention -= p.request.attention();
