@@ -8,14 +8,15 @@ void EventQueue::refill() {
   buckets_[0].clear();
   least_[0] = INT64_MAX;
   head_ = 0;
-  size_t b = 1;
-  while (buckets_[b].empty()) ++b;  // size_ > 0, so some bucket holds an entry
+  size_t b = first_occupied();  // size_ > 0, so some bucket holds an entry
   auto& source = buckets_[b];
   last_ = least_[b];
+  occupied_ &= ~(uint64_t{1} << (b - 1));
   for (const auto& e : source) {
     size_t to = bucket_of(static_cast<uint64_t>(e.time.ns()));
     buckets_[to].push_back(e);
     least_[to] = std::min(least_[to], e.time.ns());
+    if (to > 0) occupied_ |= uint64_t{1} << (to - 1);
   }
   source.clear();
   least_[b] = INT64_MAX;

@@ -32,6 +32,7 @@ class EventQueue {
     size_t b = bucket_of(static_cast<uint64_t>(e.time.ns()));
     buckets_[b].push_back(e);
     least_[b] = std::min(least_[b], e.time.ns());
+    if (b > 0) occupied_ |= uint64_t{1} << (b - 1);
     ++size_;
   }
 
@@ -40,9 +41,7 @@ class EventQueue {
   Time peek_time() const {
     assert(size_ > 0);
     if (head_ < buckets_[0].size()) return buckets_[0][head_].time;
-    size_t b = 1;
-    while (buckets_[b].empty()) ++b;
-    return Time::from_ns(least_[b]);
+    return Time::from_ns(least_[first_occupied()]);
   }
 
   /// The next entry; the queue must not be empty.
@@ -70,6 +69,9 @@ class EventQueue {
     return diff == 0 ? 0 : static_cast<size_t>(64 - std::countl_zero(diff));
   }
 
+  // The lowest non-empty bucket above 0 (some must be).
+  size_t first_occupied() const { return static_cast<size_t>(std::countr_zero(occupied_)) + 1; }
+
   // Bucket 0 (entries equal to last_) is used up: move the smallest non-empty bucket down to a new last_.
   void refill();
 
@@ -80,7 +82,8 @@ class EventQueue {
     a.fill(INT64_MAX);
     return a;
   }
-  size_t head_ = 0;  // entries of bucket 0 before head_ are popped
+  uint64_t occupied_ = 0;  // bit b - 1: bucket b (1..64) holds entries
+  size_t head_ = 0;        // entries of bucket 0 before head_ are popped
   size_t size_ = 0;
   int64_t last_ = 0;
 };
