@@ -1,0 +1,142 @@
+// End-to-end tests of `moesim compare`: an unchanged variant gives zero differences with zero-width intervals; one
+// seed gives differences and says no interval is possible; the outputs do not depend on the thread count;
+// --independent-streams gives each variant its own draws; round-robin decode balancing is found worse than the
+// published balancer on decode step time, with an interval excluding zero, from 4 seeds; bad variants are refused
+// before any run (exit 2). Every run here is a short steady-small (tens of simulated seconds, even expert routing).
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tests/support/command.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kTiny = std::string(MOESIM_SOURCE_DIR) +
+                          "/scenarios/steady-small.json --set horizon_s=20 --set experts.skew=\\\"uniform\\\" "
+                          "--set experts.eplb=\\\"none\\\"";
+
+fs::path fresh_dir(const std::string& name) {
+  auto dir = fs::temp_directory_path() / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+nlohmann::json read_json(const fs::path& file) {
+  std::ifstream in(file);
+  return nlohmann::json::parse(in);
+}
+
+std::string slurp(const fs::path& file) {
+  std::ifstream in(file);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+const nlohmann::json& row(const nlohmann::json& doc, const std::string& variant, const std::string& metric) {
+  for (const auto& r : doc["rows"]) {
+    if (r["variant"] == variant && r["metric"] == metric) return r;
+  }
+  FAIL("no row " << variant << " x " << metric);
+  return doc;
+}
+
+}  // namespace
+
+TEST_CASE("moesim compare: an unchanged variant gives zero differences and zero-width intervals") {
+  auto dir = fresh_dir("moesim-compare-same");
+  auto r = moesim::test::run_moesim("compare " + kTiny + " --variant same:fleet.decode.balancer=published --seeds 2" +
+                                    " --threads 2 --out " + (dir / "out").string());
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("moesim compare steady-small: started\n") != std::string::npos);
+  CHECK(r.output.find("moesim compare steady-small: done in ") != std::string::npos);
+  CHECK(r.output.find("Holm's step-down correction across the 15 figures") != std::string::npos);
+  auto doc = read_json(dir / "out/compare.json");
+  REQUIRE(doc["rows"].size() == 15);
+  for (const auto& x : doc["rows"]) {
+    INFO(x.dump());
+    CHECK(x["difference"] == 0.0);
+    CHECK(x["ci_low"] == 0.0);
+    CHECK(x["ci_high"] == 0.0);
+    CHECK(x["verdict"] == "no detectable difference");
+  }
+  CHECK(doc["streams"] == "common");
+  CHECK(slurp(dir / "out/compare.csv").rfind("variant,metric,better,seeds,baseline_mean,variant_mean,difference,", 0) ==
+        0);
+}
+
+TEST_CASE("moesim compare: one seed gives differences and says no interval is possible") {
+  auto dir = fresh_dir("moesim-compare-one");
+  auto r = moesim::test::run_moesim("compare " + kTiny + " --variant rr:fleet.decode.balancer=round-robin --seeds 1" +
+                                    " --out " + (dir / "out").string());
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("no interval is possible") != std::string::npos);
+  auto doc = read_json(dir / "out/compare.json");
+  CHECK(row(doc, "rr", "ttft_p50_s")["ci_low"].is_null());
+  CHECK(row(doc, "rr", "ttft_p50_s")["verdict"] == "no interval (one seed)");
+}
+
+TEST_CASE("moesim compare: the outputs do not depend on the thread count; independent streams draw anew") {
+  auto dir = fresh_dir("moesim-compare-threads");
+  const std::string args = "compare " + kTiny + " --variant same:fleet.decode.balancer=published --seeds 2 --out ";
+  auto one = moesim::test::run_moesim(args + (dir / "one").string() + " --threads 1");
+  INFO(one.output);
+  REQUIRE(one.status == 0);
+  auto two = moesim::test::run_moesim(args + (dir / "two").string() + " --threads 2");
+  INFO(two.output);
+  REQUIRE(two.status == 0);
+  CHECK(slurp(dir / "one/compare.json") == slurp(dir / "two/compare.json"));
+  CHECK(slurp(dir / "one/compare.csv") == slurp(dir / "two/compare.csv"));
+  auto apart = moesim::test::run_moesim(args + (dir / "apart").string() + " --threads 2 --independent-streams");
+  INFO(apart.output);
+  REQUIRE(apart.status == 0);
+  auto doc = read_json(dir / "apart/compare.json");
+  CHECK(doc["streams"] == "independent");
+  CHECK(row(doc, "same", "ttft_p50_s")["difference"] != 0.0);  // other arrivals, other results
+}
+
+TEST_CASE("moesim compare: round-robin decode balancing is worse than published on decode step time") {
+  // Uneven output lengths (the day's mixture: lognormal, R1 answers four times longer than V3's) on a loaded decode
+  // unit; round-robin ignores how much KV each rank holds, so the busiest rank, which sets the step, holds more.
+  auto dir = fresh_dir("moesim-compare-rr");
+  auto r = moesim::test::run_moesim("compare " + kTiny + " --set horizon_s=40 --set workload.rate_per_s=60" +
+                                    " --variant rr:fleet.decode.balancer=round-robin --seeds 4 --threads 2 --out " +
+                                    (dir / "out").string());
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  auto doc = read_json(dir / "out/compare.json");
+  const auto& step = row(doc, "rr", "decode_step_mean_s");
+  INFO(step.dump());
+  CHECK(step["verdict"] == "worse");
+  CHECK(step["ci_low"].get<double>() > 0.0);
+}
+
+TEST_CASE("moesim compare: bad variants are refused before any run, exit 2, naming the variant") {
+  auto dir = fresh_dir("moesim-compare-bad");
+  const std::string out = " --out " + (dir / "out").string();
+  struct Case {
+    std::string args;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"--variant x:fleet.decode.balancr=round-robin", "--variant x: "},
+           {"--variant x:experts.replan_interval_s=soon", "--variant x: "},
+           {"--variant x:fleet.decode.balancer=fastest", "expected one of round-robin"},
+           {"--variant a:fleet.decode.balancer=round-robin --variant a:fleet.decode.balancer=least-kv",
+            "--variant a: the name is given twice"},
+           {"--variant a:fleet.decode.balancer=round-robin --seeds 0", "--seeds 0: a comparison needs 1 to 100000"},
+           {"--variant rr", "--variant rr: expected NAME:key.path=value"},
+       }) {
+    auto r = moesim::test::run_moesim("compare " + kTiny + " " + c.args + out);
+    INFO(c.args << "\n" << r.output);
+    CHECK(r.status == 2);
+    CHECK(r.output.find(c.message) != std::string::npos);
+    CHECK(r.output.find("started") == std::string::npos);
+    CHECK_FALSE(fs::exists(dir / "out"));
+  }
+}
