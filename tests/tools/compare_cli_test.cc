@@ -67,12 +67,14 @@ TEST_CASE("moesim compare: an unchanged variant gives zero differences and zero-
   CHECK(doc["streams"] == "common");
   CHECK(slurp(dir / "out/compare.csv").rfind("variant,metric,better,seeds,baseline_mean,variant_mean,difference,", 0) ==
         0);
+  // compare.png is drawn when python3 with matplotlib is there (the comparison stands without it).
+  if (r.output.find("no compare.png") == std::string::npos) CHECK(fs::exists(dir / "out/compare.png"));
 }
 
 TEST_CASE("moesim compare: one seed gives differences and says no interval is possible") {
   auto dir = fresh_dir("moesim-compare-one");
   auto r = moesim::test::run_moesim("compare " + kTiny + " --variant rr:fleet.decode.balancer=round-robin --seeds 1" +
-                                    " --out " + (dir / "out").string());
+                                    " --no-plot --out " + (dir / "out").string());
   INFO(r.output);
   REQUIRE(r.status == 0);
   CHECK(r.output.find("no interval is possible") != std::string::npos);
@@ -83,7 +85,8 @@ TEST_CASE("moesim compare: one seed gives differences and says no interval is po
 
 TEST_CASE("moesim compare: the outputs do not depend on the thread count; independent streams draw anew") {
   auto dir = fresh_dir("moesim-compare-threads");
-  const std::string args = "compare " + kTiny + " --variant same:fleet.decode.balancer=published --seeds 2 --out ";
+  const std::string args =
+      "compare " + kTiny + " --variant same:fleet.decode.balancer=published --seeds 2 --no-plot --out ";
   auto one = moesim::test::run_moesim(args + (dir / "one").string() + " --threads 1");
   INFO(one.output);
   REQUIRE(one.status == 0);
@@ -102,11 +105,13 @@ TEST_CASE("moesim compare: the outputs do not depend on the thread count; indepe
 
 TEST_CASE("moesim compare: round-robin decode balancing is worse than published on decode step time") {
   // Uneven output lengths (the day's mixture: lognormal, R1 answers four times longer than V3's) on a loaded decode
-  // unit; round-robin ignores how much KV each rank holds, so the busiest rank, which sets the step, holds more.
+  // unit of 4 nodes; round-robin ignores how much KV each rank holds, so the busiest rank, which sets the step,
+  // holds more. Steps are counted up to the horizon only (--drain-s 0): in the drain a few long answers decode on
+  // an emptying unit, whatever the balancer did, and those steps would dilute the difference.
   auto dir = fresh_dir("moesim-compare-rr");
-  auto r = moesim::test::run_moesim("compare " + kTiny + " --set horizon_s=40 --set workload.rate_per_s=60" +
-                                    " --variant rr:fleet.decode.balancer=round-robin --seeds 4 --threads 2 --out " +
-                                    (dir / "out").string());
+  auto r = moesim::test::run_moesim("compare " + kTiny + " --set horizon_s=60 --set fleet.decode.nodes_per_unit=4" +
+                                    " --drain-s 0 --variant rr:fleet.decode.balancer=round-robin --seeds 4" +
+                                    " --threads 2 --no-plot --out " + (dir / "out").string());
   INFO(r.output);
   REQUIRE(r.status == 0);
   auto doc = read_json(dir / "out/compare.json");
