@@ -274,7 +274,7 @@ std::string markdown_row(int index, const BadInput& row) {
       return (byte < 32 && ch != '\n') || byte >= 127;
     });
     input += fmt::format("{}{}: {}", input.empty() ? "" : "; ", f.name,
-                         binary ? std::string("(binary)") : "`" + cut(f.text) + "`");
+                         binary ? std::string("(binary)") : fmt::format("`{}`", cut(f.text)));
   }
   for (const Patch& p : row.patches) {
     input += fmt::format("{}{}: `{}` → `{}`", input.empty() ? "" : "; ", p.file, p.from, p.to);
