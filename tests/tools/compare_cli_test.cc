@@ -15,16 +15,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kTiny = std::string(MOESIM_SOURCE_DIR) +
-                          "/scenarios/steady-small.json --set horizon_s=20 --set experts.skew=\\\"uniform\\\" "
-                          "--set experts.eplb=\\\"none\\\"";
-
-fs::path fresh_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+const std::string kTiny = moesim::test::tiny_scenario_args();
+using moesim::test::fresh_dir;
 
 nlohmann::json read_json(const fs::path& file) {
   std::ifstream in(file);
@@ -44,17 +36,22 @@ const nlohmann::json& row(const nlohmann::json& doc, const std::string& variant,
   return doc;
 }
 
+// Runs `moesim compare` on the tiny scenario with `args`, writing to `out`; the run must succeed.
+std::string compare_ok(const std::string& args, const fs::path& out) {
+  auto r = moesim::test::run_moesim("compare " + kTiny + " " + args + " --out " + out.string());
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  return r.output;
+}
+
 }  // namespace
 
 TEST_CASE("moesim compare: an unchanged variant gives zero differences and zero-width intervals") {
   auto dir = fresh_dir("moesim-compare-same");
-  auto r = moesim::test::run_moesim("compare " + kTiny + " --variant same:fleet.decode.balancer=published --seeds 2" +
-                                    " --threads 2 --out " + (dir / "out").string());
-  INFO(r.output);
-  REQUIRE(r.status == 0);
-  CHECK(r.output.find("moesim compare steady-small: started\n") != std::string::npos);
-  CHECK(r.output.find("moesim compare steady-small: done in ") != std::string::npos);
-  CHECK(r.output.find("Holm's step-down correction across the 15 figures") != std::string::npos);
+  auto output = compare_ok("--variant same:fleet.decode.balancer=published --seeds 2 --threads 2", dir / "out");
+  CHECK(output.find("moesim compare steady-small: started\n") != std::string::npos);
+  CHECK(output.find("moesim compare steady-small: done in ") != std::string::npos);
+  CHECK(output.find("Holm's step-down correction across the 15 figures") != std::string::npos);
   auto doc = read_json(dir / "out/compare.json");
   REQUIRE(doc["rows"].size() == 15);
   for (const auto& x : doc["rows"]) {
@@ -68,16 +65,13 @@ TEST_CASE("moesim compare: an unchanged variant gives zero differences and zero-
   CHECK(slurp(dir / "out/compare.csv").rfind("variant,metric,better,seeds,baseline_mean,variant_mean,difference,", 0) ==
         0);
   // compare.png is drawn when python3 with matplotlib is there (the comparison stands without it).
-  if (r.output.find("no compare.png") == std::string::npos) CHECK(fs::exists(dir / "out/compare.png"));
+  if (output.find("no compare.png") == std::string::npos) CHECK(fs::exists(dir / "out/compare.png"));
 }
 
 TEST_CASE("moesim compare: one seed gives differences and says no interval is possible") {
   auto dir = fresh_dir("moesim-compare-one");
-  auto r = moesim::test::run_moesim("compare " + kTiny + " --variant rr:fleet.decode.balancer=round-robin --seeds 1" +
-                                    " --no-plot --out " + (dir / "out").string());
-  INFO(r.output);
-  REQUIRE(r.status == 0);
-  CHECK(r.output.find("no interval is possible") != std::string::npos);
+  auto output = compare_ok("--variant rr:fleet.decode.balancer=round-robin --seeds 1 --no-plot", dir / "out");
+  CHECK(output.find("no interval is possible") != std::string::npos);
   auto doc = read_json(dir / "out/compare.json");
   CHECK(row(doc, "rr", "ttft_p50_s")["ci_low"].is_null());
   CHECK(row(doc, "rr", "ttft_p50_s")["verdict"] == "no interval (one seed)");
@@ -85,19 +79,12 @@ TEST_CASE("moesim compare: one seed gives differences and says no interval is po
 
 TEST_CASE("moesim compare: the outputs do not depend on the thread count; independent streams draw anew") {
   auto dir = fresh_dir("moesim-compare-threads");
-  const std::string args =
-      "compare " + kTiny + " --variant same:fleet.decode.balancer=published --seeds 2 --no-plot --out ";
-  auto one = moesim::test::run_moesim(args + (dir / "one").string() + " --threads 1");
-  INFO(one.output);
-  REQUIRE(one.status == 0);
-  auto two = moesim::test::run_moesim(args + (dir / "two").string() + " --threads 2");
-  INFO(two.output);
-  REQUIRE(two.status == 0);
+  const std::string args = "--variant same:fleet.decode.balancer=published --seeds 2 --no-plot";
+  compare_ok(args + " --threads 1", dir / "one");
+  compare_ok(args + " --threads 2", dir / "two");
   CHECK(slurp(dir / "one/compare.json") == slurp(dir / "two/compare.json"));
   CHECK(slurp(dir / "one/compare.csv") == slurp(dir / "two/compare.csv"));
-  auto apart = moesim::test::run_moesim(args + (dir / "apart").string() + " --threads 2 --independent-streams");
-  INFO(apart.output);
-  REQUIRE(apart.status == 0);
+  compare_ok(args + " --threads 2 --independent-streams", dir / "apart");
   auto doc = read_json(dir / "apart/compare.json");
   CHECK(doc["streams"] == "independent");
   CHECK(row(doc, "same", "ttft_p50_s")["difference"] != 0.0);  // other arrivals, other results
@@ -109,11 +96,10 @@ TEST_CASE("moesim compare: round-robin decode balancing is worse than published 
   // holds more. Steps are counted up to the horizon only (--drain-s 0): in the drain a few long answers decode on
   // an emptying unit, whatever the balancer did, and those steps would dilute the difference.
   auto dir = fresh_dir("moesim-compare-rr");
-  auto r = moesim::test::run_moesim("compare " + kTiny + " --set horizon_s=60 --set fleet.decode.nodes_per_unit=4" +
-                                    " --drain-s 0 --variant rr:fleet.decode.balancer=round-robin --seeds 4" +
-                                    " --threads 2 --no-plot --out " + (dir / "out").string());
-  INFO(r.output);
-  REQUIRE(r.status == 0);
+  compare_ok(
+      "--set horizon_s=60 --set fleet.decode.nodes_per_unit=4 --drain-s 0 --seeds 4 --threads 2 --no-plot"
+      " --variant rr:fleet.decode.balancer=round-robin",
+      dir / "out");
   auto doc = read_json(dir / "out/compare.json");
   const auto& step = row(doc, "rr", "decode_step_mean_s");
   INFO(step.dump());
