@@ -1,8 +1,11 @@
 // End-to-end tests of `moesim compare`: an unchanged variant gives zero differences with zero-width intervals; one
-// seed gives differences and says no interval is possible; the outputs do not depend on the thread count;
+// seed gives differences and says no interval is possible; the outputs do not depend on the thread count or on
+// running under mpirun;
 // --independent-streams gives each variant its own draws; round-robin decode balancing is found worse than the
 // published balancer on decode step time, with an interval excluding zero, from 4 seeds; bad variants are refused
 // before any run (exit 2). Every run here is a short steady-small (tens of simulated seconds, even expert routing).
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -88,6 +91,24 @@ TEST_CASE("moesim compare: the outputs do not depend on the thread count; indepe
   auto doc = read_json(dir / "apart/compare.json");
   CHECK(doc["streams"] == "independent");
   CHECK(row(doc, "same", "ttft_p50_s")["difference"] != 0.0);  // other arrivals, other results
+}
+
+TEST_CASE("moesim compare: under mpirun -n 2 the outputs equal those of one process") {
+  if (moesim::test::run_shell("command -v mpirun >/dev/null 2>&1").status != 0) {
+    WARN("mpirun is not installed (openmpi-bin): the MPI comparison is not tested");
+    return;
+  }
+  auto dir = fresh_dir("moesim-compare-mpi");
+  const std::string args = "--variant rr:fleet.decode.balancer=round-robin --seeds 2 --no-plot --threads 1";
+  compare_ok(args, dir / "alone");
+  std::string root = geteuid() == 0 ? " --allow-run-as-root" : "";
+  // As in the sweep's MPI test: Open MPI's own allocations are left to the single-process leak checks.
+  auto mpi =
+      moesim::test::run_shell("LSAN_OPTIONS=detect_leaks=0 mpirun -n 2 --oversubscribe" + root + " " + MOESIM_BINARY +
+                              " compare " + kTiny + " " + args + " --out " + (dir / "mpi").string() + " 2>&1");
+  INFO(mpi.output);
+  REQUIRE(mpi.status == 0);
+  CHECK(slurp(dir / "alone/compare.json") == slurp(dir / "mpi/compare.json"));
 }
 
 TEST_CASE("moesim compare: round-robin decode balancing is worse than published on decode step time") {
