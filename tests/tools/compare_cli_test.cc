@@ -1,9 +1,8 @@
 // End-to-end tests of `moesim compare`: an unchanged variant gives zero differences with zero-width intervals; one
 // seed gives differences and says no interval is possible; the outputs do not depend on the thread count or on
-// running under mpirun;
-// --independent-streams gives each variant its own draws; round-robin decode balancing is found worse than the
-// published balancer on decode step time, with an interval excluding zero, from 4 seeds; bad variants are refused
-// before any run (exit 2). Every run here is a short steady-small (tens of simulated seconds, even expert routing).
+// running under mpirun; --independent-streams gives each variant its own draws; round-robin decode balancing is found
+// worse than the published balancer on decode step time, with an interval excluding zero, from 4 seeds; bad variants
+// are refused before any run (exit 2). Every run here is a short steady-small (tens of simulated seconds).
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
