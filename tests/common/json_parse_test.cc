@@ -77,7 +77,7 @@ TEST_CASE("json: a number that overflows a double is an error, not infinity") {
   CHECK(parse_json_text("123456789012345678901234567890", "x").is_number_float());
 }
 
-TEST_CASE("json: syntax errors say line and column; a missing file or a folder says so") {
+TEST_CASE("json: syntax errors say line and column, and a missing file or a folder says so") {
   CHECK(error_of("{\n  \"seed\": 1,\n}") ==
         "x.json:3:1: invalid JSON: syntax error while parsing object key - unexpected '}'; expected string literal");
   Scratch s;

@@ -79,7 +79,7 @@ TEST_CASE("moesim compare: one seed gives differences and says no interval is po
   CHECK(row(doc, "rr", "ttft_p50_s")["verdict"] == "no interval (one seed)");
 }
 
-TEST_CASE("moesim compare: the outputs do not depend on the thread count; independent streams draw anew") {
+TEST_CASE("moesim compare: the outputs do not depend on the thread count, and independent streams draw anew") {
   auto dir = fresh_dir("moesim-compare-threads");
   const std::string args = "--variant same:fleet.decode.balancer=published --seeds 2 --no-plot";
   compare_ok(args + " --threads 1", dir / "one");

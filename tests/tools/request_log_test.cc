@@ -1,6 +1,7 @@
 // Common random numbers, checked on the per-request log (`moesim run --request-log`): runs of one scenario and seed
 // that differ only in balancers give every request the same arrival, lengths, cached prefix, model and decode steps
-// (its MTP acceptances), while what the policies decide (first token, finish) does change. A short steady-small.
+// (its MTP acceptances), while what the policies decide (first token, finish) does change. A short steady-small with
+// even expert routing (the expert popularity's draws are keyed by layer and time, not by request: not logged here).
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -16,7 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kTiny = std::string(MOESIM_SOURCE_DIR) + "/scenarios/steady-small.json --set horizon_s=20";
+const std::string kTiny = moesim::test::tiny_scenario_args();
 
 // serial -> the row's columns.
 std::map<uint64_t, std::vector<std::string>> read_log(const fs::path& file) {

@@ -59,7 +59,7 @@ TEST_CASE("moesim run: a bad scenario is one clear error with exit status 2") {
   REQUIRE(out.find("bad.json: fleet.decode.units: expected an integer in [0, 10000], got -4") != std::string::npos);
 }
 
-TEST_CASE("moesim run: off a terminal, progress is a start line and an end line; --exact runs the same scenario") {
+TEST_CASE("moesim run: off a terminal, progress is a start line and an end line, and --exact runs the same scenario") {
   auto dir = std::filesystem::temp_directory_path() / "moesim-run-test-progress";
   std::filesystem::remove_all(dir);
   std::string base = std::string(MOESIM_SOURCE_DIR) + "/scenarios/steady-small.json --set horizon_s=60";

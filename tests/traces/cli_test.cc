@@ -44,7 +44,7 @@ TEST_CASE("cli: trace stats on the Azure conversation trace gives 19,366 request
   CHECK(j["input_percentiles"]["p50"] == 1020);
 }
 
-TEST_CASE("cli: a bad trace line exits with status 2 naming file:line; --skip-bad counts it") {
+TEST_CASE("cli: a bad trace line exits with status 2 naming file:line, and --skip-bad counts it") {
   TempDir dir;
   auto bad = dir.write("bad.csv",
                        "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374,44\n"
