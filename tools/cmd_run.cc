@@ -37,6 +37,7 @@ struct RunOptions {
   int64_t max_in_flight = kDefaultMaxInFlight;
   int64_t max_rss_mb = kDefaultMaxRssMb;
   uint64_t stop_after_events = 0;
+  std::string request_log;
 };
 
 // The first SIGINT or SIGTERM received: a signal handler can reach only a global. The run loop reads it between
@@ -86,7 +87,8 @@ void run(const RunOptions& o) {
                               .stop = {.interrupt = &g_stop_signal,
                                        .max_events = o.stop_after_events,
                                        .max_in_flight = o.max_in_flight,
-                                       .max_rss_mb = o.max_rss_mb}};
+                                       .max_rss_mb = o.max_rss_mb},
+                              .request_log = o.request_log};
   auto report = cluster::run_and_write(scenario, o.out, control);
   progress.finish();
   print_report(report, scenario);
@@ -128,6 +130,9 @@ void add_run_command(CLI::App& app) {
   sub->add_option("--stop-after-events", opts->stop_after_events,
                   "stop the run after this many events (exit 5, partial results), as an interruption would")
       ->check(non_negative());
+  sub->add_option(
+      "--request-log", opts->request_log,
+      "also write one CSV row per request as it leaves (serial, arrival, lengths, MTP decode steps, times)");
   sub->callback([opts] { run(*opts); });
 }
 

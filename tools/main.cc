@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   add_fit_command(app);
   add_sweep_command(app);
   add_plan_command(app);
+  add_compare_command(app);
   // NaN and infinities are no numbers of ours (a NaN passes every `x <= 0` check after); text is UTF-8.
   check_all_options(app);
   try {

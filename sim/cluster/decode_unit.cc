@@ -131,7 +131,7 @@ void DecodeUnit::admit_waiting() {
   while (!waiting_.empty()) {
     uint32_t id = waiting_.front();
     auto& r = ctx_.pool[id];
-    policy::DecodeRequestView q{r.input_tokens + 1};
+    policy::DecodeRequestView q{r.input_tokens + 1, r.output_tokens};
     int64_t pick = balancer_.pick(views_, q);
     if (pick < 0) break;  // no rank fits: the head waits (and so does everything behind it), measured as a wait
     waiting_.pop(ctx_.pool);
@@ -237,7 +237,7 @@ void DecodeUnit::finish_step() {
     rk.kv_rate -= r.kv_rate;
     if (rk.sequences == 0) rk = Rank{};  // clear rounding residue
     active_ -= 1;
-    balancer_.finish(static_cast<size_t>(r.decode_rank), {r.input_tokens + 1});
+    balancer_.finish(static_cast<size_t>(r.decode_rank), {r.input_tokens + 1, r.output_tokens});
     complete(id);
   }
   // The next step's leavers: spread their block if this step ends one, and fetch their records (scattered over the

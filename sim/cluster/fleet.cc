@@ -1,9 +1,29 @@
 #include "sim/cluster/fleet.h"
 
+#include <algorithm>
+#include <tuple>
+#include <utility>
+#include <vector>
+
 namespace moesim::cluster {
 
 namespace {
 constexpr uint64_t kDecodeFlag = 1ULL << 63;  // payload bit: the ready unit is a decode unit
+
+// The marginal prefill step cost of one new token and of one attention pair: finite differences of the step model
+// around a full chunk of fresh tokens on every rank (every rank alike, so the slowest rank is any rank).
+std::pair<double, double> prefill_marginal_costs(const StepModel& model, int64_t ranks, int64_t chunk) {
+  if (ranks <= 0) return {0.0, 0.0};
+  auto step = [&](double tokens, double pairs) {
+    std::vector<PrefillRankLoad> loads(static_cast<size_t>(ranks),
+                                       PrefillRankLoad{static_cast<int64_t>(tokens), pairs, 1});
+    return model.prefill_step_s(loads, 1.0);
+  };
+  double t = static_cast<double>(chunk);
+  double p = t * (t + 1.0) / 2.0;
+  double base = step(t, p);
+  return {std::max(0.0, (step(2.0 * t, p) - base) / t), std::max(0.0, (step(t, 2.0 * p) - base) / p)};
+}
 }  // namespace
 
 Fleet::Fleet(engine::Engine& engine, const StepModel& model, ExpertBalance& prefill_experts,
@@ -17,6 +37,8 @@ Fleet::Fleet(engine::Engine& engine, const StepModel& model, ExpertBalance& pref
       router_(policy::builtin_unit_routers().make(scenario.fleet.router, {.seed = scenario.seed})),
       seed_(scenario.seed),
       max_context_tokens_(model.decode_kv_capacity_tokens()) {
+  std::tie(prefill_s_per_token_, prefill_s_per_pair_) =
+      prefill_marginal_costs(model, scenario.geometry.prefill.gpus, scenario.fleet.prefill.chunk_tokens);
   prefill_done_.fleet = this;
   decode_done_.fleet = this;
   transfer_done_.fleet = this;
@@ -33,7 +55,11 @@ void Fleet::add_prefill_unit(engine::Duration startup) {
   const auto& g = scenario_.geometry.prefill;
   PrefillUnitShape shape{g.gpus, g.nodes_per_unit, c.chunk_tokens};
   prefill_balancers_.push_back(
-      policy::builtin_prefill_balancers().make(c.balancer, {.seed = scenario_.seed, .unit = id, .ranks = shape.ranks}));
+      policy::builtin_prefill_balancers().make(c.balancer, {.seed = scenario_.seed,
+                                                            .unit = id,
+                                                            .ranks = shape.ranks,
+                                                            .prefill_s_per_token = prefill_s_per_token_,
+                                                            .prefill_s_per_pair = prefill_s_per_pair_}));
   prefill_.add(std::make_unique<PrefillUnit>(id, UnitContext{engine_, pool_, signals_}, model_, prefill_experts_, shape,
                                              *prefill_balancers_.back(), prefill_done_));
   kv_links_.add_unit(shape.ranks);
@@ -95,7 +121,7 @@ void Fleet::reject(const RequestRecord& r, const char* reason) {
   counts_.rejected_input_tokens += r.input_tokens;
   counts_.rejected_output_tokens += r.output_tokens;
   signals_.request_done({r.arrival_ns, -1, -1, engine_.now().ns(), r.input_tokens, r.cached_tokens, r.output_tokens,
-                         r.model, true, reason});
+                         r.model, true, reason, r.serial, 0});
 }
 
 void Fleet::arrive(const RequestRecord& request) {
@@ -172,7 +198,7 @@ void Fleet::on_finished(uint32_t id) {
   counts_.in_flight_input_tokens -= r.input_tokens;
   counts_.in_flight_output_tokens -= r.output_tokens;
   signals_.request_done({r.arrival_ns, r.first_token_ns, r.decode_admit_ns, r.finish_ns, r.input_tokens,
-                         r.cached_tokens, r.output_tokens, r.model, false, nullptr});
+                         r.cached_tokens, r.output_tokens, r.model, false, nullptr, r.serial, r.decode_steps});
   pool_.release(id);
   if (draining()) retire_drained();
 }

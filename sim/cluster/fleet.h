@@ -125,6 +125,10 @@ class Fleet {
   int64_t prefill_offered_tokens_ = 0;
   int64_t decode_offered_ = 0;
   double max_context_tokens_ = 0.0;
+  // A prefill rank's marginal step cost of a new token and of an attention pair, for balancers that weigh queued
+  // work in seconds (RankBalancerContext): from the step model, at a full chunk on every rank.
+  double prefill_s_per_token_ = 0.0;
+  double prefill_s_per_pair_ = 0.0;
 };
 
 }  // namespace moesim::cluster

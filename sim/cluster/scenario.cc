@@ -160,6 +160,9 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
     c.decode_node_share =
         a->number_or("decode_node_share", c.decode_node_share, {0.0, 1.0, true, "a number in (0, 1]"});
     c.warmup_s = a->number_or("warmup_s", c.warmup_s, kNonNegativeSeconds);
+    c.forecast_error_s = a->number_or("forecast_error_s", c.forecast_error_s,
+                                      {-86400.0, 86400.0, false, "a number of seconds in [-86400, 86400]"});
+    c.forecast_noise = a->number_or("forecast_noise", c.forecast_noise, {0.0, 2.0, false, "a number in [0, 2]"});
     if (c.decode_low >= c.decode_high) a->fail("decode_low", "must be below decode_high");
     if (c.prefill_low >= c.prefill_high) a->fail("prefill_low", "must be below prefill_high");
     a->finish();
@@ -262,7 +265,9 @@ nlohmann::json to_json(const Scenario& s) {
         {"prefill_low", a.prefill_low},
         {"max_nodes", a.max_nodes},
         {"decode_node_share", a.decode_node_share},
-        {"warmup_s", a.warmup_s}}},
+        {"warmup_s", a.warmup_s},
+        {"forecast_error_s", a.forecast_error_s},
+        {"forecast_noise", a.forecast_noise}}},
       {"economics",
        {{"usd_per_gpu_hour", e.usd_per_gpu_hour},
         {"usd_per_m_input_cache_hit", e.usd_per_m_input_cache_hit},

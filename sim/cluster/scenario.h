@@ -58,7 +58,7 @@ struct ExpertConfig {
 };
 
 struct AutoscalerConfig {
-  std::string policy = "none";       ///< none (fixed units) | fixed (a node schedule file) | slo
+  std::string policy = "none";       ///< none (fixed units) | fixed (a node schedule file) | slo | forecast
   std::string schedule;              ///< fixed: CSV of (start, end, nodes), relative to the scenario file
   double interval_s = 300.0;         ///< slo: how often the controller looks
   double startup_s = 600.0;          ///< time from the decision to add a unit until it serves
@@ -70,6 +70,8 @@ struct AutoscalerConfig {
   int64_t max_nodes = 0;             ///< pool limit (0 = none); the report says when it binds
   double decode_node_share = 0.6;    ///< fixed: share of the schedule's nodes given to decode units (an assumption)
   double warmup_s = 1800.0;          ///< units added in the first warmup_s start at once (the fleet predates the run)
+  double forecast_error_s = 1800.0;  ///< forecast: how late its day shape runs (an assumption: half an hour)
+  double forecast_noise = 0.1;       ///< forecast: each hour's share off by this (sigma of ln; another day's shape)
 };
 
 struct EconomicsConfig {

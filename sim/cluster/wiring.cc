@@ -1,12 +1,15 @@
 #include "sim/cluster/wiring.h"
 
 #include <chrono>
+#include <optional>
 
 #include "sim/cluster/arrivals.h"
 #include "sim/cluster/expert_balance.h"
 #include "sim/cluster/model_step.h"
 #include "sim/cluster/node_schedule.h"
 #include "sim/cluster/run_outputs.h"
+#include "sim/observe/request_log.h"
+#include "traces/day_profile.h"
 
 namespace moesim::cluster {
 
@@ -30,6 +33,15 @@ policy::AutoscalerParams autoscaler_params(const Scenario& s) {
   p.max_nodes = s.autoscaler.max_nodes;
   p.decode_node_share = s.autoscaler.decode_node_share;
   if (!s.autoscaler.schedule.empty()) p.schedule = read_node_schedule(resolve_path(s, s.autoscaler.schedule));
+  // The forecast's raw material: the generated day's hourly shape (the policy perturbs and shifts it).
+  if (s.autoscaler.policy == "forecast" && s.workload.kind == "generator") {
+    p.forecast_hourly_shares = traces::load_day_profile(s.workload.profile).hourly_shares;
+  }
+  p.seed = s.seed;
+  p.day_offset_s = s.workload.start_s;
+  p.lead_s = s.autoscaler.startup_s + s.autoscaler.interval_s;
+  p.forecast_error_s = s.autoscaler.forecast_error_s;
+  p.forecast_noise = s.autoscaler.forecast_noise;
   return p;
 }
 
@@ -67,9 +79,12 @@ observe::RunReport run_scenario(const Scenario& scenario, const RunControl& cont
   Simulation sim(scenario, *parts.step_model, *parts.prefill_experts, *parts.decode_experts, *parts.source,
                  parts.autoscaler.get());
   if (parts.autoscaler) sim.signals().subscribe(parts.autoscaler.get());
+  std::optional<observe::RequestLog> log;
+  if (!control.request_log.empty()) sim.signals().subscribe(&log.emplace(control.request_log));
   auto wall_start = std::chrono::steady_clock::now();
   observe::RunReport report = sim.run(control.drain_s, control.progress, control.stop);
   double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (log) log->close();
   if (finished) finished(sim, report, wall_s);
   return report;
 }

@@ -38,6 +38,7 @@ struct RunControl {
   bool exact = false;        ///< see build_run_parts
   ProgressFn progress;       ///< may be empty
   StopRules stop;            ///< signals and limits that stop the run early (its outputs then say complete: false)
+  std::filesystem::path request_log{};  ///< where to write the per-request log (observe/request_log.h); empty: none
 };
 
 /// Sees a finished run before its simulation is destroyed: the simulation (its metrics), the report, the wall time

@@ -72,6 +72,7 @@ RunReport make_report(const RunMetrics& metrics, const RunFacts& facts) {
   l.decode_wait_p50_s = lat.decode_wait().quantile(0.50);
   l.decode_wait_p99_s = lat.decode_wait().quantile(0.99);
   l.e2e_p50_s = lat.e2e().quantile(0.50);
+  l.e2e_p99_s = lat.e2e().quantile(0.99);
 
   auto& s = r.steps;
   s.prefill_steps = st.prefill_steps;
@@ -156,6 +157,7 @@ void for_each_field(Report& r, Field&& f) {
   f("decode_wait_p50_s", l.decode_wait_p50_s);
   f("decode_wait_p99_s", l.decode_wait_p99_s);
   f("e2e_p50_s", l.e2e_p50_s);
+  f("e2e_p99_s", l.e2e_p99_s);
   auto& s = r.steps;
   f("prefill_steps", s.prefill_steps);
   f("decode_steps", s.decode_steps);

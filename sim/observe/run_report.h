@@ -125,6 +125,7 @@ struct LatencyFigures {
   double decode_wait_p50_s = 0.0;
   double decode_wait_p99_s = 0.0;
   double e2e_p50_s = 0.0;
+  double e2e_p99_s = 0.0;  ///< end to end (as e2e_p50_s), 99th percentile
 
   bool operator==(const LatencyFigures&) const = default;
 };

@@ -21,8 +21,10 @@ struct RequestDone {
   int32_t cached_tokens;
   int32_t output_tokens;
   uint8_t model;
-  bool rejected;       ///< true: it was turned away (see reason)
-  const char* reason;  ///< why it was rejected, or nullptr
+  bool rejected;         ///< true: it was turned away (see reason)
+  const char* reason;    ///< why it was rejected, or nullptr
+  uint64_t serial;       ///< arrival order: the key of its own random draws
+  int64_t decode_steps;  ///< decode steps its MTP draws gave it (0 when rejected)
 };
 
 /// One step of a unit.

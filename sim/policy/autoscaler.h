@@ -51,6 +51,15 @@ struct AutoscalerParams {
   /// fixed: (start_s, nodes) steps and the assumed share of nodes that decode
   std::vector<std::pair<double, int64_t>> schedule;
   double decode_node_share = 0.6;
+  /// forecast: the day profile's hourly shares the forecast is made from (empty: no forecast, as slo), the seed
+  /// (the forecast's noise comes from seed + 1), the run's offset into the day, how far ahead units are ordered,
+  /// the forecast's timing error and its per-hour noise (sigma of ln).
+  std::vector<double> forecast_hourly_shares;
+  uint64_t seed = 1;
+  double day_offset_s = 0.0;
+  double lead_s = 900.0;
+  double forecast_error_s = 1800.0;
+  double forecast_noise = 0.1;
 };
 
 class AutoscalerPolicy {

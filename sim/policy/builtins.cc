@@ -3,14 +3,17 @@
 // static objects, which a static library would drop. A list's order is the order its names are shown in.
 #include "sim/policy/autoscaler_fixed_fleet.h"
 #include "sim/policy/autoscaler_fixed_schedule.h"
+#include "sim/policy/autoscaler_forecast.h"
 #include "sim/policy/autoscaler_slo.h"
 #include "sim/policy/decode_least_kv.h"
 #include "sim/policy/decode_least_requests.h"
+#include "sim/policy/decode_oracle.h"
 #include "sim/policy/decode_published.h"
 #include "sim/policy/decode_round_robin.h"
 #include "sim/policy/eplb.h"
 #include "sim/policy/prefill_least_attention.h"
 #include "sim/policy/prefill_least_tokens.h"
+#include "sim/policy/prefill_oracle.h"
 #include "sim/policy/prefill_power_of_two.h"
 #include "sim/policy/prefill_published.h"
 #include "sim/policy/prefill_round_robin.h"
@@ -43,6 +46,7 @@ void register_builtin_prefill_balancers(PrefillBalancerRegistry& r) {
   r.add("published", "DeepSeek's objective: min-max of queued tokens and attention, each over its mean",
         plain<PrefillPublished>);
   r.add("power-of-two", "two random ranks (own RNG stream), the one with fewer queued tokens", from<PrefillPowerOfTwo>);
+  r.add("oracle", "informed baseline: knows each rank's queued work in seconds, picks the least", from<PrefillOracle>);
 }
 
 void register_builtin_decode_balancers(DecodeBalancerRegistry& r) {
@@ -51,6 +55,8 @@ void register_builtin_decode_balancers(DecodeBalancerRegistry& r) {
   r.add("least-kv", "the fitting rank holding the least KV", plain<DecodeLeastKv>);
   r.add("published", "DeepSeek's objective: min-max of sequences and KV held, each over its mean, among fitting ranks",
         plain<DecodePublished>);
+  r.add("oracle", "informed baseline: knows output lengths; min-max of sequences, KV now and KV at finish",
+        plain<DecodeOracle>);
 }
 
 void register_builtin_unit_routers(UnitRouterRegistry& r) {
@@ -69,6 +75,8 @@ void register_builtin_autoscalers(AutoscalerRegistry& r) {
   r.add("none", "a fixed fleet: the units the scenario starts with serve the whole run", plain<FixedFleet>);
   r.add("fixed", "imposes a node schedule, split into units by decode_node_share", from<FixedSchedule>);
   r.add("slo", "adds and drains units on offered load against the SLO-capped capacity", from<SloDriven>);
+  r.add("forecast", "as slo, on the load scaled ahead by a day-shape forecast (another day's, with a timing error)",
+        from<ForecastDriven>);
 }
 
 const PrefillBalancerRegistry& builtin_prefill_balancers() {

@@ -20,6 +20,10 @@ struct RankBalancerContext {
   uint64_t seed = 1;  ///< the scenario's seed (for balancers that draw)
   int32_t unit = 0;   ///< the unit the balancer serves
   int64_t ranks = 1;  ///< its ranks: every view span has this size
+  /// Prefill: the unit's marginal step cost of one new token and of one attention pair (from the step model), for
+  /// balancers that weigh queued work in seconds (`oracle`); 0 when not known.
+  double prefill_s_per_token = 0.0;
+  double prefill_s_per_pair = 0.0;
 };
 
 /// A prefill rank as the prefill balancer sees it: the work queued on it, not yet computed.
@@ -66,6 +70,8 @@ struct DecodeRankView {
 
 struct DecodeRequestView {
   int64_t kv_tokens = 0;  ///< KV it brings (its context)
+  /// Tokens it will emit. No real balancer knows this: only the informed baseline `oracle` reads it.
+  int64_t output_tokens = 0;
 };
 
 /// Whether a rank can take the request now (batch cap and HBM).

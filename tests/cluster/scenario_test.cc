@@ -59,13 +59,13 @@ TEST_CASE("scenario: each kind of bad value gets its own error naming the file a
   CHECK(error_after("experts.eplb=\"greedy\"") ==
         "bad.json: experts.eplb: expected one of none, auto, global, hierarchical, got \"greedy\"");
   CHECK(error_after("autoscaler.policy=\"elastic\"") ==
-        "bad.json: autoscaler.policy: expected one of none, fixed, slo, got \"elastic\"");
+        "bad.json: autoscaler.policy: expected one of none, fixed, slo, forecast, got \"elastic\"");
   CHECK(error_after("fleet.prefill.balancer=\"random\"") ==
         "bad.json: fleet.prefill.balancer: expected one of round-robin, least-tokens, least-attention, published, "
-        "power-of-two, got \"random\"");
+        "power-of-two, oracle, got \"random\"");
   CHECK(error_after("fleet.decode.balancer=\"least-tokens\"") ==
-        "bad.json: fleet.decode.balancer: expected one of round-robin, least-requests, least-kv, published, got "
-        "\"least-tokens\"");
+        "bad.json: fleet.decode.balancer: expected one of round-robin, least-requests, least-kv, published, oracle, "
+        "got \"least-tokens\"");
   CHECK(error_after("fleet.router=\"random\"") ==
         "bad.json: fleet.router: expected one of least-loaded, got \"random\"");
   CHECK(error_after("fleet=[1]") == "bad.json: fleet: expected an object, got an array");

@@ -33,7 +33,8 @@ TEST_CASE("metrics: node-time, cost and revenue follow the fleet size and the to
   RunMetrics m(config_8_gpus());
   m.on_fleet_size({0, 4, 18, 1, 1});                 // 22 nodes from t = 0
   m.on_fleet_size({1800'000'000'000, 8, 18, 2, 1});  // 26 nodes from 30 min
-  m.on_request_done({0, 1'000'000'000, 1'000'000'000, 11'000'000'000, 1'000'000, 600'000, 200'000, 1, false, nullptr});
+  m.on_request_done(
+      {0, 1'000'000'000, 1'000'000'000, 11'000'000'000, 1'000'000, 600'000, 200'000, 1, false, nullptr, 0, 0});
   m.finish(3600'000'000'000);
   auto s = make_report(m, {});
   CHECK(s.nodes.avg == Approx(24.0));
@@ -52,8 +53,8 @@ TEST_CASE("metrics: node-time, cost and revenue follow the fleet size and the to
 
 TEST_CASE("metrics: a rejected request counts by its reason and adds no tokens or latency") {
   RunMetrics m(config_8_gpus());
-  m.on_request_done({0, -1, -1, 5, 1000, 0, 10, 0, true, "too long"});
-  m.on_request_done({0, -1, -1, 5, 1000, 0, 10, 0, true, nullptr});
+  m.on_request_done({0, -1, -1, 5, 1000, 0, 10, 0, true, "too long", 0, 0});
+  m.on_request_done({0, -1, -1, 5, 1000, 0, 10, 0, true, nullptr, 0, 0});
   m.finish(60'000'000'000);
   CHECK(m.requests().rejected == 2);
   CHECK(m.requests().completed == 0);

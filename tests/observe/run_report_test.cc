@@ -20,8 +20,8 @@ RunReport sample_report() {
   m.on_fleet_size({0, 4, 18, 1, 1});
   m.on_prefill_step({0, 500'000'000, 0, 12'000, 3, 0.9, 0.8, 0.0, 1e9, 0});
   m.on_decode_step({600'000'000, 50'000'000, 0, 300, 280, 0.95, 0.7, 0.4, 0.0, 300});
-  m.on_request_done({0, 1'000'000'000, 1'200'000'000, 11'000'000'000, 4000, 1000, 200, 1, false, nullptr});
-  m.on_request_done({0, -1, -1, 5, 900'000, 0, 10, 0, true, "too long"});
+  m.on_request_done({0, 1'000'000'000, 1'200'000'000, 11'000'000'000, 4000, 1000, 200, 1, false, nullptr, 0, 0});
+  m.on_request_done({0, -1, -1, 5, 900'000, 0, 10, 0, true, "too long", 0, 0});
   m.finish(120'000'000'000);
   RunFacts f;
   f.scenario = "sample";
@@ -58,7 +58,7 @@ TEST_CASE("run report: summary.json has every figure under its documented key, a
       "autoscaler_limit_bound_decisions complete cost_usd decode_busy_fraction decode_busy_s "
       "decode_capacity_tokens_per_s_per_node_at_slo decode_nodes_avg decode_rank_balance_mean "
       "decode_sequences_per_unit_mean decode_step_mean_s decode_steps decode_tokens_per_s_per_node "
-      "decode_utilization_at_slo decode_wait_p50_s decode_wait_p99_s e2e_p50_s events_executed "
+      "decode_utilization_at_slo decode_wait_p50_s decode_wait_p99_s e2e_p50_s e2e_p99_s events_executed "
       "expert_balance_mean input_tokens input_tokens_cached margin nodes_avg nodes_peak output_tokens "
       "prefill_busy_fraction prefill_busy_s prefill_capacity_new_tokens_per_s_per_node prefill_nodes_avg "
       "prefill_rank_balance_mean prefill_step_mean_s prefill_steps prefill_tokens_computed "

@@ -63,6 +63,7 @@ struct DecodePlaced {
 std::vector<int64_t> play_decode(DecodeBalancer& lb, size_t ranks, uint64_t seed) {
   std::mt19937_64 gen(seed);
   std::uniform_int_distribution<int64_t> kv(100, 60000);
+  std::uniform_int_distribution<int64_t> out(1, 8000);
   std::uniform_int_distribution<int> coin(0, 2);
   std::vector<DecodeRankView> views(ranks);
   for (size_t i = 0; i < ranks; ++i) {
@@ -74,7 +75,7 @@ std::vector<int64_t> play_decode(DecodeBalancer& lb, size_t ranks, uint64_t seed
   std::vector<int64_t> picks;
   lb.begin_admissions(views);
   for (int i = 0; i < kRequests; ++i) {
-    DecodeRequestView q{kv(gen)};
+    DecodeRequestView q{kv(gen), out(gen)};
     int64_t rank = lb.pick(views, q);
     bool any_fits = false;
     for (const auto& v : views) any_fits = any_fits || fits(v, q);

@@ -80,14 +80,15 @@ TEST_CASE("registry: each built-in kind refuses an unknown name with the list of
   RankBalancerContext rank_context;
   CHECK_THROWS_WITH(builtin_prefill_balancers().make("random", rank_context),
                     "unknown prefill balancer 'random' (known: round-robin, least-tokens, least-attention, "
-                    "published, power-of-two)");
+                    "published, power-of-two, oracle)");
   CHECK_THROWS_WITH(builtin_decode_balancers().make("random", rank_context),
-                    "unknown decode balancer 'random' (known: round-robin, least-requests, least-kv, published)");
+                    "unknown decode balancer 'random' (known: round-robin, least-requests, least-kv, published, "
+                    "oracle)");
   CHECK_THROWS_WITH(builtin_unit_routers().make("random", UnitRouterContext{}),
                     "unknown unit router 'random' (known: least-loaded)");
   CHECK_THROWS_WITH(builtin_expert_balancers().make("random"),
                     "unknown expert balancer 'random' (known: none, auto, global, hierarchical)");
   AutoscalerParams params;
   params.policy = "elastic";
-  CHECK_THROWS_WITH(make_autoscaler(params), "unknown autoscaler policy 'elastic' (known: none, fixed, slo)");
+  CHECK_THROWS_WITH(make_autoscaler(params), "unknown autoscaler policy 'elastic' (known: none, fixed, slo, forecast)");
 }

@@ -9,6 +9,7 @@
 #include <array>
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -29,6 +30,22 @@ inline CommandResult run_shell(const std::string& command) {
   while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), got);
   int status = ::pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+/// A fresh, empty folder of that name in the system's temporary folder (what was there is removed).
+inline std::filesystem::path fresh_dir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+/// The scenario argument of the study commands' end-to-end tests: steady-small cut to 20 simulated seconds, with
+/// even expert routing; well under a second a run.
+inline std::string tiny_scenario_args() {
+  return std::string(MOESIM_SOURCE_DIR) +
+         "/scenarios/steady-small.json --set horizon_s=20 --set experts.skew=\\\"uniform\\\" "
+         "--set experts.eplb=\\\"none\\\"";
 }
 
 /// Runs the moesim binary this test was built with (MOESIM_BINARY), stderr folded into the output.

@@ -219,6 +219,23 @@ std::vector<BadInput> catalogue() {
        "m.json: (root): expected an object, got an array"},
       {"fit", {}, {}, "fit --hardware tpu9", 2, "unknown hardware \"tpu9\" (known: h100, h200, h800)"},
 
+      // ---- compare: every variant is checked before any run ----
+      {"compare", {{"s.json", "{" + kQuick + "}"}}, {}, "compare s.json --variant x:fleet.decode.balancr=round-robin --out o",
+       2, "--variant x: s.json: fleet.decode.balancr: unknown key"},
+      {"compare", {{"s.json", "{" + kQuick + "}"}}, {}, "compare s.json --variant x:experts.replan_interval_s=soon --out o",
+       2, "--variant x: s.json: experts.replan_interval_s: expected a positive number of seconds up to 2592000 (30 days), got \"soon\""},
+      {"compare", {{"s.json", "{" + kQuick + "}"}}, {}, "compare s.json --variant x:fleet.decode.balancer=fastest --out o",
+       2, "--variant x: s.json: fleet.decode.balancer: expected one of round-robin, least-requests, least-kv, published, oracle, got \"fastest\""},
+      {"compare", {{"s.json", "{" + kQuick + "}"}}, {},
+       "compare s.json --variant a:fleet.decode.balancer=round-robin --variant a:fleet.decode.balancer=least-kv --out o",
+       2, "--variant a: the name is given twice"},
+      {"compare", {{"s.json", "{" + kQuick + "}"}}, {}, "compare s.json --variant a:fleet.decode.balancer=round-robin --seeds 0 --out o",
+       2, "--seeds 0: a comparison needs 1 to 100000 seeds (2 or more for an interval)"},
+      {"compare", {{"s.json", "{" + kQuick + "}"}}, {}, "compare s.json --variant rr --out o",
+       2, "--variant rr: expected NAME:key.path=value[,key.path=value...]"},
+      {"compare", {{"s.json", "{" + kQuick + "}"}}, {}, "compare s.json --variant x:seed=3 --out o",
+       2, "--variant x: the seeds come from --seeds, not a variant"},
+
       // ---- a run that passes a limit: exit 5, partial results ----
       {"run limits", {{"s.json", R"({"horizon_s": 60, "workload": {"kind": "constant", "rate_per_s": 100}})"}}, {},
        "run s.json --out o --max-in-flight 10", 5, "in-flight limit: 11 requests in flight (limit 10)"},
@@ -257,7 +274,7 @@ std::string markdown_row(int index, const BadInput& row) {
       return (byte < 32 && ch != '\n') || byte >= 127;
     });
     input += fmt::format("{}{}: {}", input.empty() ? "" : "; ", f.name,
-                         binary ? std::string("(binary)") : "`" + cut(f.text) + "`");
+                         binary ? std::string("(binary)") : fmt::format("`{}`", cut(f.text)));
   }
   for (const Patch& p : row.patches) {
     input += fmt::format("{}{}: `{}` → `{}`", input.empty() ? "" : "; ", p.file, p.from, p.to);
@@ -322,7 +339,7 @@ TEST_CASE("bad inputs: the catalogue has at least 30 rows across every file kind
                            "measured file", "EPLB weights",   "node schedule",
                            "step",          "pipeline",       "run",
                            "eplb",          "trace",          "calibrate",
-                           "fit",           "run limits"}) {
+                           "fit",           "compare",        "run limits"}) {
     CHECK(kinds.count(kind) == 1);
   }
 }
@@ -343,7 +360,7 @@ TEST_CASE("bad inputs: hardware specs, kernel tables, the model file, measured f
 }
 
 TEST_CASE("bad inputs: command-line options of every command, and a run past its limit") {
-  for (const char* kind : {"step", "pipeline", "run", "eplb", "trace", "calibrate", "fit", "run limits"}) {
+  for (const char* kind : {"step", "pipeline", "run", "eplb", "trace", "calibrate", "fit", "compare", "run limits"}) {
     CHECK(check(kind) > 0);
   }
 }

@@ -16,16 +16,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kTiny = std::string(MOESIM_SOURCE_DIR) +
-                          "/scenarios/steady-small.json --set horizon_s=20 --set experts.skew=\\\"uniform\\\" "
-                          "--set experts.eplb=\\\"none\\\"";
-
-fs::path fresh_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+const std::string kTiny = moesim::test::tiny_scenario_args();
+using moesim::test::fresh_dir;
 
 fs::path write_grid(const fs::path& dir, const std::string& text) {
   std::ofstream(dir / "grid.json") << text;

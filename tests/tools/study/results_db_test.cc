@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "tests/support/command.h"
 #include "tests/support/sqlite_rows.h"
 
 using moesim::study::ResultRow;
@@ -17,12 +18,7 @@ using moesim::study::ResultsDb;
 
 namespace {
 
-std::filesystem::path fresh_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / name;
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+using moesim::test::fresh_dir;
 
 ResultRow row(int64_t candidate, uint64_t seed, const std::string& hw, nlohmann::json figures) {
   return {.candidate = candidate,
