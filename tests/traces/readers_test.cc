@@ -87,6 +87,27 @@ TEST_CASE("traces: Mooncake to native to Mooncake is lossless, plain, gzip and z
   }
 }
 
+TEST_CASE("traces: a reader with a 64-byte first buffer reads what the default one does, plain, gzip and zstd alike") {
+  TempDir dir;
+  auto original = read_all(*open_trace(sample("mooncake_conversation_trace.jsonl.gz")));
+  ReadOptions small;
+  small.buffer_bytes = 64;  // every Mooncake line is longer: the buffer grows, and the decoders read in small steps
+  for (std::string name : {"mc.jsonl", "mc.jsonl.gz", "mc.jsonl.zst"}) {
+    write_all(original, dir.path(name), TraceFormat::kMooncake);
+    CHECK(detect_format(dir.path(name), 64) == TraceFormat::kMooncake);
+    auto back = read_all(*open_trace(dir.path(name), TraceFormat::kAuto, small));
+    REQUIRE(back.requests.size() == original.requests.size());
+    bool same = true;
+    for (size_t i = 0; i < back.requests.size(); ++i) {
+      const auto& a = original.requests[i];
+      const auto& b = back.requests[i];
+      same = same && a.arrival_ns == b.arrival_ns && a.input_tokens == b.input_tokens &&
+             a.output_tokens == b.output_tokens && original.hashes[i] == back.hashes[i];
+    }
+    CHECK(same);
+  }
+}
+
 TEST_CASE("traces: Azure to native to Azure keeps relative arrival times and lengths") {
   TempDir dir;
   auto original = read_all(*open_trace(sample("AzureLLMInferenceTrace_code.csv")));
