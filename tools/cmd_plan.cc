@@ -168,46 +168,22 @@ void plan(const PlanOptions& o) {
     labels.emplace_back("fidelity", "simulation");
     return labels;
   };
-  if (!ranks.root()) {
-    std::string to_run;
-    ranks.broadcast(to_run);  // rank 0 says which simulations are not in results.sqlite yet
-    std::vector<study::Job> remaining;
-    for (size_t i : study::Resume::decode(to_run)) remaining.push_back(jobs.at(i));
-    study::run_jobs(remaining, ranks, options, {});
-    return;
-  }
-
-  const std::filesystem::path out(o.out);
   std::vector<std::string> label_columns = space.grid.keys;
   label_columns.push_back("fidelity");
-  std::unique_ptr<study::ResultsDb> db_owner;
-  study::Resume resume;
-  try {
-    std::error_code failed_dir;
-    std::filesystem::create_directories(out, failed_dir);
-    if (failed_dir) throw InputError(fmt::format("{}: cannot create the folder: {}", o.out, failed_dir.message()));
-    db_owner = std::make_unique<study::ResultsDb>(out / "results.sqlite", label_columns, study::summary_template(),
-                                                  o.fresh ? study::Existing::kReplace : study::Existing::kResume);
-    resume = study::find_finished(jobs, *db_owner, simulated_labels);
-  } catch (const std::exception& e) {
-    // The other ranks wait for rank 0's list of simulations to run and would wait forever: end them all.
-    if (ranks.size() > 1) {
-      fmt::print(stderr, "error: {}\n", e.what());
-      ranks.abort(dynamic_cast<const InputError*>(&e) != nullptr ? kExitBadInput : 1);
-    }
-    throw;
+  const std::filesystem::path out(o.out);
+  const size_t all_jobs = jobs.size();
+  study::OpenedStudy opened =
+      study::open_study(ranks, out, label_columns, o.fresh, jobs, simulated_labels, " (simulations)");
+  if (!ranks.root()) {
+    study::run_jobs(opened.jobs, ranks, options, {});
+    return;
   }
-  study::ResultsDb& db = *db_owner;
-  std::string to_run = resume.encode();
-  ranks.broadcast(to_run);
+  study::ResultsDb& db = *opened.db;
+  const study::Resume& resume = opened.resume;
   std::map<size_t, std::vector<nlohmann::json>> runs;
   // Simulations a run before finished (Existing::kResume): their stored figures stand in for the run.
   for (const auto& [i, row] : resume.finished) runs[static_cast<size_t>(jobs[i].candidate)].push_back(row.figures);
-  if (db.rows_found() > 0) {
-    fmt::print(stderr, "{} (simulations)\n", resume.message((out / "results.sqlite").string(), jobs.size()));
-  }
-  const size_t all_jobs = jobs.size();
-  jobs = resume.remaining(jobs);
+  jobs = std::move(opened.jobs);
   for (size_t c = 0; c < cands.size(); ++c) {
     const auto& x = cands[c];
     nlohmann::json figures = nlohmann::json::object();

@@ -82,38 +82,17 @@ void sweep(const SweepOptions& o) {
     throw;
   }
   study::RunnerOptions options{.threads = o.threads, .drain_s = o.drain_s, .exact = o.exact};
+  const std::filesystem::path out(o.out);
+  const size_t all_jobs = jobs.size();
+  study::OpenedStudy opened =
+      study::open_study(ranks, out, grid.keys, o.fresh, jobs, [](const study::Job& job) { return job.labels; });
+  jobs = std::move(opened.jobs);
   if (!ranks.root()) {
-    std::string to_run;
-    ranks.broadcast(to_run);  // rank 0 says which jobs are not in results.sqlite yet
-    std::vector<study::Job> remaining;
-    for (size_t i : study::Resume::decode(to_run)) remaining.push_back(jobs.at(i));
-    study::run_jobs(remaining, ranks, options, {});
+    study::run_jobs(jobs, ranks, options, {});
     return;
   }
-
-  const std::filesystem::path out(o.out);
-  std::unique_ptr<study::ResultsDb> db;
-  study::Resume resume;
-  try {
-    std::error_code failed_dir;
-    std::filesystem::create_directories(out, failed_dir);
-    if (failed_dir) throw InputError(fmt::format("{}: cannot create the folder: {}", o.out, failed_dir.message()));
-    db = std::make_unique<study::ResultsDb>(out / "results.sqlite", grid.keys, study::summary_template(),
-                                            o.fresh ? study::Existing::kReplace : study::Existing::kResume);
-    resume = study::find_finished(jobs, *db, [](const study::Job& job) { return job.labels; });
-  } catch (const std::exception& e) {
-    // The other ranks wait for rank 0's list of jobs to run and would wait forever: end them all.
-    if (ranks.size() > 1) {
-      fmt::print(stderr, "error: {}\n", e.what());
-      ranks.abort(dynamic_cast<const InputError*>(&e) != nullptr ? kExitBadInput : 1);
-    }
-    throw;
-  }
-  std::string to_run = resume.encode();
-  ranks.broadcast(to_run);
-  const size_t all_jobs = jobs.size();
-  if (db->rows_found() > 0) fmt::print(stderr, "{}\n", resume.message((out / "results.sqlite").string(), all_jobs));
-  jobs = resume.remaining(jobs);
+  study::ResultsDb* db = opened.db.get();
+  const study::Resume& resume = opened.resume;
   ProgressDisplay progress(fmt::format("sweep {}", name), RunCount{static_cast<int64_t>(jobs.size())});
   options.on_wait = [&progress] { progress.tick(); };
   int64_t failed = 0;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
+
 #include "common/error.h"
 #include "sim/cluster/scenario.h"
 
@@ -49,10 +51,36 @@ Resume find_finished(const std::vector<Job>& jobs, const ResultsDb& db, const Ro
   return out;
 }
 
-std::vector<Job> Resume::remaining(const std::vector<Job>& jobs) const {
-  std::vector<Job> out;
-  out.reserve(to_run.size());
-  for (size_t i : to_run) out.push_back(jobs.at(i));
+OpenedStudy open_study(const Ranks& ranks, const std::filesystem::path& dir,
+                       const std::vector<std::string>& label_columns, bool fresh, const std::vector<Job>& jobs,
+                       const RowLabels& row_labels, const std::string& note) {
+  OpenedStudy out;
+  std::string to_run;
+  if (ranks.root()) {
+    try {
+      std::error_code failed_dir;
+      std::filesystem::create_directories(dir, failed_dir);
+      if (failed_dir) {
+        throw InputError(fmt::format("{}: cannot create the folder: {}", dir.string(), failed_dir.message()));
+      }
+      out.db = std::make_unique<ResultsDb>(dir / "results.sqlite", label_columns, summary_template(),
+                                           fresh ? Existing::kReplace : Existing::kResume);
+      out.resume = find_finished(jobs, *out.db, row_labels);
+    } catch (const std::exception& e) {
+      if (ranks.size() > 1) {
+        std::fprintf(stderr, "error: %s\n", e.what());
+        ranks.abort(dynamic_cast<const InputError*>(&e) != nullptr ? kExitBadInput : 1);
+      }
+      throw;
+    }
+    if (out.db->rows_found() > 0) {
+      std::fprintf(stderr, "%s%s\n", out.resume.message((dir / "results.sqlite").string(), jobs.size()).c_str(),
+                   note.c_str());
+    }
+    to_run = out.resume.encode();
+  }
+  ranks.broadcast(to_run);
+  for (size_t i : Resume::decode(to_run)) out.jobs.push_back(jobs.at(i));
   return out;
 }
 
