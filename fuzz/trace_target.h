@@ -4,7 +4,9 @@
 //             3 the rest as a .gz file, 4 the rest as a .zst file (the decompressors' error paths are fuzzed);
 //   byte & 8: skip bad lines (counted) instead of failing.
 // Every request read goes through a small LRU KV cache (traces/kv_cache.h), as a replay with block hashes does.
-// (TraceStats is left out: its two 1 MB histograms per input would cost more than the parse under ASan.)
+// (TraceStats is left out: its two 1 MB histograms per input would cost more than the parse under ASan.) The reader
+// starts with a 4 KiB buffer instead of 1 MiB (ReadOptions::buffer_bytes; a longer line grows it, so that path is
+// fuzzed too): under ASan a fresh MiB per input cost more than the parse.
 #pragma once
 
 #include "fuzz/fuzz_support.h"
@@ -37,6 +39,7 @@ inline int fuzz_trace(const uint8_t* data, size_t size, traces::TraceFormat form
   }
   traces::ReadOptions options;
   options.skip_bad = (mode & 8) != 0;
+  options.buffer_bytes = 4096;
   expect_input_errors([&] {
     auto source = traces::open_trace(file, format, options);
     traces::KvCache cache = traces::KvCache::with_blocks(64);

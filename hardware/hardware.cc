@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 
 #include "common/error.h"
 #include "common/json_reader.h"
@@ -334,13 +335,26 @@ Hardware load_hardware_files(const std::filesystem::path& spec_file, const std::
     hw.tables_gpu_spec = base.gpu;
     hw.tables_node_spec = base.node;
   }
-  auto table = [&](const char* what) { return tables_dir / fmt::format("{}-{}.json", spec.tables, what); };
-  hw.gemm = parse_gemm(table("deepgemm"));
-  hw.flashmla = parse_flashmla(table("flashmla"));
-  hw.deepep = parse_deepep(table("deepep"));
-  hw.profile = parse_profile(table("training-profile"));
-  hw.inference = parse_inference_profiles(table("inference-profiles"), hw.profile);
+  for (std::string_view kind : kTableKinds) {
+    load_table_file(hw, kind, tables_dir / fmt::format("{}-{}.json", spec.tables, kind));
+  }
   return hw;
+}
+
+void load_table_file(Hardware& hw, std::string_view kind, const std::filesystem::path& file) {
+  if (kind == "deepgemm") {
+    hw.gemm = parse_gemm(file);
+  } else if (kind == "flashmla") {
+    hw.flashmla = parse_flashmla(file);
+  } else if (kind == "deepep") {
+    hw.deepep = parse_deepep(file);
+  } else if (kind == "training-profile") {
+    hw.profile = parse_profile(file);
+  } else if (kind == "inference-profiles") {
+    hw.inference = parse_inference_profiles(file, hw.profile);
+  } else {
+    throw std::invalid_argument(fmt::format("load_table_file: no table kind \"{}\"", kind));
+  }
 }
 
 std::vector<std::string> hardware_names() {

@@ -161,6 +161,12 @@ struct Hardware {
 Hardware load_hardware(std::string_view name);
 /// The same from explicit files (tests).
 Hardware load_hardware_files(const std::filesystem::path& spec, const std::filesystem::path& tables_dir);
+/// The kernel table kinds, in the order load_hardware_files reads them (file TABLES-KIND.json each).
+inline constexpr std::string_view kTableKinds[] = {"deepgemm", "flashmla", "deepep", "training-profile",
+                                                   "inference-profiles"};
+/// Reads one kernel table file of `kind` (one of kTableKinds) into its field of `hw`; the inference profiles are
+/// checked against hw.profile, so read the training profile first. Bad content is an InputError naming the file.
+void load_table_file(Hardware& hw, std::string_view kind, const std::filesystem::path& file);
 /// Only the node of hardware/specs/NAME.json (GPUs, links), without the kernel tables: what the unit geometry needs.
 NodeSpec load_node_spec(std::string_view name);
 

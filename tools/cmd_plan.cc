@@ -2,7 +2,8 @@
 // analytically (tools/study/screen.h, milliseconds each); the best the screen finds feasible, those near the best, and
 // a random sample of those it rejects are simulated in full on the study runner (threads, or MPI ranks); the answer
 // rests on the simulations. Writes DIR/plan.json, DIR/results.sqlite (a fidelity column: screen or simulation),
-// DIR/results.csv and DIR/pareto.png. Exit 4 when no simulated candidate is feasible.
+// DIR/results.csv and DIR/pareto.png. Exit 4 when no simulated candidate is feasible. A rerun into the same DIR keeps
+// the simulations already in results.sqlite and uses their figures (tools/study/resume.h); --fresh starts afresh.
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
@@ -16,10 +17,12 @@
 #include "common/json_parse.h"
 #include "common/scenario_file.h"
 #include "sim/cluster/scenario.h"
+#include "tools/cli_checks.h"
 #include "tools/commands.h"
 #include "tools/progress.h"
 #include "tools/study/plan.h"
 #include "tools/study/results_db.h"
+#include "tools/study/resume.h"
 #include "tools/study/runner.h"
 #include "tools/study/screen.h"
 
@@ -37,6 +40,7 @@ struct PlanOptions {
   int threads = 0;
   double scale = 0.0;
   double drain_s = 86400.0;
+  bool fresh = false;
   std::vector<std::string> sets;
 };
 
@@ -117,7 +121,7 @@ void plan(const PlanOptions& o) {
   tbb::parallel_for(size_t{0}, cands.size(), [&](size_t c) {
     auto& x = cands[c];
     try {
-      x.screen = study::screen(x.scenario, demands.at(demand_key(x)));
+      x.screen = study::screen(x.scenario, demands.at(demand_key(x)), o.drain_s);
     } catch (const std::exception& e) {
       screen_errors[c] = e.what();
     }
@@ -158,18 +162,28 @@ void plan(const PlanOptions& o) {
     }
   }
   study::RunnerOptions options{.threads = o.threads, .drain_s = o.drain_s, .exact = false};
-  if (!ranks.root()) {
-    study::run_jobs(jobs, ranks, options, {});
-    return;
-  }
-
-  const std::filesystem::path out(o.out);
-  std::error_code failed_dir;
-  std::filesystem::create_directories(out, failed_dir);
-  if (failed_dir) throw InputError(fmt::format("{}: cannot create the folder: {}", o.out, failed_dir.message()));
+  // A simulation's row: the candidate's labels and its fidelity.
+  auto simulated_labels = [](const study::Job& job) {
+    auto labels = job.labels;
+    labels.emplace_back("fidelity", "simulation");
+    return labels;
+  };
   std::vector<std::string> label_columns = space.grid.keys;
   label_columns.push_back("fidelity");
-  study::ResultsDb db(out / "results.sqlite", label_columns);
+  const std::filesystem::path out(o.out);
+  const size_t all_jobs = jobs.size();
+  study::OpenedStudy opened =
+      study::open_study(ranks, out, label_columns, o.fresh, jobs, simulated_labels, " (simulations)");
+  if (!ranks.root()) {
+    study::run_jobs(opened.jobs, ranks, options, {});
+    return;
+  }
+  study::ResultsDb& db = *opened.db;
+  const study::Resume& resume = opened.resume;
+  std::map<size_t, std::vector<nlohmann::json>> runs;
+  // Simulations a run before finished (Existing::kResume): their stored figures stand in for the run.
+  for (const auto& [i, row] : resume.finished) runs[static_cast<size_t>(jobs[i].candidate)].push_back(row.figures);
+  jobs = std::move(opened.jobs);
   for (size_t c = 0; c < cands.size(); ++c) {
     const auto& x = cands[c];
     nlohmann::json figures = nlohmann::json::object();
@@ -187,21 +201,19 @@ void plan(const PlanOptions& o) {
 
   fmt::print(
       "screened {} candidates in {:.1f} s (the workload's demand read in {:.1f} s); {} feasible by the screen; "
-      "simulating {} of them x {} seed(s) = {} runs\n",
+      "simulating {} of them x {} seed(s) = {} runs{}\n",
       cands.size(), screen_s, demand_s,
       std::count_if(verdicts.begin(), verdicts.end(), [](const auto& v) { return v.feasible; }), chosen.size(), o.seeds,
-      jobs.size());
+      all_jobs,
+      resume.finished.empty() ? "" : fmt::format(" ({} already in results.sqlite: skipped)", resume.finished.size()));
   ProgressDisplay progress(fmt::format("plan {}", cands.empty() ? "" : cands[0].scenario.name),
                            RunCount{static_cast<int64_t>(jobs.size())});
   options.on_wait = [&progress] { progress.tick(); };
-  std::map<size_t, std::vector<nlohmann::json>> runs;
   study::run_jobs(jobs, ranks, options, [&](const study::Job& job, const study::JobResult& r) {
-    auto labels = job.labels;
-    labels.emplace_back("fidelity", "simulation");
     nlohmann::json figures = r.report ? observe::to_json(*r.report) : nlohmann::json();
     db.add({.candidate = job.candidate,
             .seed = job.seed,
-            .labels = labels,
+            .labels = simulated_labels(job),
             .figures = figures,
             .scenario_json = r.resolved.dump(),
             .error = r.error,
@@ -402,6 +414,8 @@ void add_plan_command(CLI::App& app) {
       ->required()
       ->check(CLI::ExistingFile);
   sub->add_option("--out", opts->out, "output folder (plan.json, results.sqlite, results.csv, pareto.png)")->required();
+  sub->add_flag("--fresh", opts->fresh,
+                "replace DIR/results.sqlite (by default a rerun keeps its simulations and runs only the missing ones)");
   sub->add_option("--seeds", opts->seeds, "seeds per simulated candidate: the scenario's seed + 0, 1, ..., N-1")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
@@ -412,8 +426,9 @@ void add_plan_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 10.0));
   sub->add_option("--threads", opts->threads, "threads per process (default: the cores)")->check(CLI::Range(1, 4096));
-  sub->add_option("--scale", opts->scale, "override workload.scale (thins the generated day)")
-      ->check(CLI::Range(1e-9, 1.0));
+  sub->add_option("--scale", opts->scale,
+                  "override workload.scale (below 1 thins the generated day, above 1 densifies it)")
+      ->check(within(0.0, 100.0, true));
   sub->add_option("--set", opts->sets, "override a field of every candidate: key.path=value (repeatable)");
   sub->add_option("--drain-s", opts->drain_s, "how long requests in flight get to finish after the horizon")
       ->capture_default_str();

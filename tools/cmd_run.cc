@@ -110,8 +110,9 @@ void add_run_command(CLI::App& app) {
   sub->add_option("scenario", opts->scenario, "scenario JSON file")->required()->check(CLI::ExistingFile);
   sub->add_option("--out", opts->out, "output folder")->capture_default_str();
   sub->add_option("--seed", opts->seed, "override the scenario's seed")->check(non_negative());
-  sub->add_option("--scale", opts->scale, "override workload.scale (thins the generated day)")
-      ->check(within(0.0, 1.0, true));
+  sub->add_option("--scale", opts->scale,
+                  "override workload.scale (below 1 thins the generated day, above 1 densifies it)")
+      ->check(within(0.0, 100.0, true));
   sub->add_option("--drain-s", opts->drain_s, "how long requests in flight get to finish after the horizon")
       ->check(within(0.0, 30.0 * 86400.0))
       ->capture_default_str();

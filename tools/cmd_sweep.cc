@@ -1,6 +1,8 @@
 // moesim sweep: every candidate of a grid (scenario key paths x values) times every seed, run on threads or MPI
 // ranks (tools/study/runner.h), one row per run in DIR/results.sqlite and DIR/results.csv (tools/study/results_db.h).
-// Every candidate's scenario is parsed before anything runs, so a bad grid or key path fails at once.
+// Every candidate's scenario is parsed before anything runs, so a bad grid or key path fails at once. A rerun into
+// the same DIR keeps the rows already there and runs only those missing or failed (tools/study/resume.h); --fresh
+// starts afresh.
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -10,10 +12,12 @@
 #include "common/error.h"
 #include "common/scenario_file.h"
 #include "sim/cluster/scenario.h"
+#include "tools/cli_checks.h"
 #include "tools/commands.h"
 #include "tools/progress.h"
 #include "tools/study/grid.h"
 #include "tools/study/results_db.h"
+#include "tools/study/resume.h"
 #include "tools/study/runner.h"
 
 namespace moesim::tools {
@@ -30,6 +34,7 @@ struct SweepOptions {
   double drain_s = 86400.0;
   bool exact = false;
   bool keep_runs = false;
+  bool fresh = false;
   std::vector<std::string> sets;
 };
 
@@ -77,26 +82,17 @@ void sweep(const SweepOptions& o) {
     throw;
   }
   study::RunnerOptions options{.threads = o.threads, .drain_s = o.drain_s, .exact = o.exact};
+  const std::filesystem::path out(o.out);
+  const size_t all_jobs = jobs.size();
+  study::OpenedStudy opened =
+      study::open_study(ranks, out, grid.keys, o.fresh, jobs, [](const study::Job& job) { return job.labels; });
+  jobs = std::move(opened.jobs);
   if (!ranks.root()) {
     study::run_jobs(jobs, ranks, options, {});
     return;
   }
-
-  const std::filesystem::path out(o.out);
-  std::unique_ptr<study::ResultsDb> db;
-  try {
-    std::error_code failed_dir;
-    std::filesystem::create_directories(out, failed_dir);
-    if (failed_dir) throw InputError(fmt::format("{}: cannot create the folder: {}", o.out, failed_dir.message()));
-    db = std::make_unique<study::ResultsDb>(out / "results.sqlite", grid.keys);
-  } catch (const InputError& e) {
-    // The other ranks are already running and would wait for rank 0 forever: end them all.
-    if (ranks.size() > 1) {
-      fmt::print(stderr, "error: {}\n", e.what());
-      ranks.abort(kExitBadInput);
-    }
-    throw;
-  }
+  study::ResultsDb* db = opened.db.get();
+  const study::Resume& resume = opened.resume;
   ProgressDisplay progress(fmt::format("sweep {}", name), RunCount{static_cast<int64_t>(jobs.size())});
   options.on_wait = [&progress] { progress.tick(); };
   int64_t failed = 0;
@@ -119,8 +115,10 @@ void sweep(const SweepOptions& o) {
   });
   db->write_csv(out / "results.csv");
   progress.finish();
-  fmt::print("{} candidates x {} seeds = {} runs on {} rank(s) x {} thread(s); {} failed\n", grid.candidates.size(),
-             o.seeds, jobs.size(), ranks.size(), study::thread_count(options, ranks), failed);
+  std::string skipped =
+      resume.finished.empty() ? "" : fmt::format("{} skipped (already in results.sqlite), ", resume.finished.size());
+  fmt::print("{} candidates x {} seeds = {} runs on {} rank(s) x {} thread(s); {}{} failed\n", grid.candidates.size(),
+             o.seeds, all_jobs, ranks.size(), study::thread_count(options, ranks), skipped, failed);
   if (failed > 0) fmt::print("first failure: {} (all in the error column)\n", first_failure);
   fmt::print("wrote {0}/results.sqlite (table runs, view by_candidate) and {0}/results.csv\n", o.out);
 }
@@ -141,11 +139,15 @@ void add_sweep_command(CLI::App& app) {
       ->check(CLI::Range(1, 1'000'000));
   sub->add_option("--threads", opts->threads, "threads per process (default: the cores, shared among local ranks)")
       ->check(CLI::Range(1, 4096));
-  sub->add_option("--scale", opts->scale, "override workload.scale (thins the generated day)");
+  sub->add_option("--scale", opts->scale,
+                  "override workload.scale (below 1 thins the generated day, above 1 densifies it)")
+      ->check(within(0.0, 100.0, true));
   sub->add_option("--set", opts->sets, "override a field of every candidate: key.path=value (repeatable)");
   sub->add_option("--drain-s", opts->drain_s, "how long requests in flight get to finish after the horizon")
       ->capture_default_str();
   sub->add_flag("--exact", opts->exact, "no approximation made for speed (see moesim run --exact)");
+  sub->add_flag("--fresh", opts->fresh,
+                "replace DIR/results.sqlite (by default a rerun keeps its rows and runs only the missing and failed)");
   sub->add_flag("--keep-runs", opts->keep_runs, "also write each run's files to DIR/runs/cCCC-sSEED/");
   sub->callback([opts] { sweep(*opts); });
 }

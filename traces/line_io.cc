@@ -4,6 +4,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -14,7 +15,6 @@ namespace moesim::traces {
 
 namespace {
 
-constexpr size_t kInitialBuffer = 1 << 20;
 // A line longer than this is not a trace line: refuse rather than grow without bound.
 constexpr size_t kMaxLine = size_t{256} << 20;
 constexpr unsigned char kZstdMagic[4] = {0x28, 0xB5, 0x2F, 0xFD};
@@ -35,10 +35,10 @@ namespace {
 // gzip through zlib; zlib passes a file that is not gzip through unchanged ("transparent" mode).
 class GzDecoder final : public LineReader::Decoder {
  public:
-  GzDecoder(const std::string& name) : name_(name) {
+  GzDecoder(const std::string& name, size_t buffer_bytes) : name_(name) {
     file_ = gzopen(name.c_str(), "rb");
     if (file_ == nullptr) throw InputError(fmt::format("{}: cannot open: {}", name, errno_text()));
-    gzbuffer(file_, 1 << 17);
+    gzbuffer(file_, static_cast<unsigned>(std::min<size_t>(buffer_bytes, 1 << 17)));
   }
   ~GzDecoder() override { gzclose(file_); }
   size_t read(char* dst, size_t n) override {
@@ -59,7 +59,8 @@ class GzDecoder final : public LineReader::Decoder {
 
 class ZstdDecoder final : public LineReader::Decoder {
  public:
-  ZstdDecoder(const std::string& name, FILE* file) : name_(name), file_(file), input_(ZSTD_DStreamInSize()) {
+  ZstdDecoder(const std::string& name, FILE* file, size_t buffer_bytes)
+      : name_(name), file_(file), input_(std::min(ZSTD_DStreamInSize(), buffer_bytes)) {
     context_ = ZSTD_createDCtx();
   }
   ~ZstdDecoder() override {
@@ -101,7 +102,8 @@ class ZstdDecoder final : public LineReader::Decoder {
 
 }  // namespace
 
-LineReader::LineReader(const std::filesystem::path& path) : name_(path.string()), buffer_(kInitialBuffer) {
+LineReader::LineReader(const std::filesystem::path& path, size_t buffer_bytes)
+    : name_(path.string()), buffer_(std::max<size_t>(buffer_bytes, 64)) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw InputError(fmt::format("{}: is a directory, not a trace", name_));
   FILE* file = std::fopen(name_.c_str(), "rb");
@@ -110,10 +112,10 @@ LineReader::LineReader(const std::filesystem::path& path) : name_(path.string())
   size_t got = std::fread(magic, 1, 4, file);
   if (got == 4 && std::memcmp(magic, kZstdMagic, 4) == 0) {
     std::rewind(file);
-    decoder_ = std::make_unique<ZstdDecoder>(name_, file);
+    decoder_ = std::make_unique<ZstdDecoder>(name_, file, buffer_.size());
   } else {
     std::fclose(file);
-    decoder_ = std::make_unique<GzDecoder>(name_);
+    decoder_ = std::make_unique<GzDecoder>(name_, buffer_.size());
   }
 }
 

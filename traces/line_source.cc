@@ -22,7 +22,7 @@ bool blank(std::string_view line) { return line.find_first_not_of(" \t") == std:
 }  // namespace
 
 LineSource::LineSource(const std::filesystem::path& path, const ReadOptions& options)
-    : reader_(path), options_(options) {}
+    : reader_(path, options.buffer_bytes), options_(options) {}
 
 bool LineSource::next(Request& out) {
   std::string_view line;

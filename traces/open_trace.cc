@@ -6,8 +6,8 @@
 
 namespace moesim::traces {
 
-TraceFormat detect_format(const std::filesystem::path& path) {
-  LineReader reader(path);
+TraceFormat detect_format(const std::filesystem::path& path, size_t buffer_bytes) {
+  LineReader reader(path, buffer_bytes);
   std::string_view line;
   if (!reader.next(line)) throw InputError(fmt::format("{}: empty file", reader.name()));
   if (line.starts_with(kNativeMagic)) return TraceFormat::kNative;
@@ -20,7 +20,7 @@ TraceFormat detect_format(const std::filesystem::path& path) {
 std::unique_ptr<RequestSource> open_trace(const std::filesystem::path& path, TraceFormat format,
                                           const ReadOptions& options) {
   if (format == TraceFormat::kAuto) {
-    format = detect_format(path);
+    format = detect_format(path, options.buffer_bytes);
     if (format == TraceFormat::kAuto) {
       throw InputError(fmt::format(
           "{}:1: cannot tell the trace format (expected '#moesim-trace v1', a JSON object or the Azure header "

@@ -44,8 +44,9 @@ class RequestSource {
 
 /// How trace files are read.
 struct ReadOptions {
-  bool skip_bad = false;             ///< skip bad lines (counted in SourceCounters) instead of failing
-  Model default_model = Model::kV3;  ///< model of requests in formats that do not say (Mooncake, Azure)
+  bool skip_bad = false;                  ///< skip bad lines (counted in SourceCounters) instead of failing
+  Model default_model = Model::kV3;       ///< model of requests in formats that do not say (Mooncake, Azure)
+  size_t buffer_bytes = size_t{1} << 20;  ///< the line reader's first buffer (LineReader): speed only
 };
 
 /// Opens a trace file (plain, .gz or .zst) as a stream. kAuto decides from the first line: "#moesim-trace" is
@@ -54,6 +55,6 @@ std::unique_ptr<RequestSource> open_trace(const std::filesystem::path& path, Tra
                                           const ReadOptions& options = {});
 
 /// The format of a trace file, from its first line (kAuto if it cannot tell). Throws InputError if it cannot be read.
-TraceFormat detect_format(const std::filesystem::path& path);
+TraceFormat detect_format(const std::filesystem::path& path, size_t buffer_bytes = size_t{1} << 20);
 
 }  // namespace moesim::traces

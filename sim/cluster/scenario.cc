@@ -49,7 +49,8 @@ WorkloadConfig parse_workload(JsonReader r) {
   WorkloadConfig w;
   w.kind = r.choice_or("kind", w.kind, {"generator", "trace", "constant"});
   w.profile = r.choice_or("profile", w.profile, {"deepseek-day"});
-  w.scale = r.number_or("scale", w.scale, {0.0, 1.0, true, "a number in (0, 1]"});
+  // Above 1 the day is denser: its Poisson rate times scale, the same shape and request mix (traces/day_generator.h).
+  w.scale = r.number_or("scale", w.scale, {0.0, 100.0, true, "a number in (0, 100]"});
   w.rate_per_s = r.number_or("rate_per_s", w.rate_per_s, {0.0, 1e7, false, "a number of requests/s in [0, 1e7]"});
   w.file = r.string_or("file", w.file);
   w.format = r.choice_or("format", w.format, {"native", "mooncake", "azure"});

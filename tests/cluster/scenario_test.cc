@@ -51,7 +51,7 @@ TEST_CASE("scenario: each kind of bad value gets its own error naming the file a
         "bad.json: workload.kind: expected one of generator, trace, constant, got \"replay\"");
   CHECK(error_after("workload.rate_per_s=0") ==
         "bad.json: workload.rate_per_s: a constant workload needs a positive rate");
-  CHECK(error_after("workload.scale=1.5") == "bad.json: workload.scale: expected a number in (0, 1], got 1.5");
+  CHECK(error_after("workload.scale=150") == "bad.json: workload.scale: expected a number in (0, 100], got 150");
   CHECK(error_after("fleet.prefill.redundant_experts=31") ==
         "bad.json: fleet.prefill.redundant_experts: 256 + 31 expert slots do not divide among 32 GPUs");
   CHECK(error_after("fleet.prefill.overlap=1") == "bad.json: fleet.prefill.overlap: expected true or false, got 1");

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -180,6 +181,93 @@ TEST_CASE("moesim sweep: --keep-runs writes each run's files beside the results"
   CHECK(rows[1].at("requests_in") == std::to_string(summary["requests_in"].get<int64_t>()));
 }
 
+// The rows' wall times by (candidate, seed): a row kept from an earlier sweep keeps its wall time.
+std::map<std::string, std::string> wall_times(const fs::path& out) {
+  std::map<std::string, std::string> out_map;
+  for (auto& r : moesim::test::sqlite_rows(out / "results.sqlite", "SELECT candidate, seed, wall_s FROM runs")) {
+    out_map[r.at("candidate") + "/" + r.at("seed")] = r.at("wall_s");
+  }
+  return out_map;
+}
+
+TEST_CASE("moesim sweep: a rerun into the same folder keeps the finished rows and runs only the missing ones") {
+  auto dir = fresh_dir("moesim-sweep-resume");
+  // The interruption, made deterministic: a first sweep that ran only the grid's first candidate.
+  auto first = sweep(write_grid(dir, R"({"workload.rate_per_s": [20], "fleet.decode.balancer": ["published"]})"),
+                     dir / "out", "--seeds 2 --threads 2");
+  INFO(first.output);
+  REQUIRE(first.status == 0);
+  auto before = wall_times(dir / "out");
+  REQUIRE(before.size() == 2);
+  auto grid = write_grid(dir, kTwoRates);
+  auto rerun = sweep(grid, dir / "out", "--seeds 2 --threads 2");
+  INFO(rerun.output);
+  REQUIRE(rerun.status == 0);
+  CHECK(rerun.output.find("2 of 4 runs already in " + (dir / "out/results.sqlite").string() + ": skipped\n") !=
+        std::string::npos);
+  CHECK(rerun.output.find("2 candidates x 2 seeds = 4 runs on 1 rank(s) x 2 thread(s); 2 skipped (already in "
+                          "results.sqlite), 0 failed") != std::string::npos);
+  auto after = wall_times(dir / "out");
+  REQUIRE(after.size() == 4);
+  CHECK(after.at("0/1") == before.at("0/1"));  // kept, not run again
+  CHECK(after.at("0/2") == before.at("0/2"));
+  // The rows are those of one uninterrupted sweep.
+  auto whole = sweep(grid, dir / "whole", "--seeds 2 --threads 2");
+  REQUIRE(whole.status == 0);
+  CHECK(rows_without_wall_time(dir / "out") == rows_without_wall_time(dir / "whole"));
+  // Nothing left to run; another scenario (a changed --set) runs again; --fresh starts afresh.
+  auto again = sweep(grid, dir / "out", "--seeds 2 --threads 2");
+  CHECK(again.output.find("4 of 4 runs already in") != std::string::npos);
+  CHECK(wall_times(dir / "out") == after);
+  auto changed = sweep(grid, dir / "out", "--seeds 2 --threads 2 --set horizon_s=10");
+  INFO(changed.output);
+  CHECK(changed.output.find("0 of 4 runs already in " + (dir / "out/results.sqlite").string() +
+                            ": skipped; 4 run(s) of another scenario run again") != std::string::npos);
+  auto fresh = sweep(grid, dir / "out", "--seeds 2 --threads 2 --fresh");
+  REQUIRE(fresh.status == 0);
+  CHECK(fresh.output.find("already in") == std::string::npos);
+  CHECK(rows_without_wall_time(dir / "out") == rows_without_wall_time(dir / "whole"));
+}
+
+TEST_CASE("moesim sweep: a rerun runs the failed rows again and keeps the finished ones") {
+  auto dir = fresh_dir("moesim-sweep-retry");
+  auto trace = dir / "later.jsonl.gz";
+  auto grid =
+      write_grid(dir, R"({"zip": [{"workload.kind": ["constant", "trace"], "workload.format": ["native", "mooncake"],
+                                           "workload.file": ["", ")" +
+                          trace.string() + R"("]}]})");
+  auto first = sweep(grid, dir / "out", "--threads 2");
+  INFO(first.output);
+  REQUIRE(first.status == 0);
+  CHECK(first.output.find("1 failed") != std::string::npos);
+  auto before = wall_times(dir / "out");
+  fs::copy_file(std::string(MOESIM_SOURCE_DIR) + "/traces/samples/mooncake_conversation_trace.jsonl.gz", trace);
+  auto rerun = sweep(grid, dir / "out", "--threads 2");
+  INFO(rerun.output);
+  REQUIRE(rerun.status == 0);
+  CHECK(rerun.output.find("1 of 2 runs already in " + (dir / "out/results.sqlite").string() +
+                          ": skipped; 1 failed run(s) run again") != std::string::npos);
+  CHECK(rerun.output.find("1 skipped (already in results.sqlite), 0 failed") != std::string::npos);
+  auto rows = rows_without_wall_time(dir / "out");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[1].at("error") == "NULL");
+  CHECK(std::stoll(rows[1].at("requests_in")) > 0);
+  CHECK(wall_times(dir / "out").at("0/1") == before.at("0/1"));
+}
+
+TEST_CASE("moesim sweep: a folder holding another study's results is refused with exit status 2 unless --fresh") {
+  auto dir = fresh_dir("moesim-sweep-other-study");
+  REQUIRE(sweep(write_grid(dir, kTwoRates), dir / "out", "--threads 2").status == 0);
+  auto other = write_grid(dir, R"({"workload.rate_per_s": [30]})");
+  auto r = sweep(other, dir / "out", "--threads 2");
+  INFO(r.output);
+  CHECK(r.status == 2);
+  CHECK(r.output.find("results.sqlite: holds the results of another study (its label columns: workload.rate_per_s, "
+                      "fleet.decode.balancer; this study's: workload.rate_per_s): give another output folder, or "
+                      "--fresh to replace them") != std::string::npos);
+  CHECK(sweep(other, dir / "out", "--threads 2 --fresh").status == 0);
+}
+
 TEST_CASE("moesim plan: screens every candidate, simulates the best, answers with plan.json and a fidelity column") {
   auto dir = fresh_dir("moesim-plan-cli");
   std::ofstream(dir / "space.json") << R"({"grid": {"fleet.decode.units": [1, 2], "fleet.prefill.units": [1, 2]},
@@ -198,6 +286,26 @@ TEST_CASE("moesim plan: screens every candidate, simulates the best, answers wit
                                         "SELECT fidelity, count(*) AS n FROM runs GROUP BY fidelity ORDER BY fidelity");
   REQUIRE(rows.size() == 2);
   CHECK(rows[0].at("n") == "4");
+}
+
+TEST_CASE("moesim plan: a rerun into the same folder uses the simulations already there and answers the same") {
+  auto dir = fresh_dir("moesim-plan-resume");
+  std::ofstream(dir / "space.json") << R"({"grid": {"fleet.decode.units": [1, 2]},
+    "constraints": {"requests_rejected": {"max": 0}}, "minimize": "cost_usd"})";
+  const std::string command = "plan " + kTiny + " --space " + (dir / "space.json").string() +
+                              " --top-k 1 --margin 0 --threads 2 --out " + (dir / "out").string();
+  auto first = moesim::test::run_moesim(command);
+  INFO(first.output);
+  REQUIRE(first.status == 0);
+  auto plan = nlohmann::json::parse(std::ifstream(dir / "out" / "plan.json"));
+  auto rerun = moesim::test::run_moesim(command);
+  INFO(rerun.output);
+  REQUIRE(rerun.status == 0);
+  CHECK(rerun.output.find("already in results.sqlite: skipped)") != std::string::npos);
+  CHECK(rerun.output.find("runs already in " + (dir / "out/results.sqlite").string() + ": skipped (simulations)") !=
+        std::string::npos);
+  auto again = nlohmann::json::parse(std::ifstream(dir / "out" / "plan.json"));
+  CHECK(again["best"] == plan["best"]);
 }
 
 TEST_CASE("moesim plan: with nothing feasible it exits 4 and names the nearest candidates") {

@@ -65,6 +65,14 @@ std::optional<std::string> Ranks::poll() const {
   return text;
 }
 
+void Ranks::broadcast(std::string& text) const {
+  if (!mpi_ || size_ == 1) return;
+  unsigned long long size = text.size();
+  check(MPI_Bcast(&size, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  text.resize(static_cast<size_t>(size));
+  check(MPI_Bcast(text.data(), static_cast<int>(size), MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast");
+}
+
 void Ranks::abort(int code) const {
   if (mpi_) MPI_Abort(MPI_COMM_WORLD, code);
   std::exit(code);

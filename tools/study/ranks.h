@@ -31,6 +31,8 @@ class Ranks {
   void send_to_root(const std::string& text) const;
   /// On rank 0: one message from another rank, if one has arrived; never blocks.
   std::optional<std::string> poll() const;
+  /// Rank 0's `text`, on every rank (every rank must call it; on rank 0 it is left as it is).
+  void broadcast(std::string& text) const;
   /// Ends every rank at once (after an error on one of them that the others cannot learn of).
   [[noreturn]] void abort(int code) const;
 

@@ -122,7 +122,7 @@ nlohmann::json summary_template() {
 }
 
 ResultsDb::ResultsDb(const std::filesystem::path& file, const std::vector<std::string>& label_columns,
-                     const nlohmann::json& figure_template)
+                     const nlohmann::json& figure_template, Existing existing)
     : file_(file), labels_(label_columns) {
   auto figures = flatten_figures(figure_template);
   std::set<std::string> taken = fixed_columns();
@@ -137,33 +137,90 @@ ResultsDb::ResultsDb(const std::filesystem::path& file, const std::vector<std::s
   columns_.push_back({"seed", "INTEGER"});
   for (const auto& l : label_columns) columns_.push_back({l, ""});
   columns_.push_back({"error", "TEXT"});
-  for (const auto& [name, value] : figures) columns_.push_back({name, sql_type(value), true});
-  template_figures_ = figures.size();
+  for (const auto& [name, value] : figures) {
+    columns_.push_back({name, sql_type(value), true});
+    template_figures_.insert(name);
+  }
   columns_.push_back({"wall_s", "REAL"});
   columns_.push_back({"moesim_version", "TEXT"});
   columns_.push_back({"scenario_json", "TEXT"});
 
-  std::error_code ignored;
-  std::filesystem::remove(file, ignored);
-  std::filesystem::remove(file.string() + "-journal", ignored);
+  if (existing == Existing::kReplace) {
+    std::error_code ignored;
+    std::filesystem::remove(file, ignored);
+    std::filesystem::remove(file.string() + "-journal", ignored);
+  }
   // The destructor does not run when the constructor throws: close the database here then.
   try {
     if (sqlite3_open(file.string().c_str(), &db_) != SQLITE_OK) {
       throw std::runtime_error(db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory");
     }
-    std::string sql = "CREATE TABLE runs (";
-    for (const auto& c : columns_) sql += quoted(c.name) + (c.type.empty() ? "" : " " + c.type) + ", ";
-    // Stored in (candidate, seed) order, whatever the order the runs finish in. The labels are in the key too: a
-    // plan writes each candidate's seed once screened and once simulated (its fidelity label).
-    std::string key = "candidate, seed";
-    for (const auto& l : labels_) key += ", " + quoted(l);
-    sql += "PRIMARY KEY (" + key + ")) WITHOUT ROWID";
-    exec(sql);
+    if (!open_existing(label_columns)) create_table();
     create_view();
+  } catch (const InputError&) {
+    sqlite3_close(db_);
+    throw;
   } catch (const std::exception& e) {
     sqlite3_close(db_);
     throw InputError(fmt::format("{}: cannot create the results database: {}", file.string(), e.what()));
   }
+}
+
+void ResultsDb::create_table() {
+  std::string sql = "CREATE TABLE runs (";
+  for (const auto& c : columns_) sql += quoted(c.name) + (c.type.empty() ? "" : " " + c.type) + ", ";
+  // Stored in (candidate, seed) order, whatever the order the runs finish in. The labels are in the key too: a
+  // plan writes each candidate's seed once screened and once simulated (its fidelity label).
+  std::string key = "candidate, seed";
+  for (const auto& l : labels_) key += ", " + quoted(l);
+  sql += "PRIMARY KEY (" + key + ")) WITHOUT ROWID";
+  exec(sql);
+}
+
+// An existing table `runs` (a study to resume): its columns become ours, in its order, and the template's figures
+// it lacks are added. Its key (candidate, seed, labels) must be this study's. False when there is no such table.
+bool ResultsDb::open_existing(const std::vector<std::string>& label_columns) {
+  std::vector<Column> found;
+  std::vector<std::pair<int, std::string>> key;
+  {
+    Statement info(db_, "PRAGMA table_info(runs)");
+    while (sqlite3_step(info.get()) == SQLITE_ROW) {
+      std::string name = reinterpret_cast<const char*>(sqlite3_column_text(info.get(), 1));
+      const unsigned char* type = sqlite3_column_text(info.get(), 2);
+      int pk = sqlite3_column_int(info.get(), 5);
+      found.push_back({name, type != nullptr ? reinterpret_cast<const char*>(type) : "", false});
+      if (pk > 0) key.emplace_back(pk, name);
+    }
+  }
+  if (found.empty()) return false;
+  std::sort(key.begin(), key.end());
+  std::vector<std::string> names = {"candidate", "seed"};
+  names.insert(names.end(), label_columns.begin(), label_columns.end());
+  std::vector<std::string> found_names;
+  for (const auto& [pk, name] : key) found_names.push_back(name);
+  if (found_names != names) {
+    auto list = [](const std::vector<std::string>& v) {
+      std::string out;
+      for (size_t i = 2; i < v.size(); ++i) append(out, ", ", v[i]);
+      return out.empty() ? std::string("none") : out;
+    };
+    throw InputError(fmt::format(
+        "{}: holds the results of another study (its label columns: {}; this study's: {}): give another output "
+        "folder, or --fresh to replace them",
+        file_.string(), list(found_names), list(names)));
+  }
+  std::set<std::string> not_figures = fixed_columns();
+  not_figures.insert(label_columns.begin(), label_columns.end());
+  for (auto& c : found) c.figure = !not_figures.count(c.name);
+  std::vector<Column> wanted = std::move(columns_);
+  columns_ = std::move(found);
+  for (const auto& c : wanted) {
+    auto it = std::find_if(columns_.begin(), columns_.end(), [&](const Column& have) { return have.name == c.name; });
+    if (it == columns_.end()) add_column(c);
+  }
+  Statement count(db_, "SELECT count(*) FROM runs");
+  if (sqlite3_step(count.get()) == SQLITE_ROW) rows_found_ = sqlite3_column_int64(count.get(), 0);
+  return true;
 }
 
 ResultsDb::~ResultsDb() { sqlite3_close(db_); }
@@ -244,7 +301,7 @@ void ResultsDb::add(const ResultRow& row) {
       append(names, ", ", quoted(name));
       append(marks, ", ", "?");
     }
-    Statement insert(db_, fmt::format("INSERT INTO runs ({}) VALUES ({})", names, marks));
+    Statement insert(db_, fmt::format("INSERT OR REPLACE INTO runs ({}) VALUES ({})", names, marks));
     for (size_t i = 0; i < values.size(); ++i) insert.bind(static_cast<int>(i + 1), values[i].second);
     if (sqlite3_step(insert.get()) != SQLITE_DONE) {
       throw std::runtime_error(fmt::format("{}: SQLite: {} (candidate {}, seed {})", file_.string(),
@@ -261,10 +318,9 @@ void ResultsDb::add(const ResultRow& row) {
 std::vector<ResultsDb::Column> ResultsDb::csv_order() const {
   std::vector<Column> order;
   std::vector<Column> extra;
-  size_t figures_seen = 0;
   for (const auto& c : columns_) {
     if (c.name == "wall_s" || c.name == "moesim_version" || c.name == "scenario_json") continue;
-    if (c.figure && figures_seen++ >= template_figures_) {
+    if (c.figure && !template_figures_.count(c.name)) {
       extra.push_back(c);
     } else {
       order.push_back(c);
@@ -276,6 +332,57 @@ std::vector<ResultsDb::Column> ResultsDb::csv_order() const {
   order.push_back({"scenario_json", "TEXT"});
   order.push_back({"wall_s", "REAL"});  // last: the one column that differs between repeated sweeps
   return order;
+}
+
+StoredRow ResultsDb::stored(int64_t candidate, uint64_t seed,
+                            const std::vector<std::pair<std::string, nlohmann::json>>& labels) const {
+  std::string where = "candidate = ? AND seed = ?";
+  for (const auto& [name, value] : labels) where += " AND " + quoted(name) + " IS ?";
+  std::vector<Column> figures;
+  std::string names = "error, moesim_version, scenario_json";
+  for (const auto& c : columns_) {
+    if (!c.figure) continue;
+    figures.push_back(c);
+    names += ", " + quoted(c.name);
+  }
+  Statement select(db_, fmt::format("SELECT {} FROM runs WHERE {}", names, where));
+  select.bind(1, candidate);
+  select.bind(2, seed);
+  for (size_t i = 0; i < labels.size(); ++i) select.bind(static_cast<int>(i + 3), labels[i].second);
+  StoredRow out;
+  sqlite3_stmt* st = select.get();
+  if (sqlite3_step(st) != SQLITE_ROW) return out;
+  auto text = [&](int i) {
+    const unsigned char* t = sqlite3_column_text(st, i);
+    return t != nullptr ? std::string(reinterpret_cast<const char*>(t)) : std::string();
+  };
+  if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+    out.state = StoredRow::State::kFailed;
+    return out;
+  }
+  if (text(1) != MOESIM_VERSION) {
+    out.state = StoredRow::State::kOtherVersion;
+    return out;
+  }
+  out.state = StoredRow::State::kFinished;
+  out.scenario_json = text(2);
+  out.figures = nlohmann::json::object();
+  for (size_t i = 0; i < figures.size(); ++i) {
+    int col = static_cast<int>(i + 3);
+    switch (sqlite3_column_type(st, col)) {
+      case SQLITE_INTEGER:
+        out.figures[figures[i].name] = sqlite3_column_int64(st, col);
+        break;
+      case SQLITE_FLOAT:
+        out.figures[figures[i].name] = sqlite3_column_double(st, col);
+        break;
+      case SQLITE_NULL:
+        break;
+      default:
+        out.figures[figures[i].name] = text(col);
+    }
+  }
+  return out;
 }
 
 void ResultsDb::write_csv(const std::filesystem::path& file) const {

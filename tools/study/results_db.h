@@ -1,6 +1,7 @@
 // A study's results in SQLite: table `runs`, one row per (candidate, seed), and view `by_candidate`, the mean,
 // standard deviation, min, max and count over seeds of every numeric figure. Each row is written in its own
-// transaction, so an interrupted study keeps the rows it finished. write_csv() gives the same rows as CSV.
+// transaction, so an interrupted study keeps the rows it finished, and a rerun opened with Existing::kResume finds
+// them (stored()) and need not run them again. write_csv() gives the same rows as CSV.
 //
 //   ResultsDb db("out/sweep/results.sqlite", {"hardware", "fleet.decode.nodes_per_unit"});
 //   db.add(row);  ...  db.write_csv("out/sweep/results.csv");
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,21 +39,48 @@ std::vector<std::pair<std::string, nlohmann::json>> flatten_figures(const nlohma
 /// it fixes the figure columns and their types before the first row comes.
 nlohmann::json summary_template();
 
+/// What a results database holds for one row's key (candidate, seed, labels).
+struct StoredRow {
+  enum class State {
+    kNone,          ///< no row
+    kFailed,        ///< a row with an error
+    kOtherVersion,  ///< a row written by another moesim version
+    kFinished,      ///< a row without error, written by this version
+  };
+  State state = State::kNone;
+  std::string scenario_json{};  ///< the row's resolved scenario (kFinished)
+  /// The row's figures (kFinished): a flat object, column name to value (REAL a double, INTEGER an integer, TEXT
+  /// a string, NULL left out), so flatten_figures() of it names the figures as flatten_figures() of the summary.
+  nlohmann::json figures{};
+};
+
+/// What to do with a results database that already exists.
+enum class Existing {
+  kReplace,  ///< start afresh
+  kResume,   ///< keep its rows (a rerun of the same study): rows added later replace those of the same key
+};
+
 class ResultsDb {
  public:
-  /// Creates `file` (an existing one is replaced) with the columns candidate, seed, `label_columns`, error,
-  /// the figures of `figure_template` (flatten_figures; numbers INTEGER or REAL, strings TEXT), wall_s,
-  /// moesim_version and scenario_json; and the view. A figure that a later row brings and the template lacks (a
-  /// rejection reason) gets its column then. An unwritable file or a label that clashes with a fixed column is
-  /// an InputError.
+  /// Creates `file` with the columns candidate, seed, `label_columns`, error, the figures of `figure_template`
+  /// (flatten_figures; numbers INTEGER or REAL, strings TEXT), wall_s, moesim_version and scenario_json; and the
+  /// view. An existing file is replaced, or with Existing::kResume kept, with its rows: its label columns must be
+  /// `label_columns` (the same study), and figure columns it lacks are added. A figure that a later row brings and
+  /// the template lacks (a rejection reason) gets its column then. An unwritable file, a label that clashes with a
+  /// fixed column, or a file to resume that holds another study's results is an InputError.
   ResultsDb(const std::filesystem::path& file, const std::vector<std::string>& label_columns,
-            const nlohmann::json& figure_template = summary_template());
+            const nlohmann::json& figure_template = summary_template(), Existing existing = Existing::kReplace);
   ~ResultsDb();
   ResultsDb(const ResultsDb&) = delete;
   ResultsDb& operator=(const ResultsDb&) = delete;
 
-  /// Writes one row in its own transaction.
+  /// Writes one row in its own transaction; it replaces a row of the same key.
   void add(const ResultRow& row);
+  /// The row of this key, if any, and whether it finished with this moesim version.
+  StoredRow stored(int64_t candidate, uint64_t seed,
+                   const std::vector<std::pair<std::string, nlohmann::json>>& labels) const;
+  /// Rows the file held when it was opened.
+  int64_t rows_found() const { return rows_found_; }
   /// Rows written so far.
   int64_t rows() const { return rows_; }
   /// Every row, ordered by candidate and seed, as CSV (RFC 4180 quoting; NULL is an empty field). The columns are
@@ -65,16 +94,19 @@ class ResultsDb {
     bool figure = false;
   };
   void exec(const std::string& sql) const;
+  void create_table();
+  bool open_existing(const std::vector<std::string>& label_columns);
   void add_column(const Column& c);
   void create_view() const;
   std::vector<Column> csv_order() const;
 
   std::filesystem::path file_;
   sqlite3* db_ = nullptr;
-  std::vector<Column> columns_;  ///< in the table's order
-  size_t template_figures_ = 0;  ///< figure columns from the template (the first ones)
+  std::vector<Column> columns_;             ///< in the table's order
+  std::set<std::string> template_figures_;  ///< figure columns from the template (CSV: these first)
   std::vector<std::string> labels_;
   int64_t rows_ = 0;
+  int64_t rows_found_ = 0;
 };
 
 }  // namespace moesim::study

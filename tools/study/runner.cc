@@ -58,10 +58,8 @@ JobResult run_one(const Job& job, size_t index, const RunnerOptions& options, co
   JobResult r;
   r.index = index;
   try {
-    nlohmann::json doc = job.scenario;
-    doc["seed"] = job.seed;
-    r.resolved = doc;
-    cluster::Scenario scenario = cluster::parse_scenario(doc, job.origin);
+    r.resolved = job_document(job);
+    cluster::Scenario scenario = cluster::parse_scenario(r.resolved, job.origin);
     r.resolved = cluster::to_json(scenario);
     cluster::RunControl control{.drain_s = options.drain_s, .exact = options.exact, .progress = {}, .stop = {}};
     if (stop != nullptr) {
@@ -120,6 +118,12 @@ void for_each_index(int threads, size_t n, const std::function<void(size_t)>& wo
 }
 
 }  // namespace
+
+nlohmann::json job_document(const Job& job) {
+  nlohmann::json doc = job.scenario;
+  doc["seed"] = job.seed;
+  return doc;
+}
 
 JobResult run_job(const Job& job, size_t index, const RunnerOptions& options) {
   return run_one(job, index, options, nullptr);

@@ -67,6 +67,9 @@ void run_jobs(const std::vector<Job>& jobs, const Ranks& ranks, const RunnerOpti
 /// Every result in job order (on rank 0; empty on the others).
 std::vector<JobResult> run_all(const std::vector<Job>& jobs, const Ranks& ranks, const RunnerOptions& options);
 
+/// The job's scenario document with its seed set: what run_job parses.
+nlohmann::json job_document(const Job& job);
+
 /// Runs one job in this thread; never throws (a failure is the result's error).
 JobResult run_job(const Job& job, size_t index, const RunnerOptions& options);
 

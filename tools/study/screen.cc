@@ -114,6 +114,7 @@ WorkloadDemand measure_demand(const cluster::Scenario& scenario) {
     h.output_tokens += out;
     h.attention_pairs += n * cached + n * (n + 1) / 2;  // policy::PrefillRequestView::attention()
     h.kv_output += out * (in + 1 + out / 2);
+    h.max_output_tokens = std::max(h.max_output_tokens, out);
     if (in + out > kLongContext) d.long_contexts.push_back(in + out);
   }
   for (auto& h : d.hours) {
@@ -132,7 +133,7 @@ double ScreenResult::figure(const std::string& name) const {
   return std::numeric_limits<double>::quiet_NaN();
 }
 
-ScreenResult screen(const cluster::Scenario& s, const WorkloadDemand& d) {
+ScreenResult screen(const cluster::Scenario& s, const WorkloadDemand& d, double drain_limit_s) {
   auto wall_start = std::chrono::steady_clock::now();
   cluster::RunParts parts = cluster::build_run_parts(s);
   const cluster::StepModel& model = *parts.step_model;
@@ -261,6 +262,21 @@ ScreenResult screen(const cluster::Scenario& s, const WorkloadDemand& d) {
     }
   }
 
+  // The drain: the run goes on after the horizon until the last request in flight has finished, holding its fleet
+  // (the controller's shrinking in those minutes is left out), and its node-time and cost count that time.
+  double drain = 0;
+  if (!xs.empty() && d.hours.back().requests > 0) {
+    const Interval& last = xs.back();
+    drain = last.ttft_base_s + last.ttft_wait_s + d.hours.back().max_output_tokens / last.user_speed;
+    drain = std::isfinite(drain) ? std::clamp(drain, 0.0, drain_limit_s) : drain_limit_s;
+  }
+  const double prefill_end = static_cast<double>(prefill.held * s.fleet.prefill.nodes_per_unit);
+  const double decode_end = static_cast<double>(decode.held * s.fleet.decode.nodes_per_unit);
+  node_s += (prefill_end + decode_end) * drain;
+  prefill_node_s += prefill_end * drain;
+  decode_node_s += decode_end * drain;
+  const double simulated_s = s.horizon_s + drain;
+
   double requests = 0, input = 0, cached = 0, output = 0;
   for (const auto& H : d.hours) {
     requests += H.requests;
@@ -285,10 +301,11 @@ ScreenResult screen(const cluster::Scenario& s, const WorkloadDemand& d) {
   auto add = [&](const char* name, double value) { r.figures.emplace_back(name, value); };
   add("requests_in", requests);
   add("requests_rejected", rejected);
-  add("nodes_avg", node_s / s.horizon_s);
+  add("simulated_s", simulated_s);
+  add("nodes_avg", node_s / simulated_s);
   add("nodes_peak", static_cast<double>(peak));
-  add("prefill_nodes_avg", prefill_node_s / s.horizon_s);
-  add("decode_nodes_avg", decode_node_s / s.horizon_s);
+  add("prefill_nodes_avg", prefill_node_s / simulated_s);
+  add("decode_nodes_avg", decode_node_s / simulated_s);
   add("cost_usd", money.cost_usd);
   add("revenue_usd", money.revenue_usd);
   add("margin", money.margin);

@@ -2,10 +2,10 @@
 // by hour, in milliseconds, without simulating. Per hour it finds the decode batch cap at the SLO and a prefill
 // unit's full-step capacity as the simulation's units and controller do, lets the scenario's own autoscaler policy
 // decide the units (its decide() called every interval with what a steady hour would show it, units added serving
-// after the start-up time), and prices the node-time. Latencies come from queueing formulas (M/G/1 on each prefill
-// rank's token work) and per-user speed from the decode step at the hour's batch: they miss what the simulation
-// exists for (the controller's lag on a ramp, imbalance between ranks, bursts), and docs/planning.md sets the screen's
-// figures beside the simulation's for every candidate simulated.
+// after the start-up time), and prices the node-time (the drain after the horizon included). Latencies come from
+// queueing formulas (M/G/1 on each prefill rank's token work) and per-user speed from the decode step at the hour's
+// batch: they miss what the simulation exists for (the controller's lag on a ramp, imbalance between ranks, bursts),
+// and docs/planning.md sets the screen's figures beside the simulation's for every candidate simulated.
 //
 //   WorkloadDemand demand = measure_demand(scenario);  // once per workload: reads its arrival source
 //   ScreenResult r = screen(scenario, demand);         // per candidate
@@ -30,6 +30,7 @@ struct HourDemand {
   double output_tokens = 0;
   double attention_pairs = 0;  ///< core-attention pairs of their prefills
   double kv_output = 0;  ///< sum of output x (input + output / 2): a sequence's KV weighted by the time it decodes
+  double max_output_tokens = 0;  ///< the longest output read (not weighted: a thinned day's is its sample's)
 };
 
 /// The workload's demand hour by hour, as the run's arrival source delivers it.
@@ -52,7 +53,11 @@ struct ScreenResult {
   double figure(const std::string& name) const;
 };
 
-/// Screens one candidate (its scenario fully resolved) against the workload's demand.
-ScreenResult screen(const cluster::Scenario& scenario, const WorkloadDemand& demand);
+/// Screens one candidate (its scenario fully resolved) against the workload's demand. Like the run, it counts the
+/// drain after the horizon (no arrivals; the requests in flight finish) in the node-time, at most `drain_limit_s`
+/// (the run's --drain-s): the fleet held at the horizon, for as long as the last hour's longest request would take
+/// if it arrived at the horizon (its TTFT, then its output at the last interval's per-user speed). The figure
+/// simulated_s is the horizon plus that drain.
+ScreenResult screen(const cluster::Scenario& scenario, const WorkloadDemand& demand, double drain_limit_s = 86400.0);
 
 }  // namespace moesim::study

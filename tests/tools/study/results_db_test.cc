@@ -148,3 +148,52 @@ TEST_CASE("results db: the summary template holds every figure a run reports") {
   CHECK(has("prefill_utilization"));
   CHECK(!has("seed"));  // the row's own column
 }
+
+TEST_CASE("results db: a resumed database keeps its rows and tells finished, failed and other-version rows apart") {
+  using State = moesim::study::StoredRow::State;
+  auto dir = fresh_dir("moesim-results-db-resume");
+  const nlohmann::json figures = {{"nodes_avg", 0.0}, {"requests_in", 0}, {"tokens", {{"input", 0}}}};
+  {
+    ResultsDb db(dir / "r.sqlite", {"hardware"}, figures);
+    db.add(row(0, 1, "h800", {{"nodes_avg", 2.5}, {"requests_in", 10}, {"tokens", {{"input", 7}}}}));
+    ResultRow failed = row(1, 1, "h200", nullptr);
+    failed.error = "it failed";
+    db.add(failed);
+    db.add(row(2, 1, "h100", {{"nodes_avg", 3.0}, {"requests_in", 11}, {"tokens", {{"input", 8}}}}));
+  }
+  {  // as if an older moesim had written candidate 2
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open((dir / "r.sqlite").string().c_str(), &raw) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(raw, "UPDATE runs SET moesim_version = '0.0.1' WHERE candidate = 2", nullptr, nullptr,
+                         nullptr) == SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  ResultsDb db(dir / "r.sqlite", {"hardware"}, figures, moesim::study::Existing::kResume);
+  CHECK(db.rows_found() == 3);
+  auto done = db.stored(0, 1, {{"hardware", "h800"}});
+  REQUIRE(done.state == State::kFinished);
+  CHECK(done.scenario_json == R"({"hardware":"h800"})");
+  CHECK(done.figures == nlohmann::json({{"nodes_avg", 2.5}, {"requests_in", 10}, {"tokens.input", 7}}));
+  CHECK(db.stored(0, 1, {{"hardware", "h200"}}).state == State::kNone);  // another label: another row
+  CHECK(db.stored(0, 2, {{"hardware", "h800"}}).state == State::kNone);
+  CHECK(db.stored(1, 1, {{"hardware", "h200"}}).state == State::kFailed);
+  CHECK(db.stored(2, 1, {{"hardware", "h100"}}).state == State::kOtherVersion);
+  // A new row of a failed key replaces it; the others stay.
+  db.add(row(1, 1, "h200", {{"nodes_avg", 4.0}, {"requests_in", 12}, {"tokens", {{"input", 9}}}}));
+  CHECK(db.stored(1, 1, {{"hardware", "h200"}}).state == State::kFinished);
+  auto rows = moesim::test::sqlite_rows(dir / "r.sqlite", "SELECT * FROM runs ORDER BY candidate");
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].at("nodes_avg") == "2.5");
+  CHECK(rows[1].at("error") == "NULL");
+}
+
+TEST_CASE("results db: resuming a database of another study is refused, naming both studies' labels") {
+  auto dir = fresh_dir("moesim-results-db-other");
+  { ResultsDb db(dir / "r.sqlite", {"hardware"}, {{"nodes_avg", 0.0}}); }
+  CHECK_THROWS_WITH(
+      ResultsDb(dir / "r.sqlite", {"fleet.decode.units"}, {{"nodes_avg", 0.0}}, moesim::study::Existing::kResume),
+      Catch::Contains("holds the results of another study (its label columns: hardware; this study's: "
+                      "fleet.decode.units)"));
+  ResultsDb replaced(dir / "r.sqlite", {"fleet.decode.units"}, {{"nodes_avg", 0.0}});  // kReplace starts afresh
+  CHECK(replaced.rows_found() == 0);
+}
