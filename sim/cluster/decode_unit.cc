@@ -219,7 +219,7 @@ void DecodeUnit::spread_block(int64_t block) {
 void DecodeUnit::finish_step() {
   stepping_ = false;
   ++step_;
-  if ((step_ >> kBlockBits) > spread_block_) spread_block(step_ >> kBlockBits);
+  assert((step_ >> kBlockBits) <= spread_block_);  // spread a step ahead, below
   // The sequences that end with this step leave in request order.
   leaving_.clear();
   auto& slot = near_[static_cast<size_t>(step_) & kSlotMask];
