@@ -38,6 +38,7 @@ struct RunOptions {
   int64_t max_rss_mb = kDefaultMaxRssMb;
   uint64_t stop_after_events = 0;
   std::string request_log;
+  int threads = 2;
 };
 
 // The first SIGINT or SIGTERM received: a signal handler can reach only a global. The run loop reads it between
@@ -88,7 +89,8 @@ void run(const RunOptions& o) {
                                        .max_events = o.stop_after_events,
                                        .max_in_flight = o.max_in_flight,
                                        .max_rss_mb = o.max_rss_mb},
-                              .request_log = o.request_log};
+                              .request_log = o.request_log,
+                              .threads = o.threads};
   auto report = cluster::run_and_write(scenario, o.out, control);
   progress.finish();
   print_report(report, scenario);
@@ -129,8 +131,14 @@ void add_run_command(CLI::App& app) {
       ->check(non_negative())
       ->capture_default_str();
   sub->add_option("--stop-after-events", opts->stop_after_events,
-                  "stop the run after this many events (exit 5, partial results), as an interruption would")
+                  "stop the run at the first window's end (10 simulated seconds at most) after this many events (exit 5, "
+                  "partial results), as an interruption would")
       ->check(non_negative());
+  sub->add_option("--threads", opts->threads,
+                  "2: the prefill side on a thread of its own beside the decode side; 1: both on one (the results "
+                  "are byte-identical)")
+      ->check(CLI::IsMember({1, 2}))
+      ->capture_default_str();
   sub->add_option(
       "--request-log", opts->request_log,
       "also write one CSV row per request as it leaves (serial, arrival, lengths, MTP decode steps, times)");

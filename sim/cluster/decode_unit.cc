@@ -41,11 +41,10 @@ void DecodeUnit::enqueue(uint32_t request) {
 // it is accepted. The draws are the request's own (keyed by its serial number), so they do not depend on which unit
 // or rank a policy sends it to. Exact draws for short outputs; for long ones the step count's normal approximation
 // (mean n/(1+p), variance n p (1-p) / (1+p)^3, the renewal-process limit).
-int64_t DecodeUnit::draw_steps(uint64_t serial, int64_t tokens) const {
+int64_t draw_decode_steps(uint64_t seed, uint64_t serial, int64_t tokens, bool mtp, double p) {
   if (tokens <= 0) return 0;
-  if (!shape_.mtp) return tokens;
-  double p = model_.mtp_acceptance();
-  auto rng = Rng::stream(seed_, "cluster.mtp", serial);
+  if (!mtp) return tokens;
+  auto rng = Rng::stream(seed, "cluster.mtp", serial);
   if (tokens <= kExactMtpDraws) {
     int64_t steps = 0;
     for (int64_t emitted = 0; emitted < tokens; ++steps) emitted += 1 + (rng.bernoulli(p) ? 1 : 0);
@@ -105,7 +104,7 @@ void DecodeUnit::update_batch_cap() {
     for (const auto& r : ranks_) kv += r.kv_at(step_);
     kv_mean = kv / static_cast<double>(active_);
   } else if (!waiting_.empty()) {
-    kv_mean = ctx_.pool[waiting_.front()].input_tokens + 1.0;
+    kv_mean = ctx_.pool[waiting_.front()].decode_input_tokens + 1.0;
   }
   double target_s = tokens_per_step_ / shape_.slo_tokens_per_s;
   auto ok = [&](int64_t b) {
@@ -131,16 +130,18 @@ void DecodeUnit::admit_waiting() {
   while (!waiting_.empty()) {
     uint32_t id = waiting_.front();
     auto& r = ctx_.pool[id];
-    policy::DecodeRequestView q{r.input_tokens + 1, r.output_tokens};
+    policy::DecodeRequestView q{r.decode_input_tokens + 1, r.decode_output_tokens};
     int64_t pick = balancer_.pick(views_, q);
     if (pick < 0) break;  // no rank fits: the head waits (and so does everything behind it), measured as a wait
     waiting_.pop(ctx_.pool);
     auto rank = static_cast<size_t>(pick);
-    int64_t steps = draw_steps(r.serial, r.output_tokens - 1);
+    int64_t steps = r.decode_steps >= 0 ? r.decode_steps
+                                        : draw_decode_steps(seed_, r.serial, r.decode_output_tokens - 1, shape_.mtp,
+                                                            model_.mtp_acceptance());
     r.decode_unit = id_;
     r.decode_rank = static_cast<int32_t>(rank);
     r.decode_admit_ns = now;
-    r.decode_steps = steps;
+    r.decode_steps = static_cast<int32_t>(steps);
     balancer_.admit(rank, q);
     if (steps == 0) {
       balancer_.finish(rank, q);  // nothing to decode: it leaves the rank as it comes
@@ -148,8 +149,8 @@ void DecodeUnit::admit_waiting() {
       continue;
     }
     // KV grows from input + 1 (the prefill's token) to input + output over `steps` steps.
-    r.kv_rate = static_cast<double>(r.output_tokens - 1) / static_cast<double>(steps);
-    r.kv_base = static_cast<double>(r.input_tokens + 1) - r.kv_rate * static_cast<double>(step_);
+    r.kv_rate = static_cast<double>(r.decode_output_tokens - 1) / static_cast<double>(steps);
+    r.kv_base = static_cast<double>(r.decode_input_tokens + 1) - r.kv_rate * static_cast<double>(step_);
     auto& rk = ranks_[rank];
     rk.sequences += 1;
     rk.kv_base += r.kv_base;
@@ -237,7 +238,7 @@ void DecodeUnit::finish_step() {
     rk.kv_rate -= r.kv_rate;
     if (rk.sequences == 0) rk = Rank{};  // clear rounding residue
     active_ -= 1;
-    balancer_.finish(static_cast<size_t>(r.decode_rank), {r.input_tokens + 1, r.output_tokens});
+    balancer_.finish(static_cast<size_t>(r.decode_rank), {r.decode_input_tokens + 1, r.decode_output_tokens});
     complete(id);
   }
   // The next step's leavers: spread their block if this step ends one, and fetch their records (scattered over the

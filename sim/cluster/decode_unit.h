@@ -32,6 +32,13 @@ inline constexpr int64_t kMaxDecodeBatch = 4096;
 /// plan's screen (tools/study/screen.h) both search with it.
 int64_t largest_passing_batch(const std::function<bool(int64_t)>& ok, int64_t start, int64_t max_batch);
 
+/// The decode steps a request needs to emit `tokens_after_first` tokens (the first comes from prefill): with MTP each
+/// step emits one token and, with probability `acceptance`, the draft's too. Drawn from the request's own stream
+/// (Rng::stream(seed, "cluster.mtp", serial)): step by step up to 64 tokens, from the normal approximation of the
+/// count above. The fleet draws it when the request leaves prefill (RequestRecord::decode_steps); a unit draws it at
+/// admission for a request that comes without.
+int64_t draw_decode_steps(uint64_t seed, uint64_t serial, int64_t tokens_after_first, bool mtp, double acceptance);
+
 class DecodeUnit final : public engine::EventHandler {
  public:
   DecodeUnit(int32_t id, UnitContext ctx, const StepModel& model, ExpertBalance& experts, DecodeUnitShape shape,
@@ -64,7 +71,6 @@ class DecodeUnit final : public engine::EventHandler {
   void start_step();
   void finish_step();
   void complete(uint32_t request);
-  int64_t draw_steps(uint64_t serial, int64_t tokens_after_first) const;
   void update_batch_cap();
 
   int32_t id_;

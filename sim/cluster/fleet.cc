@@ -26,9 +26,11 @@ std::pair<double, double> prefill_marginal_costs(const StepModel& model, int64_t
 }
 }  // namespace
 
-Fleet::Fleet(engine::Engine& engine, const StepModel& model, ExpertBalance& prefill_experts,
-             ExpertBalance& decode_experts, const Scenario& scenario, const observe::Signals& signals)
-    : engine_(engine),
+Fleet::Fleet(engine::Engine& prefill_engine, engine::Engine& decode_engine, const StepModel& model,
+             ExpertBalance& prefill_experts, ExpertBalance& decode_experts, const Scenario& scenario,
+             const observe::Signals& signals)
+    : prefill_engine_(prefill_engine),
+      decode_engine_(decode_engine),
       model_(model),
       prefill_experts_(prefill_experts),
       decode_experts_(decode_experts),
@@ -36,6 +38,8 @@ Fleet::Fleet(engine::Engine& engine, const StepModel& model, ExpertBalance& pref
       signals_(signals),
       router_(policy::builtin_unit_routers().make(scenario.fleet.router, {.seed = scenario.seed})),
       seed_(scenario.seed),
+      mtp_(scenario.fleet.decode.mtp),
+      mtp_acceptance_(model.mtp_acceptance()),
       max_context_tokens_(model.decode_kv_capacity_tokens()) {
   std::tie(prefill_s_per_token_, prefill_s_per_pair_) =
       prefill_marginal_costs(model, scenario.geometry.prefill.gpus, scenario.fleet.prefill.chunk_tokens);
@@ -43,6 +47,8 @@ Fleet::Fleet(engine::Engine& engine, const StepModel& model, ExpertBalance& pref
   decode_done_.fleet = this;
   transfer_done_.fleet = this;
   unit_ready_.fleet = this;
+  tap_.fleet = this;
+  prefill_signals_.subscribe(&tap_);
   for (int64_t i = 0; i < scenario.fleet.prefill.units; ++i) add_prefill_unit(engine::Duration{});
   for (int64_t i = 0; i < scenario.fleet.decode.units; ++i) add_decode_unit(engine::Duration{});
 }
@@ -60,10 +66,10 @@ void Fleet::add_prefill_unit(engine::Duration startup) {
                                                             .ranks = shape.ranks,
                                                             .prefill_s_per_token = prefill_s_per_token_,
                                                             .prefill_s_per_pair = prefill_s_per_pair_}));
-  prefill_.add(std::make_unique<PrefillUnit>(id, UnitContext{engine_, pool_, signals_}, model_, prefill_experts_, shape,
-                                             *prefill_balancers_.back(), prefill_done_));
+  prefill_.add(std::make_unique<PrefillUnit>(id, UnitContext{prefill_engine_, pool_, prefill_signals_}, model_,
+                                             prefill_experts_, shape, *prefill_balancers_.back(), prefill_done_));
   kv_links_.add_unit(shape.ranks);
-  engine_.schedule_after(startup, unit_ready_, static_cast<uint64_t>(id));
+  prefill_engine_.schedule_after(startup, unit_ready_, static_cast<uint64_t>(id));
   emit_size();
 }
 
@@ -74,9 +80,9 @@ void Fleet::add_decode_unit(engine::Duration startup) {
   DecodeUnitShape shape{g.gpus, g.nodes_per_unit, c.mtp, scenario_.slo.user_tokens_per_s};
   decode_balancers_.push_back(
       policy::builtin_decode_balancers().make(c.balancer, {.seed = scenario_.seed, .unit = id, .ranks = shape.ranks}));
-  decode_.add(std::make_unique<DecodeUnit>(id, UnitContext{engine_, pool_, signals_}, model_, decode_experts_, shape,
-                                           *decode_balancers_.back(), seed_, decode_done_));
-  engine_.schedule_after(startup, unit_ready_, static_cast<uint64_t>(id) | kDecodeFlag);
+  decode_.add(std::make_unique<DecodeUnit>(id, UnitContext{decode_engine_, pool_, signals_}, model_, decode_experts_,
+                                           shape, *decode_balancers_.back(), seed_, decode_done_));
+  decode_engine_.schedule_after(startup, unit_ready_, static_cast<uint64_t>(id) | kDecodeFlag);
   emit_size();
 }
 
@@ -87,15 +93,16 @@ void Fleet::on_unit_ready(uint64_t payload) {
       uint32_t id = undecoded_.pop(pool_);
       on_transfer_done(id);
     }
+    emit_decode_size();
   } else {
     prefill_.mark_serving(payload);
     while (!unrouted_.empty()) {
       uint32_t id = unrouted_.pop(pool_);
-      counts_.waiting_for_unit -= 1;
+      prefill_counts_.waiting_for_unit -= 1;
       route_to_prefill(id);
     }
+    emit_prefill_size();
   }
-  emit_size();
 }
 
 bool Fleet::drain_prefill_unit() {
@@ -117,17 +124,19 @@ void Fleet::retire_drained() {
 }
 
 void Fleet::reject(const RequestRecord& r, const char* reason) {
-  counts_.rejected += 1;
-  counts_.rejected_input_tokens += r.input_tokens;
-  counts_.rejected_output_tokens += r.output_tokens;
-  signals_.request_done({r.arrival_ns, -1, -1, engine_.now().ns(), r.input_tokens, r.cached_tokens, r.output_tokens,
-                         r.model, true, reason, r.serial, 0});
+  prefill_counts_.rejected += 1;
+  prefill_counts_.rejected_input_tokens += r.input_tokens;
+  prefill_counts_.rejected_output_tokens += r.output_tokens;
+  prefill_signals_.request_done({r.arrival_ns, -1, -1, prefill_engine_.now().ns(), r.input_tokens, r.cached_tokens,
+                                 r.output_tokens, r.model, true, reason, r.serial, 0});
 }
 
+void Fleet::arrivals_end() { prefill_signals_out_.push({prefill_engine_.now().ns(), ArrivalsEnd{prefill_counts_.arrived}}); }
+
 void Fleet::arrive(const RequestRecord& request) {
-  counts_.arrived += 1;
-  counts_.arrived_input_tokens += request.input_tokens;
-  counts_.arrived_output_tokens += request.output_tokens;
+  prefill_counts_.arrived += 1;
+  prefill_counts_.arrived_input_tokens += request.input_tokens;
+  prefill_counts_.arrived_output_tokens += request.output_tokens;
   RequestRecord r = request;
   r.serial = next_serial_++;
   // The last prompt token is always computed: it produces the first output token.
@@ -136,10 +145,10 @@ void Fleet::arrive(const RequestRecord& request) {
     reject(r, "context longer than a decode GPU's KV capacity");
     return;
   }
-  counts_.in_flight_input_tokens += r.input_tokens;
-  counts_.in_flight_output_tokens += r.output_tokens;
+  prefill_counts_.in_flight_input_tokens += r.input_tokens;
+  prefill_counts_.in_flight_output_tokens += r.output_tokens;
   prefill_offered_tokens_ += r.input_tokens - r.cached_tokens;
-  uint32_t id = pool_.add(r);
+  uint32_t id = pool_.add_arrival(r);  // the first line only: the second is the decode side's
   route_to_prefill(id);
 }
 
@@ -153,24 +162,26 @@ void Fleet::route_to_prefill(uint32_t id) {
   int64_t unit = router_->pick_prefill(prefill_views_, {r.new_tokens(), r.input_tokens});
   if (unit < 0) {
     unrouted_.push(pool_, id);
-    counts_.waiting_for_unit += 1;
+    prefill_counts_.waiting_for_unit += 1;
     return;
   }
-  counts_.in_prefill += 1;
+  prefill_counts_.in_prefill += 1;
   prefill_.unit(static_cast<size_t>(unit)).enqueue(id);
 }
 
 void Fleet::on_prefill_done(uint32_t id) {
   auto& r = pool_[id];
-  counts_.in_prefill -= 1;
-  counts_.in_transfer += 1;
+  prefill_counts_.in_prefill -= 1;
+  prefill_counts_.in_transfer += 1;
   decode_offered_ += 1;
   // The prompt's KV goes from the prefill GPU's NIC to the decode side; transfers from one GPU queue behind each
-  // other.
-  int64_t done_ns = kv_links_.reserve(r.prefill_unit, r.prefill_rank, engine_.now().ns(),
+  // other. The decode side takes the request over when its transfer ends.
+  int64_t done_ns = kv_links_.reserve(r.prefill_unit, r.prefill_rank, prefill_engine_.now().ns(),
                                       engine::Duration::from_seconds(model_.kv_transfer_s(r.input_tokens)).ns());
-  engine_.schedule_at(engine::Time::from_ns(done_ns), transfer_done_, id);
-  if (draining()) retire_drained();
+  // Its MTP draws are made here, on the prefill side, which has the lighter load of the two.
+  auto steps = draw_decode_steps(seed_, r.serial, r.output_tokens - 1, mtp_, mtp_acceptance_);
+  transfers_.push({done_ns, id, r.input_tokens, r.output_tokens, static_cast<int32_t>(steps)});
+  if (prefill_.draining() > 0 && prefill_.retire_idle()) emit_prefill_size();
 }
 
 void Fleet::on_transfer_done(uint32_t id) {
@@ -180,32 +191,113 @@ void Fleet::on_transfer_done(uint32_t id) {
     decode_views_[i] = decode_.is_serving(i) ? policy::DecodeUnitView{true, u.active(), u.waiting(), u.capacity()}
                                              : policy::DecodeUnitView{};
   }
-  int64_t unit = router_->pick_decode(decode_views_, {pool_[id].input_tokens + 1});
+  int64_t unit = router_->pick_decode(decode_views_, {pool_[id].decode_input_tokens + 1});
   if (unit < 0) {
     undecoded_.push(pool_, id);
     return;
   }
   // A request comes here once from its transfer, and again only if it had to wait for a decode unit to serve.
-  counts_.in_transfer -= 1;
-  counts_.in_decode += 1;
+  decode_counts_.in_transfer -= 1;
+  decode_counts_.in_decode += 1;
   decode_.unit(static_cast<size_t>(unit)).enqueue(id);
 }
 
 void Fleet::on_finished(uint32_t id) {
   const auto& r = pool_[id];
-  counts_.in_decode -= 1;
-  counts_.completed += 1;
-  counts_.in_flight_input_tokens -= r.input_tokens;
-  counts_.in_flight_output_tokens -= r.output_tokens;
+  decode_counts_.in_decode -= 1;
+  decode_counts_.completed += 1;
+  decode_counts_.in_flight_input_tokens -= r.input_tokens;
+  decode_counts_.in_flight_output_tokens -= r.output_tokens;
+  last_left_ns_ = decode_engine_.now().ns();
   signals_.request_done({r.arrival_ns, r.first_token_ns, r.decode_admit_ns, r.finish_ns, r.input_tokens,
                          r.cached_tokens, r.output_tokens, r.model, false, nullptr, r.serial, r.decode_steps});
   pool_.release(id);
-  if (draining()) retire_drained();
+  if (decode_.draining() > 0 && decode_.retire_idle()) emit_decode_size();
 }
 
-void Fleet::emit_size() const {
-  signals_.fleet_size(
-      {engine_.now().ns(), prefill_nodes(), decode_nodes(), prefill_units_serving(), decode_units_serving()});
+RequestCounts Fleet::counts() const {
+  RequestCounts c = prefill_counts_;
+  const RequestCounts& d = decode_counts_;
+  c.completed += d.completed;
+  c.in_transfer += d.in_transfer;
+  c.in_decode += d.in_decode;
+  c.in_flight_input_tokens += d.in_flight_input_tokens;
+  c.in_flight_output_tokens += d.in_flight_output_tokens;
+  return c;
+}
+
+Fleet::DecodeNext Fleet::decode_next(int64_t limit_ns) {
+  // Take over the transfers the prefill side published: they end after every time run so far on this side.
+  while (const Transfer* t = transfers_.front()) {
+    RequestRecord& r = pool_[t->id];
+    r.decode_admit_ns = -1;
+    r.finish_ns = -1;
+    r.kv_base = 0.0;
+    r.kv_rate = 0.0;
+    r.decode_steps = t->decode_steps;
+    r.decode_input_tokens = t->input_tokens;
+    r.decode_output_tokens = t->output_tokens;
+    r.decode_unit = -1;
+    r.decode_rank = -1;
+    r.next = kNoRequest;
+    arrived_transfers_.push({engine::Time::from_ns(t->done_ns), transfers_taken_++, t->id});
+    transfers_.pop();
+  }
+  const PrefillSignal* s = prefill_signals_out_.front();
+  int64_t signal_ns = s != nullptr ? s->time_ns : INT64_MAX;
+  int64_t transfer_ns = arrived_transfers_.empty() ? INT64_MAX : arrived_transfers_.peek_time().ns();
+  int64_t own_ns = decode_engine_.peek_time().ns();
+  int64_t next = std::min({signal_ns, transfer_ns, own_ns});
+  if (next >= limit_ns) return DecodeNext::kNothingDue;
+  if (signal_ns == next) {
+    PrefillSignal copy = *s;
+    prefill_signals_out_.pop();
+    replay(copy);
+  } else if (transfer_ns == next) {
+    uint32_t id = arrived_transfers_.pop().slot;
+    decode_engine_.advance_to(engine::Time::from_ns(next));
+    ++transfers_ended_;
+    on_transfer_done(id);
+  } else {
+    decode_engine_.step();
+  }
+  return all_left() ? DecodeNext::kAllLeft : DecodeNext::kRan;
+}
+
+bool Fleet::decode_side_empty() {
+  return transfers_.front() == nullptr && prefill_signals_out_.front() == nullptr && arrived_transfers_.empty() &&
+         decode_engine_.pending() == 0;
+}
+
+void Fleet::replay(const PrefillSignal& s) {
+  if (const auto* size = std::get_if<PrefillSize>(&s.what)) {
+    prefill_seen_ = *size;
+    signals_.fleet_size({s.time_ns, size->nodes, decode_nodes(), size->units_serving, decode_units_serving()});
+  } else if (const auto* step = std::get_if<observe::StepDone>(&s.what)) {
+    signals_.prefill_step(*step);
+  } else if (const auto* done = std::get_if<observe::RequestDone>(&s.what)) {
+    rejected_seen_ += 1;  // the prefill side's requests leave only by rejection
+    last_left_ns_ = s.time_ns;
+    signals_.request_done(*done);
+  } else if (const auto* end = std::get_if<ArrivalsEnd>(&s.what)) {
+    arrivals_ended_ = true;
+    arrived_total_ = end->arrived;
+  }
+}
+
+void Fleet::emit_size() {
+  prefill_seen_ = {prefill_nodes(), prefill_units_serving()};
+  int64_t now_ns = std::max(prefill_engine_.now().ns(), decode_engine_.now().ns());
+  signals_.fleet_size({now_ns, prefill_nodes(), decode_nodes(), prefill_units_serving(), decode_units_serving()});
+}
+
+void Fleet::emit_prefill_size() const {
+  prefill_signals_.fleet_size({prefill_engine_.now().ns(), prefill_nodes(), 0, prefill_units_serving(), 0});
+}
+
+void Fleet::emit_decode_size() const {
+  signals_.fleet_size({decode_engine_.now().ns(), prefill_seen_.nodes, decode_nodes(), prefill_seen_.units_serving,
+                       decode_units_serving()});
 }
 
 }  // namespace moesim::cluster

@@ -5,12 +5,21 @@
 // what they hold; nothing is lost). Each kind's units and their lifecycle are a UnitPool (unit_pool.h); the KV
 // transfer path is KvTransferLinks (kv_transfer.h); the Fleet admits, routes, counts and emits the size signal.
 //
-//   Fleet fleet(engine, model, experts, config, signals);
-//   fleet.arrive(record);  engine.run();
+// Two sides, each on its own engine, so that a run can give each a thread (simulation.h): the prefill side (arrivals,
+// prefill units, the KV transfers' start) and the decode side (transfers' end, decode units, requests leaving). The
+// prefill side never reads the decode side. What it hands over goes through Handoffs: each transfer with the time it
+// ends, and its signals (prefill steps, rejections, its size, the end of arrivals), which the decode side replays into
+// the run's signals in time order. At equal times the prefill side goes first: its signals, then the transfers ending
+// then (in the order they began), then the decode side's own events. The autoscaler's calls (add, drain, the
+// observations) happen where both sides have stopped at the same time.
+//
+//   Fleet fleet(prefill_engine, decode_engine, model, experts, experts, scenario, signals);
+//   fleet.arrive(record);  ...prefill_engine runs...;  fleet.publish();  while (fleet.decode_next(limit) == ...) {}
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <variant>
 #include <vector>
 
 #include "sim/cluster/decode_unit.h"
@@ -18,6 +27,7 @@
 #include "sim/cluster/prefill_unit.h"
 #include "sim/cluster/scenario.h"
 #include "sim/cluster/unit_pool.h"
+#include "sim/engine/handoff.h"
 #include "sim/observe/request_counts.h"
 #include "sim/policy/unit_router.h"
 
@@ -27,12 +37,37 @@ using observe::RequestCounts;
 
 class Fleet {
  public:
-  Fleet(engine::Engine& engine, const StepModel& model, ExpertBalance& prefill_experts, ExpertBalance& decode_experts,
-        const Scenario& scenario, const observe::Signals& signals);
+  Fleet(engine::Engine& prefill_engine, engine::Engine& decode_engine, const StepModel& model,
+        ExpertBalance& prefill_experts, ExpertBalance& decode_experts, const Scenario& scenario,
+        const observe::Signals& signals);
   ~Fleet();
 
+  // The prefill side.
   /// A request arrives now.
   void arrive(const RequestRecord& request);
+  /// No request arrives after this one (now).
+  void arrivals_end();
+  /// Makes what the prefill side handed over so far visible to the decode side.
+  void publish() {
+    transfers_.publish();
+    prefill_signals_out_.publish();
+  }
+
+  // The decode side.
+  enum class DecodeNext { kRan, kNothingDue, kAllLeft };
+  /// Runs the decode side's next item (a replayed prefill signal, a transfer ending, a decode event) if it is due
+  /// before `limit_ns`, which must not pass the prefill side's published time (every prefill event before it run and
+  /// published). kAllLeft: it ran, and with it the last request left (arrivals had ended).
+  DecodeNext decode_next(int64_t limit_ns);
+  /// When the last request left (completed or rejected), -1 if none has.
+  int64_t last_left_ns() const { return last_left_ns_; }
+  /// Whether the decode side holds nothing to replay or run.
+  bool decode_side_empty();
+  uint64_t transfers_ended() const { return transfers_ended_; }
+
+  // Between windows, while neither side runs.
+  /// Lets the ids of the requests that left be given out again.
+  void recycle_requests() { pool_.recycle(); }
 
   /// Starts a unit that serves after `startup` (its nodes count from now).
   void add_prefill_unit(engine::Duration startup);
@@ -42,7 +77,8 @@ class Fleet {
   bool drain_prefill_unit();
   bool drain_decode_unit();
 
-  const RequestCounts& counts() const { return counts_; }
+  /// Both sides' counts; while neither side runs.
+  RequestCounts counts() const;
   int64_t prefill_nodes() const { return prefill_.nodes(); }
   int64_t decode_nodes() const { return decode_.nodes(); }
   int64_t prefill_units_serving() const { return prefill_.serving(); }
@@ -88,17 +124,58 @@ class Fleet {
     void on_event(uint64_t payload) override { fleet->on_unit_ready(payload); }
   };
 
+  // What the prefill side hands over.
+  // A request leaving prefill, with what the decode side writes into its record's second line (request.h).
+  struct Transfer {
+    int64_t done_ns;
+    uint32_t id;
+    int32_t input_tokens;
+    int32_t output_tokens;
+    int32_t decode_steps;
+  };
+  struct PrefillSize {
+    int64_t nodes;
+    int64_t units_serving;
+  };
+  struct ArrivalsEnd {
+    int64_t arrived;
+  };
+  struct PrefillSignal {
+    int64_t time_ns = 0;
+    std::variant<PrefillSize, observe::StepDone, observe::RequestDone, ArrivalsEnd> what;
+  };
+  /// Listens to the prefill side's signals and hands them over.
+  struct PrefillSignalTap final : observe::FleetListener {
+    Fleet* fleet;
+    void on_request_done(const observe::RequestDone& r) override { hand_over(r); }
+    void on_prefill_step(const observe::StepDone& s) override { hand_over(s); }
+    void on_fleet_size(const observe::FleetSize& f) override {
+      hand_over(PrefillSize{f.prefill_nodes, f.prefill_units_serving});
+    }
+    template <typename T>
+    void hand_over(const T& what) {
+      fleet->prefill_signals_out_.push({fleet->prefill_engine_.now().ns(), what});
+    }
+  };
+
   void route_to_prefill(uint32_t id);
   void on_prefill_done(uint32_t id);
   void on_transfer_done(uint32_t id);
   void on_finished(uint32_t id);
   void on_unit_ready(uint64_t payload);
+  void replay(const PrefillSignal& s);
+  bool all_left() const {
+    return arrivals_ended_ && decode_counts_.completed + rejected_seen_ == arrived_total_;
+  }
   void retire_drained();
-  bool draining() const { return prefill_.draining() + decode_.draining() > 0; }
-  void emit_size() const;
+  /// The whole size, from both sides (while neither side runs).
+  void emit_size();
+  void emit_prefill_size() const;  // the prefill side's, handed over
+  void emit_decode_size() const;   // the decode side's, with the prefill side's as last replayed
   void reject(const RequestRecord& r, const char* reason);
 
-  engine::Engine& engine_;
+  engine::Engine& prefill_engine_;
+  engine::Engine& decode_engine_;
   const StepModel& model_;
   ExpertBalance& prefill_experts_;
   ExpertBalance& decode_experts_;
@@ -111,6 +188,8 @@ class Fleet {
   std::vector<std::unique_ptr<policy::PrefillBalancer>> prefill_balancers_;  // per prefill unit
   std::vector<std::unique_ptr<policy::DecodeBalancer>> decode_balancers_;    // per decode unit
   uint64_t seed_;
+  bool mtp_;
+  double mtp_acceptance_;
   uint64_t next_serial_ = 0;
   UnitPool<PrefillUnit> prefill_;
   UnitPool<DecodeUnit> decode_;
@@ -121,10 +200,25 @@ class Fleet {
   DecodeDone decode_done_;
   TransferDone transfer_done_;
   UnitReady unit_ready_;
-  RequestCounts counts_;
+  // The prefill side's.
+  observe::Signals prefill_signals_;  // its units' signals, to the tap
+  PrefillSignalTap tap_;
+  engine::Handoff<Transfer> transfers_;
+  engine::Handoff<PrefillSignal> prefill_signals_out_;
+  RequestCounts prefill_counts_;
   int64_t prefill_offered_tokens_ = 0;
   int64_t decode_offered_ = 0;
   double max_context_tokens_ = 0.0;
+  // The decode side's.
+  engine::EventQueue arrived_transfers_;  // transfers taken over, by end time (slot: the request id)
+  uint64_t transfers_taken_ = 0;
+  uint64_t transfers_ended_ = 0;
+  RequestCounts decode_counts_;
+  PrefillSize prefill_seen_{};  // the prefill side's size as last replayed
+  int64_t rejected_seen_ = 0;
+  bool arrivals_ended_ = false;
+  int64_t arrived_total_ = 0;
+  int64_t last_left_ns_ = -1;
   // A prefill rank's marginal step cost of a new token and of an attention pair, for balancers that weigh queued
   // work in seconds (RankBalancerContext): from the step model, at a full chunk on every rank.
   double prefill_s_per_token_ = 0.0;

@@ -88,7 +88,6 @@ void PrefillUnit::try_start_step() {
       load.sequences += 1;
       budget -= take;
       pair_budget -= pairs;
-      if (r.prefill_start_ns < 0) r.prefill_start_ns = now;
       chunks_.push_back({rk.queue[q].request, static_cast<int32_t>(i), static_cast<int32_t>(take)});
       rk.touched_end = q + 1;
     }

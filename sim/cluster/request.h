@@ -6,6 +6,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "common/huge_pages.h"
@@ -21,7 +23,7 @@ struct alignas(64) RequestRecord {
   // The first line: arrival and prefill.
   int64_t arrival_ns = 0;
   int64_t kv_ready_ns = 0;  ///< when its cached prefix is loaded into the prefill node
-  int64_t prefill_start_ns = -1;
+  uint64_t serial = 0;  ///< arrival order (0, 1, ...): the key of the request's own random draws
   int64_t first_token_ns = -1;  ///< prefill done: the first output token exists
   int32_t input_tokens = 0;
   int32_t cached_tokens = 0;  ///< prefix tokens read from the disk cache instead of computed
@@ -30,13 +32,15 @@ struct alignas(64) RequestRecord {
   int32_t prefill_unit = -1;
   int32_t prefill_rank = -1;
   uint8_t model = 0;
-  // The second line: decode.
-  alignas(64) uint64_t serial = 0;  ///< arrival order (0, 1, ...): the key of the request's own random draws
-  int64_t decode_admit_ns = -1;
+  // The second line: decode. The prefill side never writes it (Fleet: RequestPool::add_arrival, then the decode side
+  // fills it when it takes the request over), so that the side on the other thread does not take the line from it.
+  alignas(64) int64_t decode_admit_ns = -1;
   int64_t finish_ns = -1;
-  int64_t decode_steps = 0;  ///< decode steps it needs (drawn at admission, MTP included)
-  double kv_base = 0.0;      ///< KV at unit step 0 on the line kv(k) = kv_base + kv_rate * k
-  double kv_rate = 0.0;      ///< KV tokens it adds per decode step
+  double kv_base = 0.0;  ///< KV at unit step 0 on the line kv(k) = kv_base + kv_rate * k
+  double kv_rate = 0.0;  ///< KV tokens it adds per decode step
+  int32_t decode_steps = -1;  ///< decode steps it needs (MTP included): drawn when it leaves prefill; -1: not yet
+  int32_t decode_input_tokens = 0;   ///< input_tokens, on this line: what the decode side reads of the request
+  int32_t decode_output_tokens = 0;  ///< output_tokens, likewise
   int32_t decode_unit = -1;
   int32_t decode_rank = -1;
   uint32_t next = kNoRequest;  ///< intrusive queue link
@@ -45,34 +49,93 @@ struct alignas(64) RequestRecord {
 };
 static_assert(sizeof(RequestRecord) == 128);
 
+/// The records of the requests in flight, addressed by id. Records sit in blocks of 2 MiB (a huge page each) that never
+/// move, so that the two sides of a run split over two threads (simulation.h) can each touch the records they hold
+/// while the other adds blocks: the prefill side adds (arrivals), the decode side releases (finished requests), and a
+/// released id is given out again only after `recycle`, which the run calls where both sides have stopped (a window's
+/// end). Ids are therefore the same whichever thread ran which side.
 class RequestPool {
  public:
+  RequestPool() : blocks_(new RequestRecord*[kMaxBlocks]()) {}
+  ~RequestPool() {
+    for (size_t b = 0; b < used_blocks_; ++b) HugePageAllocator<RequestRecord>().deallocate(blocks_[b], kBlock);
+  }
+  RequestPool(const RequestPool&) = delete;
+  RequestPool& operator=(const RequestPool&) = delete;
+
+  /// Adds a whole record (the decode line's copies of the lengths filled from the first line).
   uint32_t add(const RequestRecord& r) {
+    uint32_t id = add_arrival(r);
+    RequestRecord& dst = (*this)[id];
+    dst.decode_admit_ns = r.decode_admit_ns;
+    dst.finish_ns = r.finish_ns;
+    dst.kv_base = r.kv_base;
+    dst.kv_rate = r.kv_rate;
+    dst.decode_steps = r.decode_steps;
+    dst.decode_input_tokens = r.input_tokens;
+    dst.decode_output_tokens = r.output_tokens;
+    dst.decode_unit = r.decode_unit;
+    dst.decode_rank = r.decode_rank;
+    dst.next = r.next;
+    return id;
+  }
+  /// Adds a record's first line only (arrival and prefill); its second line is left as it was, for the decode side
+  /// to fill.
+  uint32_t add_arrival(const RequestRecord& r) {
     uint32_t id;
     if (!free_.empty()) {
       id = free_.back();
       free_.pop_back();
-      records_[id] = r;
     } else {
-      id = static_cast<uint32_t>(records_.size());
-      records_.push_back(r);
+      if (next_fresh_ == used_blocks_ * kBlock) {
+        if (used_blocks_ == kMaxBlocks) throw std::length_error("request pool: more than 2^28 requests in flight");
+        blocks_[used_blocks_++] = HugePageAllocator<RequestRecord>().allocate(kBlock);
+      }
+      id = static_cast<uint32_t>(next_fresh_++);
     }
-    ++live_;
+    RequestRecord& dst = (*this)[id];
+    dst.arrival_ns = r.arrival_ns;
+    dst.kv_ready_ns = r.kv_ready_ns;
+    dst.serial = r.serial;
+    dst.first_token_ns = r.first_token_ns;
+    dst.input_tokens = r.input_tokens;
+    dst.cached_tokens = r.cached_tokens;
+    dst.output_tokens = r.output_tokens;
+    dst.computed_tokens = r.computed_tokens;
+    dst.prefill_unit = r.prefill_unit;
+    dst.prefill_rank = r.prefill_rank;
+    dst.model = r.model;
+    ++added_;
     return id;
   }
+  /// The request left; its id is given out again after the next recycle().
   void release(uint32_t id) {
-    free_.push_back(id);
-    --live_;
+    released_.push_back(id);
+    ++removed_;
   }
-  RequestRecord& operator[](uint32_t id) { return records_[id]; }
-  const RequestRecord& operator[](uint32_t id) const { return records_[id]; }
-  size_t live() const { return live_; }
-  size_t capacity() const { return records_.size(); }
+  /// Makes the released ids available to add(); only while neither side runs.
+  void recycle() {
+    free_.insert(free_.end(), released_.rbegin(), released_.rend());
+    released_.clear();
+  }
+  RequestRecord& operator[](uint32_t id) { return blocks_[id >> kBlockBits][id & (kBlock - 1)]; }
+  const RequestRecord& operator[](uint32_t id) const { return blocks_[id >> kBlockBits][id & (kBlock - 1)]; }
+  /// Records in use; only while neither side runs.
+  size_t live() const { return static_cast<size_t>(added_ - removed_); }
+  /// Records allocated.
+  size_t capacity() const { return next_fresh_; }
 
  private:
-  std::vector<RequestRecord, HugePageAllocator<RequestRecord>> records_;
-  std::vector<uint32_t> free_;
-  size_t live_ = 0;
+  static constexpr int kBlockBits = 14;  // 16,384 records of 128 bytes: 2 MiB
+  static constexpr size_t kBlock = size_t{1} << kBlockBits;
+  static constexpr size_t kMaxBlocks = size_t{1} << 14;
+  std::unique_ptr<RequestRecord*[]> blocks_;
+  size_t used_blocks_ = 0;
+  size_t next_fresh_ = 0;
+  std::vector<uint32_t> free_;  // the prefill side's: ids to give out
+  int64_t added_ = 0;
+  alignas(64) std::vector<uint32_t> released_;  // the decode side's (a line of its own): ids left since recycle()
+  int64_t removed_ = 0;
 };
 
 /// A FIFO of request ids linked through RequestRecord::next.

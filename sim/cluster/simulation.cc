@@ -3,13 +3,14 @@
 #include <fmt/format.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <csignal>
+#include <thread>
 
 namespace moesim::cluster {
 
 namespace {
 constexpr uint64_t kArrival = 0;
-constexpr uint64_t kAutoscale = 1;
 
 observe::MetricsConfig metrics_config_of(const Scenario& s) {
   observe::MetricsConfig c;
@@ -39,15 +40,17 @@ observe::Prices prices_of(const Scenario& s) {
 }
 
 Simulation::Simulation(const Scenario& scenario, const StepModel& model, ExpertBalance& prefill_experts,
-                       ExpertBalance& decode_experts, ArrivalSource& source, Autoscaler* autoscaler)
+                       ExpertBalance& decode_experts, ArrivalSource& source, Autoscaler* autoscaler, int threads)
     : scenario_(scenario),
       source_(source),
       autoscaler_(autoscaler),
+      threads_(&prefill_experts == &decode_experts ? 1 : std::clamp(threads, 1, 2)),
       metrics_(metrics_config_of(scenario)),
       horizon_ns_(engine::Duration::from_seconds(scenario.horizon_s).ns()) {
   check_geometry(scenario_);
   signals_.subscribe(&metrics_);
-  fleet_ = std::make_unique<Fleet>(engine_, model, prefill_experts, decode_experts, scenario_, signals_);
+  fleet_ = std::make_unique<Fleet>(prefill_engine_, decode_engine_, model, prefill_experts, decode_experts, scenario_,
+                                   signals_);
 }
 
 Simulation::~Simulation() = default;
@@ -58,44 +61,41 @@ void Simulation::pull_next_arrival() {
       ++arrivals_beyond_horizon_;  // the run stops admitting at the horizon; the rest of the source is not read
       break;
     }
-    if (next_.arrival_ns < engine_.now().ns()) next_.arrival_ns = engine_.now().ns();
-    engine_.hold(engine::Time::from_ns(next_.arrival_ns), *this, kArrival);  // beside the queue: one at a time
+    if (next_.arrival_ns < prefill_engine_.now().ns()) next_.arrival_ns = prefill_engine_.now().ns();
+    prefill_engine_.hold(engine::Time::from_ns(next_.arrival_ns), *this, kArrival);  // beside the queue
     return;
   }
   arrivals_done_ = true;
+  fleet_->arrivals_end();
 }
 
 void Simulation::on_event(uint64_t payload) {
   if (payload == kArrival) {
     fleet_->arrive(next_);
     pull_next_arrival();
-  } else if (payload == kAutoscale && autoscaler_ != nullptr) {
-    engine::Time next = autoscaler_->tick(engine_.now(), *fleet_);
-    bool busy = !arrivals_done_ || fleet_->counts().in_flight() > 0;
-    if (busy && next > engine_.now()) engine_.schedule_at(next, *this, kAutoscale);
   }
 }
 
-void Simulation::report_progress(const ProgressFn& progress) const {
-  const auto& c = fleet_->counts();
-  progress({engine_.now(), engine_.stats().executed, c.completed + c.rejected, c.arrived});
+void Simulation::report_progress(const ProgressFn& progress, int64_t now_ns) const {
+  const auto c = fleet_->counts();
+  progress({engine::Time::from_ns(now_ns), events_executed(), c.completed + c.rejected, c.arrived});
 }
 
-std::string Simulation::stop_reason(const StopRules& stop, bool memory) const {
+std::string Simulation::stop_reason(const StopRules& stop) const {
   if (stop.interrupt != nullptr) {
     if (int sig = stop.interrupt->load(std::memory_order_relaxed); sig != 0) {
       const char* name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : nullptr;
       return name != nullptr ? fmt::format("interrupted by {}", name) : fmt::format("interrupted by signal {}", sig);
     }
   }
-  if (stop.max_events > 0 && engine_.stats().executed >= stop.max_events) {
-    return fmt::format("event limit: {} events executed (limit {})", engine_.stats().executed, stop.max_events);
+  if (stop.max_events > 0 && events_executed() >= stop.max_events) {
+    return fmt::format("event limit: {} events executed (limit {})", events_executed(), stop.max_events);
   }
   if (stop.max_in_flight > 0 && fleet_->counts().in_flight() > stop.max_in_flight) {
     return fmt::format("in-flight limit: {} requests in flight (limit {})", fleet_->counts().in_flight(),
                        stop.max_in_flight);
   }
-  if (memory && stop.max_rss_mb > 0) {
+  if (stop.max_rss_mb > 0) {
     if (int64_t mb = peak_rss_mb(); mb > stop.max_rss_mb) {
       return fmt::format("memory limit: {} MB resident (limit {} MB)", mb, stop.max_rss_mb);
     }
@@ -103,38 +103,117 @@ std::string Simulation::stop_reason(const StopRules& stop, bool memory) const {
   return {};
 }
 
+void Simulation::run_prefill_window(int64_t end_ns, bool threaded) {
+  const auto until = engine::Time::from_ns(end_ns);
+  // Publishing costs an exchange of cache lines with the other thread: every 128 events, and at the end.
+  constexpr uint32_t kPublishEvery = 128;
+  uint32_t since = 0;
+  while (prefill_engine_.step_until(until)) {
+    if (threaded && ++since == kPublishEvery) {
+      since = 0;
+      fleet_->publish();
+      prefill_reached_.advance(prefill_engine_.now().ns());  // every event before now has run
+    }
+  }
+  fleet_->publish();
+  if (threaded) prefill_reached_.advance(end_ns + 1);
+}
+
+bool Simulation::run_decode_window(int64_t end_ns, bool threaded) {
+  int64_t reached = threaded ? prefill_reached_.value() : end_ns + 1;
+  while (true) {
+    switch (fleet_->decode_next(std::min(end_ns + 1, reached))) {
+      case Fleet::DecodeNext::kRan:
+        continue;
+      case Fleet::DecodeNext::kAllLeft:
+        return false;
+      case Fleet::DecodeNext::kNothingDue:
+        if (reached > end_ns) return true;
+        reached = prefill_reached_.wait_beyond(reached);  // the prefill side moves on, or ends its window
+    }
+  }
+}
+
+void Simulation::prefill_thread() {
+  int64_t done = INT64_MIN;
+  try {
+    while (true) {
+      int64_t end = window_open_.wait_beyond(done);
+      if (end == kStopThread) return;
+      run_prefill_window(end, true);
+      done = end;
+    }
+  } catch (...) {
+    prefill_error_ = std::current_exception();
+    prefill_reached_.advance(kStopThread);  // the decode side stops waiting; the error is raised there
+  }
+}
+
 observe::RunReport Simulation::run(double drain_s, const ProgressFn& progress, const StopRules& stop) {
   pull_next_arrival();
-  if (autoscaler_ != nullptr) engine_.schedule_at(engine::Time::zero(), *this, kAutoscale);
-  auto limit = engine::Time::from_ns(horizon_ns_) + engine::Duration::from_seconds(drain_s);
+  const int64_t limit_ns = (engine::Time::from_ns(horizon_ns_) + engine::Duration::from_seconds(drain_s)).ns();
+  const bool threaded = threads_ == 2;
+  std::thread prefill;
+  auto stop_prefill = [&] {
+    if (prefill.joinable()) {
+      window_open_.advance(kStopThread);
+      prefill.join();
+    }
+  };
+  if (threaded) prefill = std::thread([this] { prefill_thread(); });
   std::string stopped;  // why the run stopped before it was done ("" when it was not stopped)
-  uint64_t since_check = 0;
-  while (true) {
-    // Once arrivals are over and nothing is in flight, only housekeeping events are left.
-    if (arrivals_done_ && fleet_->counts().in_flight() == 0) break;
-    // Every 65,536 events: progress and the memory check (a system call); the cheap rules at every event.
-    bool periodic = ++since_check >= (1u << 16);
-    if (periodic) {
-      since_check = 0;
-      if (progress) report_progress(progress);
-    }
-    if (periodic || stop_due(stop)) {
-      stopped = stop_reason(stop, periodic);
-      if (!stopped.empty()) {
-        if (engine_.next_time() > limit) stopped.clear();  // nothing was left to run: the run is complete
-        break;
+  bool all_left = false;
+  int64_t next_tick_ns = autoscaler_ != nullptr ? 0 : INT64_MAX;
+  int64_t at = -1;  // where both sides stand: every event up to it has run
+  try {
+    while (true) {
+      // A window: every event up to its end (inclusive), the next multiple of 10 s at most.
+      int64_t grid = at < 0 ? 0 : (at / kWindowNs + 1) * kWindowNs;
+      int64_t end = std::min({grid, next_tick_ns, limit_ns});
+      if (threaded) {
+        window_open_.advance(end);
+      } else {
+        run_prefill_window(end, false);
       }
+      all_left = !run_decode_window(end, threaded);
+      if (threaded) prefill_reached_.wait_beyond(end);  // the prefill side has ended the window
+      if (prefill_error_) std::rethrow_exception(prefill_error_);
+      at = end;
+      if (all_left) break;
+      // Both sides stand at `at`: the autoscaler's tick, then the checks.
+      if (at == next_tick_ns) {
+        prefill_engine_.advance_to(engine::Time::from_ns(at));
+        decode_engine_.advance_to(engine::Time::from_ns(at));
+        engine::Time next = autoscaler_->tick(engine::Time::from_ns(at), *fleet_);
+        bool busy = !arrivals_done_ || fleet_->counts().in_flight() > 0;
+        next_tick_ns = busy && next.ns() > at ? next.ns() : INT64_MAX;
+      }
+      if (progress) report_progress(progress, at);
+      stopped = stop_reason(stop);
+      if (!stopped.empty() || at >= limit_ns) break;
+      // Nothing left anywhere (no autoscaler tick either): the run is over, as far as it got.
+      if (next_tick_ns == INT64_MAX && prefill_engine_.pending() == 0 && fleet_->decode_side_empty()) break;
+      fleet_->recycle_requests();
     }
-    if (!engine_.step_until(limit)) break;
+  } catch (...) {
+    stop_prefill();
+    throw;
   }
-  if (progress) report_progress(progress);  // where it ended
-  // A stopped run ends where it stopped; a finished one no earlier than the horizon.
-  int64_t end_ns = stopped.empty() ? std::max(engine_.now().ns(), horizon_ns_) : engine_.now().ns();
+  stop_prefill();
+  if (progress) report_progress(progress, std::max(at, fleet_->last_left_ns()));
+  // A finished run ends when the last request left, and no earlier than the horizon; one that passed its limit or ran
+  // out of events, where its sides got to; a stopped one, where it stopped.
+  int64_t end_ns = at;
+  if (all_left) {
+    end_ns = std::max(fleet_->last_left_ns(), horizon_ns_);
+  } else if (stopped.empty()) {
+    end_ns = std::max(at, horizon_ns_);
+  }
   metrics_.finish(end_ns);
   observe::RunFacts facts{.scenario = scenario_.name,
                           .seed = scenario_.seed,
                           .counts = fleet_->counts(),
-                          .events_executed = engine_.stats().executed,
+                          .events_executed = events_executed(),
                           .source = source_.stats(),
                           .autoscaler = autoscaler_ != nullptr ? autoscaler_->stats() : std::nullopt,
                           .stop_reason = stopped};

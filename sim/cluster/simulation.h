@@ -1,5 +1,12 @@
-// Simulation: one run of a scenario. It wires the engine, the fleet, the arrival source, the autoscaler and the
+// Simulation: one run of a scenario. It wires the engines, the fleet, the arrival source, the autoscaler and the
 // metrics, runs until the arrivals end and the fleet has drained (or a drain limit passes), and reports.
+//
+// The run goes in windows of at most 10 simulated seconds, cut also at the autoscaler's ticks. In each window the
+// prefill side (arrivals, prefill units) runs on its engine to the window's end, and the decode side follows it on
+// its own engine, never past the time the prefill side has published (fleet.h). With two threads the decode side runs
+// on the calling thread while the prefill side runs ahead on a second one; with one, the prefill side runs the window
+// first. The order of everything is the same either way, so the results are byte-identical. At a window's end both
+// sides stand at the same time: the stop rules are checked, progress is reported and the autoscaler ticks there.
 //
 //   Simulation sim(scenario, step_model, prefill_experts, decode_experts, source);
 //   observe::RunReport report = sim.run();
@@ -7,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -45,26 +53,30 @@ struct RunProgress {
   int64_t requests_done = 0;  ///< completed or rejected
   int64_t requests_in = 0;    ///< arrived so far
 };
-/// Called every 65,536 events (a few times a second at full speed).
+/// Called at every window's end (every 10 simulated seconds at most).
 using ProgressFn = std::function<void(const RunProgress&)>;
 
 /// The scenario's prices (economics, and the spec's GPUs per node): what the summary and the plan's screen bill with.
 observe::Prices prices_of(const Scenario& s);
 
-/// When a run stops before it is done, checked at every event boundary. A stopped run still reports what it reached
-/// (RunReport::complete is false, with the reason); requests then in flight are reported as in flight.
+/// When a run stops before it is done, checked at every window's end (at most 10 simulated seconds apart, where both
+/// sides stand at the same time, so that a stop is the same on one thread or two). A stopped run still reports what
+/// it reached (RunReport::complete is false, with the reason); requests then in flight are reported as in flight.
 struct StopRules {
-  /// Set (to the signal's number) by a signal handler: stop at the next event boundary. Only read here.
+  /// Set (to the signal's number) by a signal handler: stop at the next window's end. Only read here.
   const std::atomic<int>* interrupt = nullptr;
-  uint64_t max_events = 0;    ///< stop once this many events have run (0: no limit)
+  uint64_t max_events = 0;    ///< stop at the first window's end where this many events have run (0: no limit)
   int64_t max_in_flight = 0;  ///< stop when more requests than this are in flight (0: no limit)
   int64_t max_rss_mb = 0;     ///< stop when the process's peak resident memory passes this (0: no limit)
 };
 
 class Simulation final : public engine::EventHandler {
  public:
+  /// `threads`: 2 runs the prefill side on a thread of its own (the step model and the two expert balances must then
+  /// be safe to use from the two sides at once, as the production ones are: each side uses its own parts); 1 runs
+  /// both on the caller's thread. The results are the same. With one expert balance for both sides, one thread.
   Simulation(const Scenario& scenario, const StepModel& model, ExpertBalance& prefill_experts,
-             ExpertBalance& decode_experts, ArrivalSource& source, Autoscaler* autoscaler = nullptr);
+             ExpertBalance& decode_experts, ArrivalSource& source, Autoscaler* autoscaler = nullptr, int threads = 1);
   ~Simulation() override;
 
   /// Runs to the end, or until a stop rule fires. `drain_s` bounds the time after the horizon that requests in
@@ -74,26 +86,39 @@ class Simulation final : public engine::EventHandler {
   const observe::RunMetrics& metrics() const { return metrics_; }
   observe::Signals& signals() { return signals_; }
   const Fleet& fleet() const { return *fleet_; }
-  const engine::Engine& engine() const { return engine_; }
+  /// Events run so far, both sides (transfers handed over included).
+  uint64_t events_executed() const {
+    return prefill_engine_.stats().executed + decode_engine_.stats().executed + fleet_->transfers_ended();
+  }
 
   void on_event(uint64_t payload) override;
 
+  /// The longest window (simulated).
+  static constexpr int64_t kWindowNs = 10'000'000'000;
+
  private:
   void pull_next_arrival();
-  void report_progress(const ProgressFn& progress) const;
-  /// The cheap stop rules (no memory check), at every event.
-  bool stop_due(const StopRules& stop) const {
-    return (stop.interrupt != nullptr && stop.interrupt->load(std::memory_order_relaxed) != 0) ||
-           (stop.max_events > 0 && engine_.stats().executed >= stop.max_events) ||
-           (stop.max_in_flight > 0 && fleet_->counts().in_flight() > stop.max_in_flight);
-  }
-  /// Why the run must stop now ("" to go on). `memory`: also check the process's memory (a system call).
-  std::string stop_reason(const StopRules& stop, bool memory) const;
+  void report_progress(const ProgressFn& progress, int64_t now_ns) const;
+  /// Why the run must stop now ("" to go on), at a window's end.
+  std::string stop_reason(const StopRules& stop) const;
+  /// The prefill side to the window's end (exclusive), publishing as it goes when another thread follows it.
+  void run_prefill_window(int64_t end_ns, bool threaded);
+  /// The decode side to the window's end (exclusive), following the prefill side. False if the last request left
+  /// (the run is done).
+  bool run_decode_window(int64_t end_ns, bool threaded);
+  /// The prefill side's thread: windows as the decode side opens them, until told to stop.
+  void prefill_thread();
 
   const Scenario& scenario_;
   ArrivalSource& source_;
   Autoscaler* autoscaler_;
-  engine::Engine engine_;
+  int threads_;
+  engine::Engine prefill_engine_;
+  engine::Engine decode_engine_;
+  engine::TimeGate prefill_reached_;  // the prefill side has run every event before this time
+  engine::TimeGate window_open_;      // the window the prefill side may run (its end); kStopThread: stop
+  std::exception_ptr prefill_error_;  // what the prefill side's thread threw
+  static constexpr int64_t kStopThread = INT64_MAX;
   observe::Signals signals_;
   observe::RunMetrics metrics_;
   std::unique_ptr<Fleet> fleet_;

@@ -77,7 +77,7 @@ RunParts build_run_parts(const Scenario& s, bool exact) {
 observe::RunReport run_scenario(const Scenario& scenario, const RunControl& control, const FinishedFn& finished) {
   RunParts parts = build_run_parts(scenario, control.exact);
   Simulation sim(scenario, *parts.step_model, *parts.prefill_experts, *parts.decode_experts, *parts.source,
-                 parts.autoscaler.get());
+                 parts.autoscaler.get(), control.threads);
   if (parts.autoscaler) sim.signals().subscribe(parts.autoscaler.get());
   std::optional<observe::RequestLog> log;
   if (!control.request_log.empty()) sim.signals().subscribe(&log.emplace(control.request_log));

@@ -39,6 +39,9 @@ struct RunControl {
   ProgressFn progress;       ///< may be empty
   StopRules stop;            ///< signals and limits that stop the run early (its outputs then say complete: false)
   std::filesystem::path request_log{};  ///< where to write the per-request log (observe/request_log.h); empty: none
+  /// 2: the prefill side on a thread of its own (Simulation); the results are the same as with 1. A command that
+  /// runs many simulations at once (sweep, plan, compare) gives each one thread.
+  int threads = 1;
 };
 
 /// Sees a finished run before its simulation is destroyed: the simulation (its metrics), the report, the wall time

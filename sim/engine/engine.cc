@@ -81,6 +81,7 @@ Time Engine::next_time() {
 }
 
 bool Engine::step_until(Time until) {
+  if (peek_time() > until) return false;  // before held_first or top(), which may move the queue's base
   if (held_first()) {
     if (held_.time > until) return false;
     Held h = held_;
@@ -105,6 +106,14 @@ bool Engine::step_until(Time until) {
   ++stats_.executed;
   handler->on_event(payload);
   return true;
+}
+
+void Engine::advance_to(Time when) {
+  if (when < now_) throw std::logic_error("engine: advance to " + to_string(when) + ", before now " + to_string(now_));
+  if (peek_time() < when) {
+    throw std::logic_error("engine: advance to " + to_string(when) + " past a pending event at " + to_string(peek_time()));
+  }
+  now_ = when;
 }
 
 void Engine::run_until(Time until) {

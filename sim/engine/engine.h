@@ -69,8 +69,14 @@ class Engine {
   /// Runs the next pending event (skipping cancelled ones). Returns false if none was left.
   bool step() { return step_until(Time::max()); }
 
-  /// Runs the next pending event if it is due no later than `until`. Returns false if none is.
+  /// Runs the next pending event if it is due no later than `until`. Returns false if none is; the queue's base then
+  /// stays at or before `until`, so events may still be scheduled from `until` on (with cancelled events pending it
+  /// may pass it).
   bool step_until(Time until);
+
+  /// Moves now() forward to `when` without running anything (no pending event may be due before it): a side that
+  /// runs an event handed over from elsewhere at that time, or a pause of the run at a given time.
+  void advance_to(Time when);
 
   /// Runs every event with time <= `until`, then sets now() to `until` (if that is later). Events scheduled at
   /// exactly `until` run.
@@ -83,6 +89,12 @@ class Engine {
   size_t pending() const { return queue_.size() + (held_.handler != nullptr ? 1 : 0); }
   /// Time of the next live event, or Time::max() if none.
   Time next_time();
+  /// Time of the next pending event without reordering the queue (a cancelled one's included), or Time::max() if none:
+  /// after it, events may still be scheduled at any time from now() on.
+  Time peek_time() const {
+    Time queued = queue_.empty() ? Time::max() : queue_.peek_time();
+    return held_.handler != nullptr && held_.time < queued ? held_.time : queued;
+  }
   const EngineStats& stats() const { return stats_; }
 
  private:
