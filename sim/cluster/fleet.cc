@@ -45,7 +45,6 @@ Fleet::Fleet(engine::Engine& prefill_engine, engine::Engine& decode_engine, cons
       prefill_marginal_costs(model, scenario.geometry.prefill.gpus, scenario.fleet.prefill.chunk_tokens);
   prefill_done_.fleet = this;
   decode_done_.fleet = this;
-  transfer_done_.fleet = this;
   unit_ready_.fleet = this;
   tap_.fleet = this;
   prefill_signals_.subscribe(&tap_);
@@ -91,7 +90,7 @@ void Fleet::on_unit_ready(uint64_t payload) {
     decode_.mark_serving(payload & ~kDecodeFlag);
     while (!undecoded_.empty() && decode_units_serving() > 0) {
       uint32_t id = undecoded_.pop(pool_);
-      on_transfer_done(id);
+      on_transfer_done(id, pool_[id].decode_input_tokens + 1);
     }
     emit_decode_size();
   } else {
@@ -184,14 +183,14 @@ void Fleet::on_prefill_done(uint32_t id) {
   if (prefill_.draining() > 0 && prefill_.retire_idle()) emit_prefill_size();
 }
 
-void Fleet::on_transfer_done(uint32_t id) {
+void Fleet::on_transfer_done(uint32_t id, int64_t kv_tokens) {
   decode_views_.resize(decode_.size());
   for (size_t i = 0; i < decode_.size(); ++i) {
     const auto& u = decode_.unit(i);
     decode_views_[i] = decode_.is_serving(i) ? policy::DecodeUnitView{true, u.active(), u.waiting(), u.capacity()}
                                              : policy::DecodeUnitView{};
   }
-  int64_t unit = router_->pick_decode(decode_views_, {pool_[id].decode_input_tokens + 1});
+  int64_t unit = router_->pick_decode(decode_views_, {kv_tokens});
   if (unit < 0) {
     undecoded_.push(pool_, id);
     return;
@@ -228,19 +227,10 @@ RequestCounts Fleet::counts() const {
 
 Fleet::DecodeNext Fleet::decode_next(int64_t limit_ns) {
   // Take over the transfers the prefill side published: they end after every time run so far on this side.
+  // (Kept whole in the queue, not in the records, until they end: a record's line written now would have left the
+  // cache by then.)
   while (const Transfer* t = transfers_.front()) {
-    RequestRecord& r = pool_[t->id];
-    r.decode_admit_ns = -1;
-    r.finish_ns = -1;
-    r.kv_base = 0.0;
-    r.kv_rate = 0.0;
-    r.decode_steps = t->decode_steps;
-    r.decode_input_tokens = t->input_tokens;
-    r.decode_output_tokens = t->output_tokens;
-    r.decode_unit = -1;
-    r.decode_rank = -1;
-    r.next = kNoRequest;
-    arrived_transfers_.push({engine::Time::from_ns(t->done_ns), transfers_taken_++, t->id});
+    arrived_transfers_.push({engine::Time::from_ns(t->done_ns), transfers_taken_++, *t});
     transfers_.pop();
   }
   const PrefillSignal* s = prefill_signals_out_.front();
@@ -254,10 +244,22 @@ Fleet::DecodeNext Fleet::decode_next(int64_t limit_ns) {
     prefill_signals_out_.pop();
     replay(copy);
   } else if (transfer_ns == next) {
-    uint32_t id = arrived_transfers_.pop().slot;
+    const Transfer t = arrived_transfers_.pop().value;
+    // The record's second line, written (not read) here: the decode side's from now on.
+    RequestRecord& r = pool_[t.id];
+    r.decode_admit_ns = -1;
+    r.finish_ns = -1;
+    r.kv_base = 0.0;
+    r.kv_rate = 0.0;
+    r.decode_steps = t.decode_steps;
+    r.decode_input_tokens = t.input_tokens;
+    r.decode_output_tokens = t.output_tokens;
+    r.decode_unit = -1;
+    r.decode_rank = -1;
+    r.next = kNoRequest;
     decode_engine_.advance_to(engine::Time::from_ns(next));
     ++transfers_ended_;
-    on_transfer_done(id);
+    on_transfer_done(t.id, t.input_tokens + 1);
   } else {
     decode_engine_.step();
   }

@@ -115,10 +115,6 @@ class Fleet {
     Fleet* fleet;
     void accept(uint32_t id) override { fleet->on_finished(id); }
   };
-  struct TransferDone final : engine::EventHandler {
-    Fleet* fleet;
-    void on_event(uint64_t id) override { fleet->on_transfer_done(static_cast<uint32_t>(id)); }
-  };
   struct UnitReady final : engine::EventHandler {
     Fleet* fleet;
     void on_event(uint64_t payload) override { fleet->on_unit_ready(payload); }
@@ -160,7 +156,8 @@ class Fleet {
 
   void route_to_prefill(uint32_t id);
   void on_prefill_done(uint32_t id);
-  void on_transfer_done(uint32_t id);
+  /// The request's KV is on the decode side (`kv_tokens`: its context, the decode balancer's view of it).
+  void on_transfer_done(uint32_t id, int64_t kv_tokens);
   void on_finished(uint32_t id);
   void on_unit_ready(uint64_t payload);
   void replay(const PrefillSignal& s);
@@ -198,7 +195,6 @@ class Fleet {
   RequestQueue undecoded_;  // transfers done while no decode unit serves
   PrefillDone prefill_done_;
   DecodeDone decode_done_;
-  TransferDone transfer_done_;
   UnitReady unit_ready_;
   // The prefill side's.
   observe::Signals prefill_signals_;  // its units' signals, to the tap
@@ -210,7 +206,7 @@ class Fleet {
   int64_t decode_offered_ = 0;
   double max_context_tokens_ = 0.0;
   // The decode side's.
-  engine::EventQueue arrived_transfers_;  // transfers taken over, by end time (slot: the request id)
+  engine::TimedQueue<Transfer> arrived_transfers_;  // transfers taken over, by end time
   uint64_t transfers_taken_ = 0;
   uint64_t transfers_ended_ = 0;
   RequestCounts decode_counts_;

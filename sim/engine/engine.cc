@@ -49,10 +49,10 @@ bool Engine::cancel(EventId id) {
 void Engine::skip_cancelled() {
   while (!queue_.empty()) {
     const auto& top = queue_.top();
-    Slot& s = slots_[top.slot];
+    Slot& s = slots_[top.value];
     if (s.handler != nullptr) return;
     s.seq = UINT64_MAX;
-    free_slots_.push_back(top.slot);
+    free_slots_.push_back(top.value);
     queue_.pop();
   }
 }
@@ -66,9 +66,9 @@ bool Engine::held_first() {
     Time next = queue_.peek_time();
     if (held_.time < next) return true;
     const auto& top = queue_.top();
-    if (slots_[top.slot].handler != nullptr) return held_.time == next && held_.seq < top.seq;
-    slots_[top.slot].seq = UINT64_MAX;  // cancelled: drop it
-    free_slots_.push_back(top.slot);
+    if (slots_[top.value].handler != nullptr) return held_.time == next && held_.seq < top.seq;
+    slots_[top.value].seq = UINT64_MAX;  // cancelled: drop it
+    free_slots_.push_back(top.value);
     queue_.pop();
   }
   return true;
@@ -98,11 +98,11 @@ bool Engine::step_until(Time until) {
     throw std::logic_error("engine: time went backward from " + to_string(now_) + " to " + to_string(e.time));
   }
   now_ = e.time;
-  Slot& s = slots_[e.slot];
+  Slot& s = slots_[e.value];
   EventHandler* handler = s.handler;
   uint64_t payload = s.payload;
   s = Slot{};
-  free_slots_.push_back(e.slot);
+  free_slots_.push_back(e.value);
   ++stats_.executed;
   handler->on_event(payload);
   return true;

@@ -1,8 +1,9 @@
-// EventQueue: the pending events of a simulation, popped in (time, seq) order. A radix heap on integer time
-// (simulated time never goes backward, so the queue is monotone) with FIFO order among equal times.
+// TimedQueue: values popped in (time, seq) order. A radix heap on integer time (simulated time never goes backward,
+// so the queue is monotone) with the seq order among equal times. EventQueue, the engine's pending events, holds the
+// engine's slot of each event; other timed items (a fleet's transfers in flight) carry their own value.
 //
 //   EventQueue q;  q.push({Time::from_ns(5), 0, 7});
-//   EventQueue::Entry e = q.pop();  // time 5, seq 0, slot 7
+//   EventQueue::Entry e = q.pop();  // time 5, seq 0, value 7
 #pragma once
 
 #include <algorithm>
@@ -17,14 +18,15 @@
 
 namespace moesim::engine {
 
-/// A monotone priority queue of (time, seq, slot). Pushed times must not be earlier than the last popped time.
+/// A monotone priority queue of (time, seq, value). Pushed times must not be earlier than the last popped time.
 /// Amortized O(log(time span)) per operation; no allocation once the bucket vectors have grown.
-class EventQueue {
+template <typename Value>
+class TimedQueue {
  public:
   struct Entry {
     Time time;
-    uint64_t seq;   // scheduling order; breaks ties among equal times
-    uint32_t slot;  // the engine's slot of the event's payload
+    uint64_t seq;  // scheduling order; breaks ties among equal times
+    Value value;
   };
 
   void push(const Entry& e) {
@@ -73,7 +75,30 @@ class EventQueue {
   size_t first_occupied() const { return static_cast<size_t>(std::countr_zero(occupied_)) + 1; }
 
   // Bucket 0 (entries equal to last_) is used up: move the smallest non-empty bucket down to a new last_.
-  void refill();
+  void refill() {
+    buckets_[0].clear();
+    least_[0] = INT64_MAX;
+    head_ = 0;
+    size_t b = first_occupied();  // size_ > 0, so some bucket holds an entry
+    auto& source = buckets_[b];
+    last_ = least_[b];
+    occupied_ &= ~(uint64_t{1} << (b - 1));
+    for (const auto& e : source) {
+      size_t to = bucket_of(static_cast<uint64_t>(e.time.ns()));
+      buckets_[to].push_back(e);
+      least_[to] = std::min(least_[to], e.time.ns());
+      if (to > 0) occupied_ |= uint64_t{1} << (to - 1);
+    }
+    source.clear();
+    least_[b] = INT64_MAX;
+    // Entries equal to the new minimum may have reached bucket 0 out of scheduling order (some via earlier
+    // redistributions); restore the seq order among them. Later pushes at this time carry larger seqs and append in
+    // order.
+    auto& zero = buckets_[0];
+    if (zero.size() > 1) {
+      std::sort(zero.begin(), zero.end(), [](const Entry& a, const Entry& c) { return a.seq < c.seq; });
+    }
+  }
 
   std::array<std::vector<Entry>, kBuckets> buckets_;
   std::array<int64_t, kBuckets> least_ = filled_least();  // per bucket: the least time pushed since it was emptied
@@ -87,5 +112,8 @@ class EventQueue {
   size_t size_ = 0;
   int64_t last_ = 0;
 };
+
+/// The engine's pending events: the value is the engine's slot of the event's handler and payload.
+using EventQueue = TimedQueue<uint32_t>;
 
 }  // namespace moesim::engine
