@@ -179,7 +179,8 @@ void Fleet::on_prefill_done(uint32_t id) {
                                       engine::Duration::from_seconds(model_.kv_transfer_s(r.input_tokens)).ns());
   // Its MTP draws are made here, on the prefill side, which has the lighter load of the two.
   auto steps = draw_decode_steps(seed_, r.serial, r.output_tokens - 1, mtp_, mtp_acceptance_);
-  transfers_.push({done_ns, id, r.input_tokens, r.output_tokens, static_cast<int32_t>(steps)});
+  transfers_.push({prefill_engine_.now().ns(), done_ns, id, r.input_tokens, r.output_tokens,
+                   static_cast<int32_t>(steps)});
   if (prefill_.draining() > 0 && prefill_.retire_idle()) emit_prefill_size();
 }
 
@@ -226,18 +227,20 @@ RequestCounts Fleet::counts() const {
 }
 
 Fleet::DecodeNext Fleet::decode_next(int64_t limit_ns) {
-  // Take over the transfers the prefill side published: they end after every time run so far on this side.
-  // (Kept whole in the queue, not in the records, until they end: a record's line written now would have left the
-  // cache by then.)
-  while (const Transfer* t = transfers_.front()) {
-    arrived_transfers_.push({engine::Time::from_ns(t->done_ns), transfers_taken_++, *t});
-    transfers_.pop();
-  }
   const PrefillSignal* s = prefill_signals_out_.front();
   int64_t signal_ns = s != nullptr ? s->time_ns : INT64_MAX;
   int64_t transfer_ns = arrived_transfers_.empty() ? INT64_MAX : arrived_transfers_.peek_time().ns();
   int64_t own_ns = decode_engine_.peek_time().ns();
   int64_t next = std::min({signal_ns, transfer_ns, own_ns});
+  // Take over the transfers handed over by then (one ends no earlier than it began), and no more: taken just in
+  // time, the queue stays small, and the record each will write is fetched while the transfer runs.
+  while (const Transfer* t = transfers_.front()) {
+    if (t->start_ns > next) break;
+    __builtin_prefetch(&pool_[t->id].decode_admit_ns, 1);
+    arrived_transfers_.push({engine::Time::from_ns(t->done_ns), transfers_taken_++, *t});
+    if (t->done_ns < next) next = transfer_ns = t->done_ns;
+    transfers_.pop();
+  }
   if (next >= limit_ns) return DecodeNext::kNothingDue;
   if (signal_ns == next) {
     PrefillSignal copy = *s;

@@ -123,6 +123,7 @@ class Fleet {
   // What the prefill side hands over.
   // A request leaving prefill, with what the decode side writes into its record's second line (request.h).
   struct Transfer {
+    int64_t start_ns;  // when it was handed over (the prefill side's time then); it ends no earlier
     int64_t done_ns;
     uint32_t id;
     int32_t input_tokens;
@@ -206,7 +207,7 @@ class Fleet {
   int64_t decode_offered_ = 0;
   double max_context_tokens_ = 0.0;
   // The decode side's.
-  engine::TimedQueue<Transfer> arrived_transfers_;  // transfers taken over, by end time
+  engine::TimedQueue<Transfer> arrived_transfers_;  // transfers taken over and not yet ended, by end time
   uint64_t transfers_taken_ = 0;
   uint64_t transfers_ended_ = 0;
   RequestCounts decode_counts_;
