@@ -6,6 +6,8 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -37,7 +39,7 @@ class DecodePublished final : public DecodeBalancer {
     for (int64_t s = lowest_; s <= highest_; ++s) buckets_[static_cast<size_t>(s)].clear();
     open_.clear();
     moved_.clear();
-    bucketed_ = uniform && !ranks.empty();
+    bucketed_ = uniform && !ranks.empty() && ranks.size() <= kMaxBucketedRanks;
     lowest_ = 0;
     highest_ = -1;
     if (!bucketed_) {
@@ -52,7 +54,7 @@ class DecodePublished final : public DecodeBalancer {
     for (size_t i = 0; i < ranks.size(); ++i) {
       int64_t s = ranks[i].sequences;
       if (s < 0 || s >= cap_) continue;
-      buckets_[static_cast<size_t>(s)].push_back({ranks[i].kv_tokens, static_cast<uint32_t>(i)});
+      buckets_[static_cast<size_t>(s)].push_back(entry(ranks[i].kv_tokens, static_cast<uint32_t>(i)));
       lowest_ = std::min(lowest_, s);
       highest_ = std::max(highest_, s);
     }
@@ -85,8 +87,8 @@ class DecodePublished final : public DecodeBalancer {
       int64_t s = ranks[i].sequences;
       if (s < 0 || s >= cap_) continue;
       auto& b = buckets_[static_cast<size_t>(s)];
-      b.push_back({ranks[i].kv_tokens, i});
-      if (heaped_[static_cast<size_t>(s)]) std::push_heap(b.begin(), b.end(), Later{});
+      b.push_back(entry(ranks[i].kv_tokens, i));
+      if (heaped_[static_cast<size_t>(s)]) std::push_heap(b.begin(), b.end(), std::greater<>{});
       lowest_ = std::min(lowest_, s);
       highest_ = std::max(highest_, s);
     }
@@ -96,14 +98,17 @@ class DecodePublished final : public DecodeBalancer {
       if (static_cast<double>(s + 1) * per_sequence >= best_score) break;
       auto& b = buckets_[static_cast<size_t>(s)];
       if (!heaped_[static_cast<size_t>(s)]) {
-        std::make_heap(b.begin(), b.end(), Later{});
+        std::make_heap(b.begin(), b.end(), std::greater<>{});
         heaped_[static_cast<size_t>(s)] = 1;
       }
-      while (!b.empty() && (ranks[b.front().rank].sequences != s || ranks[b.front().rank].kv_tokens != b.front().kv)) {
-        std::pop_heap(b.begin(), b.end(), Later{});  // an entry its rank has left
+      while (!b.empty()) {
+        auto rank = static_cast<uint32_t>(b.front() & kRankMask);
+        if (ranks[rank].sequences == s && entry(ranks[rank].kv_tokens, rank) == b.front()) break;
+        std::pop_heap(b.begin(), b.end(), std::greater<>{});  // an entry its rank has left
         b.pop_back();
       }
-      if (!b.empty()) consider(b.front().rank);  // the least KV: if it does not fit the HBM, no rank of the bucket does
+      // The least KV: if it does not fit the HBM, no rank of the bucket does.
+      if (!b.empty()) consider(static_cast<uint32_t>(b.front() & kRankMask));
     }
     return best;
   }
@@ -123,14 +128,14 @@ class DecodePublished final : public DecodeBalancer {
   }
 
  private:
-  struct Entry {
-    double kv;
-    uint32_t rank;
-  };
-  /// The heap order: the least (KV, rank) on top.
-  struct Later {
-    bool operator()(const Entry& a, const Entry& b) const { return a.kv > b.kv || (a.kv == b.kv && a.rank > b.rank); }
-  };
+  static constexpr size_t kMaxBucketedRanks = 256;
+  static constexpr uint64_t kRankMask = kMaxBucketedRanks - 1;
+  /// (KV, rank) as one integer in their order (heaps keep the least on top with std::greater).
+  static uint64_t entry(double kv, uint32_t rank) {
+    auto bits = std::bit_cast<uint64_t>(kv);
+    bits = (bits >> 63) != 0 ? ~bits : bits | (uint64_t{1} << 63);  // negative KV (rounding) below positive
+    return (bits & ~kRankMask) | rank;
+  }
 
   int64_t sequences_ = 0;
   double kv_ = 0;
@@ -138,7 +143,7 @@ class DecodePublished final : public DecodeBalancer {
   int64_t cap_ = 0;
   int64_t lowest_ = 0;
   int64_t highest_ = -1;
-  std::vector<std::vector<Entry>> buckets_;  // by sequence count, [lowest_, highest_] in use; min-heaps by (KV, rank)
+  std::vector<std::vector<uint64_t>> buckets_;  // by sequence count, [lowest_, highest_] in use; min-heaps of entry()
   std::vector<uint8_t> heaped_;              // by sequence count: whether the bucket is a heap yet
   std::vector<uint32_t> moved_;              // ranks admitted to or left since the last pick
   std::vector<uint32_t> open_;               // unequal caps: the ranks below their cap
