@@ -116,6 +116,38 @@ TEST_CASE("engine: run_until runs events at the boundary and stops before later 
   REQUIRE_FALSE(engine.step());
 }
 
+TEST_CASE("engine: a window's end leaves events schedulable from it, even with a held event and a later queue") {
+  // A run pauses each side at a window's end (step_until), then schedules there (the autoscaler's units). The queue's
+  // base must not have moved past that time, which peeking at a later event or the held arrival could do.
+  Engine engine;
+  Recorder r;
+  r.engine = &engine;
+  engine.schedule_at(Time::from_ns(5), r, 1);
+  engine.schedule_at(Time::from_ns(40), r, 2);
+  engine.hold(Time::from_ns(50), r, 3);
+  while (engine.step_until(Time::from_ns(20))) {
+  }
+  REQUIRE(r.seen.size() == 1);
+  engine.advance_to(Time::from_ns(20));
+  CHECK(engine.now() == Time::from_ns(20));
+  engine.schedule_at(Time::from_ns(20), r, 4);  // at the window's end itself
+  engine.schedule_at(Time::from_ns(30), r, 5);
+  engine.run();
+  std::vector<uint64_t> order;
+  for (auto [payload, t] : r.seen) order.push_back(payload);
+  CHECK(order == std::vector<uint64_t>{1, 4, 5, 2, 3});
+  CHECK(engine.peek_time() == Time::max());
+}
+
+TEST_CASE("engine: advancing past a pending event is a programming error") {
+  Engine engine;
+  Recorder r;
+  engine.schedule_at(Time::from_ns(10), r, 1);
+  CHECK_THROWS_AS(engine.advance_to(Time::from_ns(11)), std::logic_error);
+  engine.advance_to(Time::from_ns(10));  // up to it is fine
+  CHECK(engine.now() == Time::from_ns(10));
+}
+
 TEST_CASE("engine: scheduling before now fires the time-travel assertion") {
   Engine engine;
   Recorder r;
