@@ -128,7 +128,8 @@ class DecodePublished final : public DecodeBalancer {
   }
 
  private:
-  static constexpr size_t kMaxBucketedRanks = 256;
+  static constexpr int kRankBits = 8;  // the KV's mantissa bits given to the rank
+  static constexpr size_t kMaxBucketedRanks = size_t{1} << kRankBits;
   static constexpr uint64_t kRankMask = kMaxBucketedRanks - 1;
   /// (KV, rank) as one integer in their order (heaps keep the least on top with std::greater).
   static uint64_t entry(double kv, uint32_t rank) {
