@@ -98,7 +98,7 @@ void Fleet::on_unit_ready(uint64_t payload) {
     while (!unrouted_.empty()) {
       uint32_t id = unrouted_.pop(pool_);
       prefill_counts_.waiting_for_unit -= 1;
-      route_to_prefill(id);
+      route_to_prefill(id, {pool_[id].new_tokens(), pool_[id].input_tokens});
     }
     emit_prefill_size();
   }
@@ -148,17 +148,16 @@ void Fleet::arrive(const RequestRecord& request) {
   prefill_counts_.in_flight_output_tokens += r.output_tokens;
   prefill_offered_tokens_ += r.input_tokens - r.cached_tokens;
   uint32_t id = pool_.add_arrival(r);  // the first line only: the second is the decode side's
-  route_to_prefill(id);
+  route_to_prefill(id, {r.new_tokens(), r.input_tokens});  // from the copy: the record's line may still be on its way
 }
 
-void Fleet::route_to_prefill(uint32_t id) {
+void Fleet::route_to_prefill(uint32_t id, const policy::PrefillRequestView& request) {
   prefill_views_.resize(prefill_.size());
   for (size_t i = 0; i < prefill_.size(); ++i) {
     bool serving = prefill_.is_serving(i);
     prefill_views_[i] = {serving, serving ? prefill_.unit(i).queued_tokens() : 0};
   }
-  const auto& r = pool_[id];
-  int64_t unit = router_->pick_prefill(prefill_views_, {r.new_tokens(), r.input_tokens});
+  int64_t unit = router_->pick_prefill(prefill_views_, request);
   if (unit < 0) {
     unrouted_.push(pool_, id);
     prefill_counts_.waiting_for_unit += 1;

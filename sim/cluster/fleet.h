@@ -155,7 +155,7 @@ class Fleet {
     }
   };
 
-  void route_to_prefill(uint32_t id);
+  void route_to_prefill(uint32_t id, const policy::PrefillRequestView& request);
   void on_prefill_done(uint32_t id);
   /// The request's KV is on the decode side (`kv_tokens`: its context, the decode balancer's view of it).
   void on_transfer_done(uint32_t id, int64_t kv_tokens);
