@@ -4,6 +4,8 @@
 // hardware/measured/sample-synthetic.json is synthetic (it exercises the code path; it is not a measurement).
 #include "models/calibrate/calibrate.h"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -28,7 +30,7 @@ using moesim::test::run_moesim;
 auto run(const std::string& args) { return run_moesim(args); }
 
 std::string write_temp(const std::string& name, const std::string& text) {
-  auto dir = std::filesystem::temp_directory_path() / "moesim-calibrate-test";
+  auto dir = std::filesystem::temp_directory_path() / ("moesim-calibrate-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto path = dir / name;
   std::ofstream(path) << text;

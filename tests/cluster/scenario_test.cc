@@ -1,4 +1,8 @@
+
+#include <string>
 #include "sim/cluster/scenario.h"
+
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -97,7 +101,7 @@ TEST_CASE("scenario: parsing builds each pool's unit geometry from the hardware 
 }
 
 TEST_CASE("scenario: extends merges a base file and --set overrides any field") {
-  auto dir = std::filesystem::temp_directory_path() / "moesim-scenario-test";
+  auto dir = std::filesystem::temp_directory_path() / ("moesim-scenario-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir / "base");
   std::ofstream(dir / "base" / "h800.json")
       << R"({"hardware": "h800", "fleet": {"decode": {"units": 2, "mtp": false}}})";

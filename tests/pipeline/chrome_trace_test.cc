@@ -3,6 +3,8 @@
 #include "models/pipeline/chrome_trace.h"
 
 #include <array>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
@@ -27,7 +29,7 @@ StageDurations decode_mb() { return moesim::pipeline::testing::decode_slot(160, 
 
 TEST_CASE("chrome trace: it parses back as JSON with one event per operator on the expected resource's track") {
   Schedule s = schedule_layers(TemplateKind::kDecodeFiveStage, std::array{decode_mb(), decode_mb()});
-  auto path = std::filesystem::temp_directory_path() / "moesim_pipeline_trace_test.json";
+  auto path = std::filesystem::temp_directory_path() / ("moesim_pipeline_trace_test-" + std::to_string(::getpid()) + ".json");
   write_chrome_trace(path.string(), s, {.first_layer = 2, .last_layer = 4});
   std::ifstream in(path);
   nlohmann::json trace = nlohmann::json::parse(in);  // throws on invalid JSON

@@ -3,6 +3,8 @@
 // (its MTP acceptances), while what the policies decide (first token, finish) does change. A short steady-small with
 // even expert routing (the expert popularity's draws are keyed by layer and time, not by request: not logged here).
 #include <algorithm>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -50,7 +52,7 @@ std::map<uint64_t, std::vector<std::string>> run_with(const fs::path& dir, const
 }  // namespace
 
 TEST_CASE("common random numbers: a balancer change leaves every request's arrival, lengths and MTP draws alike") {
-  auto dir = fs::temp_directory_path() / "moesim-request-log";
+  auto dir = fs::temp_directory_path() / ("moesim-request-log-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   auto base = run_with(dir, "published", "");

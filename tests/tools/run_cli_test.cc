@@ -1,4 +1,6 @@
 // End-to-end tests of `moesim run`: determinism of summary.json, the resolved scenario, conservation, bad input.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -26,7 +28,7 @@ std::string slurp(const std::filesystem::path& p) {
 }  // namespace
 
 TEST_CASE("moesim run: the same scenario and seed give a byte-identical summary.json") {
-  auto dir = std::filesystem::temp_directory_path() / "moesim-run-test";
+  auto dir = std::filesystem::temp_directory_path() / ("moesim-run-test-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::string base = std::string(MOESIM_SOURCE_DIR) +
                      "/scenarios/steady-small.json --set horizon_s=120 --set experts.skew=\\\"uniform\\\" --set "
@@ -51,7 +53,7 @@ TEST_CASE("moesim run: the same scenario and seed give a byte-identical summary.
 }
 
 TEST_CASE("moesim run: a bad scenario is one clear error with exit status 2") {
-  auto dir = std::filesystem::temp_directory_path() / "moesim-run-test-bad";
+  auto dir = std::filesystem::temp_directory_path() / ("moesim-run-test-bad-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "bad.json") << R"({"fleet": {"decode": {"units": -4}}})";
   std::string out;
@@ -60,7 +62,7 @@ TEST_CASE("moesim run: a bad scenario is one clear error with exit status 2") {
 }
 
 TEST_CASE("moesim run: off a terminal, progress is a start line and an end line, and --exact runs the same scenario") {
-  auto dir = std::filesystem::temp_directory_path() / "moesim-run-test-progress";
+  auto dir = std::filesystem::temp_directory_path() / ("moesim-run-test-progress-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::string base = std::string(MOESIM_SOURCE_DIR) + "/scenarios/steady-small.json --set horizon_s=60";
   std::string out;

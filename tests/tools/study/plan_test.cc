@@ -2,6 +2,8 @@
 // violation, which screened candidates go to simulation, and the frontier of cost, TTFT and per-user speed.
 #include "tools/study/plan.h"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
@@ -18,7 +20,7 @@ using moesim::study::Space;
 using moesim::study::Verdict;
 
 fs::path write_space(const std::string& text) {
-  auto file = fs::temp_directory_path() / "moesim-plan-space.json";
+  auto file = fs::temp_directory_path() / ("moesim-plan-space-" + std::to_string(::getpid()) + ".json");
   std::ofstream(file) << text;
   return file;
 }
