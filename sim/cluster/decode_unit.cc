@@ -242,13 +242,13 @@ void DecodeUnit::finish_step() {
     complete(id);
   }
   // The next step's leavers: spread their block if this step ends one, and fetch their records (scattered over the
-  // pool, two cache lines each) now, so that the misses overlap with the other units' events in between.
+  // pool, the decode side's two cache lines each) now, so that the misses overlap with the other units' events in between.
   int64_t next = step_ + 1;
   if ((next >> kBlockBits) > spread_block_) spread_block(next >> kBlockBits);
   for (const auto& e : near_[static_cast<size_t>(next) & kSlotMask]) {
     const char* record = reinterpret_cast<const char*>(&ctx_.pool[e.request]);
-    __builtin_prefetch(record);
-    __builtin_prefetch(record + 64);
+    __builtin_prefetch(record + 64);   // the decode side's lines (request.h)
+    __builtin_prefetch(record + 128);
   }
   start_step();
 }

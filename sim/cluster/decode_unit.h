@@ -39,7 +39,7 @@ int64_t largest_passing_batch(const std::function<bool(int64_t)>& ok, int64_t st
 /// admission for a request that comes without.
 int64_t draw_decode_steps(uint64_t seed, uint64_t serial, int64_t tokens_after_first, bool mtp, double acceptance);
 
-class DecodeUnit final : public engine::EventHandler {
+class alignas(64) DecodeUnit final : public engine::EventHandler {
  public:
   DecodeUnit(int32_t id, UnitContext ctx, const StepModel& model, ExpertBalance& experts, DecodeUnitShape shape,
              policy::DecodeBalancer& balancer, uint64_t seed, RequestSink& done);

@@ -179,7 +179,7 @@ void Fleet::on_prefill_done(uint32_t id) {
   // Its MTP draws are made here, on the prefill side, which has the lighter load of the two.
   auto steps = draw_decode_steps(seed_, r.serial, r.output_tokens - 1, mtp_, mtp_acceptance_);
   transfers_.push({prefill_engine_.now().ns(), done_ns, id, r.input_tokens, r.output_tokens,
-                   static_cast<int32_t>(steps)});
+                   static_cast<int32_t>(steps), r.cached_tokens, r.arrival_ns, r.serial, r.model});
   if (prefill_.draining() > 0 && prefill_.retire_idle()) emit_prefill_size();
 }
 
@@ -205,11 +205,12 @@ void Fleet::on_finished(uint32_t id) {
   const auto& r = pool_[id];
   decode_counts_.in_decode -= 1;
   decode_counts_.completed += 1;
-  decode_counts_.in_flight_input_tokens -= r.input_tokens;
-  decode_counts_.in_flight_output_tokens -= r.output_tokens;
+  decode_counts_.in_flight_input_tokens -= r.decode_input_tokens;
+  decode_counts_.in_flight_output_tokens -= r.decode_output_tokens;
   last_left_ns_ = decode_engine_.now().ns();
-  signals_.request_done({r.arrival_ns, r.first_token_ns, r.decode_admit_ns, r.finish_ns, r.input_tokens,
-                         r.cached_tokens, r.output_tokens, r.model, false, nullptr, r.serial, r.decode_steps});
+  signals_.request_done({r.decode_arrival_ns, r.decode_first_token_ns, r.decode_admit_ns, r.finish_ns,
+                         r.decode_input_tokens, r.decode_cached_tokens, r.decode_output_tokens, r.decode_model, false,
+                         nullptr, r.decode_serial, r.decode_steps});
   pool_.release(id);
   if (decode_.draining() > 0 && decode_.retire_idle()) emit_decode_size();
 }
@@ -225,7 +226,7 @@ RequestCounts Fleet::counts() const {
   return c;
 }
 
-Fleet::DecodeNext Fleet::decode_next(int64_t limit_ns) {
+Fleet::DecodeNext Fleet::decode_next(int64_t limit_ns, int64_t& next_ns) {
   const PrefillSignal* s = prefill_signals_out_.front();
   int64_t signal_ns = s != nullptr ? s->time_ns : INT64_MAX;
   int64_t transfer_ns = arrived_transfers_.empty() ? INT64_MAX : arrived_transfers_.peek_time().ns();
@@ -240,7 +241,10 @@ Fleet::DecodeNext Fleet::decode_next(int64_t limit_ns) {
     if (t->done_ns < next) next = transfer_ns = t->done_ns;
     transfers_.pop();
   }
-  if (next >= limit_ns) return DecodeNext::kNothingDue;
+  if (next >= limit_ns) {
+    next_ns = next;
+    return DecodeNext::kNothingDue;
+  }
   if (signal_ns == next) {
     PrefillSignal copy = *s;
     prefill_signals_out_.pop();
@@ -259,6 +263,11 @@ Fleet::DecodeNext Fleet::decode_next(int64_t limit_ns) {
     r.decode_unit = -1;
     r.decode_rank = -1;
     r.next = kNoRequest;
+    r.decode_arrival_ns = t.arrival_ns;
+    r.decode_first_token_ns = t.start_ns;  // its prefill ended, and its transfer began, with the first token
+    r.decode_serial = t.serial;
+    r.decode_cached_tokens = t.cached_tokens;
+    r.decode_model = t.model;
     decode_engine_.advance_to(engine::Time::from_ns(next));
     ++transfers_ended_;
     on_transfer_done(t.id, t.input_tokens + 1);

@@ -57,8 +57,9 @@ class Fleet {
   enum class DecodeNext { kRan, kNothingDue, kAllLeft };
   /// Runs the decode side's next item (a replayed prefill signal, a transfer ending, a decode event) if it is due
   /// before `limit_ns`, which must not pass the prefill side's published time (every prefill event before it run and
-  /// published). kAllLeft: it ran, and with it the last request left (arrivals had ended).
-  DecodeNext decode_next(int64_t limit_ns);
+  /// published). kAllLeft: it ran, and with it the last request left (arrivals had ended). kNothingDue: `next_ns` is
+  /// the time of the next item known (what the prefill side must pass for it to run; INT64_MAX: none).
+  DecodeNext decode_next(int64_t limit_ns, int64_t& next_ns);
   /// When the last request left (completed or rejected), -1 if none has.
   int64_t last_left_ns() const { return last_left_ns_; }
   /// Whether the decode side holds nothing to replay or run.
@@ -129,6 +130,10 @@ class Fleet {
     int32_t input_tokens;
     int32_t output_tokens;
     int32_t decode_steps;
+    int32_t cached_tokens;
+    int64_t arrival_ns;
+    uint64_t serial;
+    uint8_t model;
   };
   struct PrefillSize {
     int64_t nodes;
@@ -188,7 +193,11 @@ class Fleet {
   uint64_t seed_;
   bool mtp_;
   double mtp_acceptance_;
-  uint64_t next_serial_ = 0;
+  double max_context_tokens_ = 0.0;
+  // A prefill rank's marginal step cost of a new token and of an attention pair, for balancers that weigh queued
+  // work in seconds (RankBalancerContext): from the step model, at a full chunk on every rank.
+  double prefill_s_per_token_ = 0.0;
+  double prefill_s_per_pair_ = 0.0;
   UnitPool<PrefillUnit> prefill_;
   UnitPool<DecodeUnit> decode_;
   KvTransferLinks kv_links_;
@@ -197,7 +206,8 @@ class Fleet {
   PrefillDone prefill_done_;
   DecodeDone decode_done_;
   UnitReady unit_ready_;
-  // The prefill side's.
+  // The prefill side's (on cache lines of its own: the other side's thread must not take them from it).
+  alignas(64) uint64_t next_serial_ = 0;
   observe::Signals prefill_signals_;  // its units' signals, to the tap
   PrefillSignalTap tap_;
   engine::Handoff<Transfer> transfers_;
@@ -205,9 +215,8 @@ class Fleet {
   RequestCounts prefill_counts_;
   int64_t prefill_offered_tokens_ = 0;
   int64_t decode_offered_ = 0;
-  double max_context_tokens_ = 0.0;
   // The decode side's.
-  engine::TimedQueue<Transfer> arrived_transfers_;  // transfers taken over and not yet ended, by end time
+  alignas(64) engine::TimedQueue<Transfer> arrived_transfers_;  // transfers taken over and not yet ended, by end time
   uint64_t transfers_taken_ = 0;
   uint64_t transfers_ended_ = 0;
   RequestCounts decode_counts_;
@@ -216,10 +225,6 @@ class Fleet {
   bool arrivals_ended_ = false;
   int64_t arrived_total_ = 0;
   int64_t last_left_ns_ = -1;
-  // A prefill rank's marginal step cost of a new token and of an attention pair, for balancers that weigh queued
-  // work in seconds (RankBalancerContext): from the step model, at a full chunk on every rank.
-  double prefill_s_per_token_ = 0.0;
-  double prefill_s_per_pair_ = 0.0;
 };
 
 }  // namespace moesim::cluster

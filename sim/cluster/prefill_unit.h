@@ -20,7 +20,9 @@ namespace moesim::cluster {
 
 /// The expert-load side of a step: the most-loaded GPU's routed tokens over the mean, for a step that routes
 /// `tokens_per_gpu` tokens per GPU on average. Implemented from the EPLB's placement; 1 = perfect balance.
-class ExpertBalance {
+/// Aligned to cache lines, as the units and balancers are: the two sides' objects, written by two threads, never
+/// share one (simulation.h).
+class alignas(64) ExpertBalance {
  public:
   virtual ~ExpertBalance() = default;
   virtual double max_factor(double tokens_per_gpu, engine::Time now) = 0;
@@ -46,7 +48,7 @@ struct PrefillUnitShape {
   int64_t chunk_tokens = 16384;
 };
 
-class PrefillUnit final : public engine::EventHandler {
+class alignas(64) PrefillUnit final : public engine::EventHandler {
  public:
   PrefillUnit(int32_t id, UnitContext ctx, const StepModel& model, ExpertBalance& experts, PrefillUnitShape shape,
               policy::PrefillBalancer& balancer, RequestSink& done);

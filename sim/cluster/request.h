@@ -44,10 +44,18 @@ struct alignas(64) RequestRecord {
   int32_t decode_unit = -1;
   int32_t decode_rank = -1;
   uint32_t next = kNoRequest;  ///< intrusive queue link
+  // The third line: the decode side's copies of the first line's facts that its RequestDone reports, filled when it
+  // takes the request over, so that it never reads the prefill side's line (which that side writes again when it
+  // gives the id to a new arrival).
+  alignas(64) int64_t decode_arrival_ns = 0;
+  int64_t decode_first_token_ns = -1;
+  uint64_t decode_serial = 0;
+  int32_t decode_cached_tokens = 0;
+  uint8_t decode_model = 0;
 
   int32_t new_tokens() const { return input_tokens - cached_tokens; }
 };
-static_assert(sizeof(RequestRecord) == 128);
+static_assert(sizeof(RequestRecord) == 192);
 
 /// The records of the requests in flight, addressed by id. Records sit in blocks of 2 MiB (a huge page each) that never
 /// move, so that the two sides of a run split over two threads (simulation.h) can each touch the records they hold
@@ -74,6 +82,11 @@ class RequestPool {
     dst.decode_steps = r.decode_steps;
     dst.decode_input_tokens = r.input_tokens;
     dst.decode_output_tokens = r.output_tokens;
+    dst.decode_arrival_ns = r.arrival_ns;
+    dst.decode_first_token_ns = r.first_token_ns;
+    dst.decode_serial = r.serial;
+    dst.decode_cached_tokens = r.cached_tokens;
+    dst.decode_model = r.model;
     dst.decode_unit = r.decode_unit;
     dst.decode_rank = r.decode_rank;
     dst.next = r.next;
@@ -129,10 +142,10 @@ class RequestPool {
   static constexpr int kBlockBits = 14;  // 16,384 records of 128 bytes: 2 MiB
   static constexpr size_t kBlock = size_t{1} << kBlockBits;
   static constexpr size_t kMaxBlocks = size_t{1} << 14;
-  std::unique_ptr<RequestRecord*[]> blocks_;
-  size_t used_blocks_ = 0;
+  std::unique_ptr<RequestRecord*[]> blocks_;  // read by both sides: its line is written by neither
+  alignas(64) size_t used_blocks_ = 0;       // the prefill side's, from here (a line of its own)
   size_t next_fresh_ = 0;
-  std::vector<uint32_t> free_;  // the prefill side's: ids to give out
+  std::vector<uint32_t> free_;  // ids to give out
   int64_t added_ = 0;
   alignas(64) std::vector<uint32_t> released_;  // the decode side's (a line of its own): ids left since recycle()
   int64_t removed_ = 0;

@@ -45,8 +45,8 @@ Simulation::Simulation(const Scenario& scenario, const StepModel& model, ExpertB
       source_(source),
       autoscaler_(autoscaler),
       threads_(&prefill_experts == &decode_experts ? 1 : std::clamp(threads, 1, 2)),
-      metrics_(metrics_config_of(scenario)),
-      horizon_ns_(engine::Duration::from_seconds(scenario.horizon_s).ns()) {
+      horizon_ns_(engine::Duration::from_seconds(scenario.horizon_s).ns()),
+      metrics_(metrics_config_of(scenario)) {
   check_geometry(scenario_);
   signals_.subscribe(&metrics_);
   fleet_ = std::make_unique<Fleet>(prefill_engine_, decode_engine_, model, prefill_experts, decode_experts, scenario_,
@@ -121,15 +121,18 @@ void Simulation::run_prefill_window(int64_t end_ns, bool threaded) {
 
 bool Simulation::run_decode_window(int64_t end_ns, bool threaded) {
   int64_t reached = threaded ? prefill_reached_.value() : end_ns + 1;
+  int64_t next_ns = 0;
   while (true) {
-    switch (fleet_->decode_next(std::min(end_ns + 1, reached))) {
+    switch (fleet_->decode_next(std::min(end_ns + 1, reached), next_ns)) {
       case Fleet::DecodeNext::kRan:
         continue;
       case Fleet::DecodeNext::kAllLeft:
         return false;
       case Fleet::DecodeNext::kNothingDue:
         if (reached > end_ns) return true;
-        reached = prefill_reached_.wait_beyond(reached);  // the prefill side moves on, or ends its window
+        // Wait until the prefill side has passed the next item known (or ended its window): an earlier item can
+        // only come from it, and it publishes it by then. With none known, for any progress.
+        reached = prefill_reached_.wait_beyond(next_ns == INT64_MAX ? reached : std::min(next_ns, end_ns));
     }
   }
 }

@@ -113,7 +113,9 @@ class Simulation final : public engine::EventHandler {
   ArrivalSource& source_;
   Autoscaler* autoscaler_;
   int threads_;
-  engine::Engine prefill_engine_;
+  int64_t horizon_ns_;
+  std::unique_ptr<Fleet> fleet_;   // read by both sides, on a line neither writes
+  engine::Engine prefill_engine_;  // each engine on lines of its own (alignas)
   engine::Engine decode_engine_;
   engine::TimeGate prefill_reached_;  // the prefill side has run every event before this time
   engine::TimeGate window_open_;      // the window the prefill side may run (its end); kStopThread: stop
@@ -121,10 +123,8 @@ class Simulation final : public engine::EventHandler {
   static constexpr int64_t kStopThread = INT64_MAX;
   observe::Signals signals_;
   observe::RunMetrics metrics_;
-  std::unique_ptr<Fleet> fleet_;
-  RequestRecord next_;
+  RequestRecord next_;  // the prefill side's from here (RequestRecord is aligned to lines)
   bool arrivals_done_ = false;
-  int64_t horizon_ns_;
   int64_t arrivals_beyond_horizon_ = 0;
 };
 

@@ -44,7 +44,8 @@ struct EngineStats {
   uint64_t cancelled = 0;
 };
 
-class Engine {
+/// Aligned to cache lines: a run's two engines, side by side, each written by its own thread (simulation.h).
+class alignas(64) Engine {
  public:
   Engine() = default;
   Engine(const Engine&) = delete;

@@ -101,12 +101,14 @@ class TimeGate {
     }
   }
 
-  /// Waits until the value passes `v` (is greater); returns it.
+  /// Waits until the value passes `v` (is greater); returns it. Spins a few microseconds (the other side is usually
+  /// about to get there), then sleeps: never yields in a loop, whose system calls cost more than they save when the
+  /// machine's cores are all busy.
   int64_t wait_beyond(int64_t v) {
-    for (int spin = 0; spin < 2000; ++spin) {
+    for (int spin = 0; spin < 1000; ++spin) {
       int64_t now = value();
       if (now > v) return now;
-      if (spin > 100) std::this_thread::yield();
+      relax();
     }
     std::unique_lock lock(mutex_);
     sleeping_.store(true, std::memory_order_seq_cst);
@@ -117,6 +119,14 @@ class TimeGate {
   }
 
  private:
+  static void relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#else
+    std::this_thread::yield();
+#endif
+  }
+
   alignas(64) std::atomic<int64_t> value_;
   std::atomic<bool> sleeping_{false};
   std::mutex mutex_;

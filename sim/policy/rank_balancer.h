@@ -44,7 +44,8 @@ struct PrefillRequestView {
   }
 };
 
-class PrefillBalancer {
+/// Aligned to cache lines: a prefill unit's and a decode unit's balancers may run on two threads (a run's two sides).
+class alignas(64) PrefillBalancer {
  public:
   static constexpr const char* kKind = "prefill balancer";
   virtual ~PrefillBalancer() = default;
@@ -79,7 +80,7 @@ inline bool fits(const DecodeRankView& r, const DecodeRequestView& q) {
   return r.sequences < r.max_sequences && r.kv_tokens + static_cast<double>(q.kv_tokens) <= r.kv_capacity;
 }
 
-class DecodeBalancer {
+class alignas(64) DecodeBalancer {
  public:
   static constexpr const char* kKind = "decode balancer";
   virtual ~DecodeBalancer() = default;
