@@ -11,4 +11,9 @@ std::filesystem::path data_dir() {
 
 std::filesystem::path data_path(std::string_view relative) { return data_dir() / relative; }
 
+bool file_exists(const std::filesystem::path& file) {
+  std::error_code ec;
+  return std::filesystem::exists(file, ec);
+}
+
 }  // namespace moesim

@@ -15,4 +15,9 @@ std::filesystem::path data_dir();
 /// data_dir() / relative.
 std::filesystem::path data_path(std::string_view relative);
 
+/// Whether `file` exists. False, not an exception, when it cannot be looked up: a name from the user's input (a
+/// hardware name, a profile) may make a path the system refuses, such as a component over 255 bytes (ENAMETOOLONG),
+/// and the caller's "unknown ..." InputError is the answer to that.
+bool file_exists(const std::filesystem::path& file);
+
 }  // namespace moesim

@@ -12,7 +12,11 @@ namespace moesim {
 namespace {
 
 nlohmann::json load_with_extends(const std::filesystem::path& file, std::vector<std::filesystem::path>& chain) {
-  auto canonical = std::filesystem::weakly_canonical(file);
+  // The error_code form: a base name from the file may make a path the system refuses (a component over 255 bytes);
+  // load_json_file then says the file cannot be opened.
+  std::error_code ec;
+  auto canonical = std::filesystem::weakly_canonical(file, ec);
+  if (ec) canonical = file.lexically_normal();
   if (std::find(chain.begin(), chain.end(), canonical) != chain.end()) {
     throw InputError(fmt::format("{}: extends: cycle through this file", file.string()));
   }

@@ -328,7 +328,7 @@ Hardware load_hardware_files(const std::filesystem::path& spec_file, const std::
     hw.tables_gpu_spec = spec.gpu;
     hw.tables_node_spec = spec.node;
   } else {
-    if (!std::filesystem::exists(tables_spec_file)) {
+    if (!file_exists(tables_spec_file)) {
       throw InputError(fmt::format("{}: kernel_tables: no spec for \"{}\"", spec_file.string(), spec.tables));
     }
     Spec base = parse_spec(tables_spec_file);
@@ -371,7 +371,7 @@ namespace {
 
 std::filesystem::path spec_file(std::string_view name) {
   auto file = data_path("hardware/specs") / (std::string(name) + ".json");
-  if (!std::filesystem::exists(file)) {
+  if (!file_exists(file)) {
     std::string known;
     for (const auto& n : hardware_names()) known += (known.empty() ? "" : ", ") + n;
     throw InputError(fmt::format("unknown hardware \"{}\" (known: {})", name, known));

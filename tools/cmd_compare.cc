@@ -16,6 +16,7 @@
 #include "sim/cluster/scenario.h"
 #include "tools/commands.h"
 #include "tools/progress.h"
+#include "tools/study/candidates.h"
 #include "tools/study/compare.h"
 #include "tools/study/runner.h"
 
@@ -67,16 +68,12 @@ Plan make_plan(const CompareOptions& o) {
     job.origin = o.scenario;
     job.scenario = base;
     job.labels = v.labels();
-    try {
-      for (const auto& assignment : v.overrides) apply_override(job.scenario, assignment);
+    if (k == 0) {  // the baseline: the scenario as it stands, its errors as `moesim run` gives them
       auto scenario = cluster::parse_scenario(job.scenario, o.scenario);
-      if (k == 0) {
-        plan.name = scenario.name;
-        plan.first_seed = scenario.seed;
-      }
-    } catch (const InputError& e) {
-      if (k == 0) throw;
-      throw InputError(fmt::format("--variant {}: {}", v.name, e.what()));
+      plan.name = scenario.name;
+      plan.first_seed = scenario.seed;
+    } else {
+      study::variant_scenario(job.scenario, v, o.scenario);
     }
     for (int64_t s = 0; s < o.seeds; ++s) {
       job.seed = plan.first_seed + static_cast<uint64_t>(s) + (o.independent ? k * kIndependentSeedOffset : 0);

@@ -20,6 +20,7 @@
 #include "tools/cli_checks.h"
 #include "tools/commands.h"
 #include "tools/progress.h"
+#include "tools/study/candidates.h"
 #include "tools/study/plan.h"
 #include "tools/study/results_db.h"
 #include "tools/study/resume.h"
@@ -97,12 +98,7 @@ void plan(const PlanOptions& o) {
     x.document = base;
     for (size_t k = 0; k < space.grid.keys.size(); ++k)
       x.labels.emplace_back(space.grid.keys[k], space.grid.candidates[c][k]);
-    try {
-      for (const auto& [key, value] : x.labels) apply_override(x.document, study::override_for(key, value));
-      x.scenario = cluster::parse_scenario(x.document, o.scenario);
-    } catch (const InputError& e) {
-      throw InputError(fmt::format("{}: candidate {} ({}): {}", o.space, c, study::describe(x.labels), e.what()));
-    }
+    x.scenario = study::candidate_scenario(x.document, x.labels, o.scenario, o.space, c);
   }
 
   // The screen: every candidate, against its workload's demand (read once per distinct workload).

@@ -15,6 +15,7 @@
 #include "tools/cli_checks.h"
 #include "tools/commands.h"
 #include "tools/progress.h"
+#include "tools/study/candidates.h"
 #include "tools/study/grid.h"
 #include "tools/study/results_db.h"
 #include "tools/study/resume.h"
@@ -51,15 +52,9 @@ std::vector<study::Job> make_jobs(const SweepOptions& o, const study::Grid& grid
     job.origin = o.scenario;
     job.scenario = base;
     for (size_t k = 0; k < grid.keys.size(); ++k) job.labels.emplace_back(grid.keys[k], grid.candidates[c][k]);
-    uint64_t first_seed = 0;
-    try {
-      for (const auto& [key, value] : job.labels) apply_override(job.scenario, study::override_for(key, value));
-      auto scenario = cluster::parse_scenario(job.scenario, o.scenario);
-      first_seed = scenario.seed;
-      if (c == 0) name = scenario.name;
-    } catch (const InputError& e) {
-      throw InputError(fmt::format("{}: candidate {} ({}): {}", o.grid, c, study::describe(job.labels), e.what()));
-    }
+    auto scenario = study::candidate_scenario(job.scenario, job.labels, o.scenario, o.grid, c);
+    const uint64_t first_seed = scenario.seed;
+    if (c == 0) name = scenario.name;
     for (int s = 0; s < o.seeds; ++s) {
       job.seed = first_seed + static_cast<uint64_t>(s);
       if (o.keep_runs) job.out_dir = std::filesystem::path(o.out) / fmt::format("runs/c{:03}-s{:02}", c, job.seed);

@@ -29,7 +29,7 @@ LengthSpec read_length(JsonReader r, bool mean_solved) {
 DayProfile load_day_profile(const std::string& name_or_path) {
   std::filesystem::path path = name_or_path;
   if (path.extension() != ".json") path = data_path("traces/profiles/" + name_or_path + ".json");
-  if (!std::filesystem::exists(path)) {
+  if (!file_exists(path)) {
     throw InputError(fmt::format("unknown profile '{}' (no file {})", name_or_path, path.string()));
   }
   const std::string file = path.string();

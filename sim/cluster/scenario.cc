@@ -108,7 +108,7 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
   s.about = r.string_or("about", s.about);
   s.seed = static_cast<uint64_t>(r.integer_or("seed", 1, IntRange::non_negative()));
   s.hardware = r.string_or("hardware", s.hardware);
-  if (!std::filesystem::exists(data_path("hardware/specs/" + s.hardware + ".json"))) {
+  if (!file_exists(data_path("hardware/specs/" + s.hardware + ".json"))) {
     r.fail("hardware", fmt::format("unknown hardware \"{}\" (known: {})", s.hardware, known_hardware()));
   }
   s.model = r.string_or("model", s.model);

@@ -235,6 +235,11 @@ std::vector<BadInput> catalogue() {
        2, "--variant rr: expected NAME:key.path=value[,key.path=value...]"},
       {"compare", {{"s.json", "{" + kQuick + "}"}}, {}, "compare s.json --variant x:seed=3 --out o",
        2, "--variant x: the seeds come from --seeds, not a variant"},
+      // Found by fuzz/fuzz_compare_variant.cc: a name no file can have (a component over 255 bytes) made the
+      // hardware lookup throw std::filesystem's error, an internal error (fuzz/regressions/compare_variant/).
+      {"compare", {{"s.json", "{" + kQuick + "}"}}, {},
+       "compare s.json --variant x:hardware=" + std::string(256, 'h') + " --out o", 2,
+       "--variant x: s.json: hardware: unknown hardware \"" + std::string(256, 'h') + "\" (known: h100, h200, h800)"},
 
       // ---- a run that passes a limit: exit 5, partial results ----
       {"run limits", {{"s.json", R"({"horizon_s": 60, "workload": {"kind": "constant", "rate_per_s": 100}})"}}, {},

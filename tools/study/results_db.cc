@@ -288,7 +288,8 @@ void ResultsDb::add(const ResultRow& row) {
   try {
     bool added = false;
     for (const auto& [name, value] : values) {
-      auto it = std::find_if(columns_.begin(), columns_.end(), [&](const Column& c) { return c.name == name; });
+      // By name, not by the structured binding: clang 14 cannot capture a binding in a lambda.
+      auto it = std::find_if(columns_.begin(), columns_.end(), [&n = name](const Column& c) { return c.name == n; });
       if (it == columns_.end()) {
         add_column({name, sql_type(value), true});
         added = true;
