@@ -16,9 +16,10 @@ namespace moesim::cluster {
 
 inline constexpr uint32_t kNoRequest = UINT32_MAX;
 
-/// One request's state from arrival to its last token. Times are simulated nanoseconds. Two cache lines, aligned:
-/// the first holds what the prefill side reads, the second what the decode side reads (the records of a day's
-/// requests in flight span tens of megabytes, and most touches of one miss the cache).
+/// One request's state from arrival to its last token. Times are simulated nanoseconds. Three cache lines, aligned:
+/// the first the prefill side's, the second and third the decode side's (the records of a day's requests in flight
+/// span tens of megabytes, most touches of one miss the cache, and the two sides may run on two threads: neither
+/// reads a line the other writes).
 struct alignas(64) RequestRecord {
   // The first line: arrival and prefill.
   int64_t arrival_ns = 0;
@@ -57,7 +58,7 @@ struct alignas(64) RequestRecord {
 };
 static_assert(sizeof(RequestRecord) == 192);
 
-/// The records of the requests in flight, addressed by id. Records sit in blocks of 2 MiB (a huge page each) that never
+/// The records of the requests in flight, addressed by id. Records sit in blocks of 6 MiB (three huge pages) that never
 /// move, so that the two sides of a run split over two threads (simulation.h) can each touch the records they hold
 /// while the other adds blocks: the prefill side adds (arrivals), the decode side releases (finished requests), and a
 /// released id is given out again only after `recycle`, which the run calls where both sides have stopped (a window's
@@ -101,7 +102,7 @@ class RequestPool {
       free_.pop_back();
     } else {
       if (next_fresh_ == used_blocks_ * kBlock) {
-        if (used_blocks_ == kMaxBlocks) throw std::length_error("request pool: more than 2^28 requests in flight");
+        if (used_blocks_ == kMaxBlocks) throw std::length_error("request pool: more than 2^29 requests in flight");
         blocks_[used_blocks_++] = HugePageAllocator<RequestRecord>().allocate(kBlock);
       }
       id = static_cast<uint32_t>(next_fresh_++);
@@ -139,7 +140,7 @@ class RequestPool {
   size_t capacity() const { return next_fresh_; }
 
  private:
-  static constexpr int kBlockBits = 14;  // 16,384 records of 128 bytes: 2 MiB
+  static constexpr int kBlockBits = 15;  // 32,768 records of 192 bytes: 6 MiB, three huge pages
   static constexpr size_t kBlock = size_t{1} << kBlockBits;
   static constexpr size_t kMaxBlocks = size_t{1} << 14;
   std::unique_ptr<RequestRecord*[]> blocks_;  // read by both sides: its line is written by neither
