@@ -72,15 +72,11 @@ class RequestPool {
   RequestPool(const RequestPool&) = delete;
   RequestPool& operator=(const RequestPool&) = delete;
 
-  /// Adds a whole record (the decode line's copies of the lengths filled from the first line).
+  /// Adds a whole record, the decode side's copies of the first line's facts filled from it.
   uint32_t add(const RequestRecord& r) {
-    uint32_t id = add_arrival(r);
+    uint32_t id = take_id();
     RequestRecord& dst = (*this)[id];
-    dst.decode_admit_ns = r.decode_admit_ns;
-    dst.finish_ns = r.finish_ns;
-    dst.kv_base = r.kv_base;
-    dst.kv_rate = r.kv_rate;
-    dst.decode_steps = r.decode_steps;
+    dst = r;
     dst.decode_input_tokens = r.input_tokens;
     dst.decode_output_tokens = r.output_tokens;
     dst.decode_arrival_ns = r.arrival_ns;
@@ -88,25 +84,12 @@ class RequestPool {
     dst.decode_serial = r.serial;
     dst.decode_cached_tokens = r.cached_tokens;
     dst.decode_model = r.model;
-    dst.decode_unit = r.decode_unit;
-    dst.decode_rank = r.decode_rank;
-    dst.next = r.next;
     return id;
   }
-  /// Adds a record's first line only (arrival and prefill); its second line is left as it was, for the decode side
-  /// to fill.
+  /// Adds a record's first line only (arrival and prefill); its other lines are left as they were, for the decode
+  /// side to fill when it takes the request over.
   uint32_t add_arrival(const RequestRecord& r) {
-    uint32_t id;
-    if (!free_.empty()) {
-      id = free_.back();
-      free_.pop_back();
-    } else {
-      if (next_fresh_ == used_blocks_ * kBlock) {
-        if (used_blocks_ == kMaxBlocks) throw std::length_error("request pool: more than 2^29 requests in flight");
-        blocks_[used_blocks_++] = HugePageAllocator<RequestRecord>().allocate(kBlock);
-      }
-      id = static_cast<uint32_t>(next_fresh_++);
-    }
+    uint32_t id = take_id();
     RequestRecord& dst = (*this)[id];
     dst.arrival_ns = r.arrival_ns;
     dst.kv_ready_ns = r.kv_ready_ns;
@@ -119,7 +102,6 @@ class RequestPool {
     dst.prefill_unit = r.prefill_unit;
     dst.prefill_rank = r.prefill_rank;
     dst.model = r.model;
-    ++added_;
     return id;
   }
   /// The request left; its id is given out again after the next recycle().
@@ -140,6 +122,23 @@ class RequestPool {
   size_t capacity() const { return next_fresh_; }
 
  private:
+  // A free id (released ones first), its block allocated if new; counted as added.
+  uint32_t take_id() {
+    uint32_t id;
+    if (!free_.empty()) {
+      id = free_.back();
+      free_.pop_back();
+    } else {
+      if (next_fresh_ == used_blocks_ * kBlock) {
+        if (used_blocks_ == kMaxBlocks) throw std::length_error("request pool: more than 2^29 requests in flight");
+        blocks_[used_blocks_++] = HugePageAllocator<RequestRecord>().allocate(kBlock);
+      }
+      id = static_cast<uint32_t>(next_fresh_++);
+    }
+    ++added_;
+    return id;
+  }
+
   static constexpr int kBlockBits = 15;  // 32,768 records of 192 bytes: 6 MiB, three huge pages
   static constexpr size_t kBlock = size_t{1} << kBlockBits;
   static constexpr size_t kMaxBlocks = size_t{1} << 14;
