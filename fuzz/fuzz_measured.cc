@@ -8,7 +8,7 @@
 MOESIM_FUZZ_TARGET(measured) {
   using namespace moesim;
   static const hardware::Hardware h800 = hardware::load_hardware("h800");
-  static const llm::ModelSpec model = llm::load_model(data_path("models/llm/deepseek-v3.json"));
+  static const llm::ModelSpec model = llm::load_model("deepseek-v3");
   auto file = fuzz::scratch().write("measured.json", data, size);
   fuzz::expect_input_errors([&] {
     hardware::MeasurementFile m = hardware::read_measurements(file);

@@ -31,7 +31,7 @@ void add_calibrate_command(CLI::App& app) {
       throw InputError(
           fmt::format("{}: device.name: \"{}\" matches no hardware spec; give --hardware", o->file, file.device_name));
     auto hw = hardware::load_hardware(name);
-    auto model = llm::load_model(data_path("models/llm/deepseek-v3.json"));
+    auto model = llm::load_model("deepseek-v3");
     auto report = calibrate::compare(file, hw, model);
     if (o->json)
       std::printf("%s\n", calibrate::to_json(file, report).dump(2).c_str());

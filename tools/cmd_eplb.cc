@@ -76,7 +76,7 @@ void run_placement(const EplbOptions& o) {
 
 // The measured statistics are DeepSeek-V3/R1's: its routing shape, from the model file.
 cost::RoutingShape v3_routing() {
-  return cost::routing_shape(llm::load_model(data_path("models/llm/deepseek-v3.json")));
+  return cost::routing_shape(llm::load_model("deepseek-v3"));
 }
 
 void run_skew_stats(const EplbOptions& o) {

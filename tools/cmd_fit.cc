@@ -56,7 +56,7 @@ nlohmann::json fit_json(const cost::InSituFit& fit) {
 
 void run_fit(const FitOptions& o) {
   auto hw = hardware::load_hardware(o.hardware);
-  auto model = llm::load_model(data_path("models/llm/deepseek-v3.json"));
+  auto model = llm::load_model("deepseek-v3");
   auto fit = cost::fit_in_situ(hw, model);
   if (o.json) {
     fmt::print("{}\n", fit_json(fit).dump(2));

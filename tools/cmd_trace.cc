@@ -156,7 +156,7 @@ void run_stats(const std::string& file, const std::string& format, std::optional
   if (cache_blocks) options.lru_blocks = cache_blocks;
   if (cache_bytes) {
     // V3 and R1 share the architecture, and so a token's KV bytes.
-    auto v3 = llm::load_model(data_path("models/llm/deepseek-v3.json"));
+    auto v3 = llm::load_model("deepseek-v3");
     options.lru_blocks = *cache_bytes / (std::llround(v3.kv_bytes_per_token()) * kBlockTokens);
   }
   auto source = open_trace(file, format_option(format, "--format"), read);

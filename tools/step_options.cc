@@ -52,7 +52,7 @@ void add_step_options(CLI::App& sub, StepOptions& o) {
 
 StepSetup build_step(const StepOptions& o) {
   StepSetup s{hardware::load_hardware(o.hardware),
-              llm::load_model(data_path("models/llm/deepseek-v3.json")),
+              llm::load_model("deepseek-v3"),
               {},
               nullptr,
               {},
@@ -64,7 +64,8 @@ StepSetup build_step(const StepOptions& o) {
                                  gpus_per_node * kMaxNodesPerUnit, o.ep));
   }
   int redundant = 32;  // DeepSeek's deployment: 32 redundant experts per unit
-  if ((s.model.routed_experts + redundant) % o.ep != 0) redundant = (o.ep - s.model.routed_experts % o.ep) % o.ep;
+  const int experts = s.model.moe.routed_experts;
+  if ((experts + redundant) % o.ep != 0) redundant = (o.ep - experts % o.ep) % o.ep;
   s.geometry = llm::unit_geometry(s.hw.node, s.model, o.ep / gpus_per_node, redundant);
   pipeline::UnitConfig c;
   c.phase = o.phase == "prefill" ? llm::Phase::kPrefill : llm::Phase::kDecode;

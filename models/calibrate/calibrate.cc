@@ -47,7 +47,8 @@ Report compare(const MeasurementFile& file, const hardware::Hardware& hw, const 
   Report report;
   report.hardware = hw.name;
   int sms = file.sms;
-  int model_dk = model.kv_lora_rank + model.qk_rope_head_dim;
+  const auto& mla = model.attention.mla;
+  int model_dk = mla.kv_lora_rank + mla.qk_rope_head_dim;
   for (const Measurement& m : file.points) {
     PointResult r;
     r.measurement = &m;
@@ -62,17 +63,17 @@ Report compare(const MeasurementFile& file, const hardware::Hardware& hw, const 
       p = gemm.grouped_s(layout, shape_num(m, "groups"), shape_num(m, "m_per_group"), shape_num(m, "n"),
                          shape_num(m, "k"), sms);
     } else if (f == "mla_decode") {
-      if (shape_num(m, "heads") == model.heads && shape_num(m, "dk") == model_dk &&
-          shape_num(m, "dv") == model.kv_lora_rank) {
+      if (shape_num(m, "heads") == model.attention.heads && shape_num(m, "dk") == model_dk &&
+          shape_num(m, "dv") == mla.kv_lora_rank) {
         double batch = shape_num(m, "batch");
         p = kernels.decode_attention_s(batch, batch * shape_num(m, "kv_len"), 1, sms);
       } else {
         r.note = "shape differs from the model's MLA (heads, dk, dv): not predicted";
       }
     } else if (f == "prefill_attention") {
-      if (shape_num(m, "heads") == model.heads &&
-          shape_num(m, "dk") == model.qk_nope_head_dim + model.qk_rope_head_dim &&
-          shape_num(m, "dv") == model.v_head_dim) {
+      if (shape_num(m, "heads") == model.attention.heads &&
+          shape_num(m, "dk") == mla.qk_nope_head_dim + mla.qk_rope_head_dim &&
+          shape_num(m, "dv") == mla.v_head_dim) {
         p = kernels.prefill_attention_s(shape_num(m, "pairs"), sms);
       } else {
         r.note = "shape differs from the model's attention (heads, dk, dv): not predicted";

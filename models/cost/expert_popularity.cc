@@ -59,8 +59,8 @@ std::vector<int> descending_order(const std::vector<double>& row) {
 }  // namespace
 
 RoutingShape routing_shape(const llm::ModelSpec& model) {
-  return {model.moe_layers(), model.routed_experts, model.expert_groups, model.experts_per_token,
-          model.groups_per_token};
+  return {model.moe_layers(), model.moe.routed_experts, model.moe.expert_groups, model.moe.experts_per_token,
+          model.moe.groups_per_token};
 }
 
 RoutingShape routing_shape(const llm::UnitGeometry& g) {

@@ -37,8 +37,9 @@ KernelModel::KernelModel(const hardware::Hardware& hw, const llm::ModelSpec& mod
   const auto& fa3 = hw.profile.kernel("flash_attention_3_fwd");
   double s = hw.profile.tokens;
   double pairs = s * (s + 1.0) / 2.0;
-  double qk = model.qk_nope_head_dim + model.qk_rope_head_dim;
-  attention_flops_per_pair_ = 2.0 * model.heads * (qk + model.v_head_dim);
+  const auto& mla = model.attention.mla;
+  double qk = mla.qk_nope_head_dim + mla.qk_rope_head_dim;
+  attention_flops_per_pair_ = 2.0 * model.attention.heads * (qk + mla.v_head_dim);
   fa3_flops_per_sm_ = attention_flops_per_pair_ * pairs / fa3.seconds / hw.profile.gemm_sms;
   for (const auto& r : hw.deepep.normal) {
     if (!r.intranode) internode_.push_back(r);
@@ -53,10 +54,11 @@ double KernelModel::prefill_attention_s(double pairs, int sms) const {
 
 double KernelModel::decode_attention_s(double sequences, double kv_tokens, int query_per_seq, int sms) const {
   if (sequences <= 0 || kv_tokens <= 0) return 0.0;
-  double dk = model_.kv_lora_rank + model_.qk_rope_head_dim;  // 576
-  double dv = model_.kv_lora_rank;                            // 512
-  double flops = 2.0 * model_.heads * query_per_seq * kv_tokens * (dk + dv);
-  double bytes = kv_tokens * model_.kv_bytes_per_token_per_layer;
+  const auto& mla = model_.attention.mla;
+  double dk = mla.kv_lora_rank + mla.qk_rope_head_dim;  // 576
+  double dv = mla.kv_lora_rank;                         // 512
+  double flops = 2.0 * model_.attention.heads * query_per_seq * kv_tokens * (dk + dv);
+  double bytes = kv_tokens * model_.kv_bytes_per_token_per_layer();
   double table_sms = hw_.tables_gpu_spec.sms;
   double compute = flops / (hw_.flashmla.compute_bound_flops * sms / table_sms) * hw_.carry_factor(Bound::kCompute);
   double memory = bytes / hw_.flashmla.memory_bound_bytes_per_s * hw_.carry_factor(Bound::kHbm);
@@ -67,8 +69,8 @@ double KernelModel::remote_nodes_per_token(int nodes) const {
   // A token picks groups_per_token of expert_groups groups; with the groups spread evenly, each node holds
   // expert_groups / nodes of them. P(a node is hit) = 1 - C(G - g, k) / C(G, k). Nodes beyond the group count
   // (more nodes than groups) split groups; then a token reaches at most experts_per_token GPUs' nodes.
-  int groups = model_.expert_groups;
-  int pick = model_.groups_per_token;
+  int groups = model_.moe.expert_groups;
+  int pick = model_.moe.groups_per_token;
   if (nodes <= 1) return 0.0;
   if (nodes <= groups && groups % nodes == 0) {
     int per_node = groups / nodes;
@@ -77,7 +79,7 @@ double KernelModel::remote_nodes_per_token(int nodes) const {
   }
   // Large EP (decode): experts spread over more nodes than groups; each of the token's experts lands on a node at
   // random: expected distinct other nodes among experts_per_token draws.
-  double k = model_.experts_per_token;
+  double k = model_.moe.experts_per_token;
   double p_miss = std::pow(1.0 - 1.0 / nodes, k);
   return (nodes - 1) * (1.0 - p_miss);
 }
@@ -114,7 +116,7 @@ double KernelModel::low_latency_seconds_per_token(int ep, bool dispatch) const {
 double KernelModel::normal_all_to_all_s(double tokens, int ep, double receive_factor, bool dispatch) const {
   if (tokens <= 0) return 0.0;
   int nodes = std::max(1, ep / hw_.node.gpus);
-  double per_token = nodes > 1 ? remote_nodes_per_token(nodes) : std::min<double>(model_.experts_per_token, ep - 1);
+  double per_token = nodes > 1 ? remote_nodes_per_token(nodes) : std::min<double>(model_.moe.experts_per_token, ep - 1);
   double token_bytes = dispatch ? model_.dispatch_bytes_per_token() : model_.combine_bytes_per_token();
   double bytes = tokens * per_token * token_bytes;
   return std::max(bytes * std::max(1.0, receive_factor) / normal_bandwidth(ep, dispatch), kKernelFloorS);
@@ -152,7 +154,7 @@ double KernelModel::elementwise_s(const hardware::ProfileKernel& k, double units
   if (units <= 0) return 0.0;
   // Per-token kernels ran over the profile's tokens; per-routed-row kernels over the rows a GPU received with
   // balanced routing (tokens x experts per token, the profile's 32,768 at 4,096 tokens).
-  double profile_units = hw_.profile.tokens * (k.per == "routed_row" ? model_.experts_per_token : 1.0);
+  double profile_units = hw_.profile.tokens * (k.per == "routed_row" ? model_.moe.experts_per_token : 1.0);
   double t = k.seconds * units / profile_units;
   return std::max(t * hw_.carry_factor(Bound::kHbm), kKernelFloorS);
 }

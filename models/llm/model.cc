@@ -2,122 +2,204 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+
+#include "common/error.h"
 #include "common/json_reader.h"
+#include "common/paths.h"
 
 namespace moesim::llm {
 
 namespace {
 
-double sourced(JsonReader& r, std::string_view key, Range range) { return r.sourced_number(key, range); }
-
-int positive(JsonReader& r, std::string_view key) {
-  return static_cast<int>(r.integer(key, {1, 10'000'000, "a positive integer"}));
+// Every number of a model file is {"value": x, "source": "..."}; a dimension is a whole number in its range.
+int dimension(JsonReader& r, std::string_view key, int min = 1) {
+  double v = r.sourced_number(key, {static_cast<double>(min), 1e9, false, "a whole number"});
+  if (v != std::floor(v)) r.fail(key, fmt::format("expected a whole number, got {}", v));
+  return static_cast<int>(v);
 }
+
+Precision sourced_precision(JsonReader& r, std::string_view key) {
+  auto field = r.object(key);
+  std::string name = field.string("value");
+  field.string("source");
+  field.finish();
+  auto p = hardware::parse_precision(name);
+  if (!p) r.fail(key, fmt::format("expected one of {}, got \"{}\"", hardware::precision_names(), name));
+  return *p;
+}
+
+MlaDims parse_mla(JsonReader& r) {
+  MlaDims d;
+  d.q_lora_rank = dimension(r, "q_lora_rank", 0);
+  d.kv_lora_rank = dimension(r, "kv_lora_rank");
+  d.qk_nope_head_dim = dimension(r, "qk_nope_head_dim");
+  d.qk_rope_head_dim = dimension(r, "qk_rope_head_dim");
+  d.v_head_dim = dimension(r, "v_head_dim");
+  return d;
+}
+
+AttentionSpec parse_attention(JsonReader r) {
+  AttentionSpec a;
+  std::string kind = r.choice("kind", {"mla"});
+  a.kind = AttentionKind::kMla;
+  a.heads = dimension(r, "heads");
+  if (kind == "mla") a.mla = parse_mla(r);
+  r.finish();
+  return a;
+}
+
+MoeSpec parse_ffn(JsonReader r, ModelSpec& m) {
+  MoeSpec e;
+  m.dense_layers = dimension(r, "dense_layers", 0);
+  m.dense_ffn = dimension(r, "dense_ffn", 0);
+  e.routed_experts = dimension(r, "routed_experts");
+  e.experts_per_token = dimension(r, "experts_per_token");
+  e.expert_groups = dimension(r, "expert_groups");
+  e.groups_per_token = dimension(r, "groups_per_token");
+  e.shared_experts = dimension(r, "shared_experts", 0);
+  e.expert_ffn = dimension(r, "expert_ffn");
+  if (m.dense_layers >= m.layers) r.fail("dense_layers", "must be fewer than layers");
+  if (m.dense_layers > 0 && m.dense_ffn == 0) r.fail("dense_ffn", "dense layers need a positive dense_ffn");
+  if (e.routed_experts % e.expert_groups != 0) r.fail("expert_groups", "must divide routed_experts");
+  if (e.groups_per_token > e.expert_groups) r.fail("groups_per_token", "must not exceed expert_groups");
+  r.finish();
+  return e;
+}
+
+PrecisionSpec parse_precision_block(JsonReader r) {
+  PrecisionSpec p;
+  p.moe = sourced_precision(r, "moe");
+  p.dense = sourced_precision(r, "dense");
+  p.attention = sourced_precision(r, "attention");
+  p.kv = sourced_precision(r, "kv");
+  r.finish();
+  return p;
+}
+
+std::vector<std::string> string_list(JsonReader& r, std::string_view key) {
+  std::vector<std::string> out;
+  if (!r.has(key)) return out;
+  const auto& raw = r.raw(key);
+  if (!raw.is_array()) r.fail(key, "expected an array of names");
+  for (const auto& v : raw) {
+    if (!v.is_string() || v.get<std::string>().empty()) r.fail(key, "expected an array of non-empty names");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+std::filesystem::path models_dir() { return data_path("models/llm"); }
 
 }  // namespace
 
-ModelSpec load_model(const std::filesystem::path& file) {
+std::string_view attention_kind_name(AttentionKind kind) { return kind == AttentionKind::kMla ? "mla" : "gqa"; }
+
+ModelSpec load_model_file(const std::filesystem::path& file) {
   auto doc = load_json_file(file);
   JsonReader r(doc, file.string());
   ModelSpec m;
   m.name = r.string("name");
+  m.display_name = r.string_or("display_name", m.name);
+  m.aliases = string_list(r, "aliases");
   r.string_or("about", "");
-  r.string("source");
-  m.hidden = positive(r, "hidden");
-  m.layers = positive(r, "layers");
-  m.dense_layers = static_cast<int>(r.integer("dense_layers", IntRange::non_negative()));
-  m.dense_ffn = positive(r, "dense_ffn");
-  m.routed_experts = positive(r, "routed_experts");
-  m.experts_per_token = positive(r, "experts_per_token");
-  m.expert_groups = positive(r, "expert_groups");
-  m.groups_per_token = positive(r, "groups_per_token");
-  m.shared_experts = static_cast<int>(r.integer("shared_experts", IntRange::non_negative()));
-  m.expert_ffn = positive(r, "expert_ffn");
-  m.heads = positive(r, "heads");
-  m.q_lora_rank = positive(r, "q_lora_rank");
-  m.kv_lora_rank = positive(r, "kv_lora_rank");
-  m.qk_nope_head_dim = positive(r, "qk_nope_head_dim");
-  m.qk_rope_head_dim = positive(r, "qk_rope_head_dim");
-  m.v_head_dim = positive(r, "v_head_dim");
-  m.vocab = positive(r, "vocab");
-  m.mtp_modules = static_cast<int>(r.integer("mtp_modules", {0, 1, "0 or 1"}));
-  m.mtp_acceptance = sourced(r, "mtp_acceptance", Range::fraction());
-  m.weight_bytes_per_param = sourced(r, "weight_bytes_per_param", Range::positive());
-  m.kv_bytes_per_token_per_layer = sourced(r, "kv_bytes_per_token_per_layer", Range::positive());
-  if (m.dense_layers >= m.layers) r.fail("dense_layers", "must be fewer than layers");
-  if (m.routed_experts % m.expert_groups != 0) r.fail("expert_groups", "must divide routed_experts");
-  if (m.groups_per_token > m.expert_groups) r.fail("groups_per_token", "must not exceed expert_groups");
+  m.hidden = dimension(r, "hidden");
+  m.layers = dimension(r, "layers");
+  m.vocab = dimension(r, "vocab");
+  m.context = dimension(r, "context");
+  m.attention = parse_attention(r.object("attention"));
+  m.moe = parse_ffn(r.object("ffn"), m);
+  if (auto mtp = r.optional_object("mtp")) {
+    m.mtp.modules = static_cast<int>(mtp->sourced_number("modules", {0, 1, false, "0 or 1"}));
+    m.mtp.acceptance = mtp->sourced_number("acceptance", Range::fraction());
+    mtp->finish();
+  }
+  m.precision = parse_precision_block(r.object("precision"));
   r.finish();
   return m;
 }
 
-double ModelSpec::weight_bytes_per_gpu(int gpus, int expert_slots) const {
-  double h = hidden;
-  double attention = h * q_lora_rank + h * (kv_lora_rank + qk_rope_head_dim) +
-                     static_cast<double>(q_lora_rank) * heads * (qk_nope_head_dim + qk_rope_head_dim) +
-                     static_cast<double>(kv_lora_rank) * heads * (qk_nope_head_dim + v_head_dim) +
-                     static_cast<double>(heads) * v_head_dim * h + h * routed_experts;
-  double expert = 3.0 * h * expert_ffn;
-  double dense_ffn_params = 3.0 * h * dense_ffn;
-  double per_gpu_experts = static_cast<double>(expert_slots) / gpus;
-  double params = layers * attention + moe_layers() * (shared_experts * expert + per_gpu_experts * expert) +
-                  dense_layers * dense_ffn_params;
-  // MTP module: one more MoE layer and its 2h -> h projection.
-  params += mtp_modules * (attention + shared_experts * expert + per_gpu_experts * expert + 2.0 * h * h);
-  double bf16_params = 2.0 * h * vocab;  // embedding and LM head, BF16
-  return params * weight_bytes_per_param + bf16_params * 2.0;
+double ModelSpec::kv_bytes_per_token_per_layer() const {
+  const auto& a = attention.mla;
+  return (a.kv_lora_rank + a.qk_rope_head_dim) * hardware::element_bytes(precision.kv);
 }
 
-std::vector<Operator> layer_operators(const ModelSpec& m, Phase phase, bool moe) {
-  using K = OpKind;
-  using S = OpStage;
-  double h = m.hidden;
-  double qk = m.qk_nope_head_dim + m.qk_rope_head_dim;
-  std::vector<Operator> ops;
-  auto gemm = [&](std::string name, S stage, double n, double k) {
-    ops.push_back({std::move(name), K::kGemm, stage, n, k, 1, "fp8", false, ""});
-  };
-  auto elementwise = [&](std::string name, S stage, std::string kernel) {
-    ops.push_back({std::move(name), K::kElementwise, stage, 0, 0, 1, "bf16", false, std::move(kernel)});
-  };
-  elementwise("rmsnorm", S::kAttn0, "rmsnorm");
-  gemm("q_a+kv_a", S::kAttn0, m.q_lora_rank + m.kv_lora_rank + m.qk_rope_head_dim, h);
-  gemm("q_b", S::kAttn0, m.heads * qk, m.q_lora_rank);
-  elementwise("rope+copies", S::kAttn0, "rope_and_qk_copies");
-  if (phase == Phase::kPrefill) {
-    gemm("kv_b", S::kAttn0, m.heads * (m.qk_nope_head_dim + m.v_head_dim), m.kv_lora_rank);
-    ops.push_back({"attention", K::kPrefillAttention, S::kAttn1, 0, 0, 1, "bf16", false, ""});
-  } else {
-    // Absorbed MLA: q_nope through W_UK into the latent space before attention, W_UV after it (per head, BF16).
-    ops.push_back({"absorb_q", K::kBatchedGemm, S::kAttn0, static_cast<double>(m.kv_lora_rank),
-                   static_cast<double>(m.qk_nope_head_dim), m.heads, "bf16", false, ""});
-    ops.push_back({"attention", K::kDecodeAttention, S::kAttn1, 0, 0, 1, "bf16", false, ""});
-    ops.push_back({"absorb_v", K::kBatchedGemm, S::kAttn1, static_cast<double>(m.v_head_dim),
-                   static_cast<double>(m.kv_lora_rank), m.heads, "bf16", false, ""});
+double ModelSpec::weight_bytes_per_gpu(int gpus, int expert_slots) const {
+  const auto& a = attention.mla;
+  const int heads = attention.heads;
+  double h = hidden;
+  double attention_params = h * a.q_lora_rank + h * (a.kv_lora_rank + a.qk_rope_head_dim) +
+                            static_cast<double>(a.q_lora_rank) * heads * (a.qk_nope_head_dim + a.qk_rope_head_dim) +
+                            static_cast<double>(a.kv_lora_rank) * heads * (a.qk_nope_head_dim + a.v_head_dim) +
+                            static_cast<double>(heads) * a.v_head_dim * h + h * moe.routed_experts;
+  double expert = 3.0 * h * moe.expert_ffn;
+  double dense_ffn_params = 3.0 * h * dense_ffn;
+  double per_gpu_experts = static_cast<double>(expert_slots) / gpus;
+  double params = layers * attention_params +
+                  moe_layers() * (moe.shared_experts * expert + per_gpu_experts * expert) +
+                  dense_layers * dense_ffn_params;
+  // MTP module: one more MoE layer and its 2h -> h projection.
+  params += mtp.modules * (attention_params + moe.shared_experts * expert + per_gpu_experts * expert + 2.0 * h * h);
+  double bf16_params = 2.0 * h * vocab;  // embedding and LM head, BF16
+  return params * hardware::element_bytes(precision.dense) + bf16_params * 2.0;
+}
+
+std::vector<ModelEntry> registered_models() {
+  std::vector<ModelEntry> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(models_dir(), ec)) {
+    if (e.path().extension() != ".json") continue;
+    auto doc = load_json_file(e.path());
+    JsonReader r(doc, e.path().string());
+    ModelEntry entry{e.path().stem().string(), string_list(r, "aliases"), e.path()};
+    out.push_back(std::move(entry));
   }
-  elementwise("output_casts", S::kAttn1, "attention_output_fp8_casts");
-  gemm("o_proj", S::kAttn1, h, static_cast<double>(m.heads) * m.v_head_dim);
-  elementwise("residual+rmsnorm", S::kAttn1, "residual_and_rmsnorm");
-  if (!moe) {
-    gemm("dense_gate_up", S::kMlp, 2.0 * m.dense_ffn, h);
-    elementwise("swiglu", S::kMlp, "swiglu_fp8_cast");
-    gemm("dense_down", S::kMlp, h, m.dense_ffn);
-    return ops;
+  std::sort(out.begin(), out.end(), [](const ModelEntry& a, const ModelEntry& b) { return a.name < b.name; });
+  return out;
+}
+
+std::string canonical_model_name(std::string_view name) {
+  for (const auto& m : registered_models()) {
+    if (m.name == name || std::find(m.aliases.begin(), m.aliases.end(), name) != m.aliases.end()) return m.name;
   }
-  elementwise("router+topk", S::kAttn1, "router_and_topk");
-  gemm("shared_gate_up", S::kShared, 2.0 * m.expert_ffn * m.shared_experts, h);
-  gemm("shared_down", S::kShared, h, static_cast<double>(m.expert_ffn) * m.shared_experts);
-  ops.push_back({"dispatch", K::kDispatch, S::kDispatch, 0, 0, 1, "fp8", true, ""});
-  // Decode's low-latency dispatch writes the per-expert (masked) layout itself and its combine reduces: no permute
-  // or unpermute kernels there (shared/reference/deepseek-profile.md).
-  bool prefill = phase == Phase::kPrefill;
-  if (prefill) elementwise("permute", S::kMlp, "permute");
-  ops.push_back({"experts_gate_up", K::kGroupedGemm, S::kMlp, 2.0 * m.expert_ffn, h, 1, "fp8", false, ""});
-  elementwise("swiglu", S::kMlp, "swiglu_fp8_cast");
-  ops.push_back({"experts_down", K::kGroupedGemm, S::kMlp, h, static_cast<double>(m.expert_ffn), 1, "fp8", false, ""});
-  if (prefill) elementwise("unpermute", S::kMlp, "unpermute_weighted_sum");
-  ops.push_back({"combine", K::kCombine, S::kCombine, 0, 0, 1, "bf16", true, ""});
-  return ops;
+  return {};
+}
+
+std::string known_models() {
+  std::string out;
+  for (const auto& m : registered_models()) {
+    out += (out.empty() ? "" : ", ") + m.name;
+    if (!m.aliases.empty()) {
+      std::string aliases;
+      for (const auto& a : m.aliases) aliases += (aliases.empty() ? "" : ", ") + a;
+      out += " (" + aliases + ")";
+    }
+  }
+  return out;
+}
+
+ModelSpec load_model(std::string_view name_or_path) {
+  std::string canonical = canonical_model_name(name_or_path);
+  if (!canonical.empty()) {
+    ModelSpec m = load_model_file(models_dir() / (canonical + ".json"));
+    if (m.name != canonical) {
+      throw InputError(fmt::format("{}: name: \"{}\" must match the file's name \"{}\"",
+                                   (models_dir() / (canonical + ".json")).string(), m.name, canonical));
+    }
+    return m;
+  }
+  bool looks_like_path =
+      name_or_path.find('/') != std::string_view::npos ||
+      (name_or_path.size() > 5 && name_or_path.substr(name_or_path.size() - 5) == ".json");
+  if (looks_like_path) {
+    // A relative path is relative to the data folder, as every data path of the project is.
+    std::filesystem::path p(name_or_path);
+    if (!p.is_absolute()) p = data_path(std::string(name_or_path));
+    if (!file_exists(p)) throw InputError(fmt::format("model file \"{}\" not found", name_or_path));
+    return load_model_file(p);
+  }
+  throw InputError(fmt::format("unknown model \"{}\" (known: {})", name_or_path, known_models()));
 }
 
 }  // namespace moesim::llm

@@ -1,43 +1,99 @@
-// ModelSpec: DeepSeek-V3's architecture (models/llm/deepseek-v3.json) and the operators of one layer for prefill and
-// decode, each with its shape, precision, the resource it uses and the pipeline stage it belongs to.
+// ModelSpec: an MoE model's architecture as data (models/llm/NAME.json, every value with its source), and the
+// registry of the models the project knows, by name. What a step costs is derived from these dimensions by code per
+// attention kind (models/llm/operators.h), never by code per model.
 //
-//   auto m = moesim::llm::load_model(moesim::data_path("models/llm/deepseek-v3.json"));
-//   for (const auto& op : moesim::llm::layer_operators(m, moesim::llm::Phase::kDecode, true)) { ... }
+//   auto m = moesim::llm::load_model("deepseek-v3");          // a registered name or alias, or a model file's path
+//   double kv = m.kv_bytes_per_token();                        // 70,272 B for DeepSeek-V3
 #pragma once
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "hardware/precision.h"
 
 namespace moesim::llm {
 
-struct ModelSpec {
-  std::string name;
-  int hidden = 0;
-  int layers = 0;
-  int dense_layers = 0;
-  int dense_ffn = 0;
-  int routed_experts = 0;
-  int experts_per_token = 0;
-  int expert_groups = 0;
-  int groups_per_token = 0;
-  int shared_experts = 0;
-  int expert_ffn = 0;
-  int heads = 0;
-  int q_lora_rank = 0;
+using hardware::Precision;
+
+enum class AttentionKind : unsigned char {
+  kMla,  ///< multi-head latent attention (DeepSeek-V2/V3, Kimi-K2): a compressed KV latent shared by all heads
+  kGqa,  ///< grouped-query attention; multi-head attention is the case kv_heads == heads
+};
+
+/// "mla" | "gqa".
+std::string_view attention_kind_name(AttentionKind kind);
+
+/// Multi-head latent attention's dimensions (DeepSeek-V2 paper sec. 2.1).
+struct MlaDims {
+  int q_lora_rank = 0;  ///< the query's low-rank compression; 0: queries projected from the hidden state directly
   int kv_lora_rank = 0;
   int qk_nope_head_dim = 0;
   int qk_rope_head_dim = 0;
   int v_head_dim = 0;
+};
+
+/// Grouped-query attention's dimensions.
+struct GqaDims {
+  int kv_heads = 0;
+  int head_dim = 0;
+  int sliding_window = 0;         ///< tokens a windowed layer attends to; 0: no windowed layers
+  int sliding_window_layers = 0;  ///< how many of the layers use the window (the others attend to all context)
+};
+
+struct AttentionSpec {
+  AttentionKind kind = AttentionKind::kMla;
+  int heads = 0;  ///< query heads
+  MlaDims mla;    ///< kind kMla
+  GqaDims gqa;    ///< kind kGqa
+};
+
+/// The feed-forward side: the first `dense_layers` layers are dense, the rest are MoE.
+struct MoeSpec {
+  int routed_experts = 0;
+  int experts_per_token = 0;
+  int expert_groups = 1;     ///< group-limited routing: experts in groups of routed_experts / expert_groups
+  int groups_per_token = 1;  ///< groups a token may reach (equal to expert_groups: no limit)
+  int shared_experts = 0;
+  int expert_ffn = 0;  ///< intermediate size of one expert (routed and shared)
+};
+
+/// Multi-token prediction modules and how often their draft token is accepted.
+struct MtpSpec {
+  int modules = 0;
+  double acceptance = 0;
+};
+
+/// Each component's native precision; a scenario may override moe, attention and kv.
+struct PrecisionSpec {
+  Precision moe = Precision::kFp8;         ///< routed experts' weights and their GEMMs
+  Precision dense = Precision::kFp8;       ///< the other linear layers: attention projections, shared expert, dense FFN
+  Precision attention = Precision::kBf16;  ///< the core attention's arithmetic
+  Precision kv = Precision::kBf16;         ///< the KV cache
+};
+
+struct ModelSpec {
+  std::string name;                  ///< registered name (the file's stem): deepseek-v3
+  std::string display_name;          ///< DeepSeek-V3
+  std::vector<std::string> aliases;  ///< other names a scenario or trace may use: deepseek-r1
+  int hidden = 0;
+  int layers = 0;        ///< decoder layers, MTP modules not counted
+  int dense_layers = 0;  ///< the first layers, with a dense FFN
+  int dense_ffn = 0;     ///< the dense FFN's intermediate size (0 when no layer is dense)
   int vocab = 0;
-  int mtp_modules = 0;
-  double mtp_acceptance = 0;
-  double weight_bytes_per_param = 1;
-  double kv_bytes_per_token_per_layer = 0;
+  int context = 0;  ///< the longest context the model serves (tokens)
+  AttentionSpec attention;
+  MoeSpec moe;
+  MtpSpec mtp;
+  PrecisionSpec precision;
 
   int moe_layers() const { return layers - dense_layers; }
+  /// KV cache bytes of one token in one (full-attention) layer, in the KV precision: MLA stores the latent and the
+  /// RoPE key (1,152 B for DeepSeek-V3 in BF16); GQA stores a key and a value per KV head.
+  double kv_bytes_per_token_per_layer() const;
   /// KV bytes of one token over all layers (70,272 for V3).
-  double kv_bytes_per_token() const { return kv_bytes_per_token_per_layer * layers; }
+  double kv_bytes_per_token() const { return kv_bytes_per_token_per_layer() * layers; }
   /// Bytes of one token's hidden state in FP8 dispatch (values + one FP32 scale per 128).
   double dispatch_bytes_per_token() const { return hidden + hidden / 128 * 4.0; }
   /// Bytes of one token's hidden state in BF16 combine.
@@ -48,37 +104,24 @@ struct ModelSpec {
   double weight_bytes_per_gpu(int gpus, int expert_slots) const;
 };
 
-/// Loads and checks a model description; errors name the file and field.
-ModelSpec load_model(const std::filesystem::path& file);
+/// Loads a model by registered name or alias (models/llm/NAME.json), or from a file path (a user's own model:
+/// anything with a '/' or ending in .json). Unknown names list the known ones; a bad file is an InputError naming
+/// the file and the key.
+ModelSpec load_model(std::string_view name_or_path);
+/// Loads and checks one model file.
+ModelSpec load_model_file(const std::filesystem::path& file);
 
-enum class Phase { kPrefill, kDecode };
-enum class OpKind {
-  kGemm,              ///< FP8 dense GEMM: rows = tokens x rows_per_token
-  kBatchedGemm,       ///< BF16 per-head GEMMs (decode absorption): `batch` GEMMs of rows x n x k
-  kGroupedGemm,       ///< FP8 grouped GEMM over the GPU's local experts (routed rows)
-  kPrefillAttention,  ///< causal attention, FlashAttention-style, over context
-  kDecodeAttention,   ///< FlashMLA over the KV cache
-  kDispatch,
-  kCombine,
-  kElementwise,  ///< memory-bound kernels, per token or per routed row, costed from the training profile
-};
-/// The pipeline stage an operator belongs to (models/pipeline/stage.h uses the same names).
-enum class OpStage { kAttn0, kAttn1, kShared, kDispatch, kMlp, kCombine };
-
-struct Operator {
+/// A registered model: its name, the aliases its file declares, and its file.
+struct ModelEntry {
   std::string name;
-  OpKind kind;
-  OpStage stage;
-  double n = 0;                ///< GEMM output columns
-  double k = 0;                ///< GEMM reduction
-  int batch = 1;               ///< kBatchedGemm: GEMMs per row block (heads)
-  std::string precision;       ///< fp8 | bf16
-  bool communication = false;  ///< runs on the communication resource
-  std::string profile_kernel;  ///< kElementwise: the training-profile kernel it is costed from
+  std::vector<std::string> aliases;
+  std::filesystem::path file;
 };
-
-/// The operators of one layer (MoE or dense) in `phase`, in execution order within a micro-batch. In prefill,
-/// ATTN-0 and ATTN-1 together form DeepSeek's ATTN stage.
-std::vector<Operator> layer_operators(const ModelSpec& m, Phase phase, bool moe);
+/// Every model in models/llm/, by name.
+std::vector<ModelEntry> registered_models();
+/// The registered name a name or alias stands for ("deepseek-r1" -> "deepseek-v3"); empty when none.
+std::string canonical_model_name(std::string_view name_or_alias);
+/// "deepseek-v3 (deepseek-r1), ...": for error messages and help texts.
+std::string known_models();
 
 }  // namespace moesim::llm

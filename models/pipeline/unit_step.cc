@@ -204,7 +204,7 @@ StepResult UnitStepModel::assemble(const MicroBatch& mb, double expert_factor, b
 
   // Dense layers: no all-to-all; the micro-batches' computation runs back to back.
   MicroBatch dense_mb = mb;
-  dense_mb.routed_rows = mb.tokens * model_.dense_ffn / model_.expert_ffn;  // SwiGLU width in expert units
+  dense_mb.routed_rows = mb.tokens * model_.dense_ffn / model_.moe.expert_ffn;  // SwiGLU width in expert units
   double dense_layer = 0;
   std::vector<double> dense_time(dense_ops_.size());
   for (size_t i = 0; i < dense_ops_.size(); ++i) {
@@ -276,7 +276,7 @@ StepResult UnitStepModel::prefill(std::span<const PrefillRank> ranks, double exp
   mb.pairs /= mbs;
   mb.heads_rows /= mbs;
   // Routed rows on the most-loaded GPU: the unit's tokens x top-k spread over its GPUs, times the expert factor.
-  mb.routed_rows = total / mbs * model_.experts_per_token / config_.ep * expert_factor;
+  mb.routed_rows = total / mbs * model_.moe.experts_per_token / config_.ep * expert_factor;
   return assemble(mb, expert_factor, breakdown, nullptr);
 }
 
@@ -300,7 +300,7 @@ StepResult UnitStepModel::decode_loads(const DecodeLoads& loads, double expert_f
   mb.kv_tokens /= mbs;
   mb.tokens = mb.sequences * q;
   mb.heads_rows = mb.tokens;
-  mb.routed_rows = loads.total_seqs * q / mbs * model_.experts_per_token / config_.ep * expert_factor;
+  mb.routed_rows = loads.total_seqs * q / mbs * model_.moe.experts_per_token / config_.ep * expert_factor;
   if (!config_.mtp) return assemble(mb, expert_factor, breakdown, nullptr);
   MicroBatch mtp = mb;  // the MTP module sees one token per sequence
   mtp.tokens = mb.sequences;

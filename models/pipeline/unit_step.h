@@ -21,6 +21,7 @@
 #include "models/cost/in_situ.h"
 #include "models/cost/kernels.h"
 #include "models/llm/model.h"
+#include "models/llm/operators.h"
 #include "models/pipeline/scheduler.h"
 
 namespace moesim::pipeline {

@@ -31,7 +31,7 @@ double at_load_bin(uint64_t bin) {
 
 ModelStep::ModelStep(const Scenario& s, bool exact)
     : hw_(hardware::load_hardware(s.hardware)),
-      model_(llm::load_model(model_path(s))),
+      model_(llm::load_model(model_path(s).string())),
       prefill_(std::make_unique<pipeline::UnitStepModel>(
           hw_, model_, unit_config(s.fleet.prefill, llm::Phase::kPrefill, s.geometry.prefill))),
       decode_(std::make_unique<pipeline::UnitStepModel>(
@@ -92,6 +92,6 @@ double ModelStep::kv_transfer_s(int64_t tokens) const {
 
 double ModelStep::decode_kv_capacity_tokens() const { return decode_->kv_capacity_tokens(); }
 
-double ModelStep::mtp_acceptance() const { return model_.mtp_acceptance; }
+double ModelStep::mtp_acceptance() const { return model_.mtp.acceptance; }
 
 }  // namespace moesim::cluster

@@ -71,7 +71,7 @@ struct GeometrySource {
 };
 
 GeometrySource geometry_source(const Scenario& s) {
-  return {hardware::load_node_spec(s.hardware), llm::load_model(model_path(s))};
+  return {hardware::load_node_spec(s.hardware), llm::load_model(model_path(s).string())};
 }
 
 llm::UnitGeometry pool_geometry(const GeometrySource& g, const PoolConfig& p) {

@@ -58,7 +58,7 @@ std::string hbm_file(const std::string& name, std::initializer_list<double> fact
 moesim::calibrate::Report report_for(const std::string& file) {
   auto f = read_measurements(file);
   auto hw = moesim::hardware::load_hardware("h100");
-  auto model = moesim::llm::load_model(moesim::data_path("models/llm/deepseek-v3.json"));
+  auto model = moesim::llm::load_model("deepseek-v3");
   return compare(f, hw, model);
 }
 
@@ -76,7 +76,7 @@ TEST_CASE("calibrate: the sample file is read as a synthetic sample covering eve
 TEST_CASE("calibrate: an FP8 GEMM point is predicted by GemmModel::dense_s and its ratio is model over measured") {
   auto f = read_measurements(kSample);
   auto hw = moesim::hardware::load_hardware("h100");
-  auto model = moesim::llm::load_model(moesim::data_path("models/llm/deepseek-v3.json"));
+  auto model = moesim::llm::load_model("deepseek-v3");
   auto report = compare(f, hw, model);
   moesim::cost::GemmModel gemm(hw);
   int seen = 0;

@@ -38,7 +38,7 @@ TEST_CASE("in situ: family names round-trip and an unknown one is refused") {
 }
 
 TEST_CASE("in situ: H100 and H200 share the H800's fitted efficiencies, since they share its tables") {
-  auto model = llm::load_model(data_path("models/llm/deepseek-v3.json"));
+  auto model = llm::load_model("deepseek-v3");
   auto h800 = cost::fit_in_situ(hardware::load_hardware("h800"), model);
   for (const char* other : {"h100", "h200"}) {
     auto fit = cost::fit_in_situ(hardware::load_hardware(other), model);
@@ -49,7 +49,7 @@ TEST_CASE("in situ: H100 and H200 share the H800's fitted efficiencies, since th
 }
 
 TEST_CASE("in situ: every profile kernel is fitted, with its base time, and each family's errors are its points'") {
-  auto model = llm::load_model(data_path("models/llm/deepseek-v3.json"));
+  auto model = llm::load_model("deepseek-v3");
   auto fit = cost::fit_in_situ(hardware::load_hardware("h800"), model);
   int points = 0;
   for (const auto& ff : fit.families) points += ff.points;

@@ -19,7 +19,7 @@ const hardware::Hardware& h800() {
   return hw;
 }
 const llm::ModelSpec& v3() {
-  static auto m = llm::load_model(data_path("models/llm/deepseek-v3.json"));
+  static auto m = llm::load_model("deepseek-v3");
   return m;
 }
 double rel(double a, double b) { return std::fabs(a - b) / b; }

@@ -10,7 +10,7 @@
 namespace moesim::test {
 
 inline const llm::ModelSpec& v3_model() {
-  static const llm::ModelSpec model = llm::load_model(data_path("models/llm/deepseek-v3.json"));
+  static const llm::ModelSpec model = llm::load_model("deepseek-v3");
   return model;
 }
 

@@ -81,7 +81,7 @@ TEST_CASE(
     "validation: the GEMM and attention families fit their profile kernels within 15 % and every family in more "
     "than one profile reports its leave-one-profile-out error") {
   auto hw = moesim::hardware::load_hardware("h800");
-  auto model = moesim::llm::load_model(moesim::data_path("models/llm/deepseek-v3.json"));
+  auto model = moesim::llm::load_model("deepseek-v3");
   auto fit = moesim::cost::fit_in_situ(hw, model);
   using F = moesim::cost::KernelFamily;
   for (F f : {F::kDenseGemm, F::kBatchedGemm, F::kGroupedContiguous, F::kGroupedMasked, F::kPrefillAttention,

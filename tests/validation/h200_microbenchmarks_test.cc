@@ -26,7 +26,7 @@ struct H200 {
   hardware::MeasurementFile file =
       hardware::read_measurements(std::string(MOESIM_SOURCE_DIR) + "/hardware/measured/nvidia-h200-2026-11-30.json");
   calibrate::Report report = calibrate::compare(file, hardware::load_hardware("h200"),
-                                                llm::load_model(data_path("models/llm/deepseek-v3.json")));
+                                                llm::load_model("deepseek-v3"));
 };
 
 const H200& h200() {

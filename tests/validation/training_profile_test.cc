@@ -32,7 +32,7 @@ TEST_CASE("validation: the training profile's forward GEMM kernels are predicted
 
 TEST_CASE("validation: the FlashAttention-3 row is calibration and comes back exactly") {
   auto hw = hardware::load_hardware("h800");
-  auto model = llm::load_model(data_path("models/llm/deepseek-v3.json"));
+  auto model = llm::load_model("deepseek-v3");
   cost::KernelModel kernels(hw, model);
   double s = 4096;
   double t = kernels.prefill_attention_s(s * (s + 1) / 2, hw.profile.gemm_sms);

@@ -15,7 +15,7 @@ using moesim::cost::ExpertLoadModel;
 using moesim::policy::EplbShape;
 
 const moesim::llm::ModelSpec& v3() {
-  static const auto m = moesim::llm::load_model(moesim::data_path("models/llm/deepseek-v3.json"));
+  static const auto m = moesim::llm::load_model("deepseek-v3");
   return m;
 }
 

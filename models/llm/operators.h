@@ -1,0 +1,49 @@
+// The operators of one decoder layer for prefill and decode, derived from a ModelSpec: each with its shape, its
+// precision and the pipeline stage it belongs to. Code per attention kind (operators_mla.cc, ...), none per model;
+// the FFN side (dense FFN, or shared and routed experts with their all-to-all) is the same for every kind.
+//
+//   auto m = moesim::llm::load_model("deepseek-v3");
+//   for (const auto& op : moesim::llm::layer_operators(m, moesim::llm::Phase::kDecode, true)) { ... }
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "models/llm/model.h"
+
+namespace moesim::llm {
+
+enum class Phase { kPrefill, kDecode };
+enum class OpKind {
+  kGemm,              ///< dense GEMM: rows = tokens x rows_per_token
+  kBatchedGemm,       ///< per-head GEMMs (decode absorption): `batch` GEMMs of rows x n x k
+  kGroupedGemm,       ///< grouped GEMM over the GPU's local experts (routed rows)
+  kPrefillAttention,  ///< causal attention, FlashAttention-style, over context
+  kDecodeAttention,   ///< attention of the new tokens over the KV cache
+  kDispatch,
+  kCombine,
+  kElementwise,  ///< memory-bound kernels, per token or per routed row
+};
+/// The pipeline stage an operator belongs to (models/pipeline/stage.h uses the same names).
+enum class OpStage { kAttn0, kAttn1, kShared, kDispatch, kMlp, kCombine };
+
+struct Operator {
+  std::string name;
+  OpKind kind;
+  OpStage stage;
+  double n = 0;                ///< GEMM output columns
+  double k = 0;                ///< GEMM reduction
+  int batch = 1;               ///< kBatchedGemm: GEMMs per row block (heads)
+  Precision precision = Precision::kFp8;
+  bool communication = false;  ///< runs on the communication resource
+  std::string profile_kernel;  ///< kElementwise: the training-profile kernel it is costed from
+};
+
+/// The operators of one layer (MoE or dense) in `phase`, in execution order within a micro-batch. In prefill,
+/// ATTN-0 and ATTN-1 together form DeepSeek's ATTN stage.
+std::vector<Operator> layer_operators(const ModelSpec& m, Phase phase, bool moe);
+
+/// Appends the attention block's operators of an MLA model, from the input norm to the output projection.
+void append_mla_attention(const ModelSpec& m, Phase phase, std::vector<Operator>& ops);
+
+}  // namespace moesim::llm
