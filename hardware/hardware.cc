@@ -27,14 +27,19 @@ std::string sourced_text(JsonReader& r, std::string_view key) {
 
 const Range kPositive{0.0, 1e30, true, "a positive number"};
 
-GpuSpec parse_gpu(JsonReader r) {
+GpuSpec parse_gpu(JsonReader r, Architecture architecture) {
   GpuSpec g;
   g.model = sourced_text(r, "model");
+  g.architecture = architecture;
   g.sms = static_cast<int>(sourced(r, "sms", {1, 10000, false, "a positive number of SMs"}));
   g.hbm_bytes = sourced(r, "hbm_bytes", kPositive);
   g.hbm_bytes_per_s = sourced(r, "hbm_bytes_per_s", kPositive);
   g.bf16_flops = sourced(r, "bf16_flops", kPositive);
   g.fp8_flops = sourced(r, "fp8_flops", kPositive);
+  if (r.has("fp4_flops")) {
+    if (architecture != Architecture::kBlackwell) r.fail("fp4_flops", "only Blackwell tensor cores run FP4");
+    g.fp4_flops = sourced(r, "fp4_flops", kPositive);
+  }
   g.boost_clock_mhz = sourced(r, "boost_clock_mhz", kPositive);
   g.sustained_clock_mhz = sourced(r, "sustained_clock_mhz", kPositive);
   r.finish();
@@ -45,6 +50,11 @@ NodeSpec parse_node(JsonReader r) {
   NodeSpec n;
   n.gpus = static_cast<int>(sourced(r, "gpus", {1, 64, false, "a number of GPUs in [1, 64]"}));
   n.nvlink_bytes_per_s = sourced(r, "nvlink_bytes_per_s", kPositive);
+  n.nvlink_domain_gpus =
+      static_cast<int>(sourced(r, "nvlink_domain_gpus", {1, 1024, false, "a number of GPUs in [1, 1024]"}));
+  if (n.nvlink_domain_gpus % n.gpus != 0) {
+    r.fail("nvlink_domain_gpus", fmt::format("{} is not a whole number of {}-GPU nodes", n.nvlink_domain_gpus, n.gpus));
+  }
   n.nics = static_cast<int>(sourced(r, "nics", {1, 64, false, "a number of NICs in [1, 64]"}));
   n.nic_bytes_per_s = sourced(r, "nic_bytes_per_s", kPositive);
   n.kv_cache_read_bytes_per_s = sourced(r, "kv_cache_read_bytes_per_s", kPositive);
@@ -53,21 +63,20 @@ NodeSpec parse_node(JsonReader r) {
   return n;
 }
 
-struct Spec {
-  std::string name;
-  std::string tables;
-  GpuSpec gpu;
-  NodeSpec node;
-};
-
-Spec parse_spec(const std::filesystem::path& file) {
+HardwareSpec parse_spec(const std::filesystem::path& file) {
   auto doc = load_json_file(file);
   JsonReader r(doc, file.string());
-  Spec s;
+  HardwareSpec s;
+  s.file = file;
   s.name = r.string("name");
-  r.string_or("about", "");
-  s.tables = r.string("kernel_tables");
-  s.gpu = parse_gpu(r.object("gpu"));
+  s.about = r.string_or("about", "");
+  s.kernel_tables = r.string("kernel_tables");
+  auto arch = r.object("architecture");
+  auto architecture = arch.choice("value", {"hopper", "blackwell"}) == "hopper" ? Architecture::kHopper
+                                                                                 : Architecture::kBlackwell;
+  arch.string("source");
+  arch.finish();
+  s.gpu = parse_gpu(r.object("gpu"), architecture);
   s.node = parse_node(r.object("node"));
   r.finish();
   return s;
@@ -317,26 +326,27 @@ double Hardware::carry_factor(Bound bound) const {
 }
 
 Hardware load_hardware_files(const std::filesystem::path& spec_file, const std::filesystem::path& tables_dir) {
-  Spec spec = parse_spec(spec_file);
+  HardwareSpec spec = parse_spec(spec_file);
   Hardware hw;
   hw.name = spec.name;
   hw.gpu = spec.gpu;
   hw.node = spec.node;
-  hw.tables_gpu = spec.tables;
-  auto tables_spec_file = spec_file.parent_path() / (spec.tables + ".json");
-  if (spec.tables == spec.name) {
+  hw.tables_gpu = spec.kernel_tables;
+  auto tables_spec_file = spec_file.parent_path() / (spec.kernel_tables + ".json");
+  if (spec.kernel_tables == spec.name) {
     hw.tables_gpu_spec = spec.gpu;
     hw.tables_node_spec = spec.node;
   } else {
     if (!file_exists(tables_spec_file)) {
-      throw InputError(fmt::format("{}: kernel_tables: no spec for \"{}\"", spec_file.string(), spec.tables));
+      throw InputError(
+          fmt::format("{}: kernel_tables: no spec for \"{}\"", spec_file.string(), spec.kernel_tables));
     }
-    Spec base = parse_spec(tables_spec_file);
+    HardwareSpec base = parse_spec(tables_spec_file);
     hw.tables_gpu_spec = base.gpu;
     hw.tables_node_spec = base.node;
   }
   for (std::string_view kind : kTableKinds) {
-    load_table_file(hw, kind, tables_dir / fmt::format("{}-{}.json", spec.tables, kind));
+    load_table_file(hw, kind, tables_dir / fmt::format("{}-{}.json", spec.kernel_tables, kind));
   }
   return hw;
 }
@@ -386,5 +396,15 @@ Hardware load_hardware(std::string_view name) {
 }
 
 NodeSpec load_node_spec(std::string_view name) { return parse_spec(spec_file(name)).node; }
+
+HardwareSpec load_hardware_spec(std::string_view name) { return parse_spec(spec_file(name)); }
+
+std::string hardware_help() {
+  std::string out;
+  for (const auto& n : hardware_names()) out += (out.empty() ? "" : " | ") + n;
+  return out;
+}
+
+std::string_view architecture_name(Architecture a) { return a == Architecture::kHopper ? "hopper" : "blackwell"; }
 
 }  // namespace moesim::hardware

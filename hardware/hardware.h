@@ -13,20 +13,29 @@
 
 namespace moesim::hardware {
 
+/// The GPU generation: what compute precisions its tensor cores run (FP4 only on Blackwell).
+enum class Architecture { kHopper, kBlackwell };
+std::string_view architecture_name(Architecture a);
+
 struct GpuSpec {
   std::string model;
+  Architecture architecture = Architecture::kHopper;
   int sms = 0;
   double hbm_bytes = 0;
   double hbm_bytes_per_s = 0;
   double bf16_flops = 0;
   double fp8_flops = 0;
+  double fp4_flops = 0;  ///< dense FP4 tensor peak; 0 where the tensor cores have no FP4 (Hopper)
   double boost_clock_mhz = 0;
   double sustained_clock_mhz = 0;
 };
 
 struct NodeSpec {
   int gpus = 0;
-  double nvlink_bytes_per_s = 0;  ///< achieved, per direction
+  double nvlink_bytes_per_s = 0;  ///< achieved, per GPU and direction
+  /// GPUs that reach each other over NVLink: the node for HGX kinds, the rack for NVL72. Traffic between GPUs of one
+  /// domain never touches a NIC; a unit stays a whole number of nodes.
+  int nvlink_domain_gpus = 0;
   int nics = 0;
   double nic_bytes_per_s = 0;            ///< per NIC (one per GPU)
   double kv_cache_read_bytes_per_s = 0;  ///< disk KV cache (3FS) into one node
@@ -172,5 +181,18 @@ NodeSpec load_node_spec(std::string_view name);
 
 /// Names of the specs in hardware/specs/.
 std::vector<std::string> hardware_names();
+/// The names as a help text: "b200 | gb200-nvl72 | h100 | ...".
+std::string hardware_help();
+
+/// One kind's spec without its kernel tables: what `moesim hardware` lists and shows.
+struct HardwareSpec {
+  std::string name;
+  std::string about;
+  std::string kernel_tables;  ///< the kind whose measured kernel tables calibrate this one
+  GpuSpec gpu;
+  NodeSpec node;
+  std::filesystem::path file;
+};
+HardwareSpec load_hardware_spec(std::string_view name);
 
 }  // namespace moesim::hardware

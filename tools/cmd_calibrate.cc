@@ -22,7 +22,7 @@ void add_calibrate_command(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   sub->add_option("file", o->file, "measurement file written by hardware/run-benchmarks")->required();
-  sub->add_option("--hardware", o->hardware, "hardware spec to predict with (default: from the file's device name)");
+  sub->add_option("--hardware", o->hardware, "hardware kind to predict with (default: from the file's device name): " + hardware::hardware_help());
   sub->add_flag("--json", o->json, "print the report as JSON");
   sub->callback([o] {
     auto file = hardware::read_measurements(o->file);

@@ -91,7 +91,7 @@ void run_fit(const FitOptions& o) {
 void add_fit_command(CLI::App& app) {
   auto opts = std::make_shared<FitOptions>();
   auto* sub = app.add_subcommand("fit", "the in-situ kernel efficiencies fitted to DeepSeek's profiles");
-  sub->add_option("--hardware", opts->hardware, "hardware spec (hardware/specs/NAME.json)")->capture_default_str();
+  sub->add_option("--hardware", opts->hardware, "hardware kind: " + hardware::hardware_help())->capture_default_str();
   sub->add_flag("--json", opts->json, "print JSON");
   sub->callback([opts] { run_fit(*opts); });
 }

@@ -20,7 +20,7 @@ constexpr int kMaxNodesPerUnit = 1000;
 }  // namespace
 
 void add_step_options(CLI::App& sub, StepOptions& o) {
-  sub.add_option("--hardware", o.hardware, "h800 | h100 | h200")->capture_default_str();
+  sub.add_option("--hardware", o.hardware, hardware::hardware_help())->capture_default_str();
   sub.add_option("--phase", o.phase, "prefill | decode")->required()->check(CLI::IsMember({"prefill", "decode"}));
   sub.add_option("--ep", o.ep, "expert-parallel size (GPUs of the unit; nodes = EP / GPUs per node)")
       ->required()

@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -93,4 +94,35 @@ TEST_CASE("hardware: an inference-profile kernel of an unknown family or an unkn
   replace_in(dir / "tables/h800-inference-profiles.json", "\"value\": 7400", "\"value\": -7400");
   REQUIRE_THROWS_WITH(hardware::load_hardware_files(dir / "specs/h800.json", dir / "tables"),
                       Catch::Contains("step.decode_outside_graph_us.value: expected a positive number"));
+}
+
+TEST_CASE("hardware: an unknown architecture, FP4 on Hopper and a domain of part-nodes name the file and the field") {
+  auto dir = scratch();
+  replace_in(dir / "specs/h800.json", "\"value\": \"hopper\"", "\"value\": \"ampere\"");
+  REQUIRE_THROWS_WITH(hardware::load_hardware_files(dir / "specs/h800.json", dir / "tables"),
+                      Catch::Contains("h800.json: architecture.value") && Catch::Contains("hopper"));
+  dir = scratch();
+  replace_in(dir / "specs/h800.json", "\"fp8_flops\"", "\"fp4_flops\": {\"value\": 4e15, \"source\": \"x\"}, \"fp8_flops\"");
+  REQUIRE_THROWS_WITH(hardware::load_hardware_files(dir / "specs/h800.json", dir / "tables"),
+                      Catch::Contains("h800.json: gpu.fp4_flops: only Blackwell tensor cores run FP4"));
+  dir = scratch();
+  replace_in(dir / "specs/h800.json", "\"nvlink_domain_gpus\": {\"value\": 8", "\"nvlink_domain_gpus\": {\"value\": 12");
+  REQUIRE_THROWS_WITH(hardware::load_hardware_files(dir / "specs/h800.json", dir / "tables"),
+                      Catch::Contains("h800.json: node.nvlink_domain_gpus: 12 is not a whole number of 8-GPU nodes"));
+}
+
+TEST_CASE("hardware: the help text and the spec registry list the same kinds, NVL72 as one 72-GPU domain of 4-GPU trays") {
+  auto names = hardware::hardware_names();
+  for (const auto& n : {"h800", "h100", "h200", "h20", "b200", "gb200-nvl72"}) {
+    CHECK(std::find(names.begin(), names.end(), n) != names.end());
+    CHECK_THAT(hardware::hardware_help(), Catch::Contains(n));
+  }
+  auto nvl72 = hardware::load_hardware_spec("gb200-nvl72");
+  CHECK(nvl72.node.gpus == 4);
+  CHECK(nvl72.node.nvlink_domain_gpus == 72);
+  CHECK(nvl72.gpu.architecture == hardware::Architecture::kBlackwell);
+  CHECK(nvl72.gpu.fp4_flops > nvl72.gpu.fp8_flops);
+  auto h800 = hardware::load_hardware_spec("h800");
+  CHECK(h800.node.nvlink_domain_gpus == 8);
+  CHECK(h800.gpu.fp4_flops == 0);
 }

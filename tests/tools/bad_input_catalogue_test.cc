@@ -143,7 +143,7 @@ std::vector<BadInput> catalogue() {
       {"hardware spec", {}, {{"hardware/specs/h800.json", "\"value\": 50e9", "\"value\": -50e9"}}, kStep, 2,
        "data/hardware/specs/h800.json: node.nic_bytes_per_s.value: expected a positive number, got -50000000000.0"},
       {"hardware spec", {}, {{"hardware/specs/h800.json", "\"value\": 132", "\"value\": 1e999"}}, kStep, 2,
-       "data/hardware/specs/h800.json:7:26: invalid JSON: number overflow parsing '1e999'"},
+       "data/hardware/specs/h800.json:8:26: invalid JSON: number overflow parsing '1e999'"},
       {"kernel table", {}, {{"hardware/tables/h800-deepgemm.json", "\"tflops\": 352", "\"tflops\": 35200"}}, kStep, 2,
        "data/hardware/tables/h800-deepgemm.json: dense[6]: series not monotonic"},
       {"kernel table", {}, {{"hardware/tables/h800-deepgemm.json", "\"tflops\": 352", "\"tflops\": 352, \"tflops\": 1"}},
@@ -217,7 +217,7 @@ std::vector<BadInput> catalogue() {
        "--zstd-level: expected a number in [1, 22], got 99"},
       {"calibrate", {{"m.json", "[]"}}, {}, "calibrate m.json --hardware tpu9", 2,
        "m.json: (root): expected an object, got an array"},
-      {"fit", {}, {}, "fit --hardware tpu9", 2, "unknown hardware \"tpu9\" (known: h100, h200, h800)"},
+      {"fit", {}, {}, "fit --hardware tpu9", 2, "unknown hardware \"tpu9\" (known: b200, gb200-nvl72, h100, h20, h200, h800)"},
 
       // ---- compare: every variant is checked before any run ----
       {"compare", {{"s.json", "{" + kQuick + "}"}}, {}, "compare s.json --variant x:fleet.decode.balancr=round-robin --out o",
@@ -239,7 +239,7 @@ std::vector<BadInput> catalogue() {
       // hardware lookup throw std::filesystem's error, an internal error (fuzz/regressions/compare_variant/).
       {"compare", {{"s.json", "{" + kQuick + "}"}}, {},
        "compare s.json --variant x:hardware=" + std::string(256, 'h') + " --out o", 2,
-       "--variant x: s.json: hardware: unknown hardware \"" + std::string(256, 'h') + "\" (known: h100, h200, h800)"},
+       "--variant x: s.json: hardware: unknown hardware \"" + std::string(256, 'h') + "\" (known: b200, gb200-nvl72, h100, h20, h200, h800)"},
 
       // ---- a run that passes a limit: exit 5, partial results ----
       {"run limits", {{"s.json", R"({"horizon_s": 60, "workload": {"kind": "constant", "rate_per_s": 100}})"}}, {},
