@@ -314,7 +314,8 @@ const ProfileKernel& TrainingProfile::kernel(std::string_view name) const {
 double Hardware::carry_factor(Bound bound) const {
   switch (bound) {
     case Bound::kCompute:
-      return tables_gpu_spec.fp8_flops / gpu.fp8_flops;
+      // Per SM: the callers give the SMs a kernel runs on, so the whole-GPU peak would count the SMs twice.
+      return (tables_gpu_spec.fp8_flops / tables_gpu_spec.sms) / (gpu.fp8_flops / gpu.sms);
     case Bound::kHbm:
       return tables_gpu_spec.hbm_bytes_per_s / gpu.hbm_bytes_per_s;
     case Bound::kNvlink:

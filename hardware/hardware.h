@@ -159,9 +159,9 @@ struct Hardware {
   TrainingProfile profile;
   InferenceProfiles inference;  ///< DeepSeek's prefill and decode profiles (on tables_gpu)
 
-  /// Time factor for a rate measured on tables_gpu, bound by `bound`, when it runs on this GPU: the same SMs and
-  /// tensor cores give compute-bound kernels the same time; memory-, NVLink- and NIC-bound kernels scale with the
-  /// ratio of the bandwidths. 1 on the tables' own GPU.
+  /// Time factor for a rate measured on tables_gpu, bound by `bound`, when it runs on this GPU: compute-bound
+  /// kernels scale with the tensor peak per SM (their callers give the SMs they run on); memory-, NVLink- and
+  /// NIC-bound kernels scale with the ratio of the bandwidths. 1 on the tables' own GPU.
   double carry_factor(Bound bound) const;
 };
 

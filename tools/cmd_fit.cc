@@ -7,6 +7,7 @@
 
 #include "common/paths.h"
 #include "hardware/hardware.h"
+#include "models/cost/gemm.h"
 #include "models/cost/in_situ.h"
 #include "models/llm/model.h"
 #include "tools/commands.h"
@@ -18,6 +19,7 @@ namespace {
 struct FitOptions {
   std::string hardware = "h800";
   bool json = false;
+  bool gemm_rows = false;
 };
 
 nlohmann::json fit_json(const cost::InSituFit& fit) {
@@ -62,7 +64,23 @@ void run_fit(const FitOptions& o) {
     fmt::print("{}\n", fit_json(fit).dump(2));
     return;
   }
-  fmt::print("in-situ efficiencies (base time / profile time), fitted on the {} tables' GPU\n", hw.tables_gpu);
+  const cost::GemmForm form = cost::GemmModel(hw).form();
+  fmt::print(
+      "GEMM form (tile waves, fitted to the {} DeepGEMM rows): {:.0f} cycles a tile, MMAs at {:.3f} of the tensor "
+      "peak, operand loads {:.1f} B/cycle per SM, HBM at {:.3f} of its bandwidth, launch {:.2f} us, masked tiles x {:.3f}; "
+      "rms error {:.1f} % over {} rows\n",
+      hw.tables_gpu, form.fixed_cycles, form.mma_efficiency, form.sm_bytes_per_cycle, form.hbm_efficiency,
+      form.launch_s * 1e6, form.masked_factor, 100 * form.rms_error, form.points);
+  if (o.gemm_rows) {
+    fmt::print("{:<11}{:>7}{:>7}{:>7}{:>7}{:>13}{:>10}{:>8}{:>12}{:>8}\n", "layout", "groups", "m", "n", "k",
+               "measured us", "form us", "error", "left out us", "error");
+    for (const auto& r : cost::check_gemm_form(hw.gemm, hw.tables_gpu_spec)) {
+      fmt::print("{:<11}{:>7.0f}{:>7.0f}{:>7.0f}{:>7.0f}{:>13.2f}{:>10.2f}{:>7.1f}%{:>12.2f}{:>7.1f}%\n",
+                 cost::layout_name(r.layout), r.groups, r.m, r.n, r.k, r.measured_s * 1e6, r.fitted_s * 1e6,
+                 100 * (r.fitted_s / r.measured_s - 1), r.left_out_s * 1e6, 100 * (r.left_out_s / r.measured_s - 1));
+    }
+  }
+  fmt::print("\nin-situ efficiencies (base time / profile time), fitted on the {} tables' GPU\n", hw.tables_gpu);
   fmt::print("{:<20}{:>11}{:>8}{:>10}{:>10}  {}\n", "family", "efficiency", "points", "rms err", "max err",
              "leave one profile out: rms error on it (its efficiency)");
   for (const auto& f : fit.families) {
@@ -93,6 +111,7 @@ void add_fit_command(CLI::App& app) {
   auto* sub = app.add_subcommand("fit", "the in-situ kernel efficiencies fitted to DeepSeek's profiles");
   sub->add_option("--hardware", opts->hardware, "hardware kind: " + hardware::hardware_help())->capture_default_str();
   sub->add_flag("--json", opts->json, "print JSON");
+  sub->add_flag("--gemm-rows", opts->gemm_rows, "also each DeepGEMM row beside the GEMM form, in sample and left out");
   sub->callback([opts] { run_fit(*opts); });
 }
 

@@ -1,8 +1,12 @@
 #include "models/cost/gemm.h"
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <unsupported/Eigen/NonLinearOptimization>
+#include <unsupported/Eigen/NumericalDiff>
+#include <vector>
 
 #include "common/error.h"
 
@@ -10,179 +14,162 @@ namespace moesim::cost {
 
 namespace {
 
-double gemm_bytes(double m, double n, double k) { return m * k + k * n + 2.0 * m * n; }
+// The tile shapes DeepGEMM chooses among (deep_gemm/jit_kernels/config.py, get_best_configs, at the commit of its
+// published tables): block_m 64 when m <= 64, else 128 (always 128 in the contiguous grouped layout, its M
+// alignment); block_n from 16 to 128 in steps of 8. DeepGEMM picks by fewest waves, then the fullest last wave; the
+// form takes the fastest of the same set, which keeps its time non-decreasing in every dimension.
+constexpr double kBlockNMin = 16.0;
+constexpr double kBlockNStep = 8.0;
+constexpr double kBlockNMax = 128.0;
+
+double block_m(GemmLayout layout, double m) { return layout == GemmLayout::kContiguous || m > 64.0 ? 128.0 : 64.0; }
+
+struct Row {
+  GemmLayout layout;
+  double groups, m, n, k, seconds;
+};
+
+std::vector<Row> table_rows(const hardware::GemmTables& t) {
+  std::vector<Row> rows;
+  for (const auto& p : t.dense) rows.push_back({GemmLayout::kDense, 1.0, p.m, p.n, p.k, p.seconds()});
+  for (const auto& p : t.contiguous) rows.push_back({GemmLayout::kContiguous, double(p.groups), p.m, p.n, p.k, p.seconds()});
+  for (const auto& p : t.masked) rows.push_back({GemmLayout::kMasked, double(p.groups), p.m, p.n, p.k, p.seconds()});
+  return rows;
+}
+
+// The fitted parameters, in log space so that each stays positive.
+GemmForm form_of(const Eigen::VectorXd& x) {
+  GemmForm f;
+  f.fixed_cycles = std::exp(x(0)) * 1e3;
+  f.mma_efficiency = std::exp(x(1));
+  f.sm_bytes_per_cycle = std::exp(x(2));
+  f.hbm_efficiency = std::exp(x(3));
+  f.launch_s = std::exp(x(4)) * 1e-6;
+  f.masked_factor = std::exp(x(5));
+  return f;
+}
+
+struct FitFunctor {
+  using Scalar = double;
+  using InputType = Eigen::VectorXd;
+  using ValueType = Eigen::VectorXd;
+  using JacobianType = Eigen::MatrixXd;
+  enum { InputsAtCompileTime = Eigen::Dynamic, ValuesAtCompileTime = Eigen::Dynamic };
+  const std::vector<Row>* rows;
+  const hardware::GpuSpec* gpu;
+  int inputs() const { return 6; }
+  int values() const { return static_cast<int>(rows->size()); }
+  int operator()(const Eigen::VectorXd& x, Eigen::VectorXd& r) const {
+    GemmForm f = form_of(x);
+    for (size_t i = 0; i < rows->size(); ++i) {
+      const Row& w = (*rows)[i];
+      double t = gemm_form_s(f, *gpu, w.layout, w.groups, w.m, w.n, w.k, gpu->sms, gpu->fp8_flops, 1.0);
+      r(static_cast<Eigen::Index>(i)) = std::log(t / w.seconds);
+    }
+    return 0;
+  }
+};
 
 }  // namespace
 
-double wave_efficiency(double m, double n, int sms) {
-  double block_m = m <= 64 ? 64.0 : 128.0;
-  double tiles = std::ceil(m / block_m) * std::ceil(n / 128.0);
-  double waves = std::ceil(tiles / sms);
-  return tiles / (waves * sms);
+double gemm_form_s(const GemmForm& form, const hardware::GpuSpec& gpu, GemmLayout layout, double groups, double m,
+                   double n, double k, int sms, double peak_flops, double operand_bytes) {
+  if (m <= 0 || groups <= 0) return 0.0;
+  const double clock = gpu.sustained_clock_mhz * 1e6;
+  const double mma_rate = peak_flops / gpu.sms * form.mma_efficiency;  // FLOP/s of one SM
+  const double tile_factor = layout == GemmLayout::kMasked ? form.masked_factor : 1.0;
+  const double bytes = groups * (n * k * operand_bytes + m * k * operand_bytes + 2.0 * m * n);
+  const double memory = bytes / (gpu.hbm_bytes_per_s * form.hbm_efficiency);
+  double best = std::numeric_limits<double>::infinity();
+  const double bm = block_m(layout, m);
+  for (double bn = kBlockNMin; bn <= kBlockNMax; bn += kBlockNStep) {
+    const double tiles = groups * std::ceil(m / bm) * std::ceil(n / bn);
+    const double waves = std::ceil(tiles / sms);
+    const double mma = 2.0 * bm * bn * k / mma_rate;
+    const double load = (bm + bn) * k * operand_bytes / (form.sm_bytes_per_cycle * clock);
+    const double tile = tile_factor * (form.fixed_cycles / clock + std::max(mma, load));
+    best = std::min(best, std::max(waves * tile, memory));
+  }
+  return form.launch_s + best;
 }
 
-GemmModel::GemmModel(const hardware::Hardware& hw) : hw_(hw), table_sms_(hw.tables_gpu_spec.sms) {
-  for (const auto& p : hw.gemm.dense) {
-    auto it = std::find_if(dense_.begin(), dense_.end(), [&](const Series& s) { return s.n == p.n && s.k == p.k; });
-    if (it == dense_.end()) {
-      dense_.push_back({p.n, p.k, {}, {}});
-      it = dense_.end() - 1;
+GemmForm fit_gemm_form(const hardware::GemmTables& tables, const hardware::GpuSpec& gpu) {
+  const auto rows = table_rows(tables);
+  if (rows.size() < 6) throw InputError("DeepGEMM tables: at least 6 rows are needed to fit the GEMM form");
+  FitFunctor functor{&rows, &gpu};
+  Eigen::NumericalDiff<FitFunctor> numeric(functor);
+  Eigen::LevenbergMarquardt<Eigen::NumericalDiff<FitFunctor>> lm(numeric);
+  // Start: 4 k cycles a tile, 75 % of the tensor peak, 64 B/cycle per SM, 80 % of HBM, 2 us launch, masked = 1.
+  Eigen::VectorXd x(6);
+  x << std::log(4.0), std::log(0.75), std::log(64.0), std::log(0.8), std::log(2.0), 0.0;
+  lm.parameters.maxfev = 4000;
+  lm.minimize(x);
+  GemmForm f = form_of(x);
+  double sum = 0;
+  for (const auto& w : rows) {
+    double e = gemm_form_s(f, gpu, w.layout, w.groups, w.m, w.n, w.k, gpu.sms, gpu.fp8_flops, 1.0) / w.seconds - 1.0;
+    sum += e * e;
+  }
+  f.points = static_cast<int>(rows.size());
+  f.rms_error = std::sqrt(sum / static_cast<double>(rows.size()));
+  return f;
+}
+
+std::vector<GemmRowCheck> check_gemm_form(const hardware::GemmTables& tables, const hardware::GpuSpec& gpu) {
+  const GemmForm all = fit_gemm_form(tables, gpu);
+  std::vector<GemmRowCheck> out;
+  auto check = [&](GemmLayout layout, std::vector<hardware::GemmPoint> hardware::GemmTables::*series) {
+    const auto& rows = tables.*series;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      hardware::GemmTables without = tables;
+      (without.*series).erase((without.*series).begin() + static_cast<long>(i));
+      const GemmForm left = fit_gemm_form(without, gpu);
+      const auto& p = rows[i];
+      auto at = [&](const GemmForm& f) {
+        return gemm_form_s(f, gpu, layout, p.groups, p.m, p.n, p.k, gpu.sms, gpu.fp8_flops, 1.0);
+      };
+      out.push_back({layout, double(p.groups), p.m, p.n, p.k, p.seconds(), at(all), at(left)});
     }
-    it->m.push_back(p.m);
-    it->seconds.push_back(p.seconds());
+  };
+  check(GemmLayout::kDense, &hardware::GemmTables::dense);
+  check(GemmLayout::kContiguous, &hardware::GemmTables::contiguous);
+  check(GemmLayout::kMasked, &hardware::GemmTables::masked);
+  return out;
+}
+
+std::string_view layout_name(GemmLayout layout) {
+  switch (layout) {
+    case GemmLayout::kDense:
+      return "dense";
+    case GemmLayout::kContiguous:
+      return "contiguous";
+    case GemmLayout::kMasked:
+      return "masked";
   }
-  if (dense_.empty()) throw InputError("hardware tables: no dense GEMM series");
-  prepare_grouped();
+  return "dense";
 }
 
-int GemmModel::series_index(double n, double k) const {
-  // The nearest listed shape in log N and log K; ties go to the first listed.
-  int best = 0;
-  double best_d = std::numeric_limits<double>::infinity();
-  for (size_t i = 0; i < dense_.size(); ++i) {
-    double d = std::fabs(std::log(n / dense_[i].n)) + std::fabs(std::log(k / dense_[i].k));
-    if (d < best_d) {
-      best_d = d;
-      best = static_cast<int>(i);
-    }
-  }
-  return best;
+GemmModel::GemmModel(const hardware::Hardware& hw)
+    : gpu_(hw.gpu), form_(fit_gemm_form(hw.gemm, hw.tables_gpu_spec)) {}
+
+double GemmModel::dense_s(double m, double n, double k, int sms) const {
+  return gemm_form_s(form_, gpu_, GemmLayout::kDense, 1.0, m, n, k, sms, gpu_.fp8_flops, 1.0);
 }
 
-const GemmModel::Series& GemmModel::series_for(double n, double k) const { return dense_[series_index(n, k)]; }
-
-double GemmModel::reference_n(double n, double k) const { return series_for(n, k).n; }
-
-// Time of the series' own shape at m rows on the tables' SMs: piecewise linear in m between listed points (a fixed
-// part, the weights read, plus a per-row part); below the first point memory-bound, scaling with the bytes moved;
-// above the last point compute-bound at the last point's rate.
-double GemmModel::series_time(const Series& s, double m) {
-  size_t n = s.m.size();
-  if (n == 1 || m <= s.m.front()) {
-    double ratio = gemm_bytes(m, s.n, s.k) / gemm_bytes(s.m.front(), s.n, s.k);
-    return n == 1 && m > s.m.front() ? s.seconds.front() * m / s.m.front() : s.seconds.front() * ratio;
-  }
-  if (m >= s.m.back()) return s.seconds.back() * m / s.m.back();
-  size_t i = 1;
-  while (s.m[i] < m) ++i;
-  double f = (m - s.m[i - 1]) / (s.m[i] - s.m[i - 1]);
-  return s.seconds[i - 1] + f * (s.seconds[i] - s.seconds[i - 1]);
+double GemmModel::bf16_s(double m, double n, double k, int sms) const {
+  return gemm_form_s(form_, gpu_, GemmLayout::kDense, 1.0, m, n, k, sms, gpu_.bf16_flops, 2.0);
 }
 
-// The series gives, at m, a time on the tables' GPU. Whether that time was bound by compute or by memory is read
-// off the point itself (the larger of achieved FLOP/s over peak and achieved B/s over peak): the binding side gets
-// the whole time, the other side the share its fraction of peak implies. That yields a compute efficiency (per SM,
-// net of wave quantization) and a bandwidth; a GEMM of another shape, SM count or GPU takes the larger of its FLOPs
-// at that efficiency and its bytes at that bandwidth. At a table point on the tables' GPU this is the table time.
-GemmModel::Parts GemmModel::evaluate(const Series& s, double m, double n, double k, int sms, double compute_scale,
-                                     double byte_scale, bool carry) const {
-  double t_ref = series_time(s, m);
-  double peak = hw_.tables_gpu_spec.fp8_flops;
-  double flops_ref = 2.0 * m * s.n * s.k;
-  double bytes_ref = gemm_bytes(m, s.n, s.k);
-  double frac_compute = flops_ref / t_ref / peak;
-  double frac_memory = bytes_ref / t_ref / hw_.tables_gpu_spec.hbm_bytes_per_s;
-  double t_compute_ref = t_ref * std::min(1.0, frac_compute / frac_memory);
-  double t_memory_ref = t_ref * std::min(1.0, frac_memory / frac_compute);
-  double eff = flops_ref / (t_compute_ref * peak * wave_efficiency(m, s.n, table_sms_));
-  double bw = bytes_ref / t_memory_ref;
-  double flops = 2.0 * m * n * k * compute_scale;
-  double compute = flops / (peak * (static_cast<double>(sms) / table_sms_) * eff * wave_efficiency(m, n, sms));
-  // Achieved bandwidth is taken as proportional to the SMs issuing the loads: on fewer SMs a bandwidth-bound GEMM
-  // slows too (the training profile's kv_b on 112 SMs: -27 % error without this rule, -14 % with it).
-  double memory = gemm_bytes(m, n, k) * byte_scale / bw * (static_cast<double>(table_sms_) / sms);
-  if (!carry) return {compute, memory};
-  return {compute * hw_.carry_factor(hardware::Bound::kCompute), memory * hw_.carry_factor(hardware::Bound::kHbm)};
-}
-
-double GemmModel::dense_s(int series, double m, double n, double k, int sms) const {
-  if (m <= 0) return 0.0;
-  auto p = evaluate(dense_[static_cast<size_t>(series)], m, n, k, sms, 1.0, 1.0, true);
-  return std::max(p.compute_s, p.memory_s);
-}
-
-double GemmModel::bf16_s(int series, double m, double n, double k, int sms) const {
-  if (m <= 0) return 0.0;
-  auto p = evaluate(dense_[static_cast<size_t>(series)], m, n, k, sms, 2.0, 2.0, true);
-  return std::max(p.compute_s, p.memory_s);
+double GemmModel::grouped_s(GemmLayout layout, double groups, double m_per_group, double n, double k, int sms) const {
+  return gemm_form_s(form_, gpu_, layout, groups, m_per_group, n, k, sms, gpu_.fp8_flops, 1.0);
 }
 
 double GemmModel::batched_bf16_roofline_s(double m, double batch, double n, double k, int sms) const {
   if (m <= 0) return 0.0;
   const double flops = 2.0 * batch * m * n * k;
   const double bytes = 2.0 * batch * (n * k + m * k + m * n);
-  const double peak = hw_.gpu.bf16_flops * sms / hw_.gpu.sms;
-  return std::max(flops / peak, bytes / hw_.gpu.hbm_bytes_per_s);
-}
-
-double GemmModel::dense_s(double m, double n, double k, int sms) const {
-  return dense_s(series_index(n, k), m, n, k, sms);
-}
-
-double GemmModel::bf16_s(double m, double n, double k, int sms) const {
-  return bf16_s(series_index(n, k), m, n, k, sms);
-}
-
-double GemmModel::grouped_dense_like_s(double groups, double m, double n, double k, int sms, bool carry) const {
-  // The dense curve at the same total rows, with `groups` weight matrices to read.
-  auto p = evaluate(series_for(n, k), groups * m, n, k, sms, 1.0, 1.0, carry);
-  double extra_weights = (groups - 1.0) * n * k / gemm_bytes(groups * m, n, k);
-  return std::max(p.compute_s, p.memory_s * (1.0 + extra_weights));
-}
-
-void GemmModel::prepare_grouped() {
-  // kappa: the grouped kernel's time over the dense-like estimate at each listed point, by (layout, n, k).
-  for (auto layout : {GemmLayout::kContiguous, GemmLayout::kMasked}) {
-    const auto& rows = layout == GemmLayout::kMasked ? hw_.gemm.masked : hw_.gemm.contiguous;
-    for (const auto& r : rows) {
-      auto it = std::find_if(kappa_.begin(), kappa_.end(),
-                             [&](const Kappa& q) { return q.layout == layout && q.n == r.n && q.k == r.k; });
-      if (it == kappa_.end()) {
-        kappa_.push_back({layout, r.n, r.k, {}});
-        it = kappa_.end() - 1;
-      }
-      double model = grouped_dense_like_s(r.groups, r.m, r.n, r.k, table_sms_, false);
-      it->points.emplace_back(std::log(static_cast<double>(r.groups)), r.seconds() / model);
-    }
-  }
-  for (auto& q : kappa_) std::sort(q.points.begin(), q.points.end());
-}
-
-double GemmModel::grouped_s(GemmLayout layout, double groups, double m_per_group, double n, double k, int sms) const {
-  if (m_per_group <= 0 || groups <= 0) return 0.0;
-  // kappa interpolated in log(groups), clamped outside the listed range; 1 where the layout lists nothing for
-  // this (n, k).
-  double factor = 1.0;
-  for (const auto& q : kappa_) {
-    if (q.layout != layout || q.n != n || q.k != k) continue;
-    const auto& pts = q.points;
-    double lg = std::log(groups);
-    if (lg <= pts.front().first) {
-      factor = pts.front().second;
-    } else if (lg >= pts.back().first) {
-      factor = pts.back().second;
-    } else {
-      size_t i = 1;
-      while (pts[i].first < lg) ++i;
-      double f = (lg - pts[i - 1].first) / (pts[i].first - pts[i - 1].first);
-      factor = pts[i - 1].second + f * (pts[i].second - pts[i - 1].second);
-    }
-    break;
-  }
-  return factor * grouped_dense_like_s(groups, m_per_group, n, k, sms, true);
-}
-
-double GemmModel::leave_one_out_s(size_t dense_index) const {
-  const auto& p = hw_.gemm.dense.at(dense_index);
-  Series s = series_for(p.n, p.k);
-  for (size_t i = 0; i < s.m.size(); ++i) {
-    if (s.m[i] == p.m) {
-      s.m.erase(s.m.begin() + static_cast<long>(i));
-      s.seconds.erase(s.seconds.begin() + static_cast<long>(i));
-      break;
-    }
-  }
-  return series_time(s, p.m);
+  const double peak = gpu_.bf16_flops * sms / gpu_.sms;
+  return std::max(flops / peak, bytes / gpu_.hbm_bytes_per_s);
 }
 
 }  // namespace moesim::cost

@@ -1,13 +1,16 @@
-// GEMM costs from the DeepGEMM tables: every published point comes back exactly; between points time is
-// piecewise linear in M (a fixed part that reads the weights plus a per-row part), and shapes the tables do not
-// list borrow the efficiency of the nearest listed shape, corrected for wave quantization on the SMs they get.
-// docs/models/cost.md derives the rule and reports its leave-one-out and training-profile errors.
+// GEMM costs in one form for every GPU kind: the output is cut into tiles (block_m x block_n), the tiles run in
+// waves over the SMs, a tile takes a fixed number of cycles plus the larger of its MMAs at the per-SM tensor peak
+// and its operand loads at a per-SM load rate; the whole GEMM takes at least its unique bytes at the HBM bandwidth,
+// plus a launch. Of the tile shapes DeepGEMM can pick, the fastest is taken. The form's six constants are fitted once
+// to DeepGEMM's published H800 tables (hardware/tables/h800-deepgemm.json: dense, contiguous and masked grouped
+// rows); every kind then runs it with its own SMs, clocks, peaks and HBM bandwidth (docs/models/cost.md). Time
+// never falls as rows, columns, depth or groups grow (each term is non-decreasing in them, and so is a minimum).
 //
 //   moesim::cost::GemmModel gemm(hw);
-//   double s = gemm.dense_s(4096, 2112, 7168, 132);   // the table's 1,127 TFLOPS point
+//   double s = gemm.dense_s(4096, 2112, 7168, 132);   // the table's 1,127 TFLOPS point, within the fit's error
 #pragma once
 
-#include <utility>
+#include <string_view>
 #include <vector>
 
 #include "hardware/hardware.h"
@@ -16,63 +19,57 @@ namespace moesim::cost {
 
 enum class GemmLayout { kDense, kContiguous, kMasked };
 
+/// The tile-wave form's constants, fitted to a GPU's DeepGEMM rows (fit_gemm_form).
+struct GemmForm {
+  double fixed_cycles = 0;        ///< per tile: prologue, epilogue and pipeline fill, in SM cycles
+  double mma_efficiency = 0;      ///< fraction of the per-SM tensor peak while a tile's MMAs run
+  double sm_bytes_per_cycle = 0;  ///< operand load rate of one SM (global memory / L2 into shared memory)
+  double hbm_efficiency = 0;      ///< fraction of the HBM bandwidth the unique bytes move at
+  double launch_s = 0;            ///< launch and tail per kernel
+  double masked_factor = 0;       ///< masked grouped layout: tile time over the contiguous layout's
+  double rms_error = 0;           ///< relative RMS error over the rows fitted
+  int points = 0;
+};
+
+/// Fits the form to `tables` measured on a GPU of spec `gpu` (Levenberg-Marquardt on the log time ratios).
+GemmForm fit_gemm_form(const hardware::GemmTables& tables, const hardware::GpuSpec& gpu);
+
+/// One table row beside the form fitted on every row (in sample) and on every row but it (left out).
+struct GemmRowCheck {
+  GemmLayout layout = GemmLayout::kDense;
+  double groups = 1, m = 0, n = 0, k = 0;
+  double measured_s = 0, fitted_s = 0, left_out_s = 0;
+};
+std::vector<GemmRowCheck> check_gemm_form(const hardware::GemmTables& tables, const hardware::GpuSpec& gpu);
+std::string_view layout_name(GemmLayout layout);
+
 class GemmModel {
  public:
+  /// Fits the form on hw's kernel tables (measured on hw.tables_gpu_spec) and prices on hw.gpu.
   explicit GemmModel(const hardware::Hardware& hw);
 
   /// FP8 GEMM of m x n x k (A m x k, B k x n, BF16 output) on `sms` SMs.
   double dense_s(double m, double n, double k, int sms) const;
-  /// The table series that serves (n, k): look it up once, then call dense_s with it on hot paths.
-  int series_index(double n, double k) const;
-  double dense_s(int series, double m, double n, double k, int sms) const;
-  double bf16_s(int series, double m, double n, double k, int sms) const;
-  /// FP8 grouped GEMM: `groups` local experts, `m_per_group` rows each on average (contiguous: prefill; masked:
-  /// decode). Uses the grouped tables' level and the dense curve's dependence on rows.
-  double grouped_s(GemmLayout layout, double groups, double m_per_group, double n, double k, int sms) const;
-  /// BF16 dense GEMM: the FP8 rule at half the tensor peak and twice the operand bytes.
+  /// BF16 dense GEMM: the same form at the BF16 peak and two-byte operands.
   double bf16_s(double m, double n, double k, int sms) const;
+  /// FP8 grouped GEMM: `groups` local experts, `m_per_group` rows each on average (contiguous: prefill; masked:
+  /// decode).
+  double grouped_s(GemmLayout layout, double groups, double m_per_group, double n, double k, int sms) const;
   /// `batch` BF16 GEMMs of m x n x k side by side (decode's per-head MLA absorption), at the roofline of this GPU's
   /// spec: the larger of the FLOPs at the BF16 peak (scaled to `sms`) and the bytes (weights, inputs, outputs) at
   /// the HBM bandwidth. No table lists such shapes; the in-situ fit (in_situ.h) says how far below it they run.
   double batched_bf16_roofline_s(double m, double batch, double n, double k, int sms) const;
 
-  /// The same without interpolation between tables: which table series serves (n, k). For reports.
-  double reference_n(double n, double k) const;
-
-  /// Leave-one-out: time of `point` from its series with that point removed (for docs and tests).
-  double leave_one_out_s(size_t dense_index) const;
+  const GemmForm& form() const { return form_; }
 
  private:
-  struct Series {
-    double n, k;
-    std::vector<double> m;        // ascending
-    std::vector<double> seconds;  // at each m on 132 SMs
-  };
-  struct Parts {
-    double compute_s;
-    double memory_s;
-  };
-  const Series& series_for(double n, double k) const;
-  Parts evaluate(const Series& s, double m, double n, double k, int sms, double compute_scale, double byte_scale,
-                 bool carry) const;
-  static double series_time(const Series& s, double m);
-  double grouped_dense_like_s(double groups, double m, double n, double k, int sms, bool carry) const;
-  void prepare_grouped();
-
-  struct Kappa {
-    GemmLayout layout;
-    double n, k;
-    std::vector<std::pair<double, double>> points;  // (log groups, grouped time / dense-like estimate)
-  };
-  std::vector<Kappa> kappa_;
-
-  const hardware::Hardware& hw_;
-  std::vector<Series> dense_;
-  int table_sms_;
+  const hardware::GpuSpec& gpu_;
+  GemmForm form_;
 };
 
-/// Wave efficiency of a GEMM's output tiles on `sms` SMs: tiles / (waves x sms), tiles of 128 x 128 (64 x 128 when
-/// m <= 64, as DeepGEMM picks).
-double wave_efficiency(double m, double n, int sms);
+/// Time of the form on `gpu`: `groups` GEMMs of m x n x k in `layout`, at `peak_flops` with operands of
+/// `operand_bytes` each (1 for FP8, 2 for BF16). What GemmModel and the fit evaluate.
+double gemm_form_s(const GemmForm& form, const hardware::GpuSpec& gpu, GemmLayout layout, double groups, double m,
+                   double n, double k, int sms, double peak_flops, double operand_bytes);
 
 }  // namespace moesim::cost

@@ -31,9 +31,9 @@ hardware::Hardware on_tables_gpu(const hardware::Hardware& hw) {
 double base_seconds(const hardware::ProfileMeasurement& k, const GemmModel& gemm, const KernelModel& kernels) {
   switch (family_from_name(k.family)) {
     case KernelFamily::kDenseGemm:
-      return std::max(gemm.dense_s(k.gemm.m, k.gemm.n, k.gemm.k, k.sms), KernelModel::kKernelFloorS);
+      return gemm.dense_s(k.gemm.m, k.gemm.n, k.gemm.k, k.sms);
     case KernelFamily::kBatchedGemm:
-      return gemm.batched_bf16_roofline_s(k.gemm.m, k.batch, k.gemm.n, k.gemm.k, k.sms) + KernelModel::kKernelFloorS;
+      return gemm.batched_bf16_roofline_s(k.gemm.m, k.batch, k.gemm.n, k.gemm.k, k.sms) + gemm.form().launch_s;
     case KernelFamily::kGroupedContiguous:
       return gemm.grouped_s(GemmLayout::kContiguous, k.gemm.groups, k.gemm.m, k.gemm.n, k.gemm.k, k.sms);
     case KernelFamily::kGroupedMasked:

@@ -48,8 +48,7 @@ KernelModel::KernelModel(const hardware::Hardware& hw, const llm::ModelSpec& mod
 
 double KernelModel::prefill_attention_s(double pairs, int sms) const {
   if (pairs <= 0) return 0.0;
-  double t = attention_flops_per_pair_ * pairs / (fa3_flops_per_sm_ * sms);
-  return std::max(t * hw_.carry_factor(Bound::kCompute), kKernelFloorS);
+  return attention_flops_per_pair_ * pairs / (fa3_flops_per_sm_ * sms) * hw_.carry_factor(Bound::kCompute);
 }
 
 double KernelModel::decode_attention_s(double sequences, double kv_tokens, int query_per_seq, int sms) const {
@@ -62,7 +61,7 @@ double KernelModel::decode_attention_s(double sequences, double kv_tokens, int q
   double table_sms = hw_.tables_gpu_spec.sms;
   double compute = flops / (hw_.flashmla.compute_bound_flops * sms / table_sms) * hw_.carry_factor(Bound::kCompute);
   double memory = bytes / hw_.flashmla.memory_bound_bytes_per_s * hw_.carry_factor(Bound::kHbm);
-  return std::max({compute, memory, kKernelFloorS});
+  return std::max(compute, memory);
 }
 
 double KernelModel::remote_nodes_per_token(int nodes) const {
@@ -87,7 +86,7 @@ double KernelModel::remote_nodes_per_token(int nodes) const {
 double KernelModel::normal_bandwidth(int ep, bool dispatch) const {
   const auto& rows = hw_.deepep.normal;
   auto get_x = [](const hardware::DeepEpNormalRow& r) { return static_cast<double>(r.ep); };
-  if (ep <= hw_.node.gpus) {
+  if (ep <= hw_.node.nvlink_domain_gpus) {
     for (const auto& r : rows) {
       if (r.intranode) {
         return (dispatch ? r.dispatch_bytes_per_s : r.combine_bytes_per_s) / hw_.carry_factor(Bound::kNvlink);
@@ -101,7 +100,7 @@ double KernelModel::normal_bandwidth(int ep, bool dispatch) const {
   return bw / hw_.carry_factor(Bound::kNic);
 }
 
-double KernelModel::low_latency_seconds_per_token(int ep, bool dispatch) const {
+double KernelModel::low_latency_table_seconds_per_token(int ep, bool dispatch) const {
   // The table's rows time 128 tokens per rank; the kernels are bandwidth-dominated at these sizes (128 x 8 x 7,224 B
   // / 192 us = 38.5 GB/s at EP128, the listed 39 GB/s), so time scales with tokens. Interpolated in log(EP).
   const auto& rows = hw_.deepep.low_latency;
@@ -115,8 +114,11 @@ double KernelModel::low_latency_seconds_per_token(int ep, bool dispatch) const {
 // is at the bottleneck link (RDMA for internode, NVLink within a node).
 double KernelModel::normal_all_to_all_s(double tokens, int ep, double receive_factor, bool dispatch) const {
   if (tokens <= 0) return 0.0;
-  int nodes = std::max(1, ep / hw_.node.gpus);
-  double per_token = nodes > 1 ? remote_nodes_per_token(nodes) : std::min<double>(model_.moe.experts_per_token, ep - 1);
+  // Beyond one NVLink domain a token crosses once to each remote domain it reaches (over the NICs, then NVLink
+  // inside it); within one domain it goes to each GPU of its experts over NVLink.
+  int domains = std::max(1, ep / hw_.node.nvlink_domain_gpus);
+  double per_token =
+      domains > 1 ? remote_nodes_per_token(domains) : std::min<double>(model_.moe.experts_per_token, ep - 1);
   double token_bytes = dispatch ? model_.dispatch_bytes_per_token() : model_.combine_bytes_per_token();
   double bytes = tokens * per_token * token_bytes;
   return std::max(bytes * std::max(1.0, receive_factor) / normal_bandwidth(ep, dispatch), kKernelFloorS);
@@ -138,6 +140,15 @@ double KernelModel::low_latency_all_to_all_s(double tokens, int ep, double recei
                   kLowLatencyFloorS);
 }
 
+double KernelModel::low_latency_seconds_per_token(int ep, bool dispatch) const {
+  if (ep > hw_.node.nvlink_domain_gpus) return low_latency_table_seconds_per_token(ep, dispatch);
+  // Inside one NVLink domain the low-latency kernels write each token's copy for each of its experts straight into
+  // the receiving GPU over NVLink: bytes at the domain's achieved NVLink bandwidth, no NIC.
+  double copies = std::min<double>(model_.moe.experts_per_token, ep - 1);
+  double token_bytes = dispatch ? model_.dispatch_bytes_per_token() : model_.combine_bytes_per_token();
+  return copies * token_bytes / hw_.node.nvlink_bytes_per_s;
+}
+
 double KernelModel::low_latency_dispatch_s(double tokens, int ep, double receive_factor) const {
   return low_latency_all_to_all_s(tokens, ep, receive_factor, true);
 }
@@ -155,8 +166,7 @@ double KernelModel::elementwise_s(const hardware::ProfileKernel& k, double units
   // Per-token kernels ran over the profile's tokens; per-routed-row kernels over the rows a GPU received with
   // balanced routing (tokens x experts per token, the profile's 32,768 at 4,096 tokens).
   double profile_units = hw_.profile.tokens * (k.per == "routed_row" ? model_.moe.experts_per_token : 1.0);
-  double t = k.seconds * units / profile_units;
-  return std::max(t * hw_.carry_factor(Bound::kHbm), kKernelFloorS);
+  return k.seconds * units / profile_units * hw_.carry_factor(Bound::kHbm);
 }
 
 double KernelModel::kv_load_s(double tokens) const {

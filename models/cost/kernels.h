@@ -46,7 +46,8 @@ class KernelModel {
   /// Expected number of other nodes a token's experts reach (group-limited routing, groups spread evenly).
   double remote_nodes_per_token(int nodes) const;
 
-  /// The floor of any kernel's time: launch and tail (assumed, docs/models/cost.md).
+  /// The floor of any kernel's time: launch and tail (assumed, docs/models/cost.md). The cost functions return
+  /// the kernel's own time; the step model applies the floor after the in-situ efficiency.
   static constexpr double kKernelFloorS = 3e-6;
   /// The floor of a low-latency all-to-all (assumed: one RDMA round trip plus signalling).
   static constexpr double kLowLatencyFloorS = 15e-6;
@@ -56,6 +57,7 @@ class KernelModel {
   double normal_all_to_all_s(double tokens, int ep, double receive_factor, bool dispatch) const;
   double low_latency_all_to_all_s(double tokens, int ep, double receive_factor, bool dispatch) const;
   double low_latency_seconds_per_token(int ep, bool dispatch) const;
+  double low_latency_table_seconds_per_token(int ep, bool dispatch) const;
   static constexpr double kLowLatencyTableTokens = 128;  // tokens per rank in DeepEP's low-latency table
 
   const hardware::Hardware& hw_;

@@ -90,15 +90,12 @@ UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec&
   }
   moe_ops_ = prepare(llm::layer_operators(model, config.phase, true));
   dense_ops_ = prepare(llm::layer_operators(model, config.phase, false));
-  mtp_proj_series_ = gemm_.series_index(model.hidden, 2.0 * model.hidden);
-  lm_head_series_ = gemm_.series_index(model.vocab, model.hidden);
 }
 
 std::vector<UnitStepModel::PreparedOp> UnitStepModel::prepare(const std::vector<llm::Operator>& ops) const {
   std::vector<PreparedOp> out;
   for (const auto& op : ops) {
-    PreparedOp p{op, stage_of(op.stage, config_.phase), family_of(op, config_.phase), 0, nullptr, false, {}};
-    if (op.kind == llm::OpKind::kGemm) p.series = gemm_.series_index(op.n, op.k);
+    PreparedOp p{op, stage_of(op.stage, config_.phase), family_of(op, config_.phase), nullptr, false, {}};
     if (op.kind == llm::OpKind::kDispatch || op.kind == llm::OpKind::kCombine) {
       p.transfer_names = {op.name + "_send", op.name + "_in_flight", op.name + "_recv"};
     }
@@ -119,12 +116,11 @@ double UnitStepModel::op_seconds(const PreparedOp& prepared, const MicroBatch& m
   double base = 0;
   switch (op.kind) {
     case K::kGemm:
-      base = std::max(gemm_.dense_s(prepared.series, mb.tokens, op.n, op.k, sms),
-                      mb.tokens > 0 ? cost::KernelModel::kKernelFloorS : 0);
+      base = gemm_.dense_s(mb.tokens, op.n, op.k, sms);
       break;
     case K::kBatchedGemm:
       base = gemm_.batched_bf16_roofline_s(mb.tokens, op.batch, op.n, op.k, sms) +
-             (mb.tokens > 0 ? cost::KernelModel::kKernelFloorS : 0);
+             (mb.tokens > 0 ? gemm_.form().launch_s : 0);
       break;
     case K::kGroupedGemm: {
       double m = mb.routed_rows / local_experts_;
@@ -151,7 +147,8 @@ double UnitStepModel::op_seconds(const PreparedOp& prepared, const MicroBatch& m
       base = kernels_.elementwise_s(*prepared.kernel, prepared.per_routed_row ? mb.routed_rows : mb.tokens);
       break;
   }
-  return base * slowdown(prepared.family);
+  // The floor (launch and tail) bounds the kernel's time as it runs, after the in-situ efficiency.
+  return base > 0 ? std::max(base * slowdown(prepared.family), cost::KernelModel::kKernelFloorS) : 0.0;
 }
 
 StageDurations UnitStepModel::moe_stages(const MicroBatch& mb, double expert_factor, StageOperators* operators) const {
@@ -215,8 +212,7 @@ StepResult UnitStepModel::assemble(const MicroBatch& mb, double expert_factor, b
 
   // LM head over the rows that need logits, BF16.
   const double dense_gemm = slowdown(cost::KernelFamily::kDenseGemm);
-  double head = dense_gemm * gemm_.bf16_s(lm_head_series_, mb.heads_rows * micro_batches_, model_.vocab, model_.hidden,
-                                          compute_sms_);
+  double head = dense_gemm * gemm_.bf16_s(mb.heads_rows * micro_batches_, model_.vocab, model_.hidden, compute_sms_);
   double mtp = 0.0;
   if (mtp_mb != nullptr) {
     // The MTP module: its 2h -> h projection, one MoE layer over one token per sequence, and the LM head again.
@@ -225,10 +221,8 @@ StepResult UnitStepModel::assemble(const MicroBatch& mb, double expert_factor, b
     mtp_stages[1] = mtp_stages[0];
     auto mtp_span = std::span<const StageDurations>(mtp_stages.data(), static_cast<size_t>(micro_batches_));
     mtp = scheduler_.layer_period_seconds(mtp_span) +
-          dense_gemm * (micro_batches_ * gemm_.dense_s(mtp_proj_series_, mtp_mb->tokens, model_.hidden,
-                                                       2.0 * model_.hidden, compute_sms_) +
-                        gemm_.bf16_s(lm_head_series_, mtp_mb->heads_rows * micro_batches_, model_.vocab, model_.hidden,
-                                     compute_sms_));
+          dense_gemm * (micro_batches_ * gemm_.dense_s(mtp_mb->tokens, model_.hidden, 2.0 * model_.hidden, compute_sms_) +
+                        gemm_.bf16_s(mtp_mb->heads_rows * micro_batches_, model_.vocab, model_.hidden, compute_sms_));
   }
   r.head_s = head + mtp;
   r.graph_s = model_.moe_layers() * r.layer_s + r.dense_layers_s + r.head_s;

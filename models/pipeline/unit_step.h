@@ -126,7 +126,6 @@ class UnitStepModel {
     llm::Operator op;
     Stage stage;
     cost::KernelFamily family = cost::KernelFamily::kDenseGemm;
-    int series = 0;                                   // GEMMs: the DeepGEMM series that serves (n, k)
     const hardware::ProfileKernel* kernel = nullptr;  // elementwise: the training-profile kernel
     bool per_routed_row = false;
     std::array<std::string, 3> transfer_names;  // decode all-to-all: its send, in-flight and receive operators
@@ -150,8 +149,6 @@ class UnitStepModel {
   double rank_start_skew_s_ = 0;
   std::vector<PreparedOp> moe_ops_;
   std::vector<PreparedOp> dense_ops_;
-  int mtp_proj_series_ = 0;
-  int lm_head_series_ = 0;
   TemplateKind kind_;
   PipelineScheduler scheduler_;
   int micro_batches_;
