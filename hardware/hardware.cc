@@ -236,7 +236,7 @@ TrainingProfile parse_profile(const std::filesystem::path& file) {
   return p;
 }
 
-InferenceProfiles parse_inference_profiles(const std::filesystem::path& file, const TrainingProfile& training) {
+InferenceProfiles parse_inference_profiles(const std::filesystem::path& file) {
   auto doc = load_json_file(file);
   JsonReader r(doc, file.string());
   r.string_or("about", "");
@@ -280,21 +280,15 @@ InferenceProfiles parse_inference_profiles(const std::filesystem::path& file, co
       k.kv_tokens = row.number("kv_tokens", kPositive);
       k.query_per_seq = static_cast<int>(row.integer("query_per_seq", {1, 8, "1 to 8 query tokens"}));
     } else {
-      for (const auto& name : row.raw("kernels")) {
-        if (!name.is_string()) row.fail("kernels", "must be an array of training-profile kernel names");
-        std::string n = name.get<std::string>();
-        if (std::none_of(training.kernels.begin(), training.kernels.end(),
-                         [&](const ProfileKernel& t) { return t.name == n && t.use == "elementwise"; })) {
-          row.fail("kernels", fmt::format("\"{}\" is not an elementwise kernel of the training profile", n));
-        }
-        k.kernels.push_back(n);
+      // The model's layer operators the row times (checked against the model where it is fitted).
+      for (const auto& name : row.raw("operators")) {
+        if (!name.is_string()) row.fail("operators", "must be an array of layer operator names");
+        k.operators.push_back(name.get<std::string>());
       }
-      if (k.kernels.empty()) row.fail("kernels", "must name at least one training-profile kernel");
+      if (k.operators.empty()) row.fail("operators", "must name at least one layer operator");
       k.units = row.number("units", kPositive);
     }
-    if (k.family != "elementwise" && k.family != "router") {
-      k.sms = static_cast<int>(row.integer("sms", {1, 1000, "a number of SMs"}));
-    }
+    if (k.family != "elementwise") k.sms = static_cast<int>(row.integer("sms", {1, 1000, "a number of SMs"}));
     row.finish();
     p.kernels.push_back(std::move(k));
   }
@@ -362,7 +356,7 @@ void load_table_file(Hardware& hw, std::string_view kind, const std::filesystem:
   } else if (kind == "training-profile") {
     hw.profile = parse_profile(file);
   } else if (kind == "inference-profiles") {
-    hw.inference = parse_inference_profiles(file, hw.profile);
+    hw.inference = parse_inference_profiles(file);
   } else {
     throw std::invalid_argument(fmt::format("load_table_file: no table kind \"{}\"", kind));
   }

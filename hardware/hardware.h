@@ -121,8 +121,8 @@ struct ProfileMeasurement {
   double sequences = 0;              ///< decode_attention
   double kv_tokens = 0;              ///< decode_attention: summed KV length
   int query_per_seq = 1;             ///< decode_attention
-  std::vector<std::string> kernels;  ///< elementwise, router: the training-profile kernels whose rate is the base
-  double units = 0;                  ///< elementwise, router: tokens or routed rows
+  std::vector<std::string> operators;  ///< elementwise, router: the model's layer operators the row times
+  double units = 0;                    ///< elementwise, router: tokens or routed rows
 };
 
 /// Per-step terms of DeepSeek's decode and prefill profiles that are not kernels of the layer graph, each with its
@@ -174,7 +174,8 @@ Hardware load_hardware_files(const std::filesystem::path& spec, const std::files
 inline constexpr std::string_view kTableKinds[] = {"deepgemm", "flashmla", "deepep", "training-profile",
                                                    "inference-profiles"};
 /// Reads one kernel table file of `kind` (one of kTableKinds) into its field of `hw`; the inference profiles are
-/// checked against hw.profile, so read the training profile first. Bad content is an InputError naming the file.
+/// Bad content is an InputError naming the file (the inference profiles' operator names are checked against the
+/// model where they are fitted, models/cost/kernels.h).
 void load_table_file(Hardware& hw, std::string_view kind, const std::filesystem::path& file);
 /// Only the node of hardware/specs/NAME.json (GPUs, links), without the kernel tables: what the unit geometry needs.
 NodeSpec load_node_spec(std::string_view name);

@@ -9,6 +9,7 @@
 #include "hardware/hardware.h"
 #include "models/cost/gemm.h"
 #include "models/cost/in_situ.h"
+#include "models/cost/kernels.h"
 #include "models/llm/model.h"
 #include "tools/commands.h"
 
@@ -80,6 +81,10 @@ void run_fit(const FitOptions& o) {
                  100 * (r.fitted_s / r.measured_s - 1), r.left_out_s * 1e6, 100 * (r.left_out_s / r.measured_s - 1));
     }
   }
+  const cost::MemoryBoundForm memory = cost::fit_memory_bound_form(hw, model);
+  fmt::print("memory-bound form (fitted to the {} elementwise rows of the inference profiles): launch {:.2f} us, HBM "
+             "at {:.3f} of its bandwidth; rms error {:.1f} %\n",
+             memory.points, memory.launch_s * 1e6, memory.hbm_efficiency, 100 * memory.rms_error);
   fmt::print("\nin-situ efficiencies (base time / profile time), fitted on the {} tables' GPU\n", hw.tables_gpu);
   fmt::print("{:<20}{:>11}{:>8}{:>10}{:>10}  {}\n", "family", "efficiency", "points", "rms err", "max err",
              "leave one profile out: rms error on it (its efficiency)");

@@ -28,7 +28,8 @@ hardware::Hardware on_tables_gpu(const hardware::Hardware& hw) {
 }
 
 // The base table's time for a profile kernel's shape, priced as UnitStepModel prices the same operator.
-double base_seconds(const hardware::ProfileMeasurement& k, const GemmModel& gemm, const KernelModel& kernels) {
+double base_seconds(const hardware::ProfileMeasurement& k, const GemmModel& gemm, const KernelModel& kernels,
+                    const llm::ModelSpec& model) {
   switch (family_from_name(k.family)) {
     case KernelFamily::kDenseGemm:
       return gemm.dense_s(k.gemm.m, k.gemm.n, k.gemm.k, k.sms);
@@ -45,7 +46,10 @@ double base_seconds(const hardware::ProfileMeasurement& k, const GemmModel& gemm
     case KernelFamily::kElementwise:
     case KernelFamily::kRouter: {
       double s = 0;
-      for (const auto& name : k.kernels) s += kernels.elementwise_s(name, k.units);
+      for (const auto& op : profile_row_operators(k, model)) {
+        s += kernels.elementwise_s(op, k.units);
+        if (op.kind == llm::OpKind::kRouter) s += gemm.bf16_s(k.units, op.n, op.k, k.sms);
+      }
       return s;
     }
   }
@@ -92,7 +96,8 @@ InSituFit fit_in_situ(const hardware::Hardware& hw, const llm::ModelSpec& model)
 
   InSituFit fit;
   for (const auto& k : hw.inference.kernels) {
-    fit.points.push_back({k.profile, k.name, family_from_name(k.family), k.seconds, base_seconds(k, gemm, kernels), 0});
+    fit.points.push_back(
+        {k.profile, k.name, family_from_name(k.family), k.seconds, base_seconds(k, gemm, kernels, model), 0});
   }
   // The training profile's GEMMs (forward MoE layers, 112 SMs).
   for (const auto& k : hw.profile.kernels) {
@@ -102,7 +107,7 @@ InSituFit fit_in_situ(const hardware::Hardware& hw, const llm::ModelSpec& model)
     m.gemm = k.gemm;
     m.sms = hw.profile.gemm_sms;
     fit.points.push_back(
-        {"training", k.name, family_from_name(m.family), k.seconds, base_seconds(m, gemm, kernels), 0});
+        {"training", k.name, family_from_name(m.family), k.seconds, base_seconds(m, gemm, kernels, model), 0});
   }
 
   for (int f = 0; f < kNumKernelFamilies; ++f) {

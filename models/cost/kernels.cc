@@ -1,5 +1,8 @@
 #include "models/cost/kernels.h"
 
+#include <fmt/format.h>
+
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 
@@ -31,7 +34,63 @@ double binomial(int n, int k) {
 
 }  // namespace
 
-KernelModel::KernelModel(const hardware::Hardware& hw, const llm::ModelSpec& model) : hw_(hw), model_(model) {
+std::vector<llm::Operator> profile_row_operators(const hardware::ProfileMeasurement& row,
+                                                 const llm::ModelSpec& model) {
+  const auto phase = row.profile == "prefill" ? llm::Phase::kPrefill : llm::Phase::kDecode;
+  const auto layer = llm::layer_operators(model, phase, true);
+  std::vector<llm::Operator> out;
+  for (const auto& name : row.operators) {
+    auto it = std::find_if(layer.begin(), layer.end(), [&](const llm::Operator& op) { return op.name == name; });
+    if (it == layer.end() || (it->kind != llm::OpKind::kElementwise && it->kind != llm::OpKind::kRouter)) {
+      throw InputError(fmt::format("inference profiles: {} row \"{}\": \"{}\" is no memory-bound operator of {}'s {} layer",
+                                   row.profile, row.name, name, model.name, row.profile));
+    }
+    out.push_back(*it);
+  }
+  return out;
+}
+
+MemoryBoundForm fit_memory_bound_form(const hardware::Hardware& hw, const llm::ModelSpec& model) {
+  // Relative residuals (launches L + bytes x c) / t - 1 are linear in (L, c), c = 1 / (HBM x efficiency).
+  std::vector<std::array<double, 3>> rows;  // launches, bytes, seconds
+  for (const auto& k : hw.inference.kernels) {
+    if (k.family != "elementwise") continue;
+    double launches = 0, bytes = 0;
+    for (const auto& op : profile_row_operators(k, model)) {
+      launches += op.launches;
+      bytes += op.bytes_per_unit * k.units;
+    }
+    rows.push_back({launches, bytes, k.seconds});
+  }
+  if (rows.size() < 2) throw InputError("inference profiles: at least two elementwise rows are needed to fit them");
+  const auto n = static_cast<Eigen::Index>(rows.size());
+  Eigen::MatrixXd a(n, 2);
+  Eigen::VectorXd y = Eigen::VectorXd::Ones(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const auto& r = rows[static_cast<size_t>(i)];
+    a(i, 0) = r[0] / r[2];
+    a(i, 1) = r[1] / r[2];
+  }
+  const Eigen::Vector2d x = a.colPivHouseholderQr().solve(y);
+  if (!(x(0) > 0) || !(x(1) > 0)) {
+    throw InputError(fmt::format("inference profiles: the elementwise rows fit no positive launch cost and bandwidth "
+                                 "(launch {} s, {} s per byte)", x(0), x(1)));
+  }
+  MemoryBoundForm f;
+  f.launch_s = x(0);
+  f.hbm_efficiency = 1.0 / (x(1) * hw.tables_gpu_spec.hbm_bytes_per_s);
+  f.points = static_cast<int>(rows.size());
+  double sum = 0;
+  for (const auto& r : rows) {
+    double e = (r[0] * x(0) + r[1] * x(1)) / r[2] - 1.0;
+    sum += e * e;
+  }
+  f.rms_error = std::sqrt(sum / static_cast<double>(rows.size()));
+  return f;
+}
+
+KernelModel::KernelModel(const hardware::Hardware& hw, const llm::ModelSpec& model)
+    : hw_(hw), model_(model), memory_(fit_memory_bound_form(hw, model)) {
   // Calibration: the FlashAttention-3 forward row of the training profile (causal, S tokens, 128 heads, qk 192,
   // v 128) gives the attention rate per SM.
   const auto& fa3 = hw.profile.kernel("flash_attention_3_fwd");
@@ -157,16 +216,13 @@ double KernelModel::low_latency_combine_s(double tokens, int ep, double receive_
   return low_latency_all_to_all_s(tokens, ep, receive_factor, false);
 }
 
-double KernelModel::elementwise_s(std::string_view kernel, double units) const {
-  return elementwise_s(hw_.profile.kernel(kernel), units);
+double KernelModel::memory_bound_s(double bytes, double launches) const {
+  if (bytes <= 0) return 0.0;
+  return launches * memory_.launch_s + bytes / (hw_.gpu.hbm_bytes_per_s * memory_.hbm_efficiency);
 }
 
-double KernelModel::elementwise_s(const hardware::ProfileKernel& k, double units) const {
-  if (units <= 0) return 0.0;
-  // Per-token kernels ran over the profile's tokens; per-routed-row kernels over the rows a GPU received with
-  // balanced routing (tokens x experts per token, the profile's 32,768 at 4,096 tokens).
-  double profile_units = hw_.profile.tokens * (k.per == "routed_row" ? model_.moe.experts_per_token : 1.0);
-  return k.seconds * units / profile_units * hw_.carry_factor(Bound::kHbm);
+double KernelModel::elementwise_s(const llm::Operator& op, double units) const {
+  return units > 0 ? memory_bound_s(op.bytes_per_unit * units, op.launches) : 0.0;
 }
 
 double KernelModel::kv_load_s(double tokens) const {

@@ -13,8 +13,25 @@
 
 #include "hardware/hardware.h"
 #include "models/llm/model.h"
+#include "models/llm/operators.h"
 
 namespace moesim::cost {
+
+/// Memory-bound kernels (norms, RoPE, casts, SwiGLU, permute, the router's top-k): launches x launch cost + bytes /
+/// (HBM bandwidth x efficiency), the bytes from the model's dimensions (llm::Operator::bytes_per_unit). The two
+/// constants are fitted (least squares on relative error) to the elementwise kernels of DeepSeek's inference
+/// profiles on the tables' GPU; another kind keeps the launch cost and scales with its HBM bandwidth.
+struct MemoryBoundForm {
+  double launch_s = 0;
+  double hbm_efficiency = 0;
+  int points = 0;
+  double rms_error = 0;  ///< relative, over the points fitted
+};
+MemoryBoundForm fit_memory_bound_form(const hardware::Hardware& hw, const llm::ModelSpec& model);
+/// The layer operators a profile row names, looked up in the model's operators for its phase (MoE layer); an
+/// InputError names the row when one is unknown.
+std::vector<llm::Operator> profile_row_operators(const hardware::ProfileMeasurement& row,
+                                                 const llm::ModelSpec& model);
 
 class KernelModel {
  public:
@@ -35,10 +52,11 @@ class KernelModel {
   /// the table bandwidth for `ep`.
   double low_latency_dispatch_s(double tokens, int ep, double receive_factor) const;
   double low_latency_combine_s(double tokens, int ep, double receive_factor) const;
-  /// A memory-bound kernel of the training profile, per token (or per routed row) at the profile's rate.
-  double elementwise_s(std::string_view profile_kernel, double units) const;
-  /// The same with the kernel looked up once (hot paths).
-  double elementwise_s(const hardware::ProfileKernel& kernel, double units) const;
+  /// A memory-bound kernel over `units` tokens (or routed rows): its launches and bytes (memory_bound()).
+  double elementwise_s(const llm::Operator& op, double units) const;
+  /// `bytes` in `launches` memory-bound kernels.
+  double memory_bound_s(double bytes, double launches) const;
+  const MemoryBoundForm& memory_bound() const { return memory_; }
   /// Reading `tokens` cached tokens from the disk cache into one node.
   double kv_load_s(double tokens) const;
   /// Sending `tokens` tokens of KV over one GPU's NIC.
@@ -63,6 +81,7 @@ class KernelModel {
   const hardware::Hardware& hw_;
   const llm::ModelSpec& model_;
   std::vector<hardware::DeepEpNormalRow> internode_;  // the normal table's internode rows, by EP
+  MemoryBoundForm memory_;
   double fa3_flops_per_sm_;                           // calibrated on the training profile's FlashAttention-3 row
   double attention_flops_per_pair_;
 };

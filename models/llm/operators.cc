@@ -2,6 +2,27 @@
 
 namespace moesim::llm {
 
+Operator gemm_op(std::string name, OpStage stage, double n, double k, Precision precision) {
+  Operator op{std::move(name), OpKind::kGemm, stage};
+  op.n = n;
+  op.k = k;
+  op.precision = precision;
+  return op;
+}
+
+Operator elementwise_op(std::string name, OpStage stage, double bytes_per_unit, bool per_routed_row,
+                        double launches) {
+  Operator op{std::move(name), OpKind::kElementwise, stage};
+  op.precision = Precision::kBf16;
+  op.bytes_per_unit = bytes_per_unit;
+  op.per_routed_row = per_routed_row;
+  op.launches = launches;
+  return op;
+}
+
+// Bytes per unit of the memory-bound kernels, from the dimensions: activations in BF16 (2 B) unless cast to FP8 for
+// the next GEMM (fp8_activation_bytes). Which kernels are fused follows DeepSeek's profiles
+// (shared/reference/deepseek-profile.md); docs/models/cost.md lists each formula.
 std::vector<Operator> layer_operators(const ModelSpec& m, Phase phase, bool moe) {
   using K = OpKind;
   using S = OpStage;
@@ -10,32 +31,48 @@ std::vector<Operator> layer_operators(const ModelSpec& m, Phase phase, bool moe)
   std::vector<Operator> ops;
   append_mla_attention(m, phase, ops);
   const Precision dense = m.precision.dense;
-  auto gemm = [&](std::string name, S stage, double n, double k) {
-    ops.push_back({std::move(name), K::kGemm, stage, n, k, 1, dense, false, ""});
-  };
-  auto elementwise = [&](std::string name, S stage, std::string kernel) {
-    ops.push_back({std::move(name), K::kElementwise, stage, 0, 0, 1, Precision::kBf16, false, std::move(kernel)});
-  };
+  // SwiGLU over an FFN of width f: reads gate and up (BF16), writes the FP8 input of the down projection.
+  auto swiglu_bytes = [](double f) { return 2.0 * 2.0 * f + fp8_activation_bytes(f); };
   if (!moe) {
-    gemm("dense_gate_up", S::kMlp, 2.0 * m.dense_ffn, h);
-    elementwise("swiglu", S::kMlp, "swiglu_fp8_cast");
-    gemm("dense_down", S::kMlp, h, m.dense_ffn);
+    ops.push_back(gemm_op("dense_gate_up", S::kMlp, 2.0 * m.dense_ffn, h, dense));
+    // Counted in routed rows of expert width (UnitStepModel sets them so for dense layers).
+    ops.push_back(elementwise_op("swiglu", S::kMlp, swiglu_bytes(e.expert_ffn), true));
+    ops.push_back(gemm_op("dense_down", S::kMlp, h, m.dense_ffn, dense));
     return ops;
   }
-  elementwise("router+topk", S::kAttn1, "router_and_topk");
-  gemm("shared_gate_up", S::kShared, 2.0 * e.expert_ffn * e.shared_experts, h);
-  gemm("shared_down", S::kShared, h, static_cast<double>(e.expert_ffn) * e.shared_experts);
-  ops.push_back({"dispatch", K::kDispatch, S::kDispatch, 0, 0, 1, Precision::kFp8, true, ""});
+  // The gate: scores of every routed expert (a BF16 GEMM), then sigmoid and bias, the group limit, the top-k and
+  // the weights' normalisation: about 4 kernels reading and writing FP32 scores (DeepSeek-V3 inference/model.py,
+  // Gate.forward).
+  Operator router{"router+topk", K::kRouter, S::kAttn1};
+  router.n = e.routed_experts;
+  router.k = h;
+  router.precision = Precision::kBf16;
+  router.bytes_per_unit = 3.0 * 4.0 * e.routed_experts;
+  router.launches = 4;
+  ops.push_back(router);
+  if (e.shared_experts > 0) {
+    const double f = static_cast<double>(e.expert_ffn) * e.shared_experts;
+    // The shared expert's input cast to FP8 (the routed experts' copy is cast inside the dispatch).
+    ops.push_back(elementwise_op("shared_input_cast", S::kShared, 2.0 * h + fp8_activation_bytes(h)));
+    ops.push_back(gemm_op("shared_gate_up", S::kShared, 2.0 * f, h, dense));
+    ops.push_back(elementwise_op("shared_swiglu", S::kShared, swiglu_bytes(f)));
+    ops.push_back(gemm_op("shared_down", S::kShared, h, f, dense));
+  }
+  ops.push_back({"dispatch", K::kDispatch, S::kDispatch, 0, 0, 1, Precision::kFp8, true});
   // Decode's low-latency dispatch writes the per-expert (masked) layout itself and its combine reduces: no permute
   // or unpermute kernels there (shared/reference/deepseek-profile.md).
   const bool prefill = phase == Phase::kPrefill;
-  if (prefill) elementwise("permute", S::kMlp, "permute");
-  ops.push_back({"experts_gate_up", K::kGroupedGemm, S::kMlp, 2.0 * e.expert_ffn, h, 1, m.precision.moe, false, ""});
-  elementwise("swiglu", S::kMlp, "swiglu_fp8_cast");
+  // Permute: each routed row's FP8 hidden state and scales copied into its expert's block.
+  if (prefill) ops.push_back(elementwise_op("permute", S::kMlp, 2.0 * fp8_activation_bytes(h), true));
+  ops.push_back({"experts_gate_up", K::kGroupedGemm, S::kMlp, 2.0 * e.expert_ffn, h, 1, m.precision.moe, false});
+  ops.push_back(elementwise_op("swiglu", S::kMlp, swiglu_bytes(e.expert_ffn), true));
   ops.push_back({"experts_down", K::kGroupedGemm, S::kMlp, h, static_cast<double>(e.expert_ffn), 1, m.precision.moe,
-                 false, ""});
-  if (prefill) elementwise("unpermute", S::kMlp, "unpermute_weighted_sum");
-  ops.push_back({"combine", K::kCombine, S::kCombine, 0, 0, 1, Precision::kBf16, true, ""});
+                 false});
+  // Unpermute: each routed row's BF16 output read once, the weighted sum written once per token.
+  if (prefill) {
+    ops.push_back(elementwise_op("unpermute", S::kMlp, 2.0 * h + 2.0 * h / e.experts_per_token, true));
+  }
+  ops.push_back({"combine", K::kCombine, S::kCombine, 0, 0, 1, Precision::kBf16, true});
   return ops;
 }
 

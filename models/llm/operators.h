@@ -23,6 +23,7 @@ enum class OpKind {
   kDispatch,
   kCombine,
   kElementwise,  ///< memory-bound kernels, per token or per routed row
+  kRouter,       ///< the gate: a GEMM of tokens x routed experts x hidden, then its top-k (memory-bound kernels)
 };
 /// The pipeline stage an operator belongs to (models/pipeline/stage.h uses the same names).
 enum class OpStage { kAttn0, kAttn1, kShared, kDispatch, kMlp, kCombine };
@@ -36,8 +37,13 @@ struct Operator {
   int batch = 1;               ///< kBatchedGemm: GEMMs per row block (heads)
   Precision precision = Precision::kFp8;
   bool communication = false;  ///< runs on the communication resource
-  std::string profile_kernel;  ///< kElementwise: the training-profile kernel it is costed from
+  double bytes_per_unit = 0;   ///< kElementwise (kRouter: its top-k): HBM bytes read and written per unit
+  double launches = 0;         ///< kElementwise (kRouter: its top-k): kernels launched
+  bool per_routed_row = false; ///< kElementwise: units are the routed rows a GPU computes, else its tokens
 };
+
+/// Bytes of `elements` activations in FP8 with one FP32 scale per 128 (DeepSeek's 1 x 128 activation scaling).
+inline double fp8_activation_bytes(double elements) { return elements + elements / 128.0 * 4.0; }
 
 /// The operators of one layer (MoE or dense) in `phase`, in execution order within a micro-batch. In prefill,
 /// ATTN-0 and ATTN-1 together form DeepSeek's ATTN stage.
@@ -45,5 +51,11 @@ std::vector<Operator> layer_operators(const ModelSpec& m, Phase phase, bool moe)
 
 /// Appends the attention block's operators of an MLA model, from the input norm to the output projection.
 void append_mla_attention(const ModelSpec& m, Phase phase, std::vector<Operator>& ops);
+
+/// Operator builders shared by the attention kinds' files.
+Operator gemm_op(std::string name, OpStage stage, double n, double k, Precision precision);
+/// A memory-bound kernel moving `bytes_per_unit` per token (or per routed row) in `launches` kernels.
+Operator elementwise_op(std::string name, OpStage stage, double bytes_per_unit, bool per_routed_row = false,
+                        double launches = 1);
 
 }  // namespace moesim::llm

@@ -46,7 +46,9 @@ cost::KernelFamily family_of(const llm::Operator& op, llm::Phase phase) {
     case K::kDecodeAttention:
       return F::kDecodeAttention;
     case K::kElementwise:
-      return op.profile_kernel == "router_and_topk" ? F::kRouter : F::kElementwise;
+      return F::kElementwise;
+    case K::kRouter:
+      return F::kRouter;
     case K::kDispatch:
     case K::kCombine:
       break;
@@ -95,13 +97,9 @@ UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec&
 std::vector<UnitStepModel::PreparedOp> UnitStepModel::prepare(const std::vector<llm::Operator>& ops) const {
   std::vector<PreparedOp> out;
   for (const auto& op : ops) {
-    PreparedOp p{op, stage_of(op.stage, config_.phase), family_of(op, config_.phase), nullptr, false, {}};
+    PreparedOp p{op, stage_of(op.stage, config_.phase), family_of(op, config_.phase), {}};
     if (op.kind == llm::OpKind::kDispatch || op.kind == llm::OpKind::kCombine) {
       p.transfer_names = {op.name + "_send", op.name + "_in_flight", op.name + "_recv"};
-    }
-    if (op.kind == llm::OpKind::kElementwise) {
-      p.kernel = &hw_.profile.kernel(op.profile_kernel);
-      p.per_routed_row = p.kernel->per == "routed_row";
     }
     out.push_back(std::move(p));
   }
@@ -144,7 +142,11 @@ double UnitStepModel::op_seconds(const PreparedOp& prepared, const MicroBatch& m
     case K::kElementwise:
       // Per-routed-row kernels (permute, SwiGLU, unpermute); in a dense layer the SwiGLU runs over the dense FFN,
       // counted in expert widths (assemble() sets routed_rows so).
-      base = kernels_.elementwise_s(*prepared.kernel, prepared.per_routed_row ? mb.routed_rows : mb.tokens);
+      base = kernels_.elementwise_s(op, op.per_routed_row ? mb.routed_rows : mb.tokens);
+      break;
+    case K::kRouter:
+      // The gate's GEMM over every routed expert, then its top-k.
+      base = mb.tokens > 0 ? gemm_.bf16_s(mb.tokens, op.n, op.k, sms) + kernels_.elementwise_s(op, mb.tokens) : 0.0;
       break;
   }
   // The floor (launch and tail) bounds the kernel's time as it runs, after the in-situ efficiency.

@@ -126,8 +126,6 @@ class UnitStepModel {
     llm::Operator op;
     Stage stage;
     cost::KernelFamily family = cost::KernelFamily::kDenseGemm;
-    const hardware::ProfileKernel* kernel = nullptr;  // elementwise: the training-profile kernel
-    bool per_routed_row = false;
     std::array<std::string, 3> transfer_names;  // decode all-to-all: its send, in-flight and receive operators
   };
   std::vector<PreparedOp> prepare(const std::vector<llm::Operator>& ops) const;

@@ -80,8 +80,10 @@ TEST_CASE("cost: on every hardware kind attention, elementwise and all-to-all ti
                 "prefill attention pairs");
     never_falls(log_grid(1, 1e7, 8), [&](double kv) { return k.decode_attention_s(64, kv, 2, sms); },
                 "decode attention KV");
-    never_falls(log_grid(1, 65536), [&](double units) { return k.elementwise_s("rmsnorm", units); },
-                "elementwise tokens");
+    for (const auto& op : llm::layer_operators(v3, llm::Phase::kPrefill, true)) {
+      if (op.kind != llm::OpKind::kElementwise && op.kind != llm::OpKind::kRouter) continue;
+      never_falls(log_grid(1, 65536), [&](double units) { return k.elementwise_s(op, units); }, op.name);
+    }
     for (int ep : {8, 16, 32, 64, 72, 144, 288}) {
       if (ep % hw.node.gpus != 0) continue;
       INFO("EP" << ep);

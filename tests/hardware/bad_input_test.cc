@@ -9,6 +9,8 @@
 #include "common/error.h"
 #include "common/paths.h"
 #include "hardware/hardware.h"
+#include "models/cost/kernels.h"
+#include "models/llm/model.h"
 
 using namespace moesim;
 
@@ -81,15 +83,20 @@ TEST_CASE("hardware: an empty table series names the file and the field") {
                       Catch::Contains("h800-deepep.json: low_latency.rows: empty series"));
 }
 
-TEST_CASE("hardware: an inference-profile kernel of an unknown family or an unknown base kernel names the place") {
+TEST_CASE("hardware: an inference-profile kernel of an unknown family or an unknown operator names the place") {
   auto dir = scratch();
   replace_in(dir / "tables/h800-inference-profiles.json", "\"family\": \"grouped_masked\"", "\"family\": \"gemv\"");
   REQUIRE_THROWS_WITH(hardware::load_hardware_files(dir / "specs/h800.json", dir / "tables"),
                       Catch::Contains("h800-inference-profiles.json: kernels[") && Catch::Contains("family"));
   dir = scratch();
-  replace_in(dir / "tables/h800-inference-profiles.json", "\"swiglu_fp8_cast\"", "\"swiglu_bf16\"");
-  REQUIRE_THROWS_WITH(hardware::load_hardware_files(dir / "specs/h800.json", dir / "tables"),
-                      Catch::Contains("kernels") && Catch::Contains("\"swiglu_bf16\" is not an elementwise kernel"));
+  replace_in(dir / "tables/h800-inference-profiles.json", "\"rope+copies\"", "\"rope_v2\"");
+  {
+    // The operators a row names are the model's: checked where the memory-bound form is fitted to them.
+    auto hw = hardware::load_hardware_files(dir / "specs/h800.json", dir / "tables");
+    REQUIRE_THROWS_WITH(cost::KernelModel(hw, llm::load_model("deepseek-v3")),
+                        Catch::Contains("prefill row \"rope\": \"rope_v2\" is no memory-bound operator of "
+                                        "deepseek-v3's prefill layer"));
+  }
   dir = scratch();
   replace_in(dir / "tables/h800-inference-profiles.json", "\"value\": 7400", "\"value\": -7400");
   REQUIRE_THROWS_WITH(hardware::load_hardware_files(dir / "specs/h800.json", dir / "tables"),

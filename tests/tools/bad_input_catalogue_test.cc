@@ -243,7 +243,7 @@ std::vector<BadInput> catalogue() {
 
       // ---- a run that passes a limit: exit 5, partial results ----
       {"run limits", {{"s.json", R"({"horizon_s": 60, "workload": {"kind": "constant", "rate_per_s": 100}})"}}, {},
-       "run s.json --out o --max-in-flight 10", 5, "in-flight limit: 952 requests in flight (limit 10)"},
+       "run s.json --out o --max-in-flight 10", 5, "in-flight limit: 959 requests in flight (limit 10)"},
   };
   // clang-format on
 }
