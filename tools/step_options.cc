@@ -83,6 +83,8 @@ StepSetup build_step(const StepOptions& o) {
       throw InputError(
           fmt::format("--tokens-per-gpu: {} tokens do not split into two micro-batches", o.tokens_per_gpu));
     }
+    // The step's tokens in flight, and the KV of its prompts until it is sent to decode.
+    s.unit->require_fit(s.unit->memory_fit(o.tokens_per_gpu, o.tokens_per_gpu), "--tokens-per-gpu");
     double prompts = o.tokens_per_gpu / o.prompt_len;
     double per_prompt = o.prompt_len * o.cached_len + o.prompt_len * (o.prompt_len + 1) / 2;
     s.prefill_rank = {o.tokens_per_gpu, prompts * per_prompt, std::ceil(prompts)};
@@ -90,12 +92,7 @@ StepSetup build_step(const StepOptions& o) {
     if (!(o.batch_per_gpu > 0) || !(o.kv_len > 0))
       throw InputError("--batch-per-gpu and --kv-len: decode needs both, positive");
     double kv = o.batch_per_gpu * o.kv_len;
-    if (kv > s.unit->kv_capacity_tokens()) {
-      throw InputError(
-          fmt::format("--batch-per-gpu x --kv-len: {:.0f} KV tokens per GPU exceed the {:.0f} that fit in "
-                      "HBM beside the weights on {}",
-                      kv, s.unit->kv_capacity_tokens(), o.hardware));
-    }
+    s.unit->require_fit(s.unit->memory_fit(kv, o.batch_per_gpu * (o.mtp ? 2.0 : 1.0)), "--batch-per-gpu x --kv-len");
     s.decode_rank = {o.batch_per_gpu, kv};
   }
   // Expert load: perfectly balanced unless a skew is named; then the busiest GPU under the chosen placement, from

@@ -309,9 +309,46 @@ double UnitStepModel::weight_bytes_per_gpu() const {
   return model_.weight_bytes_per_gpu(config_.ep, config_.expert_slots);
 }
 
+namespace {
+
+// Live activations of one token of a step, in bytes (BF16 unless noted): the residual stream and its normed copy,
+// the attention's queries, keys and values for prefill (every head) or the latent query for decode, the attention
+// output, and the routed rows' FFN intermediates (gate and up, then the FP8 SwiGLU output) of its top-k experts.
+double activation_bytes_per_token(const llm::ModelSpec& m, llm::Phase phase) {
+  const double h = m.hidden;
+  const auto& a = m.attention.mla;
+  const double heads = m.attention.heads;
+  const double qk = a.qk_nope_head_dim + a.qk_rope_head_dim;
+  const double attention = phase == llm::Phase::kPrefill ? heads * (qk + qk + a.v_head_dim)
+                                                          : heads * (a.kv_lora_rank + a.qk_rope_head_dim);
+  const double ffn = m.moe.experts_per_token * 2.5 * m.moe.expert_ffn;
+  return 2.0 * (2.0 * h + attention + heads * a.v_head_dim + ffn);
+}
+
+}  // namespace
+
+MemoryFit UnitStepModel::memory_fit(double kv_tokens, double step_tokens) const {
+  MemoryFit f;
+  f.weights_bytes = weight_bytes_per_gpu();
+  f.activation_bytes = step_tokens * activation_bytes_per_token(model_, config_.phase);
+  f.kv_bytes = kv_tokens * model_.kv_bytes_per_token();
+  f.available_bytes = hw_.gpu.hbm_bytes * kUsableHbmFraction;
+  return f;
+}
+
+void UnitStepModel::require_fit(const MemoryFit& fit, std::string_view what) const {
+  if (fit.fits()) return;
+  throw InputError(fmt::format(
+      "{}: a {} unit of EP{} on {} needs {:.1f} GB per GPU (weights {:.1f}, activations {:.1f}, KV {:.1f}) of the "
+      "{:.1f} GB it may use ({:.0f} % of {:.1f} GB HBM)",
+      what, config_.phase == llm::Phase::kPrefill ? "prefill" : "decode", config_.ep, hw_.name,
+      fit.needed_bytes() / 1e9, fit.weights_bytes / 1e9, fit.activation_bytes / 1e9, fit.kv_bytes / 1e9,
+      fit.available_bytes / 1e9, 100 * kUsableHbmFraction, hw_.gpu.hbm_bytes / 1e9));
+}
+
 double UnitStepModel::kv_capacity_tokens() const {
-  double free = hw_.gpu.hbm_bytes - weight_bytes_per_gpu() - kReserveBytes;
-  return std::max(0.0, free / model_.kv_bytes_per_token());
+  const MemoryFit f = memory_fit(0, 0);
+  return std::max(0.0, (f.available_bytes - f.needed_bytes()) / model_.kv_bytes_per_token());
 }
 
 }  // namespace moesim::pipeline

@@ -81,6 +81,20 @@ struct StepResult {
   StageOperators micro_batch_operators;   ///< filled when asked for: the operators inside each stage
 };
 
+/// What one GPU of a unit holds against what it may use: the one memory check of step, run, sweep and plan.
+struct MemoryFit {
+  double weights_bytes = 0;     ///< its share of the weights (UnitStepModel::weight_bytes_per_gpu)
+  double activation_bytes = 0;  ///< the step's live activations
+  double kv_bytes = 0;          ///< the KV cache of its sequences
+  double available_bytes = 0;   ///< HBM x kUsableHbmFraction
+  double needed_bytes() const { return weights_bytes + activation_bytes + kv_bytes; }
+  bool fits() const { return needed_bytes() <= available_bytes; }
+};
+
+/// The fraction of HBM a serving process fills (assumed: the CUDA context, workspaces, communication buffers and
+/// fragmentation take the rest; 7 % is the 6 GB this model reserved on an H800's 85 GB before it was a fraction).
+inline constexpr double kUsableHbmFraction = 0.93;
+
 class UnitStepModel {
  public:
   UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec& model, UnitConfig config);
@@ -94,8 +108,13 @@ class UnitStepModel {
     return {sequences, sequences * kv_per_sequence, sequences * config_.ep};
   }
 
-  /// KV tokens one decode GPU holds beside its weights and a workspace reserve.
+  /// KV tokens one decode GPU holds beside its weights (memory_fit with no step in flight).
   double kv_capacity_tokens() const;
+  /// One GPU's memory with `kv_tokens` of KV and a step of `step_tokens` tokens (all micro-batches) in flight.
+  MemoryFit memory_fit(double kv_tokens, double step_tokens) const;
+  /// Throws an InputError starting with `what` when `fit` does not fit, with the figures: needed (weights,
+  /// activations, KV) and available, in GB.
+  void require_fit(const MemoryFit& fit, std::string_view what) const;
   /// Weight bytes one GPU of this unit holds.
   double weight_bytes_per_gpu() const;
   const UnitConfig& config() const { return config_; }
@@ -108,8 +127,6 @@ class UnitStepModel {
   /// the profile's one measurement at EP128 scaled by the expected maximum of `ep` normal start offsets.
   double rank_start_skew_s() const { return rank_start_skew_s_; }
 
-  /// Workspace, activations and CUDA context per GPU, kept free of KV (assumed; docs/models/cost.md).
-  static constexpr double kReserveBytes = 6e9;
 
  private:
   // Loads of one micro-batch on the slowest rank / GPU.

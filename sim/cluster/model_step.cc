@@ -37,7 +37,13 @@ ModelStep::ModelStep(const Scenario& s, bool exact)
       decode_(std::make_unique<pipeline::UnitStepModel>(
           hw_, model_, unit_config(s.fleet.decode, llm::Phase::kDecode, s.geometry.decode))),
       exact_(exact),
-      memo_(exact ? 0 : kMemoSlots) {}
+      memo_(exact ? 0 : kMemoSlots) {
+  // A prefill unit holds a chunk's tokens in flight and their KV until it is sent; a decode unit must hold at least
+  // one sequence of the model's longest context beside its weights.
+  const double chunk = static_cast<double>(s.fleet.prefill.chunk_tokens);
+  prefill_->require_fit(prefill_->memory_fit(chunk, chunk), "fleet.prefill");
+  decode_->require_fit(decode_->memory_fit(model_.context, 0), "fleet.decode");
+}
 
 double ModelStep::prefill_step_s(std::span<const PrefillRankLoad> ranks, double expert_factor) const {
   prefill_ranks_.resize(ranks.size());

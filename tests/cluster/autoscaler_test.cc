@@ -91,5 +91,10 @@ TEST_CASE("autoscaler: the fixed policy imposes the schedule's node count") {
 TEST_CASE("autoscaler: a fixed-schedule scenario without a schedule is refused before the run, naming the field") {
   Scenario s = scaled_scenario();
   s.autoscaler.policy = "fixed";
+  // Units that hold DeepSeek-V3's weights (one-node units do not: the memory check would answer first).
+  s.fleet.prefill.nodes_per_unit = 4;
+  s.fleet.decode.nodes_per_unit = 18;
+  s.fleet.prefill.redundant_experts = s.fleet.decode.redundant_experts = 32;
+  resolve_geometry(s);
   REQUIRE_THROWS_WITH(build_run_parts(s), Catch::Contains("autoscaler.schedule"));
 }

@@ -191,8 +191,8 @@ std::vector<BadInput> catalogue() {
       {"step", {}, {}, "step --phase decode --ep 7 --batch-per-gpu 8 --kv-len 1000", 2,
        "--ep: expected a positive multiple of 8 up to 8000, got 7"},
       {"step", {}, {}, "step --phase decode --ep 144 --batch-per-gpu 800 --kv-len 100000", 2,
-       "--batch-per-gpu x --kv-len: 80000000 KV tokens per GPU exceed the 774514 that fit in HBM beside the weights on "
-       "h800"},
+       "--batch-per-gpu x --kv-len: a decode unit of EP144 on h800 needs 5646.7 GB per GPU (weights 24.5, activations "
+       "0.5, KV 5621.8) of the 79.0 GB it may use (93 % of 84.9 GB HBM)"},
       {"step", {}, {}, "step --phase decode --ep 144 --batch-per-gpu 8 --kv-len 1000 --expert-skew zipf:inf", 2,
        "--expert-skew: zipf alpha must be a number in [0, 100], got 'inf'"},
       {"pipeline", {}, {}, "pipeline --phase decode --ep 144 --batch-per-gpu 8 --kv-len 1000 --layers 2", 2,
@@ -240,6 +240,10 @@ std::vector<BadInput> catalogue() {
       {"compare", {{"s.json", "{" + kQuick + "}"}}, {},
        "compare s.json --variant x:hardware=" + std::string(256, 'h') + " --out o", 2,
        "--variant x: s.json: hardware: unknown hardware \"" + std::string(256, 'h') + "\" (known: b200, gb200-nvl72, h100, h20, h200, h800)"},
+
+      {"run", {{"s.json", "{" + kQuick + R"(, "fleet": {"decode": {"nodes_per_unit": 1, "redundant_experts": 0}}})"}}, {},
+       "run s.json --out o", 2,
+       "fleet.decode: a decode unit of EP8 on h800 needs 111.7 GB per GPU (weights 102.5, activations 0.0, KV 9.2) of the 79.0 GB it may use (93 % of 84.9 GB HBM)"},
 
       // ---- a run that passes a limit: exit 5, partial results ----
       {"run limits", {{"s.json", R"({"horizon_s": 60, "workload": {"kind": "constant", "rate_per_s": 100}})"}}, {},

@@ -41,7 +41,12 @@ TEST_CASE("moesim step: impossible shapes are clear errors with exit status 2") 
   CHECK(b.output.find("do not split into two micro-batches") != std::string::npos);
   auto c = run_moesim("step --phase decode --ep 144 --batch-per-gpu 4000 --kv-len 100000");
   CHECK(c.status == 2);
-  CHECK(c.output.find("exceed the") != std::string::npos);
+  CHECK(c.output.find("a decode unit of EP144 on h800 needs") != std::string::npos);
+  CHECK(c.output.find("GB it may use") != std::string::npos);
+  // A unit whose weights alone do not fit: DeepSeek-V3 on one H800 node, refused with the figures.
+  auto e = run_moesim("step --phase prefill --ep 8 --tokens-per-gpu 16384");
+  CHECK(e.status == 2);
+  CHECK(e.output.find("a prefill unit of EP8 on h800 needs") != std::string::npos);
   auto d = run_moesim("step --hardware tpu --phase decode --ep 144 --batch-per-gpu 8 --kv-len 100");
   CHECK(d.status == 2);
 }
