@@ -400,6 +400,25 @@ std::string hardware_help() {
   return out;
 }
 
+Precision compute_precision(Precision storage, const GpuSpec& gpu) {
+  if (is_fp4(storage)) return gpu.fp4_flops > 0 ? storage : Precision::kBf16;
+  return storage;
+}
+
+double peak_flops(const GpuSpec& gpu, Precision compute) {
+  switch (compute) {
+    case Precision::kBf16:
+      return gpu.bf16_flops;
+    case Precision::kFp8:
+      return gpu.fp8_flops;
+    case Precision::kNvfp4:
+    case Precision::kMxfp4:
+      if (gpu.fp4_flops > 0) return gpu.fp4_flops;
+      break;
+  }
+  throw InputError(fmt::format("{} has no {} tensor cores", gpu.model, precision_name(compute)));
+}
+
 std::string_view architecture_name(Architecture a) { return a == Architecture::kHopper ? "hopper" : "blackwell"; }
 
 }  // namespace moesim::hardware

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "hardware/precision.h"
+
 namespace moesim::hardware {
 
 /// The GPU generation: what compute precisions its tensor cores run (FP4 only on Blackwell).
@@ -179,6 +181,13 @@ inline constexpr std::string_view kTableKinds[] = {"deepgemm", "flashmla", "deep
 void load_table_file(Hardware& hw, std::string_view kind, const std::filesystem::path& file);
 /// Only the node of hardware/specs/NAME.json (GPUs, links), without the kernel tables: what the unit geometry needs.
 NodeSpec load_node_spec(std::string_view name);
+
+/// The precision a GEMM over weights stored in `storage` computes in on this GPU: FP4 on Blackwell's FP4 tensor
+/// cores; on Hopper, which has none, FP4 weights are dequantized and the GEMM runs in BF16 (weight-only FP4: the
+/// storage and bandwidth of FP4 at the BF16 peak).
+Precision compute_precision(Precision storage, const GpuSpec& gpu);
+/// The dense tensor peak of `gpu` in `compute`; an InputError when the kind has none (FP4 on Hopper).
+double peak_flops(const GpuSpec& gpu, Precision compute);
 
 /// Names of the specs in hardware/specs/.
 std::vector<std::string> hardware_names();

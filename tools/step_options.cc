@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "common/paths.h"
 #include "models/cost/expert_load.h"
+#include "models/cost/precision_rules.h"
 #include "sim/policy/expert_balancer.h"
 #include "tools/cli_checks.h"
 
@@ -48,6 +49,10 @@ void add_step_options(CLI::App& sub, StepOptions& o) {
   sub.add_option("--eplb", o.eplb, "expert placement: " + policy::builtin_expert_balancers().known())
       ->check(CLI::IsMember(policy::builtin_expert_balancers().names()))
       ->capture_default_str();
+  const std::string p = std::string(hardware::precision_names());
+  sub.add_option("--moe-precision", o.moe_precision, "routed experts' weights: " + p + " (default: the model's)");
+  sub.add_option("--attention-precision", o.attention_precision, "core attention: bf16 | fp8 (default: the model's)");
+  sub.add_option("--kv-precision", o.kv_precision, "KV cache: " + p + " (default: the model's)");
 }
 
 StepSetup build_step(const StepOptions& o) {
@@ -58,6 +63,14 @@ StepSetup build_step(const StepOptions& o) {
               {},
               {},
               1.0};
+  try {
+    s.model = cost::with_precision(s.model, {o.moe_precision, o.attention_precision, o.kv_precision}, s.hw.gpu);
+  } catch (const InputError& e) {
+    // "moe: ..." -> "--moe-precision: ..."
+    const std::string what = e.what();
+    const auto colon = what.find(':');
+    throw InputError(fmt::format("--{}-precision{}", what.substr(0, colon), what.substr(colon)));
+  }
   const int gpus_per_node = s.hw.node.gpus;
   if (o.ep <= 0 || o.ep % gpus_per_node != 0 || o.ep / gpus_per_node > kMaxNodesPerUnit) {
     throw InputError(fmt::format("--ep: expected a positive multiple of {} up to {}, got {}", gpus_per_node,

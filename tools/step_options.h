@@ -27,6 +27,9 @@ struct StepOptions {
   bool overlap = true;
   std::string expert_skew = "uniform";
   std::string eplb = "auto";
+  std::string moe_precision;        ///< empty: the model's native precision
+  std::string attention_precision;  ///< empty: the model's native precision
+  std::string kv_precision;         ///< empty: the model's native precision
   bool json = false;
 };
 

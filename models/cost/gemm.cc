@@ -14,15 +14,26 @@ namespace moesim::cost {
 
 namespace {
 
-// The tile shapes DeepGEMM chooses among (deep_gemm/jit_kernels/config.py, get_best_configs, at the commit of its
-// published tables): block_m 64 when m <= 64, else 128 (always 128 in the contiguous grouped layout, its M
-// alignment); block_n from 16 to 128 in steps of 8. DeepGEMM picks by fewest waves, then the fullest last wave; the
-// form takes the fastest of the same set, which keeps its time non-decreasing in every dimension.
-constexpr double kBlockNMin = 16.0;
-constexpr double kBlockNStep = 8.0;
-constexpr double kBlockNMax = 128.0;
+// The tile shapes DeepGEMM chooses among. Hopper (deep_gemm/jit_kernels/config.py, get_best_configs, at the commit
+// of its published tables): block_m 64 when m <= 64, else 128 (always 128 in the contiguous grouped layout, its M
+// alignment); block_n from 16 to 128 in steps of 8. Blackwell (csrc/jit_kernels/heuristics/sm100.hpp): block_m 32,
+// 64 or 128 by m (128 for grouped layouts), block_n 16 or 32 to 256 in steps of 32, and 2-SM clusters that multicast
+// the weight tile, so each SM loads half of it. DeepGEMM picks by waves, then the fullest last wave; the form takes
+// the fastest of the same set, which keeps its time non-decreasing in every dimension.
+struct TileSet {
+  double bm;
+  double bn_first, bn_step, bn_max;  // bn_first, then multiples of bn_step up to bn_max
+  double weight_load_share;          // of the weight tile, the share one SM loads
+};
 
-double block_m(GemmLayout layout, double m) { return layout == GemmLayout::kContiguous || m > 64.0 ? 128.0 : 64.0; }
+TileSet tile_set(const hardware::GpuSpec& gpu, GemmLayout layout, double m) {
+  const bool grouped = layout != GemmLayout::kDense;
+  if (gpu.architecture == hardware::Architecture::kBlackwell) {
+    const double bm = grouped || m > 64.0 ? 128.0 : m > 32.0 ? 64.0 : 32.0;
+    return {bm, 16.0, 32.0, 256.0, 0.5};
+  }
+  return {layout == GemmLayout::kContiguous || m > 64.0 ? 128.0 : 64.0, 16.0, 8.0, 128.0, 1.0};
+}
 
 struct Row {
   GemmLayout layout;
@@ -63,7 +74,7 @@ struct FitFunctor {
     GemmForm f = form_of(x);
     for (size_t i = 0; i < rows->size(); ++i) {
       const Row& w = (*rows)[i];
-      double t = gemm_form_s(f, *gpu, w.layout, w.groups, w.m, w.n, w.k, gpu->sms, gpu->fp8_flops, 1.0);
+      double t = gemm_form_s(f, *gpu, w.layout, w.groups, w.m, w.n, w.k, gpu->sms, gpu->fp8_flops, 1.0, 1.0);
       r(static_cast<Eigen::Index>(i)) = std::log(t / w.seconds);
     }
     return 0;
@@ -73,20 +84,21 @@ struct FitFunctor {
 }  // namespace
 
 double gemm_form_s(const GemmForm& form, const hardware::GpuSpec& gpu, GemmLayout layout, double groups, double m,
-                   double n, double k, int sms, double peak_flops, double operand_bytes) {
+                   double n, double k, int sms, double peak_flops, double a_bytes, double b_bytes) {
   if (m <= 0 || groups <= 0) return 0.0;
   const double clock = gpu.sustained_clock_mhz * 1e6;
   const double mma_rate = peak_flops / gpu.sms * form.mma_efficiency;  // FLOP/s of one SM
   const double tile_factor = layout == GemmLayout::kMasked ? form.masked_factor : 1.0;
-  const double bytes = groups * (n * k * operand_bytes + m * k * operand_bytes + 2.0 * m * n);
+  const double bytes = groups * (n * k * b_bytes + m * k * a_bytes + 2.0 * m * n);
   const double memory = bytes / (gpu.hbm_bytes_per_s * form.hbm_efficiency);
   double best = std::numeric_limits<double>::infinity();
-  const double bm = block_m(layout, m);
-  for (double bn = kBlockNMin; bn <= kBlockNMax; bn += kBlockNStep) {
+  const TileSet set = tile_set(gpu, layout, m);
+  const double bm = set.bm;
+  for (double bn = set.bn_first; bn <= set.bn_max; bn = bn < set.bn_step ? set.bn_step : bn + set.bn_step) {
     const double tiles = groups * std::ceil(m / bm) * std::ceil(n / bn);
     const double waves = std::ceil(tiles / sms);
     const double mma = 2.0 * bm * bn * k / mma_rate;
-    const double load = (bm + bn) * k * operand_bytes / (form.sm_bytes_per_cycle * clock);
+    const double load = (bm * a_bytes + bn * b_bytes * set.weight_load_share) * k / (form.sm_bytes_per_cycle * clock);
     const double tile = tile_factor * (form.fixed_cycles / clock + std::max(mma, load));
     best = std::min(best, std::max(waves * tile, memory));
   }
@@ -107,7 +119,7 @@ GemmForm fit_gemm_form(const hardware::GemmTables& tables, const hardware::GpuSp
   GemmForm f = form_of(x);
   double sum = 0;
   for (const auto& w : rows) {
-    double e = gemm_form_s(f, gpu, w.layout, w.groups, w.m, w.n, w.k, gpu.sms, gpu.fp8_flops, 1.0) / w.seconds - 1.0;
+    double e = gemm_form_s(f, gpu, w.layout, w.groups, w.m, w.n, w.k, gpu.sms, gpu.fp8_flops, 1.0, 1.0) / w.seconds - 1.0;
     sum += e * e;
   }
   f.points = static_cast<int>(rows.size());
@@ -126,7 +138,7 @@ std::vector<GemmRowCheck> check_gemm_form(const hardware::GemmTables& tables, co
       const GemmForm left = fit_gemm_form(without, gpu);
       const auto& p = rows[i];
       auto at = [&](const GemmForm& f) {
-        return gemm_form_s(f, gpu, layout, p.groups, p.m, p.n, p.k, gpu.sms, gpu.fp8_flops, 1.0);
+        return gemm_form_s(f, gpu, layout, p.groups, p.m, p.n, p.k, gpu.sms, gpu.fp8_flops, 1.0, 1.0);
       };
       out.push_back({layout, double(p.groups), p.m, p.n, p.k, p.seconds(), at(all), at(left)});
     }
@@ -152,16 +164,39 @@ std::string_view layout_name(GemmLayout layout) {
 GemmModel::GemmModel(const hardware::Hardware& hw)
     : gpu_(hw.gpu), form_(fit_gemm_form(hw.gemm, hw.tables_gpu_spec)) {}
 
+namespace {
+
+// The form's arguments for weights stored in `weights` on `gpu`: the compute peak and the two operands' bytes (the
+// activations are FP8 for an FP8 or FP4 compute, BF16 for a BF16 one).
+struct Operands {
+  double peak, a_bytes, b_bytes;
+};
+Operands operands(const hardware::GpuSpec& gpu, hardware::Precision weights) {
+  using hardware::Precision;
+  const Precision compute = hardware::compute_precision(weights, gpu);
+  const double a = compute == Precision::kBf16 ? 2.0 : 1.0;
+  return {hardware::peak_flops(gpu, compute), a, hardware::element_bytes(weights)};
+}
+
+}  // namespace
+
 double GemmModel::dense_s(double m, double n, double k, int sms) const {
-  return gemm_form_s(form_, gpu_, GemmLayout::kDense, 1.0, m, n, k, sms, gpu_.fp8_flops, 1.0);
+  return gemm_form_s(form_, gpu_, GemmLayout::kDense, 1.0, m, n, k, sms, gpu_.fp8_flops, 1.0, 1.0);
 }
 
 double GemmModel::bf16_s(double m, double n, double k, int sms) const {
-  return gemm_form_s(form_, gpu_, GemmLayout::kDense, 1.0, m, n, k, sms, gpu_.bf16_flops, 2.0);
+  return gemm_form_s(form_, gpu_, GemmLayout::kDense, 1.0, m, n, k, sms, gpu_.bf16_flops, 2.0, 2.0);
 }
 
-double GemmModel::grouped_s(GemmLayout layout, double groups, double m_per_group, double n, double k, int sms) const {
-  return gemm_form_s(form_, gpu_, layout, groups, m_per_group, n, k, sms, gpu_.fp8_flops, 1.0);
+double GemmModel::gemm_s(hardware::Precision weights, double m, double n, double k, int sms) const {
+  const Operands o = operands(gpu_, weights);
+  return gemm_form_s(form_, gpu_, GemmLayout::kDense, 1.0, m, n, k, sms, o.peak, o.a_bytes, o.b_bytes);
+}
+
+double GemmModel::grouped_s(GemmLayout layout, double groups, double m_per_group, double n, double k, int sms,
+                            hardware::Precision weights) const {
+  const Operands o = operands(gpu_, weights);
+  return gemm_form_s(form_, gpu_, layout, groups, m_per_group, n, k, sms, o.peak, o.a_bytes, o.b_bytes);
 }
 
 double GemmModel::batched_bf16_roofline_s(double m, double batch, double n, double k, int sms) const {

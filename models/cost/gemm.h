@@ -52,9 +52,13 @@ class GemmModel {
   double dense_s(double m, double n, double k, int sms) const;
   /// BF16 dense GEMM: the same form at the BF16 peak and two-byte operands.
   double bf16_s(double m, double n, double k, int sms) const;
-  /// FP8 grouped GEMM: `groups` local experts, `m_per_group` rows each on average (contiguous: prefill; masked:
-  /// decode).
-  double grouped_s(GemmLayout layout, double groups, double m_per_group, double n, double k, int sms) const;
+  /// Grouped GEMM: `groups` local experts, `m_per_group` rows each on average (contiguous: prefill; masked:
+  /// decode), weights stored in `weights` (FP8 by default; hardware::compute_precision says what it computes in).
+  double grouped_s(GemmLayout layout, double groups, double m_per_group, double n, double k, int sms,
+                   hardware::Precision weights = hardware::Precision::kFp8) const;
+  /// Dense GEMM with weights stored in `weights`: FP8 is dense_s, BF16 bf16_s, FP4 at the FP4 peak (Blackwell) or
+  /// dequantized to BF16 (Hopper).
+  double gemm_s(hardware::Precision weights, double m, double n, double k, int sms) const;
   /// `batch` BF16 GEMMs of m x n x k side by side (decode's per-head MLA absorption), at the roofline of this GPU's
   /// spec: the larger of the FLOPs at the BF16 peak (scaled to `sms`) and the bytes (weights, inputs, outputs) at
   /// the HBM bandwidth. No table lists such shapes; the in-situ fit (in_situ.h) says how far below it they run.
@@ -67,9 +71,10 @@ class GemmModel {
   GemmForm form_;
 };
 
-/// Time of the form on `gpu`: `groups` GEMMs of m x n x k in `layout`, at `peak_flops` with operands of
-/// `operand_bytes` each (1 for FP8, 2 for BF16). What GemmModel and the fit evaluate.
+/// Time of the form on `gpu`: `groups` GEMMs of m x n x k in `layout`, at `peak_flops`, with activation operands of
+/// `a_bytes` and weights of `b_bytes` an element (1 and 1 for FP8, 2 and 2 for BF16, 2 and 0.53 for MXFP4 weights
+/// dequantized on Hopper). What GemmModel and the fit evaluate.
 double gemm_form_s(const GemmForm& form, const hardware::GpuSpec& gpu, GemmLayout layout, double groups, double m,
-                   double n, double k, int sms, double peak_flops, double operand_bytes);
+                   double n, double k, int sms, double peak_flops, double a_bytes, double b_bytes);
 
 }  // namespace moesim::cost

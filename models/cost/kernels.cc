@@ -90,7 +90,11 @@ MemoryBoundForm fit_memory_bound_form(const hardware::Hardware& hw, const llm::M
 }
 
 KernelModel::KernelModel(const hardware::Hardware& hw, const llm::ModelSpec& model)
-    : hw_(hw), model_(model), memory_(fit_memory_bound_form(hw, model)) {
+    : hw_(hw),
+      model_(model),
+      memory_(fit_memory_bound_form(hw, model)),
+      // The attention rates were measured in BF16 (FlashAttention-3, FlashMLA); FP8 attention runs at the FP8 peak.
+      attention_speedup_(hardware::peak_flops(hw.gpu, model.precision.attention) / hw.gpu.bf16_flops) {
   // Calibration: the FlashAttention-3 forward row of the training profile (causal, S tokens, 128 heads, qk 192,
   // v 128) gives the attention rate per SM.
   const auto& fa3 = hw.profile.kernel("flash_attention_3_fwd");
@@ -107,7 +111,8 @@ KernelModel::KernelModel(const hardware::Hardware& hw, const llm::ModelSpec& mod
 
 double KernelModel::prefill_attention_s(double pairs, int sms) const {
   if (pairs <= 0) return 0.0;
-  return attention_flops_per_pair_ * pairs / (fa3_flops_per_sm_ * sms) * hw_.carry_factor(Bound::kCompute);
+  return attention_flops_per_pair_ * pairs / (fa3_flops_per_sm_ * sms * attention_speedup_) *
+         hw_.carry_factor(Bound::kCompute);
 }
 
 double KernelModel::decode_attention_s(double sequences, double kv_tokens, int query_per_seq, int sms) const {
@@ -118,7 +123,8 @@ double KernelModel::decode_attention_s(double sequences, double kv_tokens, int q
   double flops = 2.0 * model_.attention.heads * query_per_seq * kv_tokens * (dk + dv);
   double bytes = kv_tokens * model_.kv_bytes_per_token_per_layer();
   double table_sms = hw_.tables_gpu_spec.sms;
-  double compute = flops / (hw_.flashmla.compute_bound_flops * sms / table_sms) * hw_.carry_factor(Bound::kCompute);
+  double compute = flops / (hw_.flashmla.compute_bound_flops * sms / table_sms * attention_speedup_) *
+                   hw_.carry_factor(Bound::kCompute);
   double memory = bytes / hw_.flashmla.memory_bound_bytes_per_s * hw_.carry_factor(Bound::kHbm);
   return std::max(compute, memory);
 }

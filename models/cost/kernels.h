@@ -82,6 +82,7 @@ class KernelModel {
   const llm::ModelSpec& model_;
   std::vector<hardware::DeepEpNormalRow> internode_;  // the normal table's internode rows, by EP
   MemoryBoundForm memory_;
+  double attention_speedup_ = 1;                      // the attention precision's peak over BF16's
   double fa3_flops_per_sm_;                           // calibrated on the training profile's FlashAttention-3 row
   double attention_flops_per_pair_;
 };

@@ -114,7 +114,7 @@ double UnitStepModel::op_seconds(const PreparedOp& prepared, const MicroBatch& m
   double base = 0;
   switch (op.kind) {
     case K::kGemm:
-      base = gemm_.dense_s(mb.tokens, op.n, op.k, sms);
+      base = gemm_.gemm_s(op.precision, mb.tokens, op.n, op.k, sms);
       break;
     case K::kBatchedGemm:
       base = gemm_.batched_bf16_roofline_s(mb.tokens, op.batch, op.n, op.k, sms) +
@@ -123,7 +123,7 @@ double UnitStepModel::op_seconds(const PreparedOp& prepared, const MicroBatch& m
     case K::kGroupedGemm: {
       double m = mb.routed_rows / local_experts_;
       auto layout = prefill ? cost::GemmLayout::kContiguous : cost::GemmLayout::kMasked;
-      base = gemm_.grouped_s(layout, local_experts_, m, op.n, op.k, sms);
+      base = gemm_.grouped_s(layout, local_experts_, m, op.n, op.k, sms, op.precision);
       break;
     }
     case K::kPrefillAttention:

@@ -31,7 +31,7 @@ double at_load_bin(uint64_t bin) {
 
 ModelStep::ModelStep(const Scenario& s, bool exact)
     : hw_(hardware::load_hardware(s.hardware)),
-      model_(llm::load_model(model_path(s).string())),
+      model_(cost::with_precision(llm::load_model(model_path(s).string()), s.precision, hw_.gpu)),
       prefill_(std::make_unique<pipeline::UnitStepModel>(
           hw_, model_, unit_config(s.fleet.prefill, llm::Phase::kPrefill, s.geometry.prefill))),
       decode_(std::make_unique<pipeline::UnitStepModel>(

@@ -113,6 +113,19 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
   }
   s.model = r.string_or("model", s.model);
   const GeometrySource geometry = geometry_source(s);
+  if (auto p = r.optional_object("precision")) {
+    s.precision = {p->string_or("moe", ""), p->string_or("attention", ""), p->string_or("kv", "")};
+    p->finish();
+  }
+  try {
+    // Resolved against the model (native precisions) and checked against the hardware kind.
+    auto m = cost::with_precision(geometry.model, s.precision, hardware::load_hardware_spec(s.hardware).gpu);
+    s.precision = {std::string(hardware::precision_name(m.precision.moe)),
+                   std::string(hardware::precision_name(m.precision.attention)),
+                   std::string(hardware::precision_name(m.precision.kv))};
+  } catch (const InputError& e) {
+    r.fail("precision", e.what());
+  }
   s.published = r.string_or("published", s.published);
   if (!s.published.empty() && s.published.find("published") == std::string::npos) {
     r.fail("published", "a comparison file's name must say \"published\"");
@@ -234,6 +247,7 @@ nlohmann::json to_json(const Scenario& s) {
       {"seed", s.seed},
       {"hardware", s.hardware},
       {"model", s.model},
+      {"precision", {{"moe", s.precision.moe}, {"attention", s.precision.attention}, {"kv", s.precision.kv}}},
       {"published", s.published},
       {"horizon_s", s.horizon_s},
       {"workload",

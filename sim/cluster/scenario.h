@@ -12,6 +12,7 @@
 #include <string>
 
 #include "common/json_reader.h"
+#include "models/cost/precision_rules.h"
 #include "models/llm/geometry.h"
 
 namespace moesim::cluster {
@@ -93,6 +94,8 @@ struct Scenario {
   uint64_t seed = 1;
   std::string hardware = "h800";
   std::string model = "models/llm/deepseek-v3.json";
+  /// precision.moe, .attention, .kv: the model's native precision unless given; resolved to names when parsed.
+  cost::PrecisionChoice precision;
   double horizon_s = 3600.0;  ///< arrivals stop here; requests in flight then run to completion
   WorkloadConfig workload;
   FleetConfig fleet;

@@ -77,6 +77,21 @@ TEST_CASE("scenario: each kind of bad value gets its own error naming the file a
         "bad.json: slo.user_tokens_per_s: expected a positive number, got -21");
 }
 
+TEST_CASE("scenario: precision defaults to the model's, resolves to names, and a kind refuses what it cannot run") {
+  auto resolved = to_json(parse_scenario(good(), "good.json"));
+  CHECK(resolved["precision"]["moe"] == "fp8");
+  CHECK(resolved["precision"]["attention"] == "bf16");
+  CHECK(resolved["precision"]["kv"] == "bf16");
+  CHECK(error_after("precision.kv=\"nvfp4\"") ==
+        "bad.json: precision: kv: an nvfp4 KV cache needs FP4 tensor cores to read it; H800 SXM5 has none (bf16 | fp8)");
+  CHECK(error_after("precision.moe=\"int4\"") ==
+        "bad.json: precision: moe: unknown precision \"int4\" (known: bf16 | fp8 | nvfp4 | mxfp4)");
+  CHECK(error_after("precision.weights=\"fp8\"") == "bad.json: precision.weights: unknown key");
+  auto doc = good();
+  moesim::apply_override(doc, "precision.kv=\"fp8\"");
+  CHECK(to_json(parse_scenario(doc, "good.json"))["precision"]["kv"] == "fp8");
+}
+
 TEST_CASE("scenario: a good scenario round-trips through its resolved form unchanged") {
   auto s = parse_scenario(good(), "good.json");
   auto resolved = to_json(s);

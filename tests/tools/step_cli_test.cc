@@ -51,6 +51,15 @@ TEST_CASE("moesim step: impossible shapes are clear errors with exit status 2") 
   CHECK(d.status == 2);
 }
 
+TEST_CASE("moesim step: precision flags change the step and a kind refuses what it cannot run") {
+  auto fp8 = step_json("--hardware b200 --phase prefill --ep 32 --tokens-per-gpu 16384");
+  auto fp4 = step_json("--hardware b200 --phase prefill --ep 32 --tokens-per-gpu 16384 --moe-precision nvfp4");
+  CHECK(fp4["step_time_s"].get<double>() < fp8["step_time_s"].get<double>());
+  auto bad = run_moesim("step --hardware h800 --phase decode --ep 144 --batch-per-gpu 8 --kv-len 100 --kv-precision nvfp4");
+  CHECK(bad.status == 2);
+  CHECK(bad.output.find("--kv-precision: an nvfp4 KV cache needs FP4 tensor cores") != std::string::npos);
+}
+
 TEST_CASE("moesim step: with zipf skew the EPLB beats no balancing on MoE time, prefill and decode") {
   for (const char* alpha : {"0.8", "1.0"}) {
     std::string skew = std::string(" --expert-skew zipf:") + alpha;
