@@ -53,6 +53,10 @@ void add_step_options(CLI::App& sub, StepOptions& o) {
   sub.add_option("--moe-precision", o.moe_precision, "routed experts' weights: " + p + " (default: the model's)");
   sub.add_option("--attention-precision", o.attention_precision, "core attention: bf16 | fp8 (default: the model's)");
   sub.add_option("--kv-precision", o.kv_precision, "KV cache: " + p + " (default: the model's)");
+  sub.add_option("--efficiency-scale", o.efficiency_scale,
+                 "FAMILY=FACTOR (repeatable): a kernel family's fitted efficiency times FACTOR, for sensitivity "
+                 "(families: dense_gemm, batched_gemm, grouped_contiguous, grouped_masked, prefill_attention, "
+                 "decode_attention, elementwise, router)");
 }
 
 StepSetup build_step(const StepOptions& o) {
@@ -86,6 +90,23 @@ StepSetup build_step(const StepOptions& o) {
   c.overlap = o.overlap;
   c.mtp = o.mtp;
   c.expert_slots = s.geometry.expert_slots;
+  for (const auto& item : o.efficiency_scale) {
+    const auto eq = item.find('=');
+    double factor = 0;
+    try {
+      factor = eq == std::string::npos ? 0 : std::stod(item.substr(eq + 1));
+    } catch (const std::exception&) {
+      factor = 0;
+    }
+    if (eq == std::string::npos || !(factor > 0) || !(factor <= 100)) {
+      throw InputError(fmt::format("--efficiency-scale {}: expected FAMILY=FACTOR with a factor in (0, 100]", item));
+    }
+    try {
+      c.efficiency_scale[static_cast<int>(cost::family_from_name(item.substr(0, eq)))] = factor;
+    } catch (const std::invalid_argument&) {
+      throw InputError(fmt::format("--efficiency-scale {}: unknown kernel family \"{}\"", item, item.substr(0, eq)));
+    }
+  }
   s.unit = std::make_unique<pipeline::UnitStepModel>(s.hw, s.model, c);
   if (o.phase == "prefill") {
     // Written so that NaN fails too (every comparison with NaN is false).

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "hardware/hardware.h"
 #include "models/llm/geometry.h"
@@ -30,6 +31,7 @@ struct StepOptions {
   std::string moe_precision;        ///< empty: the model's native precision
   std::string attention_precision;  ///< empty: the model's native precision
   std::string kv_precision;         ///< empty: the model's native precision
+  std::vector<std::string> efficiency_scale;  ///< FAMILY=FACTOR: a family's in-situ efficiency times FACTOR
   bool json = false;
 };
 

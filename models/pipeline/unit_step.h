@@ -32,6 +32,9 @@ struct UnitConfig {
   bool overlap = true;   ///< dual-batch overlap (prefill) / 5-stage pipeline (decode); false: serial
   bool mtp = true;       ///< decode: verify one MTP draft token per sequence per step
   int expert_slots = 0;  ///< routed-expert slots in the unit (llm::UnitGeometry::expert_slots)
+  /// Each kernel family's in-situ efficiency times this (1: as fitted): for the sensitivity of a result to an
+  /// assumed efficiency (moesim step --efficiency-scale, docs/models/hardware.md).
+  std::array<double, cost::kNumKernelFamilies> efficiency_scale = {1, 1, 1, 1, 1, 1, 1, 1};
 };
 
 struct PrefillRank {
@@ -152,7 +155,9 @@ class UnitStepModel {
   StageDurations moe_stages(const MicroBatch& mb, double expert_factor, StageOperators* operators) const;
   StepResult assemble(const MicroBatch& mb, double expert_factor, bool breakdown, const MicroBatch* mtp_mb) const;
   // Time factor of a family's kernels: 1 / in-situ efficiency.
-  double slowdown(cost::KernelFamily family) const { return 1.0 / fit_.efficiency(family); }
+  double slowdown(cost::KernelFamily family) const {
+    return 1.0 / (fit_.efficiency(family) * config_.efficiency_scale[static_cast<int>(family)]);
+  }
 
   const hardware::Hardware& hw_;
   const llm::ModelSpec& model_;

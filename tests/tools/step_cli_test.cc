@@ -60,6 +60,21 @@ TEST_CASE("moesim step: precision flags change the step and a kind refuses what 
   CHECK(bad.output.find("--kv-precision: an nvfp4 KV cache needs FP4 tensor cores") != std::string::npos);
 }
 
+TEST_CASE("moesim step: --efficiency-scale moves one family's efficiency; an unknown family or factor is refused") {
+  const std::string setting = "--hardware b200 --phase decode --ep 144 --batch-per-gpu 64 --kv-len 4096";
+  auto base = step_json(setting);
+  auto slower = step_json(setting + " --efficiency-scale grouped_masked=0.8");
+  auto faster = step_json(setting + " --efficiency-scale grouped_masked=1.2 --efficiency-scale dense_gemm=1.2");
+  CHECK(slower["step_time_s"].get<double>() > base["step_time_s"].get<double>());
+  CHECK(faster["step_time_s"].get<double>() < base["step_time_s"].get<double>());
+  auto bad = run_moesim("step " + setting + " --efficiency-scale tensor=2");
+  CHECK(bad.status == 2);
+  CHECK(bad.output.find("--efficiency-scale tensor=2: unknown kernel family \"tensor\"") != std::string::npos);
+  auto zero = run_moesim("step " + setting + " --efficiency-scale router=0");
+  CHECK(zero.status == 2);
+  CHECK(zero.output.find("expected FAMILY=FACTOR with a factor in (0, 100]") != std::string::npos);
+}
+
 TEST_CASE("moesim step: with zipf skew the EPLB beats no balancing on MoE time, prefill and decode") {
   for (const char* alpha : {"0.8", "1.0"}) {
     std::string skew = std::string(" --expert-skew zipf:") + alpha;
