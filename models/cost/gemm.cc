@@ -26,6 +26,9 @@ struct TileSet {
   double weight_load_share;          // of the weight tile, the share one SM loads
 };
 
+constexpr double kBlockMs[] = {32.0, 64.0, 128.0};
+size_t block_m_index(double bm) { return bm == 32.0 ? 0 : bm == 64.0 ? 1 : 2; }
+
 TileSet tile_set(const hardware::GpuSpec& gpu, GemmLayout layout, double m) {
   const bool grouped = layout != GemmLayout::kDense;
   if (gpu.architecture == hardware::Architecture::kBlackwell) {
@@ -83,26 +86,46 @@ struct FitFunctor {
 
 }  // namespace
 
-double gemm_form_s(const GemmForm& form, const hardware::GpuSpec& gpu, GemmLayout layout, double groups, double m,
-                   double n, double k, int sms, double peak_flops, double a_bytes, double b_bytes) {
-  if (m <= 0 || groups <= 0) return 0.0;
+PreparedGemm prepare_gemm(const GemmForm& form, const hardware::GpuSpec& gpu, GemmLayout layout, double n, double k,
+                          double peak_flops, double a_bytes, double b_bytes) {
+  PreparedGemm p{layout, n, k, a_bytes, b_bytes, {}};
   const double clock = gpu.sustained_clock_mhz * 1e6;
   const double mma_rate = peak_flops / gpu.sms * form.mma_efficiency;  // FLOP/s of one SM
   const double tile_factor = layout == GemmLayout::kMasked ? form.masked_factor : 1.0;
-  const double bytes = groups * (n * k * b_bytes + m * k * a_bytes + 2.0 * m * n);
+  const TileSet set = tile_set(gpu, layout, 1e9);  // block_n and the multicast do not depend on m
+  for (size_t i = 0; i < p.tiles.size(); ++i) {
+    const double bm = kBlockMs[i];
+    for (double bn = set.bn_first; bn <= set.bn_max; bn = bn < set.bn_step ? set.bn_step : bn + set.bn_step) {
+      const double mma = 2.0 * bm * bn * k / mma_rate;
+      const double load =
+          (bm * a_bytes + bn * b_bytes * set.weight_load_share) * k / (form.sm_bytes_per_cycle * clock);
+      p.tiles[i].push_back({std::ceil(n / bn), tile_factor * (form.fixed_cycles / clock + std::max(mma, load))});
+    }
+  }
+  return p;
+}
+
+double prepared_gemm_s(const GemmForm& form, const hardware::GpuSpec& gpu, const PreparedGemm& p, double groups,
+                       double m, int sms) {
+  if (m <= 0 || groups <= 0) return 0.0;
+  const double bytes = groups * (p.n * p.k * p.b_bytes + m * p.k * p.a_bytes + 2.0 * m * p.n);
   const double memory = bytes / (gpu.hbm_bytes_per_s * form.hbm_efficiency);
+  const double bm = tile_set(gpu, p.layout, m).bm;
+  const double rows = groups * std::ceil(m / bm);
   double best = std::numeric_limits<double>::infinity();
-  const TileSet set = tile_set(gpu, layout, m);
-  const double bm = set.bm;
-  for (double bn = set.bn_first; bn <= set.bn_max; bn = bn < set.bn_step ? set.bn_step : bn + set.bn_step) {
-    const double tiles = groups * std::ceil(m / bm) * std::ceil(n / bn);
-    const double waves = std::ceil(tiles / sms);
-    const double mma = 2.0 * bm * bn * k / mma_rate;
-    const double load = (bm * a_bytes + bn * b_bytes * set.weight_load_share) * k / (form.sm_bytes_per_cycle * clock);
-    const double tile = tile_factor * (form.fixed_cycles / clock + std::max(mma, load));
-    best = std::min(best, std::max(waves * tile, memory));
+  for (const auto& t : p.tiles[block_m_index(bm)]) {
+    const double waves = std::ceil(rows * t.cols / sms);
+    best = std::min(best, std::max(waves * t.seconds, memory));
+    if (best <= memory) break;  // bound by its bytes: no tile shape does better
   }
   return form.launch_s + best;
+}
+
+double gemm_form_s(const GemmForm& form, const hardware::GpuSpec& gpu, GemmLayout layout, double groups, double m,
+                   double n, double k, int sms, double peak_flops, double a_bytes, double b_bytes) {
+  if (m <= 0 || groups <= 0) return 0.0;
+  return prepared_gemm_s(form, gpu, prepare_gemm(form, gpu, layout, n, k, peak_flops, a_bytes, b_bytes), groups, m,
+                         sms);
 }
 
 GemmForm fit_gemm_form(const hardware::GemmTables& tables, const hardware::GpuSpec& gpu) {
@@ -186,6 +209,15 @@ double GemmModel::dense_s(double m, double n, double k, int sms) const {
 
 double GemmModel::bf16_s(double m, double n, double k, int sms) const {
   return gemm_form_s(form_, gpu_, GemmLayout::kDense, 1.0, m, n, k, sms, gpu_.bf16_flops, 2.0, 2.0);
+}
+
+PreparedGemm GemmModel::prepare(hardware::Precision weights, GemmLayout layout, double n, double k) const {
+  const Operands o = operands(gpu_, weights);
+  return prepare_gemm(form_, gpu_, layout, n, k, o.peak, o.a_bytes, o.b_bytes);
+}
+
+PreparedGemm GemmModel::prepare_bf16(double n, double k) const {
+  return prepare_gemm(form_, gpu_, GemmLayout::kDense, n, k, gpu_.bf16_flops, 2.0, 2.0);
 }
 
 double GemmModel::gemm_s(hardware::Precision weights, double m, double n, double k, int sms) const {

@@ -10,6 +10,7 @@
 //   double s = gemm.dense_s(4096, 2112, 7168, 132);   // the table's 1,127 TFLOPS point, within the fit's error
 #pragma once
 
+#include <array>
 #include <string_view>
 #include <vector>
 
@@ -30,6 +31,24 @@ struct GemmForm {
   double rms_error = 0;           ///< relative RMS error over the rows fitted
   int points = 0;
 };
+
+/// A GEMM's shape with what the form needs of it but its rows, computed once (each operator of a unit prepares its
+/// own): the weights' bytes and, for each tile shape the form may take, its column count and its time.
+struct PreparedGemm {
+  GemmLayout layout = GemmLayout::kDense;
+  double n = 0, k = 0, a_bytes = 1, b_bytes = 1;
+  struct Tile {
+    double cols;     ///< ceil(n / block_n)
+    double seconds;  ///< one tile's time
+  };
+  std::array<std::vector<Tile>, 3> tiles;  ///< by block_m: 32, 64, 128
+};
+PreparedGemm prepare_gemm(const GemmForm& form, const hardware::GpuSpec& gpu, GemmLayout layout, double n, double k,
+                          double peak_flops, double a_bytes, double b_bytes);
+/// The form's time of `groups` x (m x n x k) for a prepared shape: what gemm_form_s computes, without redoing the
+/// per-shape work.
+double prepared_gemm_s(const GemmForm& form, const hardware::GpuSpec& gpu, const PreparedGemm& p, double groups,
+                       double m, int sms);
 
 /// Fits the form to `tables` measured on a GPU of spec `gpu` (Levenberg-Marquardt on the log time ratios).
 GemmForm fit_gemm_form(const hardware::GemmTables& tables, const hardware::GpuSpec& gpu);
@@ -65,6 +84,13 @@ class GemmModel {
   double batched_bf16_roofline_s(double m, double batch, double n, double k, int sms) const;
 
   const GemmForm& form() const { return form_; }
+  /// A shape prepared once for time_s (hot paths): weights in `weights`, the layout, n and k.
+  PreparedGemm prepare(hardware::Precision weights, GemmLayout layout, double n, double k) const;
+  double time_s(const PreparedGemm& p, double groups, double m, int sms) const {
+    return prepared_gemm_s(form_, gpu_, p, groups, m, sms);
+  }
+  /// The LM head's and other BF16 GEMMs' shape prepared (BF16 weights and activations).
+  PreparedGemm prepare_bf16(double n, double k) const;
 
  private:
   const hardware::GpuSpec& gpu_;

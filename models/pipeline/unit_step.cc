@@ -90,6 +90,8 @@ UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec&
     throw InputError(fmt::format("unit step: {} GPUs, {} expert slots (set both from the unit geometry)", config.ep,
                                  config.expert_slots));
   }
+  lm_head_ = gemm_.prepare_bf16(model.vocab, model.hidden);
+  mtp_proj_ = gemm_.prepare(model.precision.dense, cost::GemmLayout::kDense, model.hidden, 2.0 * model.hidden);
   moe_ops_ = prepare(llm::layer_operators(model, config.phase, true));
   dense_ops_ = prepare(llm::layer_operators(model, config.phase, false));
 }
@@ -97,7 +99,14 @@ UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec&
 std::vector<UnitStepModel::PreparedOp> UnitStepModel::prepare(const std::vector<llm::Operator>& ops) const {
   std::vector<PreparedOp> out;
   for (const auto& op : ops) {
-    PreparedOp p{op, stage_of(op.stage, config_.phase), family_of(op, config_.phase), {}};
+    PreparedOp p{op, stage_of(op.stage, config_.phase), family_of(op, config_.phase), {}, {}};
+    using K = llm::OpKind;
+    if (op.kind == K::kGemm || op.kind == K::kRouter) {
+      p.gemm = gemm_.prepare(op.precision, cost::GemmLayout::kDense, op.n, op.k);
+    } else if (op.kind == K::kGroupedGemm) {
+      const auto layout = config_.phase == llm::Phase::kPrefill ? cost::GemmLayout::kContiguous : cost::GemmLayout::kMasked;
+      p.gemm = gemm_.prepare(op.precision, layout, op.n, op.k);
+    }
     if (op.kind == llm::OpKind::kDispatch || op.kind == llm::OpKind::kCombine) {
       p.transfer_names = {op.name + "_send", op.name + "_in_flight", op.name + "_recv"};
     }
@@ -114,7 +123,7 @@ double UnitStepModel::op_seconds(const PreparedOp& prepared, const MicroBatch& m
   double base = 0;
   switch (op.kind) {
     case K::kGemm:
-      base = gemm_.gemm_s(op.precision, mb.tokens, op.n, op.k, sms);
+      base = gemm_.time_s(prepared.gemm, 1.0, mb.tokens, sms);
       break;
     case K::kBatchedGemm:
       base = gemm_.batched_bf16_roofline_s(mb.tokens, op.batch, op.n, op.k, sms) +
@@ -122,8 +131,7 @@ double UnitStepModel::op_seconds(const PreparedOp& prepared, const MicroBatch& m
       break;
     case K::kGroupedGemm: {
       double m = mb.routed_rows / local_experts_;
-      auto layout = prefill ? cost::GemmLayout::kContiguous : cost::GemmLayout::kMasked;
-      base = gemm_.grouped_s(layout, local_experts_, m, op.n, op.k, sms, op.precision);
+      base = gemm_.time_s(prepared.gemm, local_experts_, m, sms);
       break;
     }
     case K::kPrefillAttention:
@@ -146,7 +154,8 @@ double UnitStepModel::op_seconds(const PreparedOp& prepared, const MicroBatch& m
       break;
     case K::kRouter:
       // The gate's GEMM over every routed expert, then its top-k.
-      base = mb.tokens > 0 ? gemm_.bf16_s(mb.tokens, op.n, op.k, sms) + kernels_.elementwise_s(op, mb.tokens) : 0.0;
+      base = mb.tokens > 0 ? gemm_.time_s(prepared.gemm, 1.0, mb.tokens, sms) + kernels_.elementwise_s(op, mb.tokens)
+                           : 0.0;
       break;
   }
   // The floor (launch and tail) bounds the kernel's time as it runs, after the in-situ efficiency.
@@ -214,7 +223,7 @@ StepResult UnitStepModel::assemble(const MicroBatch& mb, double expert_factor, b
 
   // LM head over the rows that need logits, BF16.
   const double dense_gemm = slowdown(cost::KernelFamily::kDenseGemm);
-  double head = dense_gemm * gemm_.bf16_s(mb.heads_rows * micro_batches_, model_.vocab, model_.hidden, compute_sms_);
+  double head = dense_gemm * gemm_.time_s(lm_head_, 1.0, mb.heads_rows * micro_batches_, compute_sms_);
   double mtp = 0.0;
   if (mtp_mb != nullptr) {
     // The MTP module: its 2h -> h projection, one MoE layer over one token per sequence, and the LM head again.
@@ -223,8 +232,8 @@ StepResult UnitStepModel::assemble(const MicroBatch& mb, double expert_factor, b
     mtp_stages[1] = mtp_stages[0];
     auto mtp_span = std::span<const StageDurations>(mtp_stages.data(), static_cast<size_t>(micro_batches_));
     mtp = scheduler_.layer_period_seconds(mtp_span) +
-          dense_gemm * (micro_batches_ * gemm_.dense_s(mtp_mb->tokens, model_.hidden, 2.0 * model_.hidden, compute_sms_) +
-                        gemm_.bf16_s(mtp_mb->heads_rows * micro_batches_, model_.vocab, model_.hidden, compute_sms_));
+          dense_gemm * (micro_batches_ * gemm_.time_s(mtp_proj_, 1.0, mtp_mb->tokens, compute_sms_) +
+                        gemm_.time_s(lm_head_, 1.0, mtp_mb->heads_rows * micro_batches_, compute_sms_));
   }
   r.head_s = head + mtp;
   r.graph_s = model_.moe_layers() * r.layer_s + r.dense_layers_s + r.head_s;

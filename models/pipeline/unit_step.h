@@ -146,6 +146,7 @@ class UnitStepModel {
     llm::Operator op;
     Stage stage;
     cost::KernelFamily family = cost::KernelFamily::kDenseGemm;
+    cost::PreparedGemm gemm;  // GEMMs and the router: the shape prepared once
     std::array<std::string, 3> transfer_names;  // decode all-to-all: its send, in-flight and receive operators
   };
   std::vector<PreparedOp> prepare(const std::vector<llm::Operator>& ops) const;
@@ -169,6 +170,8 @@ class UnitStepModel {
   double rank_start_skew_s_ = 0;
   std::vector<PreparedOp> moe_ops_;
   std::vector<PreparedOp> dense_ops_;
+  cost::PreparedGemm lm_head_;   // BF16, vocab x hidden
+  cost::PreparedGemm mtp_proj_;  // the MTP module's 2h -> h projection, in the dense precision
   TemplateKind kind_;
   PipelineScheduler scheduler_;
   int micro_batches_;
