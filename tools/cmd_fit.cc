@@ -7,7 +7,16 @@
 
 #include "common/paths.h"
 #include "hardware/hardware.h"
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "common/error.h"
+#include "common/json_reader.h"
+#include "models/cost/calibration_file.h"
 #include "models/cost/gemm.h"
+#include "tools/step_options.h"
 #include "models/cost/in_situ.h"
 #include "models/cost/kernels.h"
 #include "models/llm/model.h"
@@ -21,7 +30,160 @@ struct FitOptions {
   std::string hardware = "h800";
   bool json = false;
   bool gemm_rows = false;
+  std::string profile;   ///< a user's profile: CSV of operator, mean_us, count
+  std::string settings;  ///< what the profile ran: JSON (hardware, phase, ep, loads)
+  std::string write;     ///< where the calibration file goes (else stdout)
 };
+
+// One row of a user's profile: an operator of the model's layer (the names `moesim step --json` prints in its
+// breakdown), its mean time per micro-batch and layer, and how many kernels were averaged.
+struct ProfileRow {
+  std::string op;
+  double seconds = 0;
+  long count = 0;
+  int line = 0;
+};
+
+std::vector<ProfileRow> read_profile_csv(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) throw InputError(fmt::format("{}: cannot read the profile", file));
+  std::vector<ProfileRow> rows;
+  std::string text;
+  int line = 0;
+  bool header = false;
+  while (std::getline(in, text)) {
+    ++line;
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    if (text.empty() || text[0] == '#') continue;
+    std::vector<std::string> cells;
+    std::stringstream ss(text);
+    for (std::string cell; std::getline(ss, cell, ',');) cells.push_back(cell);
+    if (!header) {
+      if (text != "operator,mean_us,count") {
+        throw InputError(fmt::format("{}:{}: expected the header \"operator,mean_us,count\"", file, line));
+      }
+      header = true;
+      continue;
+    }
+    ProfileRow r;
+    r.line = line;
+    char* end = nullptr;
+    if (cells.size() != 3 || cells[0].empty()) {
+      throw InputError(fmt::format("{}:{}: expected operator,mean_us,count", file, line));
+    }
+    r.op = cells[0];
+    r.seconds = std::strtod(cells[1].c_str(), &end) * 1e-6;
+    if (end == cells[1].c_str() || *end != '\0' || !(r.seconds > 0) || !std::isfinite(r.seconds)) {
+      throw InputError(fmt::format("{}:{}: mean_us: expected a positive number, got \"{}\"", file, line, cells[1]));
+    }
+    r.count = std::strtol(cells[2].c_str(), &end, 10);
+    if (end == cells[2].c_str() || *end != '\0' || r.count < 1) {
+      throw InputError(fmt::format("{}:{}: count: expected a positive integer, got \"{}\"", file, line, cells[2]));
+    }
+    rows.push_back(std::move(r));
+  }
+  if (rows.empty()) throw InputError(fmt::format("{}: no profile rows", file));
+  return rows;
+}
+
+StepOptions read_settings(const std::string& file) {
+  auto doc = load_json_file(file);
+  JsonReader r(doc, file);
+  StepOptions o;
+  const std::string model = r.string_or("model", "deepseek-v3");
+  if (llm::canonical_model_name(model) != "deepseek-v3") {
+    r.fail("model", fmt::format("the step model runs deepseek-v3 only so far, got \"{}\"", model));
+  }
+  o.hardware = r.string("hardware");
+  o.phase = r.choice("phase", {"prefill", "decode"});
+  o.ep = static_cast<int>(r.integer("ep", {1, 1'000'000, "a number of GPUs"}));
+  o.overlap = r.boolean_or("overlap", true);
+  if (o.phase == "prefill") {
+    o.tokens_per_gpu = r.number("tokens_per_gpu", {1, 1e8, false, "a number of tokens"});
+    o.prompt_len = r.number_or("prompt_len", 4096, {1, 1e8, false, "a number of tokens"});
+    o.cached_len = r.number_or("cached_len", 0, {0, 1e8, false, "a number of tokens"});
+  } else {
+    o.batch_per_gpu = r.number("batch_per_gpu", {1, 1e6, false, "a number of sequences"});
+    o.kv_len = r.number("kv_len", {1, 1e8, false, "a number of tokens"});
+    o.mtp = r.boolean_or("mtp", true);
+  }
+  r.finish();
+  return o;
+}
+
+// Fits each family's efficiency to the profile's rows at the settings' step: the base time of each operator is the
+// unit's cost with every efficiency 1 (its breakdown for one micro-batch and layer).
+void run_profile_fit(const FitOptions& o) {
+  const auto settings = read_settings(o.settings);
+  const auto rows = read_profile_csv(o.profile);
+  auto setup = build_step(settings);
+  auto config = setup.unit->config();
+  const auto& in_situ = setup.unit->in_situ();
+  for (int f = 0; f < cost::kNumKernelFamilies; ++f) {
+    const double e = in_situ.efficiency(static_cast<cost::KernelFamily>(f));
+    config.efficiency_scale[f] = e > 0 ? 1.0 / e : 1.0;
+  }
+  const pipeline::UnitStepModel base(setup.hw, setup.model, config);
+  const bool prefill = settings.phase == "prefill";
+  pipeline::StepResult step;
+  if (prefill) {
+    std::vector<pipeline::PrefillRank> ranks(static_cast<size_t>(settings.ep), setup.prefill_rank);
+    step = base.prefill(ranks, setup.expert_factor, true);
+  } else {
+    std::vector<pipeline::DecodeRank> ranks(static_cast<size_t>(settings.ep), setup.decode_rank);
+    step = base.decode(ranks, setup.expert_factor, true);
+  }
+  const auto phase = prefill ? llm::Phase::kPrefill : llm::Phase::kDecode;
+  const auto ops = llm::layer_operators(setup.model, phase, true);
+  std::array<std::vector<double>, cost::kNumKernelFamilies> measured, based;
+  for (const auto& row : rows) {
+    auto op = std::find_if(ops.begin(), ops.end(), [&](const llm::Operator& x) { return x.name == row.op; });
+    if (op == ops.end() || op->communication) {
+      std::string known;
+      for (const auto& x : ops) {
+        if (!x.communication) known += (known.empty() ? "" : ", ") + x.name;
+      }
+      throw InputError(fmt::format("{}:{}: \"{}\" is no kernel operator of a {} {} layer (known: {})", o.profile,
+                                   row.line, row.op, setup.model.name, settings.phase, known));
+    }
+    double seconds = 0;
+    for (const auto& stage : step.micro_batch_operators) {
+      for (const auto& s : stage) {
+        if (s.name == row.op) seconds += s.seconds;
+      }
+    }
+    const int f = static_cast<int>(pipeline::kernel_family(*op, phase));
+    measured[f].push_back(row.seconds);
+    based[f].push_back(seconds);
+  }
+  cost::CalibrationFile cal;
+  cal.hardware = settings.hardware;
+  cal.model = setup.model.name;
+  cal.provenance = {{"profile", o.profile}, {"settings", load_json_file(o.settings)}, {"rows", rows.size()},
+                    {"method", "moesim fit --profile: each family's efficiency by least squares on relative errors, "
+                               "base times from the unit's step at the settings with every efficiency 1"}};
+  for (int f = 0; f < cost::kNumKernelFamilies; ++f) {
+    if (measured[f].empty()) continue;
+    const double e = cost::fit_efficiency(measured[f], based[f]);
+    double sum = 0;
+    for (size_t i = 0; i < measured[f].size(); ++i) {
+      const double err = based[f][i] / e / measured[f][i] - 1.0;
+      sum += err * err;
+    }
+    cal.efficiency[f] = e;
+    cal.points[f] = static_cast<int>(measured[f].size());
+    cal.rms_error[f] = std::sqrt(sum / static_cast<double>(measured[f].size()));
+  }
+  const std::string text = cost::to_json(cal).dump(2) + "\n";
+  if (o.write.empty()) {
+    fmt::print("{}", text);
+  } else {
+    std::ofstream out(o.write);
+    if (!out) throw InputError(fmt::format("--write {}: cannot write the file", o.write));
+    out << text;
+    fmt::print(stderr, "wrote {}\n", o.write);
+  }
+}
 
 nlohmann::json fit_json(const cost::InSituFit& fit) {
   nlohmann::json families = nlohmann::json::array();
@@ -58,6 +220,11 @@ nlohmann::json fit_json(const cost::InSituFit& fit) {
 }
 
 void run_fit(const FitOptions& o) {
+  if (!o.profile.empty() || !o.settings.empty()) {
+    if (o.profile.empty() || o.settings.empty()) throw InputError("--profile and --settings go together");
+    run_profile_fit(o);
+    return;
+  }
   auto hw = hardware::load_hardware(o.hardware);
   auto model = llm::load_model("deepseek-v3");
   auto fit = cost::fit_in_situ(hw, model);
@@ -117,6 +284,12 @@ void add_fit_command(CLI::App& app) {
   sub->add_option("--hardware", opts->hardware, "hardware kind: " + hardware::hardware_help())->capture_default_str();
   sub->add_flag("--json", opts->json, "print JSON");
   sub->add_flag("--gemm-rows", opts->gemm_rows, "also each DeepGEMM row beside the GEMM form, in sample and left out");
+  sub->add_option("--profile", opts->profile,
+                  "your own profile: CSV 'operator,mean_us,count' (operator names as moesim step --json prints them; "
+                  "mean time per micro-batch and layer)");
+  sub->add_option("--settings", opts->settings,
+                  "what the profile ran: JSON {hardware, phase, ep, tokens_per_gpu | batch_per_gpu, kv_len, ...}");
+  sub->add_option("--write", opts->write, "write the calibration file here (else print it)");
   sub->callback([opts] { run_fit(*opts); });
 }
 

@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "common/paths.h"
 #include "models/cost/expert_load.h"
+#include "models/cost/calibration_file.h"
 #include "models/cost/precision_rules.h"
 #include "sim/policy/expert_balancer.h"
 #include "tools/cli_checks.h"
@@ -53,6 +54,8 @@ void add_step_options(CLI::App& sub, StepOptions& o) {
   sub.add_option("--moe-precision", o.moe_precision, "routed experts' weights: " + p + " (default: the model's)");
   sub.add_option("--attention-precision", o.attention_precision, "core attention: bf16 | fp8 (default: the model's)");
   sub.add_option("--kv-precision", o.kv_precision, "KV cache: " + p + " (default: the model's)");
+  sub.add_option("--calibration", o.calibration,
+                 "a calibration file written by moesim fit --profile: its family efficiencies replace the fitted ones");
   sub.add_option("--efficiency-scale", o.efficiency_scale,
                  "FAMILY=FACTOR (repeatable): a kernel family's fitted efficiency times FACTOR, for sensitivity "
                  "(families: dense_gemm, batched_gemm, grouped_contiguous, grouped_masked, prefill_attention, "
@@ -108,6 +111,13 @@ StepSetup build_step(const StepOptions& o) {
     }
   }
   s.unit = std::make_unique<pipeline::UnitStepModel>(s.hw, s.model, c);
+  if (!o.calibration.empty()) {
+    // The file's efficiencies in place of the in-situ ones (then any --efficiency-scale on top).
+    const auto scales = cost::calibration_scales(cost::read_calibration(o.calibration), s.unit->in_situ(), o.hardware,
+                                                 s.model.name);
+    for (int f = 0; f < cost::kNumKernelFamilies; ++f) c.efficiency_scale[f] *= scales[f];
+    s.unit = std::make_unique<pipeline::UnitStepModel>(s.hw, s.model, c);
+  }
   if (o.phase == "prefill") {
     // Written so that NaN fails too (every comparison with NaN is false).
     if (!(o.tokens_per_gpu > 0)) throw InputError("--tokens-per-gpu: a prefill step needs a positive token count");

@@ -32,6 +32,7 @@ struct StepOptions {
   std::string attention_precision;  ///< empty: the model's native precision
   std::string kv_precision;         ///< empty: the model's native precision
   std::vector<std::string> efficiency_scale;  ///< FAMILY=FACTOR: a family's in-situ efficiency times FACTOR
+  std::string calibration;                    ///< a calibration file (moesim fit --profile): its efficiencies
   bool json = false;
 };
 

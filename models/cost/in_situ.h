@@ -24,7 +24,8 @@ namespace moesim::cost {
 /// - grouped contiguous / grouped masked GEMM: DeepGEMM README @989c9e3 grouped tables
 /// - prefill attention: the training profile's FlashAttention-3 rate
 /// - decode attention: FlashMLA README (660 TFLOPS / 3,000 GB/s, 2025-04-22)
-/// - elementwise and norms, router (GEMM + top-k): the training profile's per-token rates
+/// - elementwise and norms, router (GEMM + top-k): the memory-bound form (launches and bytes from the dimensions),
+///   the router with its GEMM by the GEMM form
 enum class KernelFamily : std::uint8_t {
   kDenseGemm,
   kBatchedGemm,

@@ -31,7 +31,19 @@ Stage stage_of(llm::OpStage s, llm::Phase phase) {
   return Stage::kMlp;
 }
 
-cost::KernelFamily family_of(const llm::Operator& op, llm::Phase phase) {
+// Expected maximum of n independent standard normals (Blom's approximation).
+double expected_max_of_normals(int n) {
+  if (n <= 1) return 0.0;
+  const boost::math::normal standard;
+  return boost::math::quantile(standard, (n - 0.375) / (n + 0.25));
+}
+
+// The rank count the profile's first-dispatch wait was measured at (EP128, deepseek-profile.md).
+constexpr int kProfileDecodeRanks = 128;
+
+}  // namespace
+
+cost::KernelFamily kernel_family(const llm::Operator& op, llm::Phase phase) {
   using K = llm::OpKind;
   using F = cost::KernelFamily;
   switch (op.kind) {
@@ -55,18 +67,6 @@ cost::KernelFamily family_of(const llm::Operator& op, llm::Phase phase) {
   }
   return F::kDenseGemm;  // all-to-alls are priced from DeepEP's tables, not scaled by a family
 }
-
-// Expected maximum of n independent standard normals (Blom's approximation).
-double expected_max_of_normals(int n) {
-  if (n <= 1) return 0.0;
-  const boost::math::normal standard;
-  return boost::math::quantile(standard, (n - 0.375) / (n + 0.25));
-}
-
-// The rank count the profile's first-dispatch wait was measured at (EP128, deepseek-profile.md).
-constexpr int kProfileDecodeRanks = 128;
-
-}  // namespace
 
 UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec& model, UnitConfig config)
     : hw_(hw),
@@ -99,7 +99,7 @@ UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec&
 std::vector<UnitStepModel::PreparedOp> UnitStepModel::prepare(const std::vector<llm::Operator>& ops) const {
   std::vector<PreparedOp> out;
   for (const auto& op : ops) {
-    PreparedOp p{op, stage_of(op.stage, config_.phase), family_of(op, config_.phase), {}, {}};
+    PreparedOp p{op, stage_of(op.stage, config_.phase), kernel_family(op, config_.phase), {}, {}};
     using K = llm::OpKind;
     if (op.kind == K::kGemm || op.kind == K::kRouter) {
       p.gemm = gemm_.prepare(op.precision, cost::GemmLayout::kDense, op.n, op.k);

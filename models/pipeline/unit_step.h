@@ -84,6 +84,10 @@ struct StepResult {
   StageOperators micro_batch_operators;   ///< filled when asked for: the operators inside each stage
 };
 
+/// The kernel family an operator's cost is calibrated in (its in-situ efficiency); dispatch and combine, priced from
+/// DeepEP's tables, answer kDenseGemm and are not scaled.
+cost::KernelFamily kernel_family(const llm::Operator& op, llm::Phase phase);
+
 /// What one GPU of a unit holds against what it may use: the one memory check of step, run, sweep and plan.
 struct MemoryFit {
   double weights_bytes = 0;     ///< its share of the weights (UnitStepModel::weight_bytes_per_gpu)

@@ -3,13 +3,19 @@
 #include <bit>
 #include <cmath>
 
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "models/cost/calibration_file.h"
 #include "sim/cluster/scenario.h"
 
 namespace moesim::cluster {
 
 namespace {
-pipeline::UnitConfig unit_config(const PoolConfig& p, llm::Phase phase, const llm::UnitGeometry& g) {
+pipeline::UnitConfig unit_config(const PoolConfig& p, llm::Phase phase, const llm::UnitGeometry& g,
+                                 const std::array<double, cost::kNumKernelFamilies>& scales) {
   pipeline::UnitConfig c;
+  c.efficiency_scale = scales;
   c.phase = phase;
   c.ep = g.gpus;
   c.overlap = p.overlap;
@@ -29,13 +35,26 @@ double at_load_bin(uint64_t bin) {
 }
 }  // namespace
 
+std::array<double, cost::kNumKernelFamilies> ModelStep::scales(const Scenario& s) const {
+  std::array<double, cost::kNumKernelFamilies> ones;
+  ones.fill(1.0);
+  if (s.calibration.empty()) return ones;
+  const auto file = resolve_path(s, s.calibration);
+  try {
+    return cost::calibration_scales(cost::read_calibration(file), cost::fit_in_situ(hw_, model_), s.hardware,
+                                    model_.name);
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("calibration: {}", e.what()));
+  }
+}
+
 ModelStep::ModelStep(const Scenario& s, bool exact)
     : hw_(hardware::load_hardware(s.hardware)),
       model_(cost::with_precision(llm::load_model(model_path(s).string()), s.precision, hw_.gpu)),
       prefill_(std::make_unique<pipeline::UnitStepModel>(
-          hw_, model_, unit_config(s.fleet.prefill, llm::Phase::kPrefill, s.geometry.prefill))),
+          hw_, model_, unit_config(s.fleet.prefill, llm::Phase::kPrefill, s.geometry.prefill, scales(s)))),
       decode_(std::make_unique<pipeline::UnitStepModel>(
-          hw_, model_, unit_config(s.fleet.decode, llm::Phase::kDecode, s.geometry.decode))),
+          hw_, model_, unit_config(s.fleet.decode, llm::Phase::kDecode, s.geometry.decode, scales(s)))),
       exact_(exact),
       memo_(exact ? 0 : kMemoSlots) {
   // A prefill unit holds a chunk's tokens in flight and their KV until it is sent; a decode unit must hold at least

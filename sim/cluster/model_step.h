@@ -34,6 +34,7 @@ class ModelStep final : public StepModel {
   const pipeline::UnitStepModel& decode_unit() const { return *decode_; }
 
  private:
+  std::array<double, cost::kNumKernelFamilies> scales(const Scenario& s) const;  // from its calibration file
   hardware::Hardware hw_;
   llm::ModelSpec model_;
   std::unique_ptr<pipeline::UnitStepModel> prefill_;

@@ -126,6 +126,7 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
   } catch (const InputError& e) {
     r.fail("precision", e.what());
   }
+  s.calibration = r.string_or("calibration", s.calibration);
   s.published = r.string_or("published", s.published);
   if (!s.published.empty() && s.published.find("published") == std::string::npos) {
     r.fail("published", "a comparison file's name must say \"published\"");
@@ -248,6 +249,7 @@ nlohmann::json to_json(const Scenario& s) {
       {"hardware", s.hardware},
       {"model", s.model},
       {"precision", {{"moe", s.precision.moe}, {"attention", s.precision.attention}, {"kv", s.precision.kv}}},
+      {"calibration", s.calibration},
       {"published", s.published},
       {"horizon_s", s.horizon_s},
       {"workload",

@@ -96,6 +96,9 @@ struct Scenario {
   std::string model = "models/llm/deepseek-v3.json";
   /// precision.moe, .attention, .kv: the model's native precision unless given; resolved to names when parsed.
   cost::PrecisionChoice precision;
+  /// A calibration file (moesim fit --profile), relative to the scenario's folder: its family efficiencies replace
+  /// the in-situ ones. Empty: DeepSeek's profiles' fit.
+  std::string calibration;
   double horizon_s = 3600.0;  ///< arrivals stop here; requests in flight then run to completion
   WorkloadConfig workload;
   FleetConfig fleet;
