@@ -32,6 +32,7 @@ void add_sweep_command(CLI::App& app);
 void add_plan_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_hardware_command(CLI::App& app);
+void add_model_command(CLI::App& app);
 
 /// For subcommands that are not built yet: prints so and exits non-zero.
 [[noreturn]] void not_built_yet(const char* name, const char* hint);

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   add_plan_command(app);
   add_compare_command(app);
   add_hardware_command(app);
+  add_model_command(app);
   // NaN and infinities are no numbers of ours (a NaN passes every `x <= 0` check after); text is UTF-8.
   check_all_options(app);
   try {

@@ -4,6 +4,18 @@
 //
 //   auto m = moesim::llm::load_model("deepseek-v3");          // a registered name or alias, or a model file's path
 //   double kv = m.kv_bytes_per_token();                        // 70,272 B for DeepSeek-V3
+//
+// Parameter counts (total_parameters, active_parameters) come from the dimensions alone; no count is stored in a
+// file. Conventions, chosen so that each registered model's published figures are met (tests/llm/parameters_test.cc):
+//   - every weight matrix is counted: attention projections, routers, routed and shared experts, dense FFNs, and the
+//     embedding and LM head as two matrices (no registered model ties them: tie_word_embeddings is false in each);
+//   - norms (RMSNorm scales, Qwen3's q/k norms), biases (gpt-oss's attention, router and expert biases) and attention
+//     sinks (gpt-oss) are not counted: together under 0.05 % of any registered model;
+//   - MTP modules are not counted (DeepSeek-V3's 671 B excludes its 14 B MTP module);
+//   - active = what one token's forward pass multiplies by: attention, dense FFNs, shared experts, routers, the
+//     experts_per_token routed experts of each MoE layer and the LM head. The embedding table is not active (a token
+//     reads one row of it): with it, DeepSeek-V3 would be 37.6 B, Kimi-K2 32.9 B and gpt-oss-120b 5.7 B active,
+//     against published 37 B, 32 B and 5.1 B.
 #pragma once
 
 #include <filesystem>
@@ -34,12 +46,15 @@ struct MlaDims {
   int v_head_dim = 0;
 };
 
-/// Grouped-query attention's dimensions.
+/// Grouped-query attention's dimensions. gpt-oss's attention sinks (one learned logit per head, added to the softmax
+/// denominator) are not described: 64 numbers a layer, and one more term per head in the softmax, change neither the
+/// bytes nor the FLOPs of a step measurably.
 struct GqaDims {
-  int kv_heads = 0;
-  int head_dim = 0;
+  int kv_heads = 0;               ///< key/value heads; each serves heads / kv_heads query heads
+  int head_dim = 0;               ///< dimension of one query, key and value head
   int sliding_window = 0;         ///< tokens a windowed layer attends to; 0: no windowed layers
   int sliding_window_layers = 0;  ///< how many of the layers use the window (the others attend to all context)
+  bool qk_norm = false;           ///< an RMSNorm over each query and key head before RoPE (Qwen3): elementwise work
 };
 
 struct AttentionSpec {
@@ -65,6 +80,14 @@ struct MtpSpec {
   double acceptance = 0;
 };
 
+/// What is known of how tokens spread over the routed experts. Where no per-expert routing statistics are published,
+/// a run should use uniform routing or a skew it states as assumed (--expert-skew): the `calibrated` preset is fitted
+/// to DeepSeek-V3/R1's statistics, not to any other model's. Nothing enforces this yet.
+struct RoutingNote {
+  bool statistics_published = false;  ///< whether measured per-expert loads of this model are published
+  std::string source;                 ///< where they are, or what was searched; empty when the file does not say
+};
+
 /// Each component's native precision; a scenario may override moe, attention and kv.
 struct PrecisionSpec {
   Precision moe = Precision::kFp8;         ///< routed experts' weights and their GEMMs
@@ -77,6 +100,8 @@ struct ModelSpec {
   std::string name;                  ///< registered name (the file's stem): deepseek-v3
   std::string display_name;          ///< DeepSeek-V3
   std::vector<std::string> aliases;  ///< other names a scenario or trace may use: deepseek-r1
+  std::string about;                 ///< one paragraph: what the model is, its published sizes
+  std::filesystem::path file;        ///< the file it was read from (for its sources: `moesim model show`)
   int hidden = 0;
   int layers = 0;        ///< decoder layers, MTP modules not counted
   int dense_layers = 0;  ///< the first layers, with a dense FFN
@@ -87,20 +112,30 @@ struct ModelSpec {
   MoeSpec moe;
   MtpSpec mtp;
   PrecisionSpec precision;
+  RoutingNote routing;
 
   int moe_layers() const { return layers - dense_layers; }
-  /// KV cache bytes of one token in one (full-attention) layer, in the KV precision: MLA stores the latent and the
-  /// RoPE key (1,152 B for DeepSeek-V3 in BF16); GQA stores a key and a value per KV head.
+  /// KV cache bytes of one token in one layer, in the KV precision: MLA stores the latent and the RoPE key (1,152 B
+  /// for DeepSeek-V3 in BF16); GQA stores a key and a value per KV head (2 x kv_heads x head_dim elements).
   double kv_bytes_per_token_per_layer() const;
-  /// KV bytes of one token over all layers (70,272 for V3).
+  /// KV bytes of one token over all layers, as if every layer attended to all context (70,272 for V3). For a model
+  /// with sliding-window layers (gpt-oss) this is what a token adds while its sequence is within the window; beyond
+  /// it the windowed layers stop growing, so it over-states a long sequence's KV: use kv_bytes_for_sequence().
   double kv_bytes_per_token() const { return kv_bytes_per_token_per_layer() * layers; }
+  /// KV bytes of one sequence of `tokens` tokens over all layers: full-attention layers hold every token, windowed
+  /// layers at most sliding_window of them.
+  double kv_bytes_for_sequence(double tokens) const;
+  /// Parameters of the model, from its dimensions (conventions in the header comment): 671.0 B for DeepSeek-V3.
+  double total_parameters() const;
+  /// Parameters one token's forward pass uses (conventions in the header comment): 36.6 B for DeepSeek-V3.
+  double active_parameters() const;
   /// Bytes of one token's hidden state in FP8 dispatch (values + one FP32 scale per 128).
   double dispatch_bytes_per_token() const { return hidden + hidden / 128 * 4.0; }
   /// Bytes of one token's hidden state in BF16 combine.
   double combine_bytes_per_token() const { return 2.0 * hidden; }
   /// Weight bytes one GPU holds in a unit of `gpus` GPUs with `expert_slots` routed-expert slots in all: its
-  /// routed experts, plus the attention, shared expert, dense layers, embedding, LM head and MTP module, which
-  /// every data-parallel rank holds in full.
+  /// routed experts (in precision.moe), plus the attention, routers, shared expert, dense layers and MTP module (in
+  /// precision.dense) and the embedding and LM head (BF16), which every data-parallel rank holds in full.
   double weight_bytes_per_gpu(int gpus, int expert_slots) const;
 };
 

@@ -312,6 +312,7 @@ TEST_CASE("layering: JSON is parsed only by common/json_parse, but for a reasone
       {"tools/study/grid.cc", "an ordered copy of a grid file that parse_json_text has checked first"},
       {"tools/study/plan.cc", "an ordered copy of a space file that parse_json_text has checked first"},
       {"tools/study/runner.cc", "a result one rank sends another, written by moesim itself"},
+      {"tools/cmd_model.cc", "an ordered copy of a model file that load_model has checked first (show, in file order)"},
   };
   std::set<std::string> seen;
   for (const auto& file : sources_under({"common", "hardware", "sim", "models", "traces", "tools"})) {
