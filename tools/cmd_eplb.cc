@@ -25,6 +25,7 @@ namespace {
 struct EplbOptions {
   std::string weights;
   int replicas = 0, groups = 0, nodes = 0, gpus = 0;
+  std::string model = "deepseek-v3";  ///< --skew-stats: whose routing shape (experts, top-k, groups) is drawn
   std::string policy = "auto";
   bool json = false;
   std::string skew_stats;
@@ -84,7 +85,7 @@ void run_skew_stats(const EplbOptions& o) {
   cost::SkewStatisticsOptions options;
   options.instances = 32;  // as the fit
   options.exact_routing = o.exact;
-  std::vector<double> model = cost::skew_statistics(spec, v3_routing(), options);
+  std::vector<double> model = cost::skew_statistics(spec, cost::routing_shape(llm::load_model(o.model)), options);
   if (o.json) {
     nlohmann::json rows = nlohmann::json::array();
     for (size_t i = 0; i < model.size(); ++i) {
@@ -130,6 +131,10 @@ void add_eplb_command(CLI::App& app) {
   sub->add_option("--policy", options->policy, "expert balancer: " + balancers.known())
       ->check(CLI::IsMember(balancers.names()));
   sub->add_flag("--json", options->json, "print one JSON object");
+  sub->add_option("--model", options->model,
+                  "--skew-stats: the model whose routing shape is drawn (a registered model, alias or file; the "
+                  "calibrated fit always uses DeepSeek-V3's, whose statistics it fits)")
+      ->capture_default_str();
   sub->add_option("--skew-stats", options->skew_stats,
                   "instead: print a skew model's routing statistics beside the measured ones (e.g. calibrated)");
   sub->add_flag("--exact", options->exact, "with --skew-stats: route every token instead of Poisson counts");

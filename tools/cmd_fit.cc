@@ -90,10 +90,7 @@ StepOptions read_settings(const std::string& file) {
   auto doc = load_json_file(file);
   JsonReader r(doc, file);
   StepOptions o;
-  const std::string model = r.string_or("model", "deepseek-v3");
-  if (llm::canonical_model_name(model) != "deepseek-v3") {
-    r.fail("model", fmt::format("the step model runs deepseek-v3 only so far, got \"{}\"", model));
-  }
+  o.model = r.string_or("model", o.model);
   o.hardware = r.string("hardware");
   o.phase = r.choice("phase", {"prefill", "decode"});
   o.ep = static_cast<int>(r.integer("ep", {1, 1'000'000, "a number of GPUs"}));

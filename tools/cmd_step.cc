@@ -36,6 +36,7 @@ void run_step(const StepOptions& o) {
   }
   if (o.json) {
     nlohmann::json j = {{"hardware", o.hardware},
+                        {"model", setup.model.name},
                         {"phase", o.phase},
                         {"ep", o.ep},
                         {"nodes", nodes},

@@ -23,6 +23,10 @@ constexpr int kMaxNodesPerUnit = 1000;
 
 void add_step_options(CLI::App& sub, StepOptions& o) {
   sub.add_option("--hardware", o.hardware, hardware::hardware_help())->capture_default_str();
+  // The help names no models: reading the model files while the command line is built would turn a broken file
+  // into a crash instead of an error.
+  sub.add_option("--model", o.model, "a registered model (moesim model list), an alias, or a model file")
+      ->capture_default_str();
   sub.add_option("--phase", o.phase, "prefill | decode")->required()->check(CLI::IsMember({"prefill", "decode"}));
   sub.add_option("--ep", o.ep, "expert-parallel size (GPUs of the unit; nodes = EP / GPUs per node)")
       ->required()
@@ -64,7 +68,7 @@ void add_step_options(CLI::App& sub, StepOptions& o) {
 
 StepSetup build_step(const StepOptions& o) {
   StepSetup s{hardware::load_hardware(o.hardware),
-              llm::load_model("deepseek-v3"),
+              llm::load_model(o.model),
               {},
               nullptr,
               {},
@@ -91,7 +95,7 @@ StepSetup build_step(const StepOptions& o) {
   c.phase = o.phase == "prefill" ? llm::Phase::kPrefill : llm::Phase::kDecode;
   c.ep = s.geometry.gpus;
   c.overlap = o.overlap;
-  c.mtp = o.mtp;
+  c.mtp = o.mtp && s.model.mtp.modules > 0;  // MTP only where the model has it
   c.expert_slots = s.geometry.expert_slots;
   for (const auto& item : o.efficiency_scale) {
     const auto eq = item.find('=');

@@ -17,6 +17,7 @@ namespace moesim::tools {
 
 struct StepOptions {
   std::string hardware = "h800";
+  std::string model = "deepseek-v3";  ///< a registered model, an alias or a model file
   std::string phase = "decode";
   int ep = 0;
   double tokens_per_gpu = 0;

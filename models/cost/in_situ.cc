@@ -64,6 +64,11 @@ double rms(const std::vector<double>& errors) {
 
 }  // namespace
 
+const llm::ModelSpec& profile_model() {
+  static const llm::ModelSpec model = llm::load_model("deepseek-v3");
+  return model;
+}
+
 std::string_view family_name(KernelFamily family) { return kFamilyNames[static_cast<int>(family)]; }
 
 KernelFamily family_from_name(std::string_view name) {

@@ -93,6 +93,10 @@ struct InSituFit {
 /// that shares those tables: another GPU differs only through its spec (Hardware::carry_factor).
 InSituFit fit_in_situ(const hardware::Hardware& hw, const llm::ModelSpec& model);
 
+/// The model DeepSeek's published profiles ran (DeepSeek-V3): the in-situ fit, the memory-bound form and the
+/// attention rate are fitted with its dimensions, whatever model a unit then prices.
+const llm::ModelSpec& profile_model();
+
 /// The least-squares efficiency of points with measured times `measured` and base times `base`: minimises
 /// sum ((base_i / e) / measured_i - 1)^2 over 1/e (linear least squares, solved with Eigen). Throws
 /// std::invalid_argument for empty or mismatched input.

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "models/cost/in_situ.h"
 
 namespace moesim::cost {
 
@@ -92,21 +93,40 @@ MemoryBoundForm fit_memory_bound_form(const hardware::Hardware& hw, const llm::M
 KernelModel::KernelModel(const hardware::Hardware& hw, const llm::ModelSpec& model)
     : hw_(hw),
       model_(model),
-      memory_(fit_memory_bound_form(hw, model)),
+      memory_(fit_memory_bound_form(hw, profile_model())),
       // The attention rates were measured in BF16 (FlashAttention-3, FlashMLA); FP8 attention runs at the FP8 peak.
       attention_speedup_(hardware::peak_flops(hw.gpu, model.precision.attention) / hw.gpu.bf16_flops) {
-  // Calibration: the FlashAttention-3 forward row of the training profile (causal, S tokens, 128 heads, qk 192,
-  // v 128) gives the attention rate per SM.
+  // Calibration: the FlashAttention-3 forward row of the training profile (DeepSeek-V3's attention: causal, S tokens,
+  // 128 heads, qk 192, v 128) gives the attention rate per SM; the priced model's FLOPs per (query, key) pair follow
+  // its own heads and dims.
   const auto& fa3 = hw.profile.kernel("flash_attention_3_fwd");
   double s = hw.profile.tokens;
   double pairs = s * (s + 1.0) / 2.0;
-  const auto& mla = model.attention.mla;
-  double qk = mla.qk_nope_head_dim + mla.qk_rope_head_dim;
-  attention_flops_per_pair_ = 2.0 * model.attention.heads * (qk + mla.v_head_dim);
-  fa3_flops_per_sm_ = attention_flops_per_pair_ * pairs / fa3.seconds / hw.profile.gemm_sms;
+  fa3_flops_per_sm_ = attention_flops_per_pair(profile_model()) * pairs / fa3.seconds / hw.profile.gemm_sms;
+  attention_flops_per_pair_ = attention_flops_per_pair(model);
+  // A model with sliding-window layers: the share of layers attending to all context.
+  const auto& g = model.attention.gqa;
+  full_layer_share_ = model.attention.kind == llm::AttentionKind::kGqa && g.sliding_window > 0
+                          ? 1.0 - static_cast<double>(g.sliding_window_layers) / model.layers
+                          : 1.0;
   for (const auto& r : hw.deepep.normal) {
     if (!r.intranode) internode_.push_back(r);
   }
+}
+
+double attention_flops_per_pair(const llm::ModelSpec& m) {
+  if (m.attention.kind == llm::AttentionKind::kMla) {
+    const auto& mla = m.attention.mla;
+    return 2.0 * m.attention.heads * (mla.qk_nope_head_dim + mla.qk_rope_head_dim + mla.v_head_dim);
+  }
+  return 2.0 * m.attention.heads * 2.0 * m.attention.gqa.head_dim;
+}
+
+double KernelModel::windowed_pairs(double pairs, double tokens) const {
+  // Windowed layers: each new token attends to at most `window` keys; the layer average over full and windowed.
+  if (full_layer_share_ >= 1.0) return pairs;
+  const double windowed = std::min(pairs, tokens * model_.attention.gqa.sliding_window);
+  return full_layer_share_ * pairs + (1.0 - full_layer_share_) * windowed;
 }
 
 double KernelModel::prefill_attention_s(double pairs, int sms) const {
@@ -117,9 +137,20 @@ double KernelModel::prefill_attention_s(double pairs, int sms) const {
 
 double KernelModel::decode_attention_s(double sequences, double kv_tokens, int query_per_seq, int sms) const {
   if (sequences <= 0 || kv_tokens <= 0) return 0.0;
-  const auto& mla = model_.attention.mla;
-  double dk = mla.kv_lora_rank + mla.qk_rope_head_dim;  // 576
-  double dv = mla.kv_lora_rank;                         // 512
+  double dk = 0, dv = 0;
+  if (model_.attention.kind == llm::AttentionKind::kMla) {
+    const auto& mla = model_.attention.mla;
+    dk = mla.kv_lora_rank + mla.qk_rope_head_dim;  // 576 for DeepSeek-V3
+    dv = mla.kv_lora_rank;                         // 512
+  } else {
+    // GQA decode at FlashMLA's rates (assumed: a decode attention kernel reaches the same fractions of the peaks);
+    // windowed layers read at most `window` keys a sequence.
+    dk = dv = model_.attention.gqa.head_dim;
+    if (full_layer_share_ < 1.0) {
+      const double capped = sequences * std::min(kv_tokens / sequences, double(model_.attention.gqa.sliding_window));
+      kv_tokens = full_layer_share_ * kv_tokens + (1.0 - full_layer_share_) * capped;
+    }
+  }
   double flops = 2.0 * model_.attention.heads * query_per_seq * kv_tokens * (dk + dv);
   double bytes = kv_tokens * model_.kv_bytes_per_token_per_layer();
   double table_sms = hw_.tables_gpu_spec.sms;

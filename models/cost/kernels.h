@@ -33,6 +33,9 @@ MemoryBoundForm fit_memory_bound_form(const hardware::Hardware& hw, const llm::M
 std::vector<llm::Operator> profile_row_operators(const hardware::ProfileMeasurement& row,
                                                  const llm::ModelSpec& model);
 
+/// Attention FLOPs per (query, key) pair in one layer: 2 heads (qk + v) (MLA: nope + rope, v; GQA: 2 x head_dim).
+double attention_flops_per_pair(const llm::ModelSpec& model);
+
 class KernelModel {
  public:
   KernelModel(const hardware::Hardware& hw, const llm::ModelSpec& model);
@@ -44,6 +47,8 @@ class KernelModel {
   /// FlashMLA over `kv_tokens` cached tokens (summed over the rank's sequences) with `query_per_seq` query tokens
   /// per sequence (1, or 2 with MTP): max(FLOPs at the compute-bound rate, KV bytes at the memory-bound rate).
   double decode_attention_s(double sequences, double kv_tokens, int query_per_seq, int sms) const;
+  /// Prefill pairs averaged over the layers: sliding-window layers see at most `tokens` x window of them.
+  double windowed_pairs(double pairs, double tokens) const;
   /// Normal (prefill) dispatch or combine of `tokens` tokens from one rank in a unit of `ep` GPUs, the busiest
   /// receiver carrying `receive_factor` times the mean.
   double normal_dispatch_s(double tokens, int ep, double receive_factor) const;
@@ -85,6 +90,7 @@ class KernelModel {
   double attention_speedup_ = 1;                      // the attention precision's peak over BF16's
   double fa3_flops_per_sm_;                           // calibrated on the training profile's FlashAttention-3 row
   double attention_flops_per_pair_;
+  double full_layer_share_ = 1;                       // layers attending to all context (the rest: a sliding window)
 };
 
 }  // namespace moesim::cost

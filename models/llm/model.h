@@ -129,8 +129,11 @@ struct ModelSpec {
   double total_parameters() const;
   /// Parameters one token's forward pass uses (conventions in the header comment): 36.6 B for DeepSeek-V3.
   double active_parameters() const;
-  /// Bytes of one token's hidden state in FP8 dispatch (values + one FP32 scale per 128).
-  double dispatch_bytes_per_token() const { return hidden + hidden / 128 * 4.0; }
+  /// Bytes of one token's hidden state as dispatched to the experts: FP8 (values and an FP32 scale per 128) when
+  /// the routed experts take FP8 or FP4, BF16 when they take BF16.
+  double dispatch_bytes_per_token() const {
+    return precision.moe == Precision::kBf16 ? 2.0 * hidden : hidden + hidden / 128.0 * 4.0;
+  }
   /// Bytes of one token's hidden state in BF16 combine.
   double combine_bytes_per_token() const { return 2.0 * hidden; }
   /// Weight bytes one GPU holds in a unit of `gpus` GPUs with `expert_slots` routed-expert slots in all: its

@@ -29,14 +29,21 @@ std::vector<Operator> layer_operators(const ModelSpec& m, Phase phase, bool moe)
   const double h = m.hidden;
   const auto& e = m.moe;
   std::vector<Operator> ops;
-  append_mla_attention(m, phase, ops);
+  if (m.attention.kind == AttentionKind::kMla) {
+    append_mla_attention(m, phase, ops);
+  } else {
+    append_gqa_attention(m, phase, ops);
+  }
   const Precision dense = m.precision.dense;
-  // SwiGLU over an FFN of width f: reads gate and up (BF16), writes the FP8 input of the down projection.
-  auto swiglu_bytes = [](double f) { return 2.0 * 2.0 * f + fp8_activation_bytes(f); };
+  // SwiGLU over an FFN of width f: reads gate and up (BF16), writes the input of the down projection (FP8 for FP8
+  // weights, else BF16).
+  auto swiglu_bytes = [](double f, Precision p) {
+    return 2.0 * 2.0 * f + (p == Precision::kFp8 ? fp8_activation_bytes(f) : 2.0 * f);
+  };
   if (!moe) {
     ops.push_back(gemm_op("dense_gate_up", S::kMlp, 2.0 * m.dense_ffn, h, dense));
     // Counted in routed rows of expert width (UnitStepModel sets them so for dense layers).
-    ops.push_back(elementwise_op("swiglu", S::kMlp, swiglu_bytes(e.expert_ffn), true));
+    ops.push_back(elementwise_op("swiglu", S::kMlp, swiglu_bytes(e.expert_ffn, dense), true));
     ops.push_back(gemm_op("dense_down", S::kMlp, h, m.dense_ffn, dense));
     return ops;
   }
@@ -53,19 +60,21 @@ std::vector<Operator> layer_operators(const ModelSpec& m, Phase phase, bool moe)
   if (e.shared_experts > 0) {
     const double f = static_cast<double>(e.expert_ffn) * e.shared_experts;
     // The shared expert's input cast to FP8 (the routed experts' copy is cast inside the dispatch).
-    ops.push_back(elementwise_op("shared_input_cast", S::kShared, 2.0 * h + fp8_activation_bytes(h)));
+    if (dense == Precision::kFp8) {
+      ops.push_back(elementwise_op("shared_input_cast", S::kShared, 2.0 * h + fp8_activation_bytes(h)));
+    }
     ops.push_back(gemm_op("shared_gate_up", S::kShared, 2.0 * f, h, dense));
-    ops.push_back(elementwise_op("shared_swiglu", S::kShared, swiglu_bytes(f)));
+    ops.push_back(elementwise_op("shared_swiglu", S::kShared, swiglu_bytes(f, dense)));
     ops.push_back(gemm_op("shared_down", S::kShared, h, f, dense));
   }
   ops.push_back({"dispatch", K::kDispatch, S::kDispatch, 0, 0, 1, Precision::kFp8, true});
   // Decode's low-latency dispatch writes the per-expert (masked) layout itself and its combine reduces: no permute
   // or unpermute kernels there (shared/reference/deepseek-profile.md).
   const bool prefill = phase == Phase::kPrefill;
-  // Permute: each routed row's FP8 hidden state and scales copied into its expert's block.
-  if (prefill) ops.push_back(elementwise_op("permute", S::kMlp, 2.0 * fp8_activation_bytes(h), true));
+  // Permute: each routed row's hidden state as dispatched copied into its expert's block.
+  if (prefill) ops.push_back(elementwise_op("permute", S::kMlp, 2.0 * m.dispatch_bytes_per_token(), true));
   ops.push_back({"experts_gate_up", K::kGroupedGemm, S::kMlp, 2.0 * e.expert_ffn, h, 1, m.precision.moe, false});
-  ops.push_back(elementwise_op("swiglu", S::kMlp, swiglu_bytes(e.expert_ffn), true));
+  ops.push_back(elementwise_op("swiglu", S::kMlp, swiglu_bytes(e.expert_ffn, m.precision.moe), true));
   ops.push_back({"experts_down", K::kGroupedGemm, S::kMlp, h, static_cast<double>(e.expert_ffn), 1, m.precision.moe,
                  false});
   // Unpermute: each routed row's BF16 output read once, the weighted sum written once per token.

@@ -52,6 +52,9 @@ std::vector<Operator> layer_operators(const ModelSpec& m, Phase phase, bool moe)
 /// Appends the attention block's operators of an MLA model, from the input norm to the output projection.
 void append_mla_attention(const ModelSpec& m, Phase phase, std::vector<Operator>& ops);
 
+/// Appends the attention block's operators of a GQA (or MHA) model.
+void append_gqa_attention(const ModelSpec& m, Phase phase, std::vector<Operator>& ops);
+
 /// Operator builders shared by the attention kinds' files.
 Operator gemm_op(std::string name, OpStage stage, double n, double k, Precision precision);
 /// A memory-bound kernel moving `bytes_per_unit` per token (or per routed row) in `launches` kernels.

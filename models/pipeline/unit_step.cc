@@ -74,7 +74,7 @@ UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec&
       config_(config),
       gemm_(hw),
       kernels_(hw, model),
-      fit_(cost::fit_in_situ(hw, model)),
+      fit_(cost::fit_in_situ(hw, cost::profile_model())),
       terms_(hw.inference.step),
       rank_start_skew_s_(terms_.decode_first_dispatch_wait_s * expected_max_of_normals(config.ep) /
                          expected_max_of_normals(kProfileDecodeRanks)),
@@ -135,7 +135,7 @@ double UnitStepModel::op_seconds(const PreparedOp& prepared, const MicroBatch& m
       break;
     }
     case K::kPrefillAttention:
-      base = kernels_.prefill_attention_s(mb.pairs, sms);
+      base = kernels_.prefill_attention_s(kernels_.windowed_pairs(mb.pairs, mb.tokens), sms);
       break;
     case K::kDecodeAttention:
       base = kernels_.decode_attention_s(mb.sequences, mb.kv_tokens, config_.mtp ? 2 : 1, sms);
@@ -325,13 +325,21 @@ namespace {
 // output, and the routed rows' FFN intermediates (gate and up, then the FP8 SwiGLU output) of its top-k experts.
 double activation_bytes_per_token(const llm::ModelSpec& m, llm::Phase phase) {
   const double h = m.hidden;
-  const auto& a = m.attention.mla;
   const double heads = m.attention.heads;
-  const double qk = a.qk_nope_head_dim + a.qk_rope_head_dim;
-  const double attention = phase == llm::Phase::kPrefill ? heads * (qk + qk + a.v_head_dim)
-                                                          : heads * (a.kv_lora_rank + a.qk_rope_head_dim);
+  double attention = 0, out = 0;
+  if (m.attention.kind == llm::AttentionKind::kMla) {
+    const auto& a = m.attention.mla;
+    const double qk = a.qk_nope_head_dim + a.qk_rope_head_dim;
+    attention = phase == llm::Phase::kPrefill ? heads * (qk + qk + a.v_head_dim)
+                                              : heads * (a.kv_lora_rank + a.qk_rope_head_dim);
+    out = heads * a.v_head_dim;
+  } else {
+    const auto& g = m.attention.gqa;
+    attention = (heads + 2.0 * g.kv_heads) * g.head_dim;
+    out = heads * g.head_dim;
+  }
   const double ffn = m.moe.experts_per_token * 2.5 * m.moe.expert_ffn;
-  return 2.0 * (2.0 * h + attention + heads * a.v_head_dim + ffn);
+  return 2.0 * (2.0 * h + attention + out + ffn);
 }
 
 }  // namespace

@@ -71,7 +71,7 @@ struct GeometrySource {
 };
 
 GeometrySource geometry_source(const Scenario& s) {
-  return {hardware::load_node_spec(s.hardware), llm::load_model(model_path(s).string())};
+  return {hardware::load_node_spec(s.hardware), llm::load_model(model_ref(s))};
 }
 
 llm::UnitGeometry pool_geometry(const GeometrySource& g, const PoolConfig& p) {
@@ -112,7 +112,13 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
     r.fail("hardware", fmt::format("unknown hardware \"{}\" (known: {})", s.hardware, known_hardware()));
   }
   s.model = r.string_or("model", s.model);
-  const GeometrySource geometry = geometry_source(s);
+  const GeometrySource geometry = [&] {
+    try {
+      return geometry_source(s);
+    } catch (const InputError& e) {
+      r.fail("model", e.what());
+    }
+  }();
   if (auto p = r.optional_object("precision")) {
     s.precision = {p->string_or("moe", ""), p->string_or("attention", ""), p->string_or("kv", "")};
     p->finish();
@@ -210,9 +216,10 @@ void check_geometry(const Scenario& s) {
   }
 }
 
-std::filesystem::path model_path(const Scenario& s) {
+std::string model_ref(const Scenario& s) {
+  if (!llm::canonical_model_name(s.model).empty()) return s.model;
   std::filesystem::path p(s.model);
-  return p.is_absolute() ? p : data_path(s.model);
+  return (p.is_absolute() ? p : data_path(s.model)).string();
 }
 
 std::filesystem::path resolve_path(const Scenario& s, const std::string& file) {

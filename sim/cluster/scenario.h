@@ -93,7 +93,7 @@ struct Scenario {
   std::string about;  ///< one line saying what the scenario is for
   uint64_t seed = 1;
   std::string hardware = "h800";
-  std::string model = "models/llm/deepseek-v3.json";
+  std::string model = "deepseek-v3";  ///< a registered model or alias (moesim model list), or a model file
   /// precision.moe, .attention, .kv: the model's native precision unless given; resolved to names when parsed.
   cost::PrecisionChoice precision;
   /// A calibration file (moesim fit --profile), relative to the scenario's folder: its family efficiencies replace
@@ -122,8 +122,9 @@ void resolve_geometry(Scenario& s);
 /// Throws std::logic_error unless `s.geometry` matches its fleet (a Scenario changed in code after resolve_geometry).
 void check_geometry(const Scenario& s);
 
-/// The model file: absolute, or relative to the data folder.
-std::filesystem::path model_path(const Scenario& s);
+/// What to load the scenario's model from: a registered name or alias as it is, a file path absolute or relative to
+/// the data folder (llm::load_model takes either).
+std::string model_ref(const Scenario& s);
 
 /// A path from the scenario (a trace, a node schedule): absolute, or relative to the scenario file's folder.
 std::filesystem::path resolve_path(const Scenario& s, const std::string& file);

@@ -1,0 +1,38 @@
+// The scenarios of the other models (scenarios/kimi-k2-h200*.json, qwen3-235b-a22b-h100*.json, gpt-oss-120b-b200.json)
+// run end to end, cut to a minute: requests conserved, none rejected, the model and the precisions they ran written
+// out.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tests/support/command.h"
+
+using moesim::test::fresh_dir;
+using moesim::test::run_moesim;
+
+TEST_CASE("scenarios: Kimi-K2 on H200, Qwen3-235B-A22B on H100 and gpt-oss-120b on B200 run end to end") {
+  const std::pair<const char*, const char*> runs[] = {{"kimi-k2-h200", "kimi-k2"},
+                                                      {"kimi-k2-h200-azure", "kimi-k2"},
+                                                      {"qwen3-235b-a22b-h100", "qwen3-235b-a22b"},
+                                                      {"qwen3-235b-a22b-h100-azure", "qwen3-235b-a22b"},
+                                                      {"gpt-oss-120b-b200", "gpt-oss-120b"}};
+  auto dir = fresh_dir("moesim-model-scenarios-" + std::to_string(::getpid()));
+  for (const auto& [name, model] : runs) {
+    INFO(name);
+    auto out = dir / name;
+    auto r = run_moesim("run " + std::string(MOESIM_SOURCE_DIR) + "/scenarios/" + name +
+                        ".json --set horizon_s=60 --out " + out.string());
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    CHECK(r.output.find("conserved") != std::string::npos);
+    std::ifstream s(out / "summary.json"), rs(out / "resolved-scenario.json");
+    auto summary = nlohmann::json::parse(s);
+    auto resolved = nlohmann::json::parse(rs);
+    CHECK(summary["requests_completed"].get<double>() > 0);
+    CHECK(resolved["model"] == model);
+    CHECK(resolved["precision"]["moe"].is_string());
+  }
+}
