@@ -94,6 +94,7 @@ StepOptions read_settings(const std::string& file) {
   o.hardware = r.string("hardware");
   o.phase = r.choice("phase", {"prefill", "decode"});
   o.ep = static_cast<int>(r.integer("ep", {1, 1'000'000, "a number of GPUs"}));
+  o.redundant_experts = static_cast<int>(r.integer_or("redundant_experts", o.redundant_experts, {0, 1'000'000, "a count"}));
   o.overlap = r.boolean_or("overlap", true);
   if (o.phase == "prefill") {
     o.tokens_per_gpu = r.number("tokens_per_gpu", {1, 1e8, false, "a number of tokens"});

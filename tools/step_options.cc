@@ -27,6 +27,10 @@ void add_step_options(CLI::App& sub, StepOptions& o) {
   // into a crash instead of an error.
   sub.add_option("--model", o.model, "a registered model (moesim model list), an alias, or a model file")
       ->capture_default_str();
+  sub.add_option("--redundant-experts", o.redundant_experts,
+                 "redundant expert slots of the unit: the smallest count at least this that divides among its GPUs")
+      ->check(within(0, 1'000'000))
+      ->capture_default_str();
   sub.add_option("--phase", o.phase, "prefill | decode")->required()->check(CLI::IsMember({"prefill", "decode"}));
   sub.add_option("--ep", o.ep, "expert-parallel size (GPUs of the unit; nodes = EP / GPUs per node)")
       ->required()
@@ -87,9 +91,11 @@ StepSetup build_step(const StepOptions& o) {
     throw InputError(fmt::format("--ep: expected a positive multiple of {} up to {}, got {}", gpus_per_node,
                                  gpus_per_node * kMaxNodesPerUnit, o.ep));
   }
-  int redundant = 32;  // DeepSeek's deployment: 32 redundant experts per unit
+  // Redundant experts: the smallest count of at least the one asked (DeepSeek's 32 per unit) that makes the slots
+  // divide among the unit's GPUs.
   const int experts = s.model.moe.routed_experts;
-  if ((experts + redundant) % o.ep != 0) redundant = (o.ep - experts % o.ep) % o.ep;
+  int redundant = o.redundant_experts;
+  while ((experts + redundant) % o.ep != 0) ++redundant;
   s.geometry = llm::unit_geometry(s.hw.node, s.model, o.ep / gpus_per_node, redundant);
   pipeline::UnitConfig c;
   c.phase = o.phase == "prefill" ? llm::Phase::kPrefill : llm::Phase::kDecode;

@@ -20,8 +20,9 @@ using moesim::test::run_moesim;
 using moesim::test::step_json;
 
 const std::string kDecodeSettings =
-    R"({"hardware": "h800", "phase": "decode", "ep": 128, "batch_per_gpu": 128, "kv_len": 4096, "mtp": true})";
-const std::string kDecodeStep = "--hardware h800 --phase decode --ep 128 --batch-per-gpu 128 --kv-len 4096 --mtp on";
+    R"({"hardware": "h800", "phase": "decode", "ep": 128, "redundant_experts": 0, "batch_per_gpu": 128, "kv_len": 4096, "mtp": true})";
+const std::string kDecodeStep =
+    "--hardware h800 --phase decode --ep 128 --redundant-experts 0 --batch-per-gpu 128 --kv-len 4096 --mtp on";
 
 // DeepSeek's decode profile, us per micro-batch and layer (shared/reference/deepseek-profile.md).
 const char* kDeepSeekDecode = R"(# deepseek-ai/profile-data decode.json

@@ -19,8 +19,10 @@ namespace {
 
 using moesim::test::step_json;
 
-// The decode profile: EP128, 128 requests per GPU in two micro-batches of 64, 4K prompts, MTP on.
-const std::string kDecodeProfile = "--hardware h800 --phase decode --ep 128 --batch-per-gpu 128 --kv-len 4096 --mtp on";
+// The decode profile: EP128, 128 requests per GPU in two micro-batches of 64, 4K prompts, MTP on; two experts a GPU
+// (its masked GEMMs have 2 groups: no redundant experts).
+const std::string kDecodeProfile =
+    "--hardware h800 --phase decode --ep 128 --redundant-experts 0 --batch-per-gpu 128 --kv-len 4096 --mtp on";
 // The prefill profile: EP32, 16,384 tokens per GPU of 4K prompts.
 const std::string kPrefillProfile = "--hardware h800 --phase prefill --ep 32 --tokens-per-gpu 16384 --prompt-len 4096";
 
