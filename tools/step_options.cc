@@ -31,6 +31,10 @@ void add_step_options(CLI::App& sub, StepOptions& o) {
                  "redundant expert slots of the unit: the smallest count at least this that divides among its GPUs")
       ->check(within(0, 1'000'000))
       ->capture_default_str();
+  sub.add_option("--attention", o.attention,
+                 "dp (data-parallel attention, as DeepSeek) | tp (tensor-parallel across the GPUs of a node)")
+      ->check(CLI::IsMember({"dp", "tp"}))
+      ->capture_default_str();
   sub.add_option("--phase", o.phase, "prefill | decode")->required()->check(CLI::IsMember({"prefill", "decode"}));
   sub.add_option("--ep", o.ep, "expert-parallel size (GPUs of the unit; nodes = EP / GPUs per node)")
       ->required()
@@ -103,6 +107,7 @@ StepSetup build_step(const StepOptions& o) {
   c.overlap = o.overlap;
   c.mtp = o.mtp && s.model.mtp.modules > 0;  // MTP only where the model has it
   c.expert_slots = s.geometry.expert_slots;
+  c.attention_tp = o.attention == "tp" ? gpus_per_node : 1;
   for (const auto& item : o.efficiency_scale) {
     const auto eq = item.find('=');
     double factor = 0;

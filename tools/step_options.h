@@ -20,7 +20,8 @@ struct StepOptions {
   std::string model = "deepseek-v3";  ///< a registered model, an alias or a model file
   std::string phase = "decode";
   int ep = 0;
-  int redundant_experts = 32;  ///< at least this many; rounded up until the slots divide among the GPUs
+  int redundant_experts = 32;
+  std::string attention = "dp";  ///< dp (data-parallel, as DeepSeek) | tp (tensor-parallel across a node)  ///< at least this many; rounded up until the slots divide among the GPUs
   double tokens_per_gpu = 0;
   double prompt_len = 4096;
   double cached_len = 0;

@@ -135,7 +135,8 @@ double KernelModel::prefill_attention_s(double pairs, int sms) const {
          hw_.carry_factor(Bound::kCompute);
 }
 
-double KernelModel::decode_attention_s(double sequences, double kv_tokens, int query_per_seq, int sms) const {
+double KernelModel::decode_attention_s(double sequences, double kv_tokens, int query_per_seq, int sms,
+                                       double head_share, double kv_share) const {
   if (sequences <= 0 || kv_tokens <= 0) return 0.0;
   double dk = 0, dv = 0;
   if (model_.attention.kind == llm::AttentionKind::kMla) {
@@ -151,8 +152,8 @@ double KernelModel::decode_attention_s(double sequences, double kv_tokens, int q
       kv_tokens = full_layer_share_ * kv_tokens + (1.0 - full_layer_share_) * capped;
     }
   }
-  double flops = 2.0 * model_.attention.heads * query_per_seq * kv_tokens * (dk + dv);
-  double bytes = kv_tokens * model_.kv_bytes_per_token_per_layer();
+  double flops = 2.0 * model_.attention.heads * head_share * query_per_seq * kv_tokens * (dk + dv);
+  double bytes = kv_tokens * model_.kv_bytes_per_token_per_layer() * kv_share;
   double table_sms = hw_.tables_gpu_spec.sms;
   double compute = flops / (hw_.flashmla.compute_bound_flops * sms / table_sms * attention_speedup_) *
                    hw_.carry_factor(Bound::kCompute);

@@ -46,7 +46,9 @@ class KernelModel {
   double prefill_attention_s(double pairs, int sms) const;
   /// FlashMLA over `kv_tokens` cached tokens (summed over the rank's sequences) with `query_per_seq` query tokens
   /// per sequence (1, or 2 with MTP): max(FLOPs at the compute-bound rate, KV bytes at the memory-bound rate).
-  double decode_attention_s(double sequences, double kv_tokens, int query_per_seq, int sms) const;
+  /// `head_share` of the heads (tensor-parallel attention: 1 / the group) reading `kv_share` of each token's KV.
+  double decode_attention_s(double sequences, double kv_tokens, int query_per_seq, int sms, double head_share = 1.0,
+                            double kv_share = 1.0) const;
   /// Prefill pairs averaged over the layers: sliding-window layers see at most `tokens` x window of them.
   double windowed_pairs(double pairs, double tokens) const;
   /// Normal (prefill) dispatch or combine of `tokens` tokens from one rank in a unit of `ep` GPUs, the busiest

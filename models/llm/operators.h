@@ -25,6 +25,12 @@ enum class OpKind {
   kElementwise,  ///< memory-bound kernels, per token or per routed row
   kRouter,       ///< the gate: a GEMM of tokens x routed experts x hidden, then its top-k (memory-bound kernels)
 };
+/// How an attention-block operator divides among the GPUs of a tensor-parallel attention group (each GPU then sees
+/// the group's tokens): by heads (column-parallel GEMMs, per-head GEMMs and kernels: the same work per GPU as data
+/// parallel), by rows (the row-parallel output projection), or not at all (norms and MLA's down projections: every
+/// GPU does the group's whole work). kNone: not in the attention block (the FFN side is expert-parallel).
+enum class TpSplit { kNone, kHeads, kRows, kReplicated };
+
 /// The pipeline stage an operator belongs to (models/pipeline/stage.h uses the same names).
 enum class OpStage { kAttn0, kAttn1, kShared, kDispatch, kMlp, kCombine };
 
@@ -40,6 +46,7 @@ struct Operator {
   double bytes_per_unit = 0;   ///< kElementwise (kRouter: its top-k): HBM bytes read and written per unit
   double launches = 0;         ///< kElementwise (kRouter: its top-k): kernels launched
   bool per_routed_row = false; ///< kElementwise: units are the routed rows a GPU computes, else its tokens
+  TpSplit tp = TpSplit::kNone;  ///< attention-block operators: how tensor-parallel attention divides them
 };
 
 /// Bytes of `elements` activations in FP8 with one FP32 scale per 128 (DeepSeek's 1 x 128 activation scaling).

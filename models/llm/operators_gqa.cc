@@ -17,6 +17,7 @@ void append_gqa_attention(const ModelSpec& m, Phase phase, std::vector<Operator>
   const double h = m.hidden;
   const Precision dense = m.precision.dense;
   // RMSNorm of the hidden state: read and write it in BF16.
+  const size_t first = ops.size();
   ops.push_back(elementwise_op("rmsnorm", S::kAttn0, 4.0 * h));
   ops.push_back(gemm_op("qkv", S::kAttn0, (heads + 2.0 * kv_heads) * d, h, dense));
   // Per-head RMSNorm of queries and keys (read and write, BF16), then RoPE on both in place.
@@ -29,6 +30,14 @@ void append_gqa_attention(const ModelSpec& m, Phase phase, std::vector<Operator>
   if (dense == Precision::kFp8) ops.push_back(elementwise_op("output_casts", S::kAttn1, 2.0 * out + fp8_activation_bytes(out)));
   ops.push_back(gemm_op("o_proj", S::kAttn1, h, out, dense));
   ops.push_back(elementwise_op("residual+rmsnorm", S::kAttn1, 8.0 * h));
+  // Tensor-parallel attention: heads (and their KV heads) divide among the group; the output projection by rows;
+  // the norms of the hidden state are done whole on every GPU.
+  for (size_t i = first; i < ops.size(); ++i) {
+    const auto& n = ops[i].name;
+    ops[i].tp = n == "rmsnorm" || n == "residual+rmsnorm" ? TpSplit::kReplicated
+                : n == "o_proj"                             ? TpSplit::kRows
+                                                            : TpSplit::kHeads;
+  }
 }
 
 }  // namespace moesim::llm

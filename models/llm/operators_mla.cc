@@ -16,6 +16,7 @@ void append_mla_attention(const ModelSpec& m, Phase phase, std::vector<Operator>
   const double rope = a.qk_rope_head_dim;
   const Precision dense = m.precision.dense;
   // RMSNorm of the hidden state: read and write it in BF16.
+  const size_t first = ops.size();
   ops.push_back(elementwise_op("rmsnorm", S::kAttn0, 4.0 * h));
   ops.push_back(gemm_op("q_a+kv_a", S::kAttn0, a.q_lora_rank + a.kv_lora_rank + a.qk_rope_head_dim, h, dense));
   ops.push_back(gemm_op("q_b", S::kAttn0, heads * qk, a.q_lora_rank, dense));
@@ -41,6 +42,14 @@ void append_mla_attention(const ModelSpec& m, Phase phase, std::vector<Operator>
   ops.push_back(gemm_op("o_proj", S::kAttn1, h, out, dense));
   // Residual add and the FFN's RMSNorm: read the residual and the attention output, write both.
   ops.push_back(elementwise_op("residual+rmsnorm", S::kAttn1, 8.0 * h));
+  // Tensor-parallel attention: the down projections and the norms are not split by heads (the latent is shared by
+  // all heads); the rest is, the output projection by rows.
+  for (size_t i = first; i < ops.size(); ++i) {
+    const auto& n = ops[i].name;
+    ops[i].tp = n == "rmsnorm" || n == "q_a+kv_a" || n == "residual+rmsnorm" ? TpSplit::kReplicated
+                : n == "o_proj"                                               ? TpSplit::kRows
+                                                                              : TpSplit::kHeads;
+  }
 }
 
 }  // namespace moesim::llm

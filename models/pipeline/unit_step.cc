@@ -86,6 +86,12 @@ UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec&
       compute_sms_(config.phase == llm::Phase::kPrefill && config.overlap ? hw.gpu.sms - hw.deepep.normal_kernel_sms
                                                                           : hw.gpu.sms),
       local_experts_(static_cast<double>(config.expert_slots) / config.ep) {
+  if (config.attention_tp < 1 || config.ep % config.attention_tp != 0 ||
+      model.attention.heads % config.attention_tp != 0) {
+    throw InputError(fmt::format("unit step: a tensor-parallel attention group of {} GPUs divides neither the unit's {} "
+                                 "GPUs nor {}'s {} heads",
+                                 config.attention_tp, config.ep, model.name, model.attention.heads));
+  }
   if (config.ep <= 0 || config.expert_slots <= 0) {
     throw InputError(fmt::format("unit step: {} GPUs, {} expert slots (set both from the unit geometry)", config.ep,
                                  config.expert_slots));
@@ -102,7 +108,12 @@ std::vector<UnitStepModel::PreparedOp> UnitStepModel::prepare(const std::vector<
     PreparedOp p{op, stage_of(op.stage, config_.phase), kernel_family(op, config_.phase), {}, {}};
     using K = llm::OpKind;
     if (op.kind == K::kGemm || op.kind == K::kRouter) {
-      p.gemm = gemm_.prepare(op.precision, cost::GemmLayout::kDense, op.n, op.k);
+      // Tensor-parallel attention: column-parallel GEMMs keep their heads' share of the columns, the row-parallel
+      // output projection its share of the reduction.
+      const double tp = config_.attention_tp;
+      const double n = op.tp == llm::TpSplit::kHeads ? op.n / tp : op.n;
+      const double k = op.tp == llm::TpSplit::kRows ? op.k / tp : op.k;
+      p.gemm = gemm_.prepare(op.precision, cost::GemmLayout::kDense, n, k);
     } else if (op.kind == K::kGroupedGemm) {
       const auto layout = config_.phase == llm::Phase::kPrefill ? cost::GemmLayout::kContiguous : cost::GemmLayout::kMasked;
       p.gemm = gemm_.prepare(op.precision, layout, op.n, op.k);
@@ -115,18 +126,29 @@ std::vector<UnitStepModel::PreparedOp> UnitStepModel::prepare(const std::vector<
   return out;
 }
 
-double UnitStepModel::op_seconds(const PreparedOp& prepared, const MicroBatch& mb, double expert_factor) const {
+double UnitStepModel::op_seconds(const PreparedOp& prepared, const MicroBatch& mb_rank, double expert_factor) const {
   using K = llm::OpKind;
   const auto& op = prepared.op;
   int sms = compute_sms_;
   bool prefill = config_.phase == llm::Phase::kPrefill;
+  // Tensor-parallel attention: an attention-block operator sees the group's tokens (its heads' share of them for
+  // head-split work, which the prepared shapes and the head counts below carry).
+  const double tp = config_.attention_tp;
+  MicroBatch mb = mb_rank;
+  if (tp > 1 && op.tp != llm::TpSplit::kNone && op.kind != K::kElementwise) {
+    mb.tokens *= tp;
+    mb.pairs *= tp;
+    mb.sequences *= tp;
+    mb.kv_tokens *= tp;
+  }
+  if (tp > 1 && op.tp == llm::TpSplit::kReplicated && op.kind == K::kElementwise) mb.tokens *= tp;
   double base = 0;
   switch (op.kind) {
     case K::kGemm:
       base = gemm_.time_s(prepared.gemm, 1.0, mb.tokens, sms);
       break;
     case K::kBatchedGemm:
-      base = gemm_.batched_bf16_roofline_s(mb.tokens, op.batch, op.n, op.k, sms) +
+      base = gemm_.batched_bf16_roofline_s(mb.tokens, op.batch / tp, op.n, op.k, sms) +
              (mb.tokens > 0 ? gemm_.form().launch_s : 0);
       break;
     case K::kGroupedGemm: {
@@ -135,10 +157,14 @@ double UnitStepModel::op_seconds(const PreparedOp& prepared, const MicroBatch& m
       break;
     }
     case K::kPrefillAttention:
-      base = kernels_.prefill_attention_s(kernels_.windowed_pairs(mb.pairs, mb.tokens), sms);
+      // The group's pairs over its share of the heads.
+      base = kernels_.prefill_attention_s(kernels_.windowed_pairs(mb.pairs, mb.tokens), sms) / tp;
       break;
     case K::kDecodeAttention:
-      base = kernels_.decode_attention_s(mb.sequences, mb.kv_tokens, config_.mtp ? 2 : 1, sms);
+      // The group's sequences over its share of the heads; the KV it reads: its KV heads' share, replicated where
+      // the group outnumbers them.
+      base = kernels_.decode_attention_s(mb.sequences, mb.kv_tokens, config_.mtp ? 2 : 1, sms, 1.0 / tp,
+                                         kv_read_share());
       break;
     case K::kDispatch:
       // The whole transfer, send to landing at the most-loaded receiver (DeepEP's tables time it so).
@@ -190,6 +216,9 @@ StageDurations UnitStepModel::moe_stages(const MicroBatch& mb, double expert_fac
     add(dispatch ? Stage::kDispatch : Stage::kCombine, op.transfer_names[1], flight);
     add(dispatch ? Stage::kDispatchRecv : Stage::kCombineRecv, op.transfer_names[2], receive);
   }
+  if (config_.attention_tp > 1) {
+    add(stage_of(llm::OpStage::kAttn1, config_.phase), "attention_allreduce", attention_allreduce_s(mb));
+  }
   if (config_.phase == llm::Phase::kPrefill) {
     add(Stage::kNotify, "deepep_notify", terms_.prefill_notify_s);
   } else if (mb.tokens > 0) {
@@ -219,6 +248,7 @@ StepResult UnitStepModel::assemble(const MicroBatch& mb, double expert_factor, b
     dense_time[i] = op_seconds(dense_ops_[i], dense_mb, 1.0) * micro_batches_;
     dense_layer += dense_time[i];
   }
+  dense_layer += attention_allreduce_s(dense_mb) * micro_batches_;
   r.dense_layers_s = dense_layer * model_.dense_layers;
 
   // LM head over the rows that need logits, BF16.
@@ -314,8 +344,41 @@ StepResult UnitStepModel::decode_loads(const DecodeLoads& loads, double expert_f
   return assemble(mb, expert_factor, breakdown, &mtp);
 }
 
+double UnitStepModel::kv_read_share() const {
+  const double tp = config_.attention_tp;
+  if (tp <= 1) return 1.0;
+  if (model_.attention.kind == llm::AttentionKind::kMla) return 1.0;  // the latent serves every head: all of it
+  const double kv_heads = model_.attention.gqa.kv_heads;
+  return std::max(1.0, kv_heads / tp) / kv_heads;
+}
+
+double UnitStepModel::kv_bytes_per_own_token() const {
+  // A GPU of a group holds the group's sequences' KV at its read share: tp x share of its own tokens' worth.
+  return model_.kv_bytes_per_token() * config_.attention_tp * kv_read_share();
+}
+
+double UnitStepModel::attention_allreduce_s(const MicroBatch& mb) const {
+  const double tp = config_.attention_tp;
+  if (tp <= 1 || mb.tokens <= 0) return 0.0;
+  // Ring all-reduce of the group's BF16 output projection over NVLink: 2 (tp - 1) / tp of the bytes each way, plus
+  // a launch (the floor); on the compute stream, as NCCL's kernels hold SMs.
+  const double bytes = mb.tokens * tp * model_.hidden * 2.0;
+  return std::max(cost::KernelModel::kKernelFloorS, 2.0 * (tp - 1.0) / tp * bytes / hw_.node.nvlink_bytes_per_s);
+}
+
 double UnitStepModel::weight_bytes_per_gpu() const {
-  return model_.weight_bytes_per_gpu(config_.ep, config_.expert_slots);
+  double bytes = model_.weight_bytes_per_gpu(config_.ep, config_.expert_slots);
+  if (config_.attention_tp > 1) {
+    // Tensor-parallel attention holds its share of the head-split and row-split projections' weights.
+    double split = 0;
+    for (const auto& p : dense_ops_) {
+      if (p.op.kind == llm::OpKind::kGemm && (p.op.tp == llm::TpSplit::kHeads || p.op.tp == llm::TpSplit::kRows)) {
+        split += p.op.n * p.op.k * hardware::element_bytes(p.op.precision);
+      }
+    }
+    bytes -= split * model_.layers * (1.0 - 1.0 / config_.attention_tp);
+  }
+  return bytes;
 }
 
 namespace {
@@ -348,7 +411,7 @@ MemoryFit UnitStepModel::memory_fit(double kv_tokens, double step_tokens) const 
   MemoryFit f;
   f.weights_bytes = weight_bytes_per_gpu();
   f.activation_bytes = step_tokens * activation_bytes_per_token(model_, config_.phase);
-  f.kv_bytes = kv_tokens * model_.kv_bytes_per_token();
+  f.kv_bytes = kv_tokens * kv_bytes_per_own_token();
   f.available_bytes = hw_.gpu.hbm_bytes * kUsableHbmFraction;
   return f;
 }
@@ -365,7 +428,7 @@ void UnitStepModel::require_fit(const MemoryFit& fit, std::string_view what) con
 
 double UnitStepModel::kv_capacity_tokens() const {
   const MemoryFit f = memory_fit(0, 0);
-  return std::max(0.0, (f.available_bytes - f.needed_bytes()) / model_.kv_bytes_per_token());
+  return std::max(0.0, (f.available_bytes - f.needed_bytes()) / kv_bytes_per_own_token());
 }
 
 }  // namespace moesim::pipeline

@@ -32,6 +32,10 @@ struct UnitConfig {
   bool overlap = true;   ///< dual-batch overlap (prefill) / 5-stage pipeline (decode); false: serial
   bool mtp = true;       ///< decode: verify one MTP draft token per sequence per step
   int expert_slots = 0;  ///< routed-expert slots in the unit (llm::UnitGeometry::expert_slots)
+  /// GPUs of one tensor-parallel attention group (1: data-parallel attention, as DeepSeek): each GPU of the group
+  /// runs its share of the heads over the group's tokens, the output projection ends in an all-reduce over NVLink,
+  /// and KV heads fewer than the group are replicated (MLA's latent on every GPU). The FFN stays expert-parallel.
+  int attention_tp = 1;
   /// Each kernel family's in-situ efficiency times this (1: as fitted): for the sensitivity of a result to an
   /// assumed efficiency (moesim step --efficiency-scale, docs/models/hardware.md).
   std::array<double, cost::kNumKernelFamilies> efficiency_scale = {1, 1, 1, 1, 1, 1, 1, 1};
@@ -117,6 +121,9 @@ class UnitStepModel {
 
   /// KV tokens one decode GPU holds beside its weights (memory_fit with no step in flight).
   double kv_capacity_tokens() const;
+  /// KV bytes one GPU holds per token of its own sequences, over the layers: the model's, times what tensor-parallel
+  /// attention replicates (1 for data-parallel attention).
+  double kv_bytes_per_own_token() const;
   /// One GPU's memory with `kv_tokens` of KV and a step of `step_tokens` tokens (all micro-batches) in flight.
   MemoryFit memory_fit(double kv_tokens, double step_tokens) const;
   /// Throws an InputError starting with `what` when `fit` does not fit, with the figures: needed (weights,
@@ -159,6 +166,10 @@ class UnitStepModel {
   // its stage. Decode's all-to-alls become a send kernel, a flight and a receive kernel.
   StageDurations moe_stages(const MicroBatch& mb, double expert_factor, StageOperators* operators) const;
   StepResult assemble(const MicroBatch& mb, double expert_factor, bool breakdown, const MicroBatch* mtp_mb) const;
+  // Tensor-parallel attention's all-reduce of the output projection over the group (0 for data-parallel).
+  double attention_allreduce_s(const MicroBatch& mb) const;
+  // Of the KV heads' bytes, the share one GPU of a tensor-parallel group reads (1 for data-parallel attention).
+  double kv_read_share() const;
   // Time factor of a family's kernels: 1 / in-situ efficiency.
   double slowdown(cost::KernelFamily family) const {
     return 1.0 / (fit_.efficiency(family) * config_.efficiency_scale[static_cast<int>(family)]);

@@ -16,6 +16,7 @@ pipeline::UnitConfig unit_config(const PoolConfig& p, llm::Phase phase, const ll
                                  const std::array<double, cost::kNumKernelFamilies>& scales) {
   pipeline::UnitConfig c;
   c.efficiency_scale = scales;
+  c.attention_tp = p.attention == "tp" ? g.gpus_per_node : 1;
   c.phase = phase;
   c.ep = g.gpus;
   c.overlap = p.overlap;

@@ -83,6 +83,7 @@ PoolConfig parse_pool(JsonReader r, PoolConfig p, bool prefill, const GeometrySo
   p.nodes_per_unit = r.integer_or("nodes_per_unit", p.nodes_per_unit, {1, 1'000, "an integer in [1, 1000]"});
   p.redundant_experts = r.integer_or("redundant_experts", p.redundant_experts, IntRange::non_negative());
   p.overlap = r.boolean_or("overlap", p.overlap);
+  p.attention = r.choice_or("attention", p.attention, {"dp", "tp"});
   if (prefill) {
     p.balancer = registered_or(r, "balancer", p.balancer, policy::builtin_prefill_balancers());
     p.chunk_tokens = r.integer_or("chunk_tokens", p.chunk_tokens, {1, 1 << 20, "an integer in [1, 1048576]"});
@@ -238,7 +239,8 @@ nlohmann::json to_json(const Scenario& s) {
                         {"nodes_per_unit", p.nodes_per_unit},
                         {"redundant_experts", p.redundant_experts},
                         {"balancer", p.balancer},
-                        {"overlap", p.overlap}};
+                        {"overlap", p.overlap},
+                        {"attention", p.attention}};
     if (prefill) {
       j["chunk_tokens"] = p.chunk_tokens;
     } else {

@@ -39,6 +39,7 @@ struct PoolConfig {
   bool overlap = true;                 ///< dual-batch overlap (prefill) or 5-stage pipeline (decode); false = serial
   int64_t chunk_tokens = 16384;        ///< prefill: new tokens per rank per step (both micro-batches)
   bool mtp = true;                     ///< decode: one MTP draft token per sequence per step
+  std::string attention = "dp";        ///< dp (data-parallel, as DeepSeek) | tp (tensor-parallel across a node)
 };
 
 struct FleetConfig {

@@ -77,6 +77,16 @@ TEST_CASE("scenario: each kind of bad value gets its own error naming the file a
         "bad.json: slo.user_tokens_per_s: expected a positive number, got -21");
 }
 
+TEST_CASE("scenario: attention is data-parallel unless a pool says tp") {
+  auto resolved = to_json(parse_scenario(good(), "good.json"));
+  CHECK(resolved["fleet"]["decode"]["attention"] == "dp");
+  auto doc = good();
+  moesim::apply_override(doc, "fleet.decode.attention=\"tp\"");
+  CHECK(to_json(parse_scenario(doc, "good.json"))["fleet"]["decode"]["attention"] == "tp");
+  CHECK(error_after("fleet.prefill.attention=\"ep\"") ==
+        "bad.json: fleet.prefill.attention: expected one of dp, tp, got \"ep\"");
+}
+
 TEST_CASE("scenario: precision defaults to the model's, resolves to names, and a kind refuses what it cannot run") {
   auto resolved = to_json(parse_scenario(good(), "good.json"));
   CHECK(resolved["precision"]["moe"] == "fp8");
