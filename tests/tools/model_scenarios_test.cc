@@ -36,3 +36,16 @@ TEST_CASE("scenarios: Kimi-K2 on H200, Qwen3-235B-A22B on H100 and gpt-oss-120b 
     CHECK(resolved["precision"]["moe"].is_string());
   }
 }
+
+TEST_CASE("sweep: the model and the hardware kind are grid keys like any other") {
+  auto dir = fresh_dir("moesim-model-sweep-" + std::to_string(::getpid()));
+  std::ofstream(dir / "grid.json")
+      << R"({"zip": [{"model": ["deepseek-v3", "kimi-k2"], "fleet.decode.redundant_experts": [32, 48]}],
+             "hardware": ["h200", "gb200-nvl72"]})";
+  auto r = run_moesim("sweep " + moesim::test::tiny_scenario_args() + " --grid " + (dir / "grid.json").string() +
+                      " --threads 1 --out " + (dir / "out").string());
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("4 candidates x 1 seeds = 4 runs") != std::string::npos);
+  CHECK(r.output.find("0 failed") != std::string::npos);
+}
