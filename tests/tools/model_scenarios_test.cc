@@ -49,3 +49,16 @@ TEST_CASE("sweep: the model and the hardware kind are grid keys like any other")
   CHECK(r.output.find("4 candidates x 1 seeds = 4 runs") != std::string::npos);
   CHECK(r.output.find("0 failed") != std::string::npos);
 }
+
+TEST_CASE("step: the EPLB balances 128, 256 and 384 experts under skew for every registered model") {
+  for (const char* model : {"gpt-oss-120b", "qwen3-235b-a22b", "deepseek-v3", "kimi-k2"}) {
+    INFO(model);
+    const std::string setting = std::string("--model ") + model +
+                                " --hardware h200 --phase decode --ep 144 --batch-per-gpu 32 --kv-len 2048 "
+                                "--expert-skew zipf:0.8";
+    auto none = moesim::test::step_json(setting + " --eplb none");
+    auto eplb = moesim::test::step_json(setting + " --eplb auto");
+    CHECK(eplb["expert_factor"].get<double>() < 0.5 * none["expert_factor"].get<double>());
+    CHECK(eplb["step_time_s"].get<double>() < none["step_time_s"].get<double>());
+  }
+}
