@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "common/json_reader.h"
+#include "models/llm/model.h"
 
 namespace moesim::tools {
 
@@ -80,8 +81,17 @@ void print_report(const observe::RunReport& s, const cluster::Scenario& scenario
     if (r.restated && scenario.autoscaler.policy == "fixed") line += "  consistency check (the schedule is imposed)";
     fmt::print("{}\n", line);
   }
+  // What the expert loads rest on: the model's published routing statistics, or an assumption the run states.
+  const auto model = llm::load_model(cluster::model_ref(scenario));
+  fmt::print("\n{} on {}: expert skew \"{}\" ({})\n", model.name, scenario.hardware, scenario.experts.skew,
+             model.routing.statistics_published
+                 ? "per-expert routing statistics of this model are published"
+                 : scenario.experts.skew == "uniform"
+                       ? "assumed: no per-expert routing statistics of this model are published"
+                       : "assumed: no per-expert routing statistics of this model are published; the skew is not "
+                         "fitted to it");
   fmt::print(
-      "\ncapacity at the SLO ({:.0f} tokens/s per user): decode {:.2f} k output tokens/s per node, {:.0f} % used\n",
+      "capacity at the SLO ({:.0f} tokens/s per user): decode {:.2f} k output tokens/s per node, {:.0f} % used\n",
       scenario.slo.user_tokens_per_s, s.throughput.decode_capacity_tokens_per_s_per_node_at_slo * 1e-3,
       s.throughput.decode_utilization_at_slo * 100);
   if (s.autoscaler) {
