@@ -152,6 +152,8 @@ std::vector<BadInput> catalogue() {
        "an object)"},
       {"model file", {}, {{"models/llm/deepseek-v3.json", "\"layers\": {", "\"layers\": 62, \"layers\": {"}}, kStep,
        2, "data/models/llm/deepseek-v3.json: layers: duplicate key \"layers\" (a key may appear once in an object)"},
+      {"model file", {}, {{"models/llm/deepseek-v3.json", "\"kind\": \"mla\"", "\"kind\": \"rwkv\""}}, kStep, 2, "data/models/llm/deepseek-v3.json: attention.kind: expected one of mla, gqa, got \"rwkv\""},
+      {"model file", {}, {{"models/llm/deepseek-v3.json", "\"experts_per_token\": {\"value\": 8", "\"experts_per_token\": {\"value\": 300"}}, kStep, 2, "data/models/llm/deepseek-v3.json: ffn.experts_per_token: 300 experts per token, but only 256 routed experts"},
 
       // ---- measured microbenchmark files ----
       {"measured file", {{"m.json", R"({"kind": "measurement", "kind": "sample"})"}}, {}, "calibrate m.json", 2,
