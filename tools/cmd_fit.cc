@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "common/json_reader.h"
 #include "models/cost/calibration_file.h"
+#include "models/cost/fit_error.h"
 #include "models/cost/gemm.h"
 #include "tools/step_options.h"
 #include "models/cost/in_situ.h"
@@ -163,14 +164,11 @@ void run_profile_fit(const FitOptions& o) {
   for (int f = 0; f < cost::kNumKernelFamilies; ++f) {
     if (measured[f].empty()) continue;
     const double e = cost::fit_efficiency(measured[f], based[f]);
-    double sum = 0;
-    for (size_t i = 0; i < measured[f].size(); ++i) {
-      const double err = based[f][i] / e / measured[f][i] - 1.0;
-      sum += err * err;
-    }
+    std::vector<double> errors;
+    for (size_t i = 0; i < measured[f].size(); ++i) errors.push_back(based[f][i] / e / measured[f][i] - 1.0);
     cal.efficiency[f] = e;
     cal.points[f] = static_cast<int>(measured[f].size());
-    cal.rms_error[f] = std::sqrt(sum / static_cast<double>(measured[f].size()));
+    cal.rms_error[f] = cost::rms(errors);
   }
   const std::string text = cost::to_json(cal).dump(2) + "\n";
   if (o.write.empty()) {

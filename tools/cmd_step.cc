@@ -31,7 +31,7 @@ void run_step(const StepOptions& o) {
   } else {
     std::vector<pipeline::DecodeRank> ranks(static_cast<size_t>(o.ep), setup.decode_rank);
     r = unit.decode(ranks, setup.expert_factor, true);
-    double per_step = o.mtp ? 1.0 + setup.model.mtp.acceptance : 1.0;
+    double per_step = setup.unit->config().mtp ? 1.0 + setup.model.mtp.acceptance : 1.0;
     tokens_per_s_per_node = o.batch_per_gpu * per_step * setup.geometry.gpus_per_node / r.step_s;
   }
   if (o.json) {
@@ -48,9 +48,9 @@ void run_step(const StepOptions& o) {
                         {"head_s", r.head_s},
                         {"tokens_per_s_per_node", tokens_per_s_per_node}};
     if (o.phase == "decode") {
-      double per_step = o.mtp ? 1.0 + setup.model.mtp.acceptance : 1.0;
+      double per_step = setup.unit->config().mtp ? 1.0 + setup.model.mtp.acceptance : 1.0;
       j["user_tokens_per_s"] = per_step / r.step_s;
-      j["mtp"] = o.mtp;
+      j["mtp"] = setup.unit->config().mtp;
     }
     j["graph_time_s"] = r.graph_s;
     j["overheads_s"] = r.overheads_s;
@@ -87,7 +87,7 @@ void run_step(const StepOptions& o) {
   for (const auto& op : r.critical_path) fmt::print(" {} {:.1f}us |", op.name, op.seconds * 1e6);
   fmt::print("\n");
   if (o.phase == "decode") {
-    double per_step = o.mtp ? 1.0 + setup.model.mtp.acceptance : 1.0;
+    double per_step = setup.unit->config().mtp ? 1.0 + setup.model.mtp.acceptance : 1.0;
     fmt::print("per-user speed {:.1f} tokens/s\n", per_step / r.step_s);
   }
   fmt::print("throughput {:.0f} {} tokens/s per node\n", tokens_per_s_per_node,

@@ -105,7 +105,7 @@ StepSetup build_step(const StepOptions& o) {
   c.phase = o.phase == "prefill" ? llm::Phase::kPrefill : llm::Phase::kDecode;
   c.ep = s.geometry.gpus;
   c.overlap = o.overlap;
-  c.mtp = o.mtp && s.model.mtp.modules > 0;  // MTP only where the model has it
+  c.mtp = o.mtp;
   c.expert_slots = s.geometry.expert_slots;
   c.attention_tp = o.attention == "tp" ? gpus_per_node : 1;
   for (const auto& item : o.efficiency_scale) {
@@ -151,7 +151,8 @@ StepSetup build_step(const StepOptions& o) {
     if (!(o.batch_per_gpu > 0) || !(o.kv_len > 0))
       throw InputError("--batch-per-gpu and --kv-len: decode needs both, positive");
     double kv = o.batch_per_gpu * o.kv_len;
-    s.unit->require_fit(s.unit->memory_fit(kv, o.batch_per_gpu * (o.mtp ? 2.0 : 1.0)), "--batch-per-gpu x --kv-len");
+    const double q = s.unit->config().mtp ? 2.0 : 1.0;
+    s.unit->require_fit(s.unit->memory_fit(kv, o.batch_per_gpu * q), "--batch-per-gpu x --kv-len");
     s.decode_rank = {o.batch_per_gpu, kv};
   }
   // Expert load: perfectly balanced unless a skew is named; then the busiest GPU under the chosen placement, from
@@ -164,7 +165,7 @@ StepSetup build_step(const StepOptions& o) {
     if (o.eplb == "none") eplb.num_replicas = ((shape.num_experts + o.ep - 1) / o.ep) * o.ep;
     auto placement = policy::builtin_expert_balancers().make(o.eplb)->place(popularity.expected_loads(0, 1.0), eplb);
     cost::ExpertLoadModel load(placement, popularity.shares_at(0), popularity.transient_sigma(), shape);
-    double tokens = o.phase == "prefill" ? o.tokens_per_gpu * o.ep : o.batch_per_gpu * (o.mtp ? 2 : 1) * o.ep;
+    double tokens = o.phase == "prefill" ? o.tokens_per_gpu * o.ep : o.batch_per_gpu * (s.unit->config().mtp ? 2 : 1) * o.ep;
     double per_micro_batch = o.overlap ? tokens / 2 : tokens;
     s.expert_factor = load.max_gpu_factor(per_micro_batch);
   }

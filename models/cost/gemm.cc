@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "models/cost/fit_error.h"
 
 namespace moesim::cost {
 
@@ -140,13 +141,14 @@ GemmForm fit_gemm_form(const hardware::GemmTables& tables, const hardware::GpuSp
   lm.parameters.maxfev = 4000;
   lm.minimize(x);
   GemmForm f = form_of(x);
-  double sum = 0;
+  std::vector<double> errors;
   for (const auto& w : rows) {
-    double e = gemm_form_s(f, gpu, w.layout, w.groups, w.m, w.n, w.k, gpu.sms, gpu.fp8_flops, 1.0, 1.0) / w.seconds - 1.0;
-    sum += e * e;
+    errors.push_back(gemm_form_s(f, gpu, w.layout, w.groups, w.m, w.n, w.k, gpu.sms, gpu.fp8_flops, 1.0, 1.0) /
+                         w.seconds -
+                     1.0);
   }
   f.points = static_cast<int>(rows.size());
-  f.rms_error = std::sqrt(sum / static_cast<double>(rows.size()));
+  f.rms_error = rms(errors);
   return f;
 }
 

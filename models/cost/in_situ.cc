@@ -7,6 +7,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "models/cost/fit_error.h"
 #include "models/cost/gemm.h"
 #include "models/cost/kernels.h"
 
@@ -54,12 +55,6 @@ double base_seconds(const hardware::ProfileMeasurement& k, const GemmModel& gemm
     }
   }
   return 0.0;
-}
-
-double rms(const std::vector<double>& errors) {
-  double sum = 0;
-  for (double e : errors) sum += e * e;
-  return errors.empty() ? 0.0 : std::sqrt(sum / static_cast<double>(errors.size()));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "models/cost/fit_error.h"
 #include "models/cost/in_situ.h"
 
 namespace moesim::cost {
@@ -81,12 +82,9 @@ MemoryBoundForm fit_memory_bound_form(const hardware::Hardware& hw, const llm::M
   f.launch_s = x(0);
   f.hbm_efficiency = 1.0 / (x(1) * hw.tables_gpu_spec.hbm_bytes_per_s);
   f.points = static_cast<int>(rows.size());
-  double sum = 0;
-  for (const auto& r : rows) {
-    double e = (r[0] * x(0) + r[1] * x(1)) / r[2] - 1.0;
-    sum += e * e;
-  }
-  f.rms_error = std::sqrt(sum / static_cast<double>(rows.size()));
+  std::vector<double> errors;
+  for (const auto& r : rows) errors.push_back((r[0] * x(0) + r[1] * x(1)) / r[2] - 1.0);
+  f.rms_error = rms(errors);
   return f;
 }
 

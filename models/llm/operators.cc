@@ -1,5 +1,7 @@
 #include "models/llm/operators.h"
 
+#include <algorithm>
+
 namespace moesim::llm {
 
 Operator gemm_op(std::string name, OpStage stage, double n, double k, Precision precision) {
@@ -8,6 +10,14 @@ Operator gemm_op(std::string name, OpStage stage, double n, double k, Precision 
   op.k = k;
   op.precision = precision;
   return op;
+}
+
+void mark_tensor_parallel(std::vector<Operator>& ops, size_t first, std::initializer_list<std::string_view> whole) {
+  for (size_t i = first; i < ops.size(); ++i) {
+    const auto& n = ops[i].name;
+    const bool replicated = std::find(whole.begin(), whole.end(), n) != whole.end();
+    ops[i].tp = replicated ? TpSplit::kReplicated : n == "o_proj" ? TpSplit::kRows : TpSplit::kHeads;
+  }
 }
 
 Operator elementwise_op(std::string name, OpStage stage, double bytes_per_unit, bool per_routed_row,

@@ -6,7 +6,9 @@
 //   for (const auto& op : moesim::llm::layer_operators(m, moesim::llm::Phase::kDecode, true)) { ... }
 #pragma once
 
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "models/llm/model.h"
@@ -61,6 +63,10 @@ void append_mla_attention(const ModelSpec& m, Phase phase, std::vector<Operator>
 
 /// Appends the attention block's operators of a GQA (or MHA) model.
 void append_gqa_attention(const ModelSpec& m, Phase phase, std::vector<Operator>& ops);
+
+/// Marks the attention block's operators ops[first..] for tensor-parallel attention: those named in `whole` are done
+/// whole on every GPU of the group, the output projection ("o_proj") by rows, the rest by heads.
+void mark_tensor_parallel(std::vector<Operator>& ops, size_t first, std::initializer_list<std::string_view> whole);
 
 /// Operator builders shared by the attention kinds' files.
 Operator gemm_op(std::string name, OpStage stage, double n, double k, Precision precision);

@@ -32,12 +32,7 @@ void append_gqa_attention(const ModelSpec& m, Phase phase, std::vector<Operator>
   ops.push_back(elementwise_op("residual+rmsnorm", S::kAttn1, 8.0 * h));
   // Tensor-parallel attention: heads (and their KV heads) divide among the group; the output projection by rows;
   // the norms of the hidden state are done whole on every GPU.
-  for (size_t i = first; i < ops.size(); ++i) {
-    const auto& n = ops[i].name;
-    ops[i].tp = n == "rmsnorm" || n == "residual+rmsnorm" ? TpSplit::kReplicated
-                : n == "o_proj"                             ? TpSplit::kRows
-                                                            : TpSplit::kHeads;
-  }
+  mark_tensor_parallel(ops, first, {"rmsnorm", "residual+rmsnorm"});
 }
 
 }  // namespace moesim::llm

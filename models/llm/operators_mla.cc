@@ -44,12 +44,7 @@ void append_mla_attention(const ModelSpec& m, Phase phase, std::vector<Operator>
   ops.push_back(elementwise_op("residual+rmsnorm", S::kAttn1, 8.0 * h));
   // Tensor-parallel attention: the down projections and the norms are not split by heads (the latent is shared by
   // all heads); the rest is, the output projection by rows.
-  for (size_t i = first; i < ops.size(); ++i) {
-    const auto& n = ops[i].name;
-    ops[i].tp = n == "rmsnorm" || n == "q_a+kv_a" || n == "residual+rmsnorm" ? TpSplit::kReplicated
-                : n == "o_proj"                                               ? TpSplit::kRows
-                                                                              : TpSplit::kHeads;
-  }
+  mark_tensor_parallel(ops, first, {"rmsnorm", "q_a+kv_a", "residual+rmsnorm"});
 }
 
 }  // namespace moesim::llm

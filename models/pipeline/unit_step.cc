@@ -71,7 +71,10 @@ cost::KernelFamily kernel_family(const llm::Operator& op, llm::Phase phase) {
 UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec& model, UnitConfig config)
     : hw_(hw),
       model_(model),
-      config_(config),
+      config_([&] {
+        config.mtp = config.mtp && model.mtp.modules > 0;  // MTP only where the model has it
+        return config;
+      }()),
       gemm_(hw),
       kernels_(hw, model),
       fit_(cost::fit_in_situ(hw, cost::profile_model())),

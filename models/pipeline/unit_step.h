@@ -30,7 +30,7 @@ struct UnitConfig {
   llm::Phase phase = llm::Phase::kDecode;
   int ep = 0;            ///< GPUs of the unit (llm::UnitGeometry::gpus)
   bool overlap = true;   ///< dual-batch overlap (prefill) / 5-stage pipeline (decode); false: serial
-  bool mtp = true;       ///< decode: verify one MTP draft token per sequence per step
+  bool mtp = true;       ///< decode: verify one MTP draft token per sequence per step (where the model has MTP)
   int expert_slots = 0;  ///< routed-expert slots in the unit (llm::UnitGeometry::expert_slots)
   /// GPUs of one tensor-parallel attention group (1: data-parallel attention, as DeepSeek): each GPU of the group
   /// runs its share of the heads over the group's tokens, the output projection ends in an all-reduce over NVLink,

@@ -20,7 +20,7 @@ pipeline::UnitConfig unit_config(const PoolConfig& p, llm::Phase phase, const ll
   c.phase = phase;
   c.ep = g.gpus;
   c.overlap = p.overlap;
-  c.mtp = phase == llm::Phase::kDecode && p.mtp;  // and the model has an MTP module: ModelStep checks
+  c.mtp = phase == llm::Phase::kDecode && p.mtp;
   c.expert_slots = g.expert_slots;
   return c;
 }
@@ -49,21 +49,14 @@ std::array<double, cost::kNumKernelFamilies> ModelStep::scales(const Scenario& s
   }
 }
 
-namespace {
-pipeline::UnitConfig without_mtp_unless(pipeline::UnitConfig c, const llm::ModelSpec& m) {
-  c.mtp = c.mtp && m.mtp.modules > 0;  // MTP only where the model has it
-  return c;
-}
-}  // namespace
-
 ModelStep::ModelStep(const Scenario& s, bool exact)
     : hw_(hardware::load_hardware(s.hardware)),
       model_(cost::with_precision(llm::load_model(model_ref(s)), s.precision, hw_.gpu)),
+      scales_(scales(s)),
       prefill_(std::make_unique<pipeline::UnitStepModel>(
-          hw_, model_, unit_config(s.fleet.prefill, llm::Phase::kPrefill, s.geometry.prefill, scales(s)))),
+          hw_, model_, unit_config(s.fleet.prefill, llm::Phase::kPrefill, s.geometry.prefill, scales_))),
       decode_(std::make_unique<pipeline::UnitStepModel>(
-          hw_, model_,
-          without_mtp_unless(unit_config(s.fleet.decode, llm::Phase::kDecode, s.geometry.decode, scales(s)), model_))),
+          hw_, model_, unit_config(s.fleet.decode, llm::Phase::kDecode, s.geometry.decode, scales_))),
       exact_(exact),
       memo_(exact ? 0 : kMemoSlots) {
   // A prefill unit holds a chunk's tokens in flight and their KV until it is sent; a decode unit must hold at least
