@@ -39,6 +39,7 @@ inline int fuzz_trace(const uint8_t* data, size_t size, traces::TraceFormat form
   }
   traces::ReadOptions options;
   options.skip_bad = (mode & 8) != 0;
+  if ((mode & 16) != 0) options.models = {"deepseek-v3", "deepseek-r1", "v3", "r1"};  // a run's accepted names
   options.buffer_bytes = 4096;
   expect_input_errors([&] {
     auto source = traces::open_trace(file, format, options);
@@ -48,6 +49,7 @@ inline int fuzz_trace(const uint8_t* data, size_t size, traces::TraceFormat form
       require(r.input_tokens > 0 && r.output_tokens > 0, "a request has positive lengths");
       require(r.cached_tokens >= 0 && r.cached_tokens <= r.input_tokens, "cached tokens within the input");
       require(r.arrival_ns >= previous_ns, "arrival times are not negative and in order");
+      require(r.model < source->models().size(), "the model is one of the source's names");
       previous_ns = r.arrival_ns;
       int64_t cached = cache.access(source->block_hashes(), r.input_tokens);
       require(cached >= 0 && cached <= r.input_tokens, "the cache hit is within the input");

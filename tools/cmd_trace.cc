@@ -37,10 +37,21 @@ TraceFormat format_option(const std::string& text, const char* option) {
   return *format;
 }
 
-Model model_option(const std::string& text) {
-  auto model = parse_model(text);
-  if (!model) throw InputError(fmt::format("--model: expected V3 or R1, got '{}'", text));
-  return *model;
+// --model: the model a trace is for (a registered name, an alias or a model file). Requests naming another model are
+// bad lines, and formats without a model column take the name as given. Without it any name is read, and those
+// formats say deepseek-v3.
+constexpr const char* kTraceModelHelp =
+    "the model the trace is for (a name, alias or model file): other models' requests are bad lines, and formats "
+    "without a model column take it (default: any name; deepseek-v3 where the format does not say)";
+
+ReadOptions read_options(const std::string& model, bool skip_bad) {
+  ReadOptions read;
+  read.skip_bad = skip_bad;
+  if (model.empty()) return read;
+  const llm::ModelSpec spec = llm::load_model(model);
+  read.models = spec.served_names();
+  read.default_model = llm::canonical_model_name(model).empty() ? spec.name : model;
+  return read;
 }
 
 void warn_skipped(const SourceCounters& counters) {
@@ -52,14 +63,15 @@ void warn_skipped(const SourceCounters& counters) {
 }
 
 void run_gen(const std::string& profile_name, double scale, uint64_t seed, const std::string& out,
-             const std::string& format, int zstd_level, bool as_json, bool check) {
+             const std::string& format, int zstd_level, bool as_json, bool check, const std::string& model) {
   DayProfile profile = load_day_profile(profile_name);
-  DayGenerator day(profile, {.scale = scale, .seed = seed});
+  DayGenerator day(profile, {.scale = scale, .seed = seed}, read_options(model, false).models);
   std::unique_ptr<RequestSink> sink;
   if (!out.empty()) {
     WriteOptions options;
     options.zstd_level = zstd_level;
-    options.comments = {fmt::format("moesim trace gen --profile {} --scale {} --seed {}", profile.name, scale, seed),
+    options.comments = {fmt::format("moesim trace gen --profile {} --scale {} --seed {}{}", profile.name, scale, seed,
+                                    model.empty() ? "" : " --model " + model),
                         "arrival_ns counts from the day's first hour; cached_tokens come from the generator"};
     sink = open_trace_writer(out, format_option(format, "--format"), options);
   }
@@ -67,7 +79,7 @@ void run_gen(const std::string& profile_name, double scale, uint64_t seed, const
   const bool progress = isatty(fileno(stderr)) != 0;
   for (Request r; day.next(r);) {
     stats.add(r, {});
-    if (sink) sink->write(r, {});
+    if (sink) sink->write(r, {}, day.models()[r.model]);
     if (progress && stats.requests() % 10'000'000 == 0) {
       fmt::print(stderr, "\r{:.0f} M of about {:.0f} M requests", stats.requests() / 1e6,
                  day.expected_requests() / 1e6);
@@ -91,7 +103,7 @@ void run_gen(const std::string& profile_name, double scale, uint64_t seed, const
       const auto& rc = profile.classes[c];
       const auto& cs = s.classes[c];
       classes.push_back(json{{"name", rc.name},
-                             {"model", std::string(model_name(rc.model))},
+                             {"model", day.class_model(c)},
                              {"request_share", rc.request_share},
                              {"input_mean", cs.input_mean},
                              {"input_median", std::exp(cs.input_mu)},
@@ -115,7 +127,7 @@ void run_gen(const std::string& profile_name, double scale, uint64_t seed, const
                              {"ok", c.ok()}});
     }
     j["targets"] = targets;
-    j["stats"] = stats.to_json();
+    j["stats"] = stats.to_json(day.models());
     fmt::print("{}\n", j.dump(2));
   } else {
     fmt::print("profile {} ({}), scale {}, seed {}\n", profile.name, profile.file, scale, seed);
@@ -126,7 +138,7 @@ void run_gen(const std::string& profile_name, double scale, uint64_t seed, const
       fmt::print(
           "  {:<14} {} share {:.2f}: input mean {:.0f} (median {:.0f}, sigma {}), output mean {:.0f} "
           "(median {:.0f}, sigma {})\n",
-          rc.name, model_name(rc.model), rc.request_share, cs.input_mean, std::exp(cs.input_mu), rc.input.sigma,
+          rc.name, day.class_model(c), rc.request_share, cs.input_mean, std::exp(cs.input_mu), rc.input.sigma,
           cs.output_mean, std::exp(cs.output_mu), rc.output.sigma);
     }
     fmt::print("  continuation probability {:.4f}\n", s.continuation_probability);
@@ -141,7 +153,7 @@ void run_gen(const std::string& profile_name, double scale, uint64_t seed, const
                    value(c.target), value(c.achieved), c.error * 100, c.tolerance * 100, c.ok() ? "ok" : "MISSED");
       }
     }
-    fmt::print("{}", stats.to_text());
+    fmt::print("{}", stats.to_text(day.models()));
     if (!out.empty()) fmt::print("wrote {} requests to {}\n", stats.requests(), out);
   }
   if (check && !all_ok) throw ExitStatus{kExitCheckMissed};
@@ -149,44 +161,38 @@ void run_gen(const std::string& profile_name, double scale, uint64_t seed, const
 
 void run_stats(const std::string& file, const std::string& format, std::optional<int64_t> cache_blocks,
                std::optional<int64_t> cache_bytes, bool as_json, bool skip_bad, const std::string& model) {
-  ReadOptions read;
-  read.skip_bad = skip_bad;
-  read.default_model = model_option(model);
+  const ReadOptions read = read_options(model, skip_bad);
   StatsOptions options;
   if (cache_blocks) options.lru_blocks = cache_blocks;
   if (cache_bytes) {
-    // V3 and R1 share the architecture, and so a token's KV bytes.
-    auto v3 = llm::load_model("deepseek-v3");
-    options.lru_blocks = *cache_bytes / (std::llround(v3.kv_bytes_per_token()) * kBlockTokens);
+    const auto spec = llm::load_model(model.empty() ? "deepseek-v3" : model);
+    options.lru_blocks = *cache_bytes / (std::llround(spec.kv_bytes_per_token()) * kBlockTokens);
   }
   auto source = open_trace(file, format_option(format, "--format"), read);
   TraceStats stats(options);
   for (Request r; source->next(r);) stats.add(r, source->block_hashes());
   warn_skipped(source->counters());
   if (as_json) {
-    json j = stats.to_json();
+    json j = stats.to_json(source->models());
     j["file"] = file;
     j["lines"] = source->counters().lines;
     j["skipped_bad"] = source->counters().skipped_bad;
     fmt::print("{}\n", j.dump(2));
   } else {
     fmt::print("{}: {} lines, {} bad lines skipped\n{}", file, source->counters().lines, source->counters().skipped_bad,
-               stats.to_text());
+               stats.to_text(source->models()));
   }
 }
 
 void run_convert(const std::string& in, const std::string& out, const std::string& from, const std::string& to,
                  bool skip_bad, int zstd_level, const std::string& model) {
-  ReadOptions read;
-  read.skip_bad = skip_bad;
-  read.default_model = model_option(model);
-  auto source = open_trace(in, format_option(from, "--from"), read);
+  auto source = open_trace(in, format_option(from, "--from"), read_options(model, skip_bad));
   WriteOptions options;
   options.zstd_level = zstd_level;
   options.comments = {fmt::format("moesim trace convert {}", in)};
   TraceFormat target = writer_format(out, format_option(to, "--to"));
   auto sink = open_trace_writer(out, target, options);
-  for (Request r; source->next(r);) sink->write(r, source->block_hashes());
+  for (Request r; source->next(r);) sink->write(r, source->block_hashes(), source->models()[r.model]);
   sink->close();
   warn_skipped(source->counters());
   fmt::print("converted {} requests ({} bad lines skipped) to {} ({})\n", source->counters().requests,
@@ -213,6 +219,7 @@ void add_trace_command(CLI::App& app) {
     int zstd_level = 3;
     bool json = false;
     bool check = false;
+    std::string model;
   };
   auto gen_args = std::make_shared<GenArgs>();
   auto* gen = trace->add_subcommand("gen", "generate a day of requests from a profile (prints what it achieved)");
@@ -226,9 +233,12 @@ void add_trace_command(CLI::App& app) {
   gen->add_option("--zstd-level", gen_args->zstd_level, "zstd level for .zst output (default 3)")->check(within(1, 22));
   gen->add_flag("--json", gen_args->json, "print one JSON object");
   gen->add_flag("--check", gen_args->check, "exit with status 4 if a target is missed");
+  gen->add_option("--model", gen_args->model,
+                  "the served model (a name, alias or model file): classes of another model are served by it "
+                  "(default: the profile's own names)");
   gen->callback([gen_args] {
     run_gen(gen_args->profile, gen_args->scale, gen_args->seed, gen_args->out, gen_args->format, gen_args->zstd_level,
-            gen_args->json, gen_args->check);
+            gen_args->json, gen_args->check, gen_args->model);
   });
 
   struct StatsArgs {
@@ -238,7 +248,7 @@ void add_trace_command(CLI::App& app) {
     std::optional<int64_t> cache_bytes;
     bool json = false;
     bool skip_bad = false;
-    std::string model = "V3";
+    std::string model;
   };
   auto stats_args = std::make_shared<StatsArgs>();
   auto* stats = trace->add_subcommand("stats", "statistics of a trace file");
@@ -255,7 +265,7 @@ void add_trace_command(CLI::App& app) {
       ->excludes(blocks);
   stats->add_flag("--json", stats_args->json, "print one JSON object");
   stats->add_flag("--skip-bad", stats_args->skip_bad, "skip bad lines (counted) instead of failing");
-  stats->add_option("--model", stats_args->model, "model of requests in formats without one: V3|R1 (default V3)");
+  stats->add_option("--model", stats_args->model, kTraceModelHelp);
   stats->callback([stats_args] {
     run_stats(stats_args->file, stats_args->format, stats_args->cache_blocks, stats_args->cache_bytes, stats_args->json,
               stats_args->skip_bad, stats_args->model);
@@ -268,7 +278,7 @@ void add_trace_command(CLI::App& app) {
     std::string to = "auto";
     bool skip_bad = false;
     int zstd_level = 3;
-    std::string model = "V3";
+    std::string model;
   };
   auto convert_args = std::make_shared<ConvertArgs>();
   auto* convert = trace->add_subcommand("convert", "convert a trace between formats");
@@ -280,7 +290,7 @@ void add_trace_command(CLI::App& app) {
   convert->add_flag("--skip-bad", convert_args->skip_bad, "skip bad lines (counted) instead of failing");
   convert->add_option("--zstd-level", convert_args->zstd_level, "zstd level for .zst output (default 3)")
       ->check(within(1, 22));
-  convert->add_option("--model", convert_args->model, "model of requests in formats without one: V3|R1");
+  convert->add_option("--model", convert_args->model, kTraceModelHelp);
   convert->callback([convert_args] {
     run_convert(convert_args->in, convert_args->out, convert_args->from, convert_args->to, convert_args->skip_bad,
                 convert_args->zstd_level, convert_args->model);

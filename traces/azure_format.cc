@@ -74,7 +74,7 @@ class AzureReader final : public LineSource {
     out.input_tokens = parse_length(f[1], "ContextTokens");
     out.output_tokens = parse_length(f[2], "GeneratedTokens");
     out.cached_tokens = 0;
-    out.model = options().default_model;
+    out.model = 0;  // the run's default model (ReadOptions::default_model)
   }
 };
 
@@ -84,7 +84,7 @@ class AzureWriter final : public RequestSink {
     fmt::format_to(std::back_inserter(out_.buffer()), "{}\n", kAzureHeader);
   }
 
-  void write(const Request& r, std::span<const uint64_t>) override {
+  void write(const Request& r, std::span<const uint64_t>, std::string_view) override {
     // Relative times are written from 2023-11-16 00:00:00, the date of the published Azure traces.
     using namespace std::chrono;
     constexpr int64_t kBaseDays = sys_days(year_month_day{year(2023), month(11), day(16)}).time_since_epoch().count();

@@ -23,6 +23,7 @@ class KvCachedSource final : public RequestSource {
   std::span<const uint64_t> block_hashes() const override { return inner_->block_hashes(); }
   const SourceCounters& counters() const override { return inner_->counters(); }
   const std::string& name() const override { return inner_->name(); }
+  const std::vector<std::string>& models() const override { return inner_->models(); }
   const KvCache& cache() const { return cache_; }
 
  private:

@@ -15,12 +15,14 @@ constexpr double kNsPerHour = 3600e9;
 
 }  // namespace
 
-DayGenerator::DayGenerator(const DayProfile& profile, const GeneratorOptions& options)
+DayGenerator::DayGenerator(const DayProfile& profile, const GeneratorOptions& options,
+                           const std::vector<std::string>& models)
     : profile_(profile),
       options_(options),
       solution_(solve_day(profile)),
       shape_(profile.hourly_shares),
       name_(fmt::format("generator:{} scale={} seed={}", profile.name, options.scale, options.seed)),
+      models_(models.empty() ? std::string_view(profile.classes.front().model) : std::string_view(models.front()), models),
       arrival_rng_(Rng::stream(options.seed, "traces.arrivals")),
       mark_rng_(Rng::stream(options.seed, "traces.lengths")) {
   if (!(options.scale > 0) || !std::isfinite(options.scale)) {
@@ -32,7 +34,8 @@ DayGenerator::DayGenerator(const DayProfile& profile, const GeneratorOptions& op
     const ClassSolution& cs = solution_.classes[c];
     cumulative += rc.request_share;
     // Truncation is "length <= max" on the continuous draw; rounding then keeps every length <= max.
-    samplers_.push_back({rc.model, cumulative, cs.input_mu, rc.input.sigma, static_cast<double>(rc.input.max),
+    const uint8_t model = models_.index(rc.model).value_or(0);
+    samplers_.push_back({model, cumulative, cs.input_mu, rc.input.sigma, static_cast<double>(rc.input.max),
                          cs.output_mu, rc.output.sigma, static_cast<double>(rc.output.max), cs.new_tokens_mu,
                          rc.new_tokens_sigma});
   }

@@ -30,12 +30,17 @@ struct GeneratorOptions {
 /// Generates the day described by a profile.
 class DayGenerator final : public RequestSource {
  public:
-  /// Solves the profile (InputError if it has no solution) and prepares the streams.
-  DayGenerator(const DayProfile& profile, const GeneratorOptions& options);
+  /// Solves the profile (InputError if it has no solution) and prepares the streams. `models`: the names the run
+  /// serves (a model's name and aliases; the first is its name); a class whose model is not among them is served by
+  /// the first, the profile lending its traffic shape to another model. Empty: the profile's own names.
+  DayGenerator(const DayProfile& profile, const GeneratorOptions& options, const std::vector<std::string>& models = {});
 
   bool next(Request& out) override;
   const SourceCounters& counters() const override { return counters_; }
   const std::string& name() const override { return name_; }
+  const std::vector<std::string>& models() const override { return models_.names(); }
+  /// The model serving the profile's class `c` (its own, or the served model that took it over).
+  const std::string& class_model(size_t c) const { return models_.names()[samplers_[c].model]; }
 
   const DaySolution& solution() const { return solution_; }
   const DayProfile& profile() const { return profile_; }
@@ -45,7 +50,7 @@ class DayGenerator final : public RequestSource {
 
  private:
   struct Sampler {
-    Model model;
+    uint8_t model;
     double share_cumulative;
     double input_mu, input_sigma, input_max;
     double output_mu, output_sigma, output_max;
@@ -58,6 +63,7 @@ class DayGenerator final : public RequestSource {
   DaySolution solution_;
   DemandShape shape_;
   std::string name_;
+  ModelNames models_;
   std::vector<Sampler> samplers_;
   Rng arrival_rng_;
   Rng mark_rng_;

@@ -60,7 +60,12 @@ DayProfile load_day_profile(const std::string& name_or_path) {
   for (JsonReader c : r.objects("classes")) {
     RequestClass rc;
     rc.name = c.string("name");
-    rc.model = *parse_model(c.choice("model", {"V3", "R1"}));
+    rc.model = c.string("model");
+    if (!ModelNames::well_formed(rc.model)) {
+      c.fail("model", fmt::format("expected a model name (letters, digits, '.', '_', '-'), got '{}'", rc.model));
+    }
+    ModelNames names;
+    rc.model = names.names()[names.index(rc.model).value_or(0)];
     rc.request_share = c.number("request_share", {0.0, 1.0, true, "a number in (0, 1]"});
     c.string_or("why", "");
     rc.input = read_length(c.object("input"), true);

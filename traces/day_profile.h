@@ -29,10 +29,10 @@ struct LengthSpec {
   int32_t max = 0;
 };
 
-/// One kind of request in the mixture (for example V3 chat or R1 reasoning).
+/// One kind of request in the mixture (for example deepseek-v3 chat or deepseek-r1 reasoning).
 struct RequestClass {
   std::string name;
-  Model model = Model::kV3;
+  std::string model;  ///< the served model's name (any name; deepseek-r1 is served by deepseek-v3's architecture)
   double request_share = 0;  ///< share of the day's requests
   LengthSpec input;          ///< mean solved from the targets
   LengthSpec output;         ///< assumed

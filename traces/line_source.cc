@@ -22,7 +22,15 @@ bool blank(std::string_view line) { return line.find_first_not_of(" \t") == std:
 }  // namespace
 
 LineSource::LineSource(const std::filesystem::path& path, const ReadOptions& options)
-    : reader_(path, options.buffer_bytes), options_(options) {}
+    : reader_(path, options.buffer_bytes), options_(options), models_(options.default_model, options.models) {}
+
+uint8_t LineSource::model_index(std::string_view name) {
+  if (auto index = models_.index(name)) return *index;
+  if (!ModelNames::well_formed(name)) {
+    throw BadLine{fmt::format("model: expected a name (letters, digits, '.', '_', '-'), got '{}'", name)};
+  }
+  throw BadLine{fmt::format("model: '{}' is not served in this run (names accepted: {})", name, models_.accepted())};
+}
 
 bool LineSource::next(Request& out) {
   std::string_view line;

@@ -28,6 +28,7 @@ class LineSource : public RequestSource {
   bool next(Request& out) final;
   const SourceCounters& counters() const final { return counters_; }
   const std::string& name() const final { return reader_.name(); }
+  const std::vector<std::string>& models() const final { return models_.names(); }
 
  protected:
   /// Consumes header lines before the first request: returns true if `line` was one. Errors here are fatal
@@ -41,10 +42,13 @@ class LineSource : public RequestSource {
   virtual bool has_sessions() const { return false; }
 
   const ReadOptions& options() const { return options_; }
+  /// The index of a model column's name, or BadLine naming it and the names this run serves.
+  uint8_t model_index(std::string_view name);
 
  private:
   LineReader reader_;
   ReadOptions options_;
+  ModelNames models_;
   SourceCounters counters_;
   bool in_preamble_ = true;
   int64_t origin_ns_ = 0;    // clock reading of the first request (relative_to_first formats), else 0

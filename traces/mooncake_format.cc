@@ -196,7 +196,7 @@ class MooncakeReader final : public LineSource {
     out.input_tokens = static_cast<int32_t>(sax_.input);
     out.output_tokens = static_cast<int32_t>(sax_.output);
     out.cached_tokens = 0;  // decided by the KV cache model from the hashes
-    out.model = options().default_model;
+    out.model = 0;  // the run's default model (ReadOptions::default_model)
     if (!sax_.hashes.empty() && static_cast<int64_t>(sax_.hashes.size()) != blocks_for(sax_.input)) {
       throw BadLine{fmt::format("hash_ids: {} ids for {} input tokens, expected {} (one per {}-token block)",
                                 sax_.hashes.size(), sax_.input, blocks_for(sax_.input), kBlockTokens)};
@@ -211,7 +211,7 @@ class MooncakeWriter final : public RequestSink {
  public:
   MooncakeWriter(const std::filesystem::path& path, const WriteOptions& options) : out_(path, options.zstd_level) {}
 
-  void write(const Request& r, std::span<const uint64_t> hashes) override {
+  void write(const Request& r, std::span<const uint64_t> hashes, std::string_view) override {
     auto& b = out_.buffer();
     auto it = std::back_inserter(b);
     // Mooncake timestamps are integer milliseconds; finer times keep their digits.

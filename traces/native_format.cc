@@ -56,9 +56,7 @@ class NativeReader final : public LineSource {
     }
     out.cached_tokens = static_cast<int32_t>(cached);
     out.output_tokens = parse_length(f[3], "output_tokens");
-    auto model = parse_model(f[4]);
-    if (!model) throw BadLine{fmt::format("model: expected V3 or R1, got '{}'", f[4])};
-    out.model = *model;
+    out.model = model_index(f[4]);
     out.session = parse_unsigned(f[5], "session");
     hashes_.clear();
     std::string_view rest = f[6];
@@ -98,7 +96,7 @@ class NativeWriter final : public RequestSink {
     fmt::format_to(std::back_inserter(b), "{}\n", kNativeHeader);
   }
 
-  void write(const Request& r, std::span<const uint64_t> hashes) override {
+  void write(const Request& r, std::span<const uint64_t> hashes, std::string_view model) override {
     auto& b = out_.buffer();
     auto put = [&b](auto value) {
       fmt::format_int text(value);
@@ -112,7 +110,6 @@ class NativeWriter final : public RequestSink {
     b.push_back(',');
     put(r.output_tokens);
     b.push_back(',');
-    std::string_view model = model_name(r.model);
     b.append(model.data(), model.data() + model.size());
     b.push_back(',');
     put(r.session);

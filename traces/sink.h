@@ -2,7 +2,7 @@
 // name's extension (.zst, .gz).
 //
 //   auto sink = moesim::traces::open_trace_writer("day.trace.csv.zst", moesim::traces::TraceFormat::kNative);
-//   sink->write(request, {});  sink->close();
+//   sink->write(request, {}, "deepseek-v3");  sink->close();
 #pragma once
 
 #include <cstdint>
@@ -10,6 +10,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "traces/request.h"
@@ -20,8 +21,9 @@ namespace moesim::traces {
 class RequestSink {
  public:
   virtual ~RequestSink() = default;
-  /// Writes one request with its prefix block hashes (may be empty).
-  virtual void write(const Request& request, std::span<const uint64_t> block_hashes) = 0;
+  /// Writes one request with its prefix block hashes (may be empty) and its served model's name
+  /// (source.models()[request.model]).
+  virtual void write(const Request& request, std::span<const uint64_t> block_hashes, std::string_view model) = 0;
   /// Flushes and closes the file; throws InputError if writing failed.
   virtual void close() = 0;
 };

@@ -40,12 +40,17 @@ class RequestSource {
   virtual const SourceCounters& counters() const = 0;
   /// The file name, or the generator's description, for messages.
   virtual const std::string& name() const = 0;
+  /// The served models' names by index (Request::model); in any-name mode it grows as names appear.
+  virtual const std::vector<std::string>& models() const = 0;
 };
 
 /// How trace files are read.
 struct ReadOptions {
   bool skip_bad = false;                  ///< skip bad lines (counted in SourceCounters) instead of failing
-  Model default_model = Model::kV3;       ///< model of requests in formats that do not say (Mooncake, Azure)
+  /// The model of requests in formats without a model column (Mooncake, Azure).
+  std::string default_model = "deepseek-v3";
+  /// The model names this run serves (a model's name and aliases); a request for another is a bad line. Empty: any.
+  std::vector<std::string> models = {};
   size_t buffer_bytes = size_t{1} << 20;  ///< the line reader's first buffer (LineReader): speed only
 };
 

@@ -58,9 +58,8 @@ void TraceStats::add(const Request& r, std::span<const uint64_t> hashes) {
   ++requests_;
   input_tokens_ += r.input_tokens;
   output_tokens_ += r.output_tokens;
-  int m = r.model == Model::kR1 ? 1 : 0;
-  ++requests_by_model_[m];
-  output_by_model_[m] += r.output_tokens;
+  ++requests_by_model_[r.model];
+  output_by_model_[r.model] += r.output_tokens;
   const long double in = r.input_tokens;
   const long double out = r.output_tokens;
   kv_weighted_ += in * out + out * (out + 1) / 2;
@@ -120,7 +119,7 @@ double TraceStats::revenue_usd() const {
                         static_cast<double>(output_tokens_));
 }
 
-nlohmann::json TraceStats::to_json() const {
+nlohmann::json TraceStats::to_json(const std::vector<std::string>& models) const {
   using nlohmann::json;
   auto percentiles = [](const LengthHistogram& h) {
     return json{{"p10", h.percentile(10)},
@@ -151,8 +150,14 @@ nlohmann::json TraceStats::to_json() const {
   j["duration_s"] = static_cast<double>(last_arrival_ns_ - first_arrival_ns_) * 1e-9;
   j["input_percentiles"] = percentiles(input_hist_);
   j["output_percentiles"] = percentiles(output_hist_);
-  j["requests_by_model"] = json{{"V3", requests_by_model_[0]}, {"R1", requests_by_model_[1]}};
-  j["output_tokens_by_model"] = json{{"V3", output_by_model_[0]}, {"R1", output_by_model_[1]}};
+  json requests = json::object(), outputs = json::object();
+  for (size_t m = 0; m < models.size(); ++m) {
+    if (requests_by_model_[m] == 0) continue;
+    requests[models[m]] = requests_by_model_[m];
+    outputs[models[m]] = output_by_model_[m];
+  }
+  j["requests_by_model"] = requests;
+  j["output_tokens_by_model"] = outputs;
   j["revenue_usd_at_r1_prices"] = revenue_usd();
   const double total_revenue = revenue_usd();
   json hours = json::array();
@@ -172,15 +177,19 @@ nlohmann::json TraceStats::to_json() const {
   return j;
 }
 
-std::string TraceStats::to_text() const {
+std::string TraceStats::to_text(const std::vector<std::string>& models) const {
   std::string s;
   auto out = std::back_inserter(s);
   auto line = [&](const LengthHistogram& h) {
     return fmt::format("p10 {}  p50 {}  p90 {}  p99 {}  max {}", h.percentile(10), h.percentile(50), h.percentile(90),
                        h.percentile(99), h.max());
   };
-  fmt::format_to(out, "requests                 {}  (V3 {}, R1 {})\n", requests_, requests_by_model_[0],
-                 requests_by_model_[1]);
+  std::string by_model;
+  for (size_t m = 0; m < models.size(); ++m) {
+    if (requests_by_model_[m] == 0) continue;
+    by_model += fmt::format("{}{} {}", by_model.empty() ? "" : ", ", models[m], requests_by_model_[m]);
+  }
+  fmt::format_to(out, "requests                 {}  ({})\n", requests_, by_model);
   fmt::format_to(out, "duration                 {:.1f} s\n",
                  static_cast<double>(last_arrival_ns_ - first_arrival_ns_) * 1e-9);
   fmt::format_to(out, "input tokens             {}  (mean {:.1f})\n", input_tokens_,

@@ -6,6 +6,7 @@
 //   for (Request r; source->next(r);) stats.add(r, source->block_hashes());
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -87,10 +88,10 @@ class TraceStats {
   /// Theoretical revenue of all tokens at R1 prices.
   double revenue_usd() const;
 
-  /// Everything as one JSON object (keys in docs/models/workload.md).
-  nlohmann::json to_json() const;
+  /// Everything as one JSON object (keys in docs/models/workload.md); `models`: the source's model names by index.
+  nlohmann::json to_json(const std::vector<std::string>& models) const;
   /// A readable report.
-  std::string to_text() const;
+  std::string to_text(const std::vector<std::string>& models) const;
 
  private:
   StatsOptions options_;
@@ -98,8 +99,8 @@ class TraceStats {
   int64_t input_tokens_ = 0;
   int64_t output_tokens_ = 0;
   int64_t cached_tokens_ = 0;
-  int64_t requests_by_model_[2] = {0, 0};
-  int64_t output_by_model_[2] = {0, 0};
+  std::array<int64_t, ModelNames::kMaxNames> requests_by_model_{};  // by the source's model index
+  std::array<int64_t, ModelNames::kMaxNames> output_by_model_{};
   long double kv_weighted_ = 0;
   int64_t first_arrival_ns_ = 0;
   int64_t last_arrival_ns_ = 0;

@@ -279,9 +279,19 @@ std::vector<ModelEntry> registered_models() {
   return out;
 }
 
+std::vector<std::string> ModelSpec::served_names() const {
+  std::vector<std::string> out{name};
+  out.insert(out.end(), aliases.begin(), aliases.end());
+  return out;
+}
+
 std::string canonical_model_name(std::string_view name) {
+  auto same = [name](std::string_view known) {
+    return std::equal(known.begin(), known.end(), name.begin(), name.end(),
+                      [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); });
+  };
   for (const auto& m : registered_models()) {
-    if (m.name == name || std::find(m.aliases.begin(), m.aliases.end(), name) != m.aliases.end()) return m.name;
+    if (same(m.name) || std::any_of(m.aliases.begin(), m.aliases.end(), same)) return m.name;
   }
   return {};
 }

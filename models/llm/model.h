@@ -100,6 +100,8 @@ struct ModelSpec {
   std::string name;                  ///< registered name (the file's stem): deepseek-v3
   std::string display_name;          ///< DeepSeek-V3
   std::vector<std::string> aliases;  ///< other names a scenario or trace may use: deepseek-r1
+  /// Its name and then its aliases: the names a trace's model column may give for it.
+  std::vector<std::string> served_names() const;
   std::string about;                 ///< one paragraph: what the model is, its published sizes
   std::filesystem::path file;        ///< the file it was read from (for its sources: `moesim model show`)
   int hidden = 0;

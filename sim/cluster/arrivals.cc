@@ -22,7 +22,7 @@ void copy_marks(const traces::Request& q, RequestRecord& r) {
   r.input_tokens = q.input_tokens;
   r.cached_tokens = q.cached_tokens;
   r.output_tokens = q.output_tokens;
-  r.model = static_cast<uint8_t>(q.model);
+  r.model = q.model;
 }
 
 observe::SourceStats stats_of(std::string name, const traces::SourceCounters& c) {
@@ -52,6 +52,7 @@ class TraceArrivals final : public ArrivalSource {
     return true;
   }
   observe::SourceStats stats() const override { return stats_of(source_->name(), source_->counters()); }
+  std::vector<std::string> models() const override { return source_->models(); }
 
  private:
   std::unique_ptr<traces::RequestSource> source_;
@@ -62,7 +63,8 @@ class TraceArrivals final : public ArrivalSource {
 class DayArrivals final : public ArrivalSource {
  public:
   DayArrivals(const Scenario& s)
-      : day_(traces::load_day_profile(s.workload.profile), {.scale = s.workload.scale, .seed = s.seed}),
+      : day_(traces::load_day_profile(s.workload.profile),
+             {.scale = s.workload.scale, .seed = s.seed}, s.geometry.served_models),
         start_ns_(engine::Duration::from_seconds(s.workload.start_s).ns()) {}
   bool next(RequestRecord& r) override {
     traces::Request q;
@@ -75,6 +77,7 @@ class DayArrivals final : public ArrivalSource {
     return false;
   }
   observe::SourceStats stats() const override { return stats_of(day_.name(), day_.counters()); }
+  std::vector<std::string> models() const override { return day_.models(); }
 
  private:
   traces::DayGenerator day_;
@@ -86,7 +89,8 @@ class DayArrivals final : public ArrivalSource {
 class ConstantArrivals final : public ArrivalSource {
  public:
   ConstantArrivals(const Scenario& s)
-      : marks_(traces::load_day_profile(s.workload.profile), {.scale = 1.0, .seed = s.seed}),
+      : marks_(traces::load_day_profile(s.workload.profile),
+               {.scale = 1.0, .seed = s.seed}, s.geometry.served_models),
         rng_(Rng::stream(s.seed, "cluster.arrivals.constant")),
         mean_gap_s_(1.0 / s.workload.rate_per_s) {}
   bool next(RequestRecord& r) override {
@@ -98,6 +102,7 @@ class ConstantArrivals final : public ArrivalSource {
     return true;
   }
   observe::SourceStats stats() const override { return {.name = "constant rate, " + marks_.name()}; }
+  std::vector<std::string> models() const override { return marks_.models(); }
 
  private:
   traces::DayGenerator marks_;
@@ -115,7 +120,7 @@ class ConstantArrivals final : public ArrivalSource {
 class ReadAhead final : public ArrivalSource {
  public:
   ReadAhead(std::unique_ptr<ArrivalSource> inner, int64_t stop_at_ns)
-      : inner_(std::move(inner)), stop_at_ns_(stop_at_ns), reader_([this] { read(); }) {}
+      : inner_(std::move(inner)), models_(inner_->models()), stop_at_ns_(stop_at_ns), reader_([this] { read(); }) {}
   ReadAhead(const ReadAhead&) = delete;
   ReadAhead& operator=(const ReadAhead&) = delete;
   ~ReadAhead() override {
@@ -144,6 +149,7 @@ class ReadAhead final : public ArrivalSource {
   }
 
   observe::SourceStats stats() const override { return current_.stats; }
+  std::vector<std::string> models() const override { return models_; }
 
  private:
   static constexpr size_t kBatch = 4096;
@@ -189,6 +195,7 @@ class ReadAhead final : public ArrivalSource {
   }
 
   std::unique_ptr<ArrivalSource> inner_;  // read by the reader thread only
+  std::vector<std::string> models_;       // the inner source's, fixed before the reader starts
   int64_t stop_at_ns_;
   std::mutex mutex_;
   std::condition_variable changed_;
@@ -205,6 +212,8 @@ std::unique_ptr<ArrivalSource> make_source(const Scenario& s) {
     auto format = traces::parse_format(w.format).value_or(traces::TraceFormat::kAuto);
     traces::ReadOptions options;
     options.skip_bad = w.skip_bad;
+    options.models = s.geometry.served_models;
+    options.default_model = s.geometry.served_models.front();
     return std::make_unique<TraceArrivals>(traces::open_trace(resolve_path(s, w.file), format, options),
                                            w.kv_cache_bytes, s.geometry.prefill.kv_bytes_per_token);
   }

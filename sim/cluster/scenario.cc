@@ -203,7 +203,8 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
   }
   r.finish();
   s.base_dir = std::filesystem::path(file).parent_path().string();
-  s.geometry = {pool_geometry(geometry, s.fleet.prefill), pool_geometry(geometry, s.fleet.decode)};
+  s.geometry = {pool_geometry(geometry, s.fleet.prefill), pool_geometry(geometry, s.fleet.decode),
+                geometry.model.served_names()};
   return s;
 }
 
@@ -230,7 +231,8 @@ std::filesystem::path resolve_path(const Scenario& s, const std::string& file) {
 
 void resolve_geometry(Scenario& s) {
   const GeometrySource geometry = geometry_source(s);
-  s.geometry = {pool_geometry(geometry, s.fleet.prefill), pool_geometry(geometry, s.fleet.decode)};
+  s.geometry = {pool_geometry(geometry, s.fleet.prefill), pool_geometry(geometry, s.fleet.decode),
+                geometry.model.served_names()};
 }
 
 nlohmann::json to_json(const Scenario& s) {

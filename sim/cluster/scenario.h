@@ -87,6 +87,8 @@ struct EconomicsConfig {
 struct FleetGeometry {
   llm::UnitGeometry prefill;
   llm::UnitGeometry decode;
+  /// The model's name and aliases (deepseek-v3, deepseek-r1, ...): the names a trace's model column may give.
+  std::vector<std::string> served_models;
 };
 
 struct Scenario {

@@ -34,6 +34,8 @@ class ArrivalSource {
   virtual bool next(RequestRecord& r) = 0;
   /// Counters worth reporting (its name, lines read, bad lines skipped).
   virtual observe::SourceStats stats() const { return {}; }
+  /// The served models' names by index (RequestRecord::model), fixed once the source is made.
+  virtual std::vector<std::string> models() const { return {}; }
 };
 
 /// Decides, every interval, whether to add or drain units. Sees the fleet read-only, acts through it.

@@ -80,7 +80,7 @@ observe::RunReport run_scenario(const Scenario& scenario, const RunControl& cont
                  parts.autoscaler.get(), control.threads);
   if (parts.autoscaler) sim.signals().subscribe(parts.autoscaler.get());
   std::optional<observe::RequestLog> log;
-  if (!control.request_log.empty()) sim.signals().subscribe(&log.emplace(control.request_log));
+  if (!control.request_log.empty()) sim.signals().subscribe(&log.emplace(control.request_log, parts.source->models()));
   auto wall_start = std::chrono::steady_clock::now();
   observe::RunReport report = sim.run(control.drain_s, control.progress, control.stop);
   double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

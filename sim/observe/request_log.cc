@@ -18,7 +18,8 @@ const char* RequestLog::header() {
          "first_token_s,decode_admit_s,finish_s,rejected";
 }
 
-RequestLog::RequestLog(const std::filesystem::path& file) : file_(file), out_(std::fopen(file.c_str(), "w")) {
+RequestLog::RequestLog(const std::filesystem::path& file, std::vector<std::string> models)
+    : file_(file), models_(std::move(models)), out_(std::fopen(file.c_str(), "w")) {
   if (out_ == nullptr) throw InputError(fmt::format("{}: cannot write the request log", file.string()));
   fmt::print(out_, "{}\n", header());
 }
@@ -28,8 +29,9 @@ RequestLog::~RequestLog() {
 }
 
 void RequestLog::on_request_done(const RequestDone& r) {
+  const std::string model = r.model < models_.size() ? models_[r.model] : std::to_string(r.model);
   fmt::print(out_, "{},{},{},{},{},{},{},{},{},{},{}\n", r.serial, seconds(r.arrival_ns), r.input_tokens,
-             r.cached_tokens, r.output_tokens, static_cast<int>(r.model), r.decode_steps, seconds(r.first_token_ns),
+             r.cached_tokens, r.output_tokens, model, r.decode_steps, seconds(r.first_token_ns),
              seconds(r.decode_admit_ns), seconds(r.finish_ns), r.rejected ? 1 : 0);
 }
 

@@ -9,6 +9,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "sim/observe/signals.h"
 
@@ -17,7 +19,8 @@ namespace moesim::observe {
 class RequestLog final : public FleetListener {
  public:
   /// Opens (truncates) the file and writes the header; an InputError names a file that cannot be written.
-  explicit RequestLog(const std::filesystem::path& file);
+  /// `models`: the served models' names by index (the arrival source's), written in the model column.
+  RequestLog(const std::filesystem::path& file, std::vector<std::string> models);
   ~RequestLog() override;
   RequestLog(const RequestLog&) = delete;
   RequestLog& operator=(const RequestLog&) = delete;
@@ -31,6 +34,7 @@ class RequestLog final : public FleetListener {
 
  private:
   std::filesystem::path file_;
+  std::vector<std::string> models_;
   std::FILE* out_ = nullptr;
 };
 

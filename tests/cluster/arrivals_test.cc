@@ -72,3 +72,54 @@ TEST_CASE("arrivals: read ahead stops after the first request at the horizon, an
   CHECK(source->stats().requests == 2'501);
   CHECK(source->stats().lines == 2'502);  // the header and the requests read
 }
+
+TEST_CASE("arrivals: a trace's requests are for the scenario's model; another model's request is refused by line") {
+  TempDir dir;
+  const std::string head =
+      "#moesim-trace v1\narrival_ns,input_tokens,cached_tokens,output_tokens,model,session,block_hashes\n";
+  auto path = dir.write("mixed.trace", head + "0,100,0,20,deepseek-v3,0,\n1,100,0,20,R1,1,\n2,100,0,20,kimi-k2,2,\n");
+  Scenario s = trace_scenario(path, 3600);
+  s.workload.format = "native";
+  auto source = make_arrivals(s);
+  CHECK(source->models() == std::vector<std::string>{"deepseek-v3", "deepseek-r1", "v3", "r1"});
+  RequestRecord r;
+  REQUIRE(source->next(r));
+  CHECK(r.model == 0);
+  REQUIRE(source->next(r));
+  CHECK(source->models()[r.model] == "r1");  // an alias: served by deepseek-v3's architecture
+  CHECK_THROWS_WITH(source->next(r), Contains("mixed.trace:5: model: 'kimi-k2' is not served in this run (names "
+                                              "accepted: deepseek-v3, deepseek-r1, v3, r1)"));
+  // The same trace for a kimi-k2 scenario refuses the first line instead.
+  s.model = "kimi-k2";
+  s.hardware = "h200";
+  s.fleet.decode.nodes_per_unit = 18;
+  s.fleet.decode.redundant_experts = 48;  // 432 slots over EP144
+  resolve_geometry(s);
+  auto kimi = make_arrivals(s);
+  CHECK_THROWS_WITH(kimi->next(r), Contains("mixed.trace:3: model: 'deepseek-v3' is not served in this run"));
+}
+
+TEST_CASE("arrivals: a generated day serves the scenario's model: the profile's classes of another model take its name") {
+  Scenario s;
+  s.horizon_s = 60;
+  s.workload.kind = "generator";
+  s.workload.scale = 0.001;
+  resolve_geometry(s);
+  CHECK(make_arrivals(s)->models() == std::vector<std::string>{"deepseek-v3", "deepseek-r1", "v3", "r1"});
+  s.model = "qwen3-235b-a22b";
+  s.hardware = "h100";
+  s.fleet.prefill.nodes_per_unit = 2;
+  s.fleet.decode.nodes_per_unit = 2;
+  resolve_geometry(s);
+  auto source = make_arrivals(s);
+  CHECK(source->models() == std::vector<std::string>{"qwen3-235b-a22b", "qwen3-235b"});
+  RequestRecord r;
+  int read = 0;
+  bool all_qwen = true;
+  while (source->next(r) && read < 2000) {
+    all_qwen = all_qwen && r.model == 0;
+    ++read;
+  }
+  CHECK(read > 0);
+  CHECK(all_qwen);
+}

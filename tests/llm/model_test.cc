@@ -29,8 +29,19 @@ TEST_CASE("model registry: a name, an alias and a file path load the same model"
 TEST_CASE("model registry: an unknown name is an input error that lists the known models") {
   CHECK_THROWS_AS(llm::load_model("gpt-5"), InputError);
   CHECK_THROWS_WITH(llm::load_model("gpt-5"), Catch::Contains("unknown model \"gpt-5\"") &&
-                                                  Catch::Contains("deepseek-v3 (deepseek-r1)"));
+                                                  Catch::Contains("deepseek-v3 (deepseek-r1, v3, r1)"));
   CHECK_THROWS_WITH(llm::load_model("no/such/file.json"), Catch::Contains("not found"));
+}
+
+TEST_CASE("model registry: names and aliases match without case; r1 and the traces' old V3 / R1 are deepseek-v3") {
+  CHECK(llm::canonical_model_name("DeepSeek-R1") == "deepseek-v3");
+  CHECK(llm::canonical_model_name("R1") == "deepseek-v3");
+  CHECK(llm::canonical_model_name("V3") == "deepseek-v3");
+  CHECK(llm::canonical_model_name("Kimi-K2-Instruct") == "kimi-k2");
+  CHECK(llm::canonical_model_name("deepseek-v4").empty());
+  CHECK(llm::load_model("DeepSeek-R1").name == "deepseek-v3");
+  CHECK(llm::load_model("kimi-k2").served_names() ==
+        std::vector<std::string>{"kimi-k2", "kimi-k2-instruct", "kimi-k2-base"});
 }
 
 TEST_CASE("model: DeepSeek-V3's KV cache is 1,152 B per token and layer, 70,272 B per token, from its dimensions") {

@@ -136,6 +136,8 @@ std::vector<BadInput> catalogue() {
        "trace stats t.csv.gz", 2, "t.csv.gz: cannot read (corrupt gzip stream?): t.csv.gz: invalid block type"},
       {"trace (.zst)", {{"t.csv.zst", "\x28\xb5\x2f\xfd"}}, {}, "trace stats t.csv.zst", 2,
        "t.csv.zst: truncated zstd stream"},
+      {"trace (native)", {{"t.csv", kNative + "0,100,0,10,kimi-k2,0,\n"}}, {}, "trace stats t.csv --model deepseek-r1",
+       2, "t.csv:3: model: 'kimi-k2' is not served in this run (names accepted: deepseek-r1, deepseek-v3, v3, r1)"},
 
       // ---- hardware specs, kernel tables, the model file (a patched copy of the data files) ----
       {"hardware spec", {}, {{"hardware/specs/h800.json", "\"gpu\": {", "\"gpu\": {\"sms\": 1, "}}, kStep, 2,

@@ -81,3 +81,29 @@ TEST_CASE("cli: trace gen writes the same file for the same seed, and convert re
   CHECK(g["targets"].size() == 5);
   for (const auto& t : g["targets"]) CHECK(t["ok"] == true);
 }
+
+TEST_CASE("cli: trace gen --model serves the day with that model; stats --model refuses another model's requests") {
+  TempDir dir;
+  auto v3 = dir.path("v3.trace.csv").string();
+  auto kimi = dir.path("kimi.trace.csv").string();
+  REQUIRE(run(binary() + " trace gen --profile deepseek-day --scale 0.0002 --seed 3 --out " + v3).first == 0);
+  REQUIRE(run(binary() + " trace gen --profile deepseek-day --scale 0.0002 --seed 3 --model kimi-k2 --out " + kimi)
+              .first == 0);
+  auto by_model = stats_json(v3)["requests_by_model"];
+  CHECK(by_model.size() == 2);
+  CHECK(by_model["deepseek-v3"].get<int64_t>() > 0);
+  CHECK(by_model["deepseek-r1"].get<int64_t>() > 0);
+  auto k = stats_json(kimi);
+  CHECK(k["requests_by_model"].size() == 1);
+  CHECK(k["requests_by_model"]["kimi-k2"] == k["requests"]);
+  // The same requests, only the model column differs.
+  CHECK(k["input_tokens"] == stats_json(v3)["input_tokens"]);
+  // deepseek-v3 serves its own day (r1 is an alias) and refuses kimi-k2's, naming the line and the accepted names.
+  CHECK(stats_json(v3 + " --model deepseek-v3")["requests"] == k["requests"]);
+  auto [status, out] = run(binary() + " trace stats " + kimi + " --model deepseek-v3 2>&1");
+  CHECK(status == 2);
+  CHECK_THAT(out, Contains(kimi + ":5: model: 'kimi-k2' is not served in this run (names accepted: deepseek-v3"));
+  auto [unknown, unknown_out] = run(binary() + " trace stats " + kimi + " --model gpt-5 2>&1");
+  CHECK(unknown == 2);
+  CHECK_THAT(unknown_out, Contains("unknown model \"gpt-5\""));
+}

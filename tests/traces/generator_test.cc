@@ -47,7 +47,7 @@ TEST_CASE("generator: at scale 0.01 the day meets the token, cache, KV-length an
     ordered = ordered && r.arrival_ns >= last;
     last = r.arrival_ns;
     in_day = in_day && r.arrival_ns < int64_t{24} * 3600 * 1'000'000'000;
-    const int32_t out_max = r.model == Model::kR1 ? 40960 : 8192;
+    const int32_t out_max = day.models()[r.model] == "deepseek-r1" ? 40960 : 8192;
     lengths_ok = lengths_ok && r.input_tokens >= 1 && r.input_tokens <= 57344 && r.output_tokens >= 1 &&
                  r.output_tokens <= out_max && r.cached_tokens >= 0 && r.cached_tokens < r.input_tokens &&
                  r.cached_tokens % 64 == 0;

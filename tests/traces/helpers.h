@@ -50,6 +50,8 @@ inline std::filesystem::path sample(const std::string& name) {
 struct ReadBack {
   std::vector<Request> requests;
   std::vector<std::vector<uint64_t>> hashes;
+  std::vector<std::string> models;  ///< the source's model names by index
+  std::string_view model(size_t i) const { return models[requests[i].model]; }
 };
 
 inline ReadBack read_all(RequestSource& source) {
@@ -59,6 +61,7 @@ inline ReadBack read_all(RequestSource& source) {
     auto h = source.block_hashes();
     out.hashes.emplace_back(h.begin(), h.end());
   }
+  out.models = source.models();
   return out;
 }
 

@@ -13,6 +13,10 @@ using moesim::traces::test::TempDir;
 
 namespace {
 
+const std::string kNativeHeader =
+    "#moesim-trace v1\narrival_ns,input_tokens,cached_tokens,output_tokens,model,session,block_hashes\n";
+using Catch::Matchers::Contains;
+
 TraceStats stats_of(RequestSource& source) {
   TraceStats stats;
   for (Request r; source.next(r);) stats.add(r, source.block_hashes());
@@ -21,7 +25,7 @@ TraceStats stats_of(RequestSource& source) {
 
 void write_all(const ReadBack& data, const std::filesystem::path& path, TraceFormat format) {
   auto sink = open_trace_writer(path, format);
-  for (size_t i = 0; i < data.requests.size(); ++i) sink->write(data.requests[i], data.hashes[i]);
+  for (size_t i = 0; i < data.requests.size(); ++i) sink->write(data.requests[i], data.hashes[i], data.model(i));
   sink->close();
 }
 
@@ -128,23 +132,22 @@ TEST_CASE("traces: the native format keeps cached tokens, model and session") {
             .input_tokens = 1000,
             .cached_tokens = 512,
             .output_tokens = 20,
-            .model = Model::kR1,
             .session = 77};
   Request b{.arrival_ns = 9,
             .input_tokens = 600,
             .cached_tokens = 0,
             .output_tokens = 1,
-            .model = Model::kV3,
             .session = 1ULL << 63};
   std::vector<uint64_t> hashes = {3, 18446744073709551615ULL};
   auto sink = open_trace_writer(dir.path("x.trace.csv"), TraceFormat::kAuto);
-  sink->write(a, {});
-  sink->write(b, hashes);
+  sink->write(a, {}, "deepseek-r1");
+  sink->write(b, hashes, "kimi-k2");
   sink->close();
   auto back = read_all(*open_trace(dir.path("x.trace.csv")));
   REQUIRE(back.requests.size() == 2);
   CHECK(back.requests[0].cached_tokens == 512);
-  CHECK(back.requests[0].model == Model::kR1);
+  CHECK(back.model(0) == "deepseek-r1");
+  CHECK(back.model(1) == "kimi-k2");
   CHECK(back.requests[0].session == 77);
   CHECK(back.hashes[0].empty());
   CHECK(back.requests[1].session == (1ULL << 63));
@@ -156,4 +159,43 @@ TEST_CASE("traces: the format is detected from the first line") {
   CHECK(detect_format(sample("AzureLLMInferenceTrace_conv.csv")) == TraceFormat::kAzure);
   TempDir dir;
   CHECK(detect_format(dir.write("x.txt", "hello\n")) == TraceFormat::kAuto);
+}
+
+TEST_CASE("traces: a model column is a name; a run reads only its model's names, without case, and refuses others") {
+  TempDir dir;
+  auto path = dir.write("models.trace", kNativeHeader +
+                                            "0,10,0,5,deepseek-v3,0,\n1,10,0,5,DeepSeek-R1,1,\n2,10,0,5,R1,2,\n"
+                                            "3,10,0,5,kimi-k2,3,\n");
+  // Any name (trace stats and convert without --model): each new name is added in order of appearance.
+  auto any = read_all(*open_trace(path));
+  CHECK(any.models == std::vector<std::string>{"deepseek-v3", "deepseek-r1", "r1", "kimi-k2"});
+  CHECK(any.model(3) == "kimi-k2");
+  // A run of deepseek-v3 accepts its name and aliases and names the line of another model's request.
+  ReadOptions v3;
+  v3.models = {"deepseek-v3", "deepseek-r1", "v3", "r1"};
+  auto source = open_trace(path, TraceFormat::kAuto, v3);
+  Request r;
+  for (int i = 0; i < 3; ++i) REQUIRE(source->next(r));
+  CHECK(source->models()[r.model] == "r1");
+  CHECK_THROWS_WITH(source->next(r), path.string() +
+                                         ":6: model: 'kimi-k2' is not served in this run (names accepted: "
+                                         "deepseek-v3, deepseek-r1, v3, r1)");
+  // Skipping bad lines counts it instead.
+  v3.skip_bad = true;
+  auto skipping = open_trace(path, TraceFormat::kAuto, v3);
+  CHECK(read_all(*skipping).requests.size() == 3);
+  CHECK(skipping->counters().skipped_bad == 1);
+  // A malformed name is a bad line even when any name is accepted.
+  auto odd = dir.write("odd.trace", kNativeHeader + "0,10,0,5,deep seek,0,\n");
+  CHECK_THROWS_WITH(read_all(*open_trace(odd)), Contains(":3: model: expected a name (letters, digits, '.', '_', "
+                                                          "'-'), got 'deep seek'"));
+}
+
+TEST_CASE("traces: formats without a model column give every request the run's default model") {
+  ReadOptions options;
+  options.default_model = "kimi-k2";
+  options.models = {"kimi-k2", "kimi-k2-instruct"};
+  auto back = read_all(*open_trace(sample("AzureLLMInferenceTrace_conv.csv"), TraceFormat::kAuto, options));
+  CHECK(back.model(0) == "kimi-k2");
+  CHECK(back.model(back.requests.size() - 1) == "kimi-k2");
 }

@@ -29,7 +29,7 @@ std::filesystem::path generated(const std::string& name) {
   if (!std::filesystem::exists(path)) {
     DayGenerator day(load_day_profile("deepseek-day"), {.scale = 0.01, .seed = 1});
     auto sink = open_trace_writer(path, TraceFormat::kNative);
-    for (Request r; day.next(r);) sink->write(r, {});
+    for (Request r; day.next(r);) sink->write(r, {}, day.models()[r.model]);
     sink->close();
   }
   return path;
@@ -70,7 +70,7 @@ void BM_DayGeneratorToZstdFile(benchmark::State& state) {
   for (auto _ : state) {
     DayGenerator day(profile, {.scale = 0.01, .seed = 1});
     auto sink = open_trace_writer(path, TraceFormat::kNative);
-    for (Request r; day.next(r);) sink->write(r, {});
+    for (Request r; day.next(r);) sink->write(r, {}, day.models()[r.model]);
     sink->close();
     requests += day.counters().requests;
   }
