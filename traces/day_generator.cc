@@ -22,7 +22,8 @@ DayGenerator::DayGenerator(const DayProfile& profile, const GeneratorOptions& op
       solution_(solve_day(profile)),
       shape_(profile.hourly_shares),
       name_(fmt::format("generator:{} scale={} seed={}", profile.name, options.scale, options.seed)),
-      models_(models.empty() ? std::string_view(profile.classes.front().model) : std::string_view(models.front()), models),
+      models_(models.empty() ? std::string_view(profile.classes.front().model) : std::string_view(models.front()),
+              models),
       arrival_rng_(Rng::stream(options.seed, "traces.arrivals")),
       mark_rng_(Rng::stream(options.seed, "traces.lengths")) {
   if (!(options.scale > 0) || !std::isfinite(options.scale)) {

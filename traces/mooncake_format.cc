@@ -196,7 +196,7 @@ class MooncakeReader final : public LineSource {
     out.input_tokens = static_cast<int32_t>(sax_.input);
     out.output_tokens = static_cast<int32_t>(sax_.output);
     out.cached_tokens = 0;  // decided by the KV cache model from the hashes
-    out.model = 0;  // the run's default model (ReadOptions::default_model)
+    out.model = 0;          // the run's default model (ReadOptions::default_model)
     if (!sax_.hashes.empty() && static_cast<int64_t>(sax_.hashes.size()) != blocks_for(sax_.input)) {
       throw BadLine{fmt::format("hash_ids: {} ids for {} input tokens, expected {} (one per {}-token block)",
                                 sax_.hashes.size(), sax_.input, blocks_for(sax_.input), kBlockTokens)};

@@ -46,7 +46,7 @@ class RequestSource {
 
 /// How trace files are read.
 struct ReadOptions {
-  bool skip_bad = false;                  ///< skip bad lines (counted in SourceCounters) instead of failing
+  bool skip_bad = false;  ///< skip bad lines (counted in SourceCounters) instead of failing
   /// The model of requests in formats without a model column (Mooncake, Azure).
   std::string default_model = "deepseek-v3";
   /// The model names this run serves (a model's name and aliases); a request for another is a bad line. Empty: any.

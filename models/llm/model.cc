@@ -287,8 +287,9 @@ std::vector<std::string> ModelSpec::served_names() const {
 
 std::string canonical_model_name(std::string_view name) {
   auto same = [name](std::string_view known) {
-    return std::equal(known.begin(), known.end(), name.begin(), name.end(),
-                      [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); });
+    return std::equal(known.begin(), known.end(), name.begin(), name.end(), [](char a, char b) {
+      return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    });
   };
   for (const auto& m : registered_models()) {
     if (same(m.name) || std::any_of(m.aliases.begin(), m.aliases.end(), same)) return m.name;

@@ -100,8 +100,6 @@ struct ModelSpec {
   std::string name;                  ///< registered name (the file's stem): deepseek-v3
   std::string display_name;          ///< DeepSeek-V3
   std::vector<std::string> aliases;  ///< other names a scenario or trace may use: deepseek-r1
-  /// Its name and then its aliases: the names a trace's model column may give for it.
-  std::vector<std::string> served_names() const;
   std::string about;                 ///< one paragraph: what the model is, its published sizes
   std::filesystem::path file;        ///< the file it was read from (for its sources: `moesim model show`)
   int hidden = 0;
@@ -142,6 +140,8 @@ struct ModelSpec {
   /// routed experts (in precision.moe), plus the attention, routers, shared expert, dense layers and MTP module (in
   /// precision.dense) and the embedding and LM head (BF16), which every data-parallel rank holds in full.
   double weight_bytes_per_gpu(int gpus, int expert_slots) const;
+  /// Its name and then its aliases: the names a trace's model column may give for it.
+  std::vector<std::string> served_names() const;
 };
 
 /// Loads a model by registered name or alias (models/llm/NAME.json), or from a file path (a user's own model:

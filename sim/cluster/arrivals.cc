@@ -63,8 +63,8 @@ class TraceArrivals final : public ArrivalSource {
 class DayArrivals final : public ArrivalSource {
  public:
   DayArrivals(const Scenario& s)
-      : day_(traces::load_day_profile(s.workload.profile),
-             {.scale = s.workload.scale, .seed = s.seed}, s.geometry.served_models),
+      : day_(traces::load_day_profile(s.workload.profile), {.scale = s.workload.scale, .seed = s.seed},
+             s.geometry.served_models),
         start_ns_(engine::Duration::from_seconds(s.workload.start_s).ns()) {}
   bool next(RequestRecord& r) override {
     traces::Request q;
@@ -89,8 +89,7 @@ class DayArrivals final : public ArrivalSource {
 class ConstantArrivals final : public ArrivalSource {
  public:
   ConstantArrivals(const Scenario& s)
-      : marks_(traces::load_day_profile(s.workload.profile),
-               {.scale = 1.0, .seed = s.seed}, s.geometry.served_models),
+      : marks_(traces::load_day_profile(s.workload.profile), {.scale = 1.0, .seed = s.seed}, s.geometry.served_models),
         rng_(Rng::stream(s.seed, "cluster.arrivals.constant")),
         mean_gap_s_(1.0 / s.workload.rate_per_s) {}
   bool next(RequestRecord& r) override {

@@ -99,7 +99,8 @@ TEST_CASE("arrivals: a trace's requests are for the scenario's model; another mo
   CHECK_THROWS_WITH(kimi->next(r), Contains("mixed.trace:3: model: 'deepseek-v3' is not served in this run"));
 }
 
-TEST_CASE("arrivals: a generated day serves the scenario's model: the profile's classes of another model take its name") {
+TEST_CASE(
+    "arrivals: a generated day serves the scenario's model: the profile's classes of another model take its name") {
   Scenario s;
   s.horizon_s = 60;
   s.workload.kind = "generator";

@@ -1,11 +1,12 @@
 // The model registry and the model description: names, aliases and paths resolve to the same model; DeepSeek-V3's
 // derived figures (KV bytes per token) come from its dimensions alone.
+#include "models/llm/model.h"
+
 #include <catch2/catch.hpp>
 #include <string>
 
 #include "common/error.h"
 #include "common/paths.h"
-#include "models/llm/model.h"
 #include "models/llm/operators.h"
 
 namespace {
@@ -28,8 +29,8 @@ TEST_CASE("model registry: a name, an alias and a file path load the same model"
 
 TEST_CASE("model registry: an unknown name is an input error that lists the known models") {
   CHECK_THROWS_AS(llm::load_model("gpt-5"), InputError);
-  CHECK_THROWS_WITH(llm::load_model("gpt-5"), Catch::Contains("unknown model \"gpt-5\"") &&
-                                                  Catch::Contains("deepseek-v3 (deepseek-r1, v3, r1)"));
+  CHECK_THROWS_WITH(llm::load_model("gpt-5"),
+                    Catch::Contains("unknown model \"gpt-5\"") && Catch::Contains("deepseek-v3 (deepseek-r1, v3, r1)"));
   CHECK_THROWS_WITH(llm::load_model("no/such/file.json"), Catch::Contains("not found"));
 }
 

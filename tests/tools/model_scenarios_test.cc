@@ -50,6 +50,22 @@ TEST_CASE("sweep: the model and the hardware kind are grid keys like any other")
   CHECK(r.output.find("0 failed") != std::string::npos);
 }
 
+TEST_CASE("plan: the model is a key of the search space; each candidate is screened and simulated with its own") {
+  auto dir = fresh_dir("moesim-model-plan-" + std::to_string(::getpid()));
+  std::ofstream(dir / "space.json")
+      << R"({"grid": {"zip": [{"model": ["deepseek-v3", "kimi-k2"], "fleet.decode.redundant_experts": [32, 48]}],
+                      "hardware": ["h200"]},
+             "constraints": {"requests_rejected": {"max": 0}}, "minimize": "cost_usd"})";
+  auto r = run_moesim("plan " + moesim::test::tiny_scenario_args() + " --space " + (dir / "space.json").string() +
+                      " --seeds 1 --threads 1 --out " + (dir / "out").string());
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  std::ifstream in(dir / "out" / "plan.json");
+  auto plan = nlohmann::json::parse(in);
+  CHECK(plan.dump().find("kimi-k2") != std::string::npos);
+  CHECK(r.output.find("screen and simulation agree on feasibility for 2 of 2") != std::string::npos);
+}
+
 TEST_CASE("step: the EPLB balances 128, 256 and 384 experts under skew for every registered model") {
   for (const char* model : {"gpt-oss-120b", "qwen3-235b-a22b", "deepseek-v3", "kimi-k2"}) {
     INFO(model);

@@ -87,8 +87,9 @@ TEST_CASE("cli: trace gen --model serves the day with that model; stats --model 
   auto v3 = dir.path("v3.trace.csv").string();
   auto kimi = dir.path("kimi.trace.csv").string();
   REQUIRE(run(binary() + " trace gen --profile deepseek-day --scale 0.0002 --seed 3 --out " + v3).first == 0);
-  REQUIRE(run(binary() + " trace gen --profile deepseek-day --scale 0.0002 --seed 3 --model kimi-k2 --out " + kimi)
-              .first == 0);
+  REQUIRE(
+      run(binary() + " trace gen --profile deepseek-day --scale 0.0002 --seed 3 --model kimi-k2 --out " + kimi).first ==
+      0);
   auto by_model = stats_json(v3)["requests_by_model"];
   CHECK(by_model.size() == 2);
   CHECK(by_model["deepseek-v3"].get<int64_t>() > 0);

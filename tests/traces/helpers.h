@@ -4,8 +4,6 @@
 //   auto all = read_all(*moesim::traces::open_trace(sample("AzureLLMInferenceTrace_conv.csv")));
 #pragma once
 
-#include "tests/support/command.h"
-
 #include <unistd.h>
 
 #include <array>
@@ -15,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/command.h"
 #include "traces/source.h"
 
 namespace moesim::traces::test {

@@ -128,16 +128,8 @@ TEST_CASE("traces: Azure to native to Azure keeps relative arrival times and len
 
 TEST_CASE("traces: the native format keeps cached tokens, model and session") {
   TempDir dir;
-  Request a{.arrival_ns = 5,
-            .input_tokens = 1000,
-            .cached_tokens = 512,
-            .output_tokens = 20,
-            .session = 77};
-  Request b{.arrival_ns = 9,
-            .input_tokens = 600,
-            .cached_tokens = 0,
-            .output_tokens = 1,
-            .session = 1ULL << 63};
+  Request a{.arrival_ns = 5, .input_tokens = 1000, .cached_tokens = 512, .output_tokens = 20, .session = 77};
+  Request b{.arrival_ns = 9, .input_tokens = 600, .cached_tokens = 0, .output_tokens = 1, .session = 1ULL << 63};
   std::vector<uint64_t> hashes = {3, 18446744073709551615ULL};
   auto sink = open_trace_writer(dir.path("x.trace.csv"), TraceFormat::kAuto);
   sink->write(a, {}, "deepseek-r1");
@@ -188,7 +180,7 @@ TEST_CASE("traces: a model column is a name; a run reads only its model's names,
   // A malformed name is a bad line even when any name is accepted.
   auto odd = dir.write("odd.trace", kNativeHeader + "0,10,0,5,deep seek,0,\n");
   CHECK_THROWS_WITH(read_all(*open_trace(odd)), Contains(":3: model: expected a name (letters, digits, '.', '_', "
-                                                          "'-'), got 'deep seek'"));
+                                                         "'-'), got 'deep seek'"));
 }
 
 TEST_CASE("traces: formats without a model column give every request the run's default model") {
