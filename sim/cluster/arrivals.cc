@@ -16,8 +16,8 @@ namespace moesim::cluster {
 
 namespace {
 
-void copy_marks(const traces::Request& q, RequestRecord& r) {
-  r = RequestRecord{};
+void copy_marks(const traces::Request& q, PrefillRecord& r) {
+  r = PrefillRecord{};
   r.arrival_ns = q.arrival_ns;
   r.input_tokens = q.input_tokens;
   r.cached_tokens = q.cached_tokens;
@@ -43,7 +43,7 @@ class TraceArrivals final : public ArrivalSource {
     if (cache_bytes > 0) config.capacity_bytes = static_cast<int64_t>(cache_bytes);
     cache_.emplace(kv_bytes_per_token, config);
   }
-  bool next(RequestRecord& r) override {
+  bool next(PrefillRecord& r) override {
     traces::Request q;
     if (!source_->next(q)) return false;
     copy_marks(q, r);
@@ -66,7 +66,7 @@ class DayArrivals final : public ArrivalSource {
       : day_(traces::load_day_profile(s.workload.profile), {.scale = s.workload.scale, .seed = s.seed},
              s.geometry.served_models),
         start_ns_(engine::Duration::from_seconds(s.workload.start_s).ns()) {}
-  bool next(RequestRecord& r) override {
+  bool next(PrefillRecord& r) override {
     traces::Request q;
     while (day_.next(q)) {
       if (q.arrival_ns < start_ns_) continue;
@@ -92,7 +92,7 @@ class ConstantArrivals final : public ArrivalSource {
       : marks_(traces::load_day_profile(s.workload.profile), {.scale = 1.0, .seed = s.seed}, s.geometry.served_models),
         rng_(Rng::stream(s.seed, "cluster.arrivals.constant")),
         mean_gap_s_(1.0 / s.workload.rate_per_s) {}
-  bool next(RequestRecord& r) override {
+  bool next(PrefillRecord& r) override {
     traces::Request q;
     if (!marks_.next(q)) return false;
     copy_marks(q, r);
@@ -131,7 +131,7 @@ class ReadAhead final : public ArrivalSource {
     reader_.join();
   }
 
-  bool next(RequestRecord& r) override {
+  bool next(PrefillRecord& r) override {
     while (pos_ == current_.requests.size()) {
       if (current_.error) std::rethrow_exception(current_.error);
       if (current_.last) return false;
@@ -154,7 +154,7 @@ class ReadAhead final : public ArrivalSource {
   static constexpr size_t kBatch = 4096;
   static constexpr size_t kBatchesAhead = 2;
   struct Batch {
-    std::vector<RequestRecord> requests;
+    std::vector<PrefillRecord> requests;
     observe::SourceStats stats;  // the inner source's, after its last request
     std::exception_ptr error;    // raised after its requests
     bool last = false;           // nothing follows
@@ -166,7 +166,7 @@ class ReadAhead final : public ArrivalSource {
       Batch b;
       b.requests.reserve(kBatch);
       try {
-        RequestRecord r;
+        PrefillRecord r;
         while (b.requests.size() < kBatch) {
           if (!inner_->next(r)) {
             done = true;

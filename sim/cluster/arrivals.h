@@ -2,7 +2,7 @@
 // for hash-id traces), the generated reference day, and constant-rate Poisson arrivals with the day's request mix.
 //
 //   auto src = moesim::cluster::make_arrivals(scenario);
-//   for (RequestRecord r; src->next(r);) { ... }
+//   for (PrefillRecord r; src->next(r);) { ... }
 #pragma once
 
 #include <memory>

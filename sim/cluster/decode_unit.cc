@@ -10,11 +10,9 @@ namespace moesim::cluster {
 namespace {
 // The batch cap is recomputed every this many steps: the mean KV length of a unit drifts slowly.
 constexpr int64_t kCapRefreshSteps = 64;
-// Below this many tokens a request's MTP draws are made one by one; above, from the normal approximation.
-constexpr int64_t kExactMtpDraws = 64;
 }  // namespace
 
-DecodeUnit::DecodeUnit(int32_t id, UnitContext ctx, const StepModel& model, ExpertBalance& experts,
+DecodeUnit::DecodeUnit(int32_t id, UnitContext<DecodePool> ctx, const StepModel& model, ExpertBalance& experts,
                        DecodeUnitShape shape, policy::DecodeBalancer& balancer, uint64_t seed, RequestSink& done)
     : id_(id),
       ctx_(ctx),
@@ -35,27 +33,6 @@ DecodeUnit::DecodeUnit(int32_t id, UnitContext ctx, const StepModel& model, Expe
 void DecodeUnit::enqueue(uint32_t request) {
   waiting_.push(ctx_.pool, request);
   if (!stepping_) start_step();
-}
-
-// The number of steps a sequence needs to emit `tokens` more tokens: each step emits one, plus the MTP draft when
-// it is accepted. The draws are the request's own (keyed by its serial number), so they do not depend on which unit
-// or rank a policy sends it to. Exact draws for short outputs; for long ones the step count's normal approximation
-// (mean n/(1+p), variance n p (1-p) / (1+p)^3, the renewal-process limit).
-int64_t draw_decode_steps(uint64_t seed, uint64_t serial, int64_t tokens, bool mtp, double p) {
-  if (tokens <= 0) return 0;
-  if (!mtp) return tokens;
-  auto rng = Rng::stream(seed, "cluster.mtp", serial);
-  if (tokens <= kExactMtpDraws) {
-    int64_t steps = 0;
-    for (int64_t emitted = 0; emitted < tokens; ++steps) emitted += 1 + (rng.bernoulli(p) ? 1 : 0);
-    return steps;
-  }
-  double n = static_cast<double>(tokens);
-  double mean = n / (1.0 + p);
-  double q = 1.0 + p;
-  double sd = std::sqrt(n * p * (1.0 - p) / (q * q * q));
-  auto steps = static_cast<int64_t>(std::llround(mean + sd * rng.normal()));
-  return std::clamp(steps, (tokens + 1) / 2, tokens);
 }
 
 int64_t largest_passing_batch(const std::function<bool(int64_t)>& ok, int64_t start, int64_t max_batch) {
@@ -104,7 +81,7 @@ void DecodeUnit::update_batch_cap() {
     for (const auto& r : ranks_) kv += r.kv_at(step_);
     kv_mean = kv / static_cast<double>(active_);
   } else if (!waiting_.empty()) {
-    kv_mean = ctx_.pool[waiting_.front()].decode_input_tokens + 1.0;
+    kv_mean = ctx_.pool[waiting_.front()].input_tokens + 1.0;
   }
   double target_s = tokens_per_step_ / shape_.slo_tokens_per_s;
   auto ok = [&](int64_t b) {
@@ -130,18 +107,18 @@ void DecodeUnit::admit_waiting() {
   while (!waiting_.empty()) {
     uint32_t id = waiting_.front();
     auto& r = ctx_.pool[id];
-    policy::DecodeRequestView q{r.decode_input_tokens + 1, r.decode_output_tokens};
+    policy::DecodeRequestView q{r.input_tokens + 1, r.output_tokens};
     int64_t pick = balancer_.pick(views_, q);
     if (pick < 0) break;  // no rank fits: the head waits (and so does everything behind it), measured as a wait
     waiting_.pop(ctx_.pool);
     auto rank = static_cast<size_t>(pick);
-    int64_t steps = r.decode_steps >= 0 ? r.decode_steps
-                                        : draw_decode_steps(seed_, r.serial, r.decode_output_tokens - 1, shape_.mtp,
-                                                            model_.mtp_acceptance());
-    r.decode_unit = id_;
-    r.decode_rank = static_cast<int32_t>(rank);
-    r.decode_admit_ns = now;
-    r.decode_steps = static_cast<int32_t>(steps);
+    int64_t steps = r.steps >= 0
+                        ? r.steps
+                        : draw_decode_steps(seed_, r.serial, r.output_tokens - 1, shape_.mtp, model_.mtp_acceptance());
+    r.unit = id_;
+    r.rank = static_cast<int32_t>(rank);
+    r.admit_ns = now;
+    r.steps = static_cast<int32_t>(steps);
     balancer_.admit(rank, q);
     if (steps == 0) {
       balancer_.finish(rank, q);  // nothing to decode: it leaves the rank as it comes
@@ -149,8 +126,8 @@ void DecodeUnit::admit_waiting() {
       continue;
     }
     // KV grows from input + 1 (the prefill's token) to input + output over `steps` steps.
-    r.kv_rate = static_cast<double>(r.decode_output_tokens - 1) / static_cast<double>(steps);
-    r.kv_base = static_cast<double>(r.decode_input_tokens + 1) - r.kv_rate * static_cast<double>(step_);
+    r.kv_rate = static_cast<double>(r.output_tokens - 1) / static_cast<double>(steps);
+    r.kv_base = static_cast<double>(r.input_tokens + 1) - r.kv_rate * static_cast<double>(step_);
     auto& rk = ranks_[rank];
     rk.sequences += 1;
     rk.kv_base += r.kv_base;
@@ -221,34 +198,34 @@ void DecodeUnit::finish_step() {
   stepping_ = false;
   ++step_;
   assert((step_ >> kBlockBits) <= spread_block_);  // spread a step ahead, below
-  // The sequences that end with this step leave in request order.
+  // The sequences that end with this step leave in arrival order (their serials), whatever their ids.
   leaving_.clear();
   auto& slot = near_[static_cast<size_t>(step_) & kSlotMask];
   for (const auto& e : slot) {
     assert(e.step == step_);
-    leaving_.push_back(e.request);
+    leaving_.emplace_back(ctx_.pool[e.request].serial, e.request);
   }
   slot.clear();
   std::sort(leaving_.begin(), leaving_.end());
-  for (uint32_t id : leaving_) {
+  for (const auto& [serial, id] : leaving_) {
     auto& r = ctx_.pool[id];
-    auto& rk = ranks_[static_cast<size_t>(r.decode_rank)];
+    auto& rk = ranks_[static_cast<size_t>(r.rank)];
     rk.sequences -= 1;
     rk.kv_base -= r.kv_base;
     rk.kv_rate -= r.kv_rate;
     if (rk.sequences == 0) rk = Rank{};  // clear rounding residue
     active_ -= 1;
-    balancer_.finish(static_cast<size_t>(r.decode_rank), {r.decode_input_tokens + 1, r.decode_output_tokens});
+    balancer_.finish(static_cast<size_t>(r.rank), {r.input_tokens + 1, r.output_tokens});
     complete(id);
   }
   // The next step's leavers: spread their block if this step ends one, and fetch their records (scattered over the
-  // pool, the decode side's two cache lines each) now, so that the misses overlap with the other units' events in between.
+  // pool, two cache lines each) now, so that the misses overlap with the other units' events in between.
   int64_t next = step_ + 1;
   if ((next >> kBlockBits) > spread_block_) spread_block(next >> kBlockBits);
   for (const auto& e : near_[static_cast<size_t>(next) & kSlotMask]) {
     const char* record = reinterpret_cast<const char*>(&ctx_.pool[e.request]);
-    __builtin_prefetch(record + 64);   // the decode side's lines (request.h)
-    __builtin_prefetch(record + 128);
+    __builtin_prefetch(record);  // DecodeRecord's two lines (request.h)
+    __builtin_prefetch(record + 64);
   }
   start_step();
 }

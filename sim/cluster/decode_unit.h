@@ -12,7 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include "sim/cluster/prefill_unit.h"
+#include "sim/cluster/decode_steps.h"
+#include "sim/cluster/unit_context.h"
+#include "sim/policy/rank_balancer.h"
 
 namespace moesim::cluster {
 
@@ -32,17 +34,10 @@ inline constexpr int64_t kMaxDecodeBatch = 4096;
 /// plan's screen (tools/study/screen.h) both search with it.
 int64_t largest_passing_batch(const std::function<bool(int64_t)>& ok, int64_t start, int64_t max_batch);
 
-/// The decode steps a request needs to emit `tokens_after_first` tokens (the first comes from prefill): with MTP each
-/// step emits one token and, with probability `acceptance`, the draft's too. Drawn from the request's own stream
-/// (Rng::stream(seed, "cluster.mtp", serial)): step by step up to 64 tokens, from the normal approximation of the
-/// count above. The fleet draws it when the request leaves prefill (RequestRecord::decode_steps); a unit draws it at
-/// admission for a request that comes without.
-int64_t draw_decode_steps(uint64_t seed, uint64_t serial, int64_t tokens_after_first, bool mtp, double acceptance);
-
 class alignas(64) DecodeUnit final : public engine::EventHandler {
  public:
-  DecodeUnit(int32_t id, UnitContext ctx, const StepModel& model, ExpertBalance& experts, DecodeUnitShape shape,
-             policy::DecodeBalancer& balancer, uint64_t seed, RequestSink& done);
+  DecodeUnit(int32_t id, UnitContext<DecodePool> ctx, const StepModel& model, ExpertBalance& experts,
+             DecodeUnitShape shape, policy::DecodeBalancer& balancer, uint64_t seed, RequestSink& done);
 
   /// Queues a request whose KV has arrived; it is admitted at a step boundary when a rank fits it.
   void enqueue(uint32_t request);
@@ -74,7 +69,7 @@ class alignas(64) DecodeUnit final : public engine::EventHandler {
   void update_batch_cap();
 
   int32_t id_;
-  UnitContext ctx_;
+  UnitContext<DecodePool> ctx_;
   const StepModel& model_;
   ExpertBalance& experts_;
   DecodeUnitShape shape_;
@@ -100,9 +95,9 @@ class alignas(64) DecodeUnit final : public engine::EventHandler {
   void spread_block(int64_t block);  // moves the block's sequences from far_ to near_
   std::vector<std::vector<Ending>> near_ = std::vector<std::vector<Ending>>(kSlots);
   std::vector<std::vector<Ending>> far_ = std::vector<std::vector<Ending>>(kSlots);
-  int64_t spread_block_ = 0;       // the last block whose sequences are in near_
-  std::vector<uint32_t> leaving_;  // scratch: the requests a step ends
-  RequestQueue waiting_;
+  int64_t spread_block_ = 0;                            // the last block whose sequences are in near_
+  std::vector<std::pair<uint64_t, uint32_t>> leaving_;  // scratch: the requests a step ends (serial, id)
+  RequestQueue<DecodePool> waiting_;
   int64_t step_ = 0;
   int64_t active_ = 0;
   int64_t batch_cap_ = 1;

@@ -11,7 +11,7 @@ constexpr uint64_t kStepEnd = 0;
 constexpr uint64_t kWake = 1;
 }  // namespace
 
-PrefillUnit::PrefillUnit(int32_t id, UnitContext ctx, const StepModel& model, ExpertBalance& experts,
+PrefillUnit::PrefillUnit(int32_t id, UnitContext<PrefillPool> ctx, const StepModel& model, ExpertBalance& experts,
                          PrefillUnitShape shape, policy::PrefillBalancer& balancer, RequestSink& done)
     : id_(id),
       ctx_(ctx),

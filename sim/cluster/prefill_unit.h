@@ -9,38 +9,10 @@
 #include <cstdint>
 #include <vector>
 
-#include "common/rng.h"
-#include "sim/cluster/request.h"
-#include "sim/cluster/step_model.h"
-#include "sim/engine/engine.h"
-#include "sim/observe/signals.h"
+#include "sim/cluster/unit_context.h"
 #include "sim/policy/rank_balancer.h"
 
 namespace moesim::cluster {
-
-/// The expert-load side of a step: the most-loaded GPU's routed tokens over the mean, for a step that routes
-/// `tokens_per_gpu` tokens per GPU on average. Implemented from the EPLB's placement; 1 = perfect balance.
-/// Aligned to cache lines, as the units and balancers are: the two sides' objects, written by two threads, never
-/// share one (simulation.h).
-class alignas(64) ExpertBalance {
- public:
-  virtual ~ExpertBalance() = default;
-  virtual double max_factor(double tokens_per_gpu, engine::Time now) = 0;
-};
-
-/// What units share: the clock, the request pool, the cost model and the signal fan-out.
-struct UnitContext {
-  engine::Engine& engine;
-  RequestPool& pool;
-  const observe::Signals& signals;
-};
-
-/// Where a unit hands requests it is done with.
-class RequestSink {
- public:
-  virtual ~RequestSink() = default;
-  virtual void accept(uint32_t request) = 0;
-};
 
 struct PrefillUnitShape {
   int64_t ranks = 0;  ///< GPUs of the unit (llm::UnitGeometry::gpus)
@@ -50,8 +22,8 @@ struct PrefillUnitShape {
 
 class alignas(64) PrefillUnit final : public engine::EventHandler {
  public:
-  PrefillUnit(int32_t id, UnitContext ctx, const StepModel& model, ExpertBalance& experts, PrefillUnitShape shape,
-              policy::PrefillBalancer& balancer, RequestSink& done);
+  PrefillUnit(int32_t id, UnitContext<PrefillPool> ctx, const StepModel& model, ExpertBalance& experts,
+              PrefillUnitShape shape, policy::PrefillBalancer& balancer, RequestSink& done);
 
   /// Places the request on a rank (the balancer decides) and starts stepping if idle.
   void enqueue(uint32_t request);
@@ -85,7 +57,7 @@ class alignas(64) PrefillUnit final : public engine::EventHandler {
   void finish_step();
 
   int32_t id_;
-  UnitContext ctx_;
+  UnitContext<PrefillPool> ctx_;
   const StepModel& model_;
   ExpertBalance& experts_;
   PrefillUnitShape shape_;

@@ -1,7 +1,8 @@
-// Requests in flight: an index-addressed pool of small records (no allocation per request once warm), with an
-// intrusive FIFO for the queues they wait in.
+// Requests in flight: each side's index-addressed pool of small records (no allocation per request once warm), with
+// an intrusive FIFO for the queues they wait in. The prefill side's record and the decode side's are separate types
+// in separate pools: a request's facts cross from one to the other only over the KV link (kv_link.h).
 //
-//   RequestPool pool;  uint32_t id = pool.add(rec);  pool[id].first_token_ns = now;  pool.release(id);
+//   PrefillPool pool;  uint32_t id = pool.add(rec);  pool[id].first_token_ns = now;  pool.release(id);
 #pragma once
 
 #include <cstddef>
@@ -16,15 +17,13 @@ namespace moesim::cluster {
 
 inline constexpr uint32_t kNoRequest = UINT32_MAX;
 
-/// One request's state from arrival to its last token. Times are simulated nanoseconds. Three cache lines, aligned:
-/// the first the prefill side's, the second and third the decode side's (the records of a day's requests in flight
-/// span tens of megabytes, most touches of one miss the cache, and the two sides may run on two threads: neither
-/// reads a line the other writes).
-struct alignas(64) RequestRecord {
-  // The first line: arrival and prefill.
+/// A request on the prefill side, from arrival to the end of its prefill: one cache line. The arrival sources fill
+/// its first fields (arrival, lengths, model); the prefill side the rest. The decode side never sees it: what it needs
+/// crosses the KV link (kv_link.h) when the prefill ends.
+struct alignas(64) PrefillRecord {
   int64_t arrival_ns = 0;
-  int64_t kv_ready_ns = 0;  ///< when its cached prefix is loaded into the prefill node
-  uint64_t serial = 0;  ///< arrival order (0, 1, ...): the key of the request's own random draws
+  int64_t kv_ready_ns = 0;      ///< when its cached prefix is loaded into the prefill node
+  uint64_t serial = 0;          ///< arrival order (0, 1, ...): the key of the request's own random draws
   int64_t first_token_ns = -1;  ///< prefill done: the first output token exists
   int32_t input_tokens = 0;
   int32_t cached_tokens = 0;  ///< prefix tokens read from the disk cache instead of computed
@@ -32,76 +31,53 @@ struct alignas(64) RequestRecord {
   int32_t computed_tokens = 0;  ///< new tokens whose prefill is done
   int32_t prefill_unit = -1;
   int32_t prefill_rank = -1;
-  uint8_t model = 0;
-  // The second line: decode. The prefill side never writes it (Fleet: RequestPool::add_arrival, then the decode side
-  // fills it when it takes the request over), so that the side on the other thread does not take the line from it.
-  alignas(64) int64_t decode_admit_ns = -1;
-  int64_t finish_ns = -1;
-  double kv_base = 0.0;  ///< KV at unit step 0 on the line kv(k) = kv_base + kv_rate * k
-  double kv_rate = 0.0;  ///< KV tokens it adds per decode step
-  int32_t decode_steps = -1;  ///< decode steps it needs (MTP included): drawn when it leaves prefill; -1: not yet
-  int32_t decode_input_tokens = 0;   ///< input_tokens, on this line: what the decode side reads of the request
-  int32_t decode_output_tokens = 0;  ///< output_tokens, likewise
-  int32_t decode_unit = -1;
-  int32_t decode_rank = -1;
-  uint32_t next = kNoRequest;  ///< intrusive queue link
-  // The third line: the decode side's copies of the first line's facts that its RequestDone reports, filled when it
-  // takes the request over, so that it never reads the prefill side's line (which that side writes again when it
-  // gives the id to a new arrival).
-  alignas(64) int64_t decode_arrival_ns = 0;
-  int64_t decode_first_token_ns = -1;
-  uint64_t decode_serial = 0;
-  int32_t decode_cached_tokens = 0;
-  uint8_t decode_model = 0;
+  uint32_t next = kNoRequest;  ///< intrusive queue link (waiting for a prefill unit to serve)
+  uint8_t model = 0;           ///< the served model: an index into the arrival source's names
 
   int32_t new_tokens() const { return input_tokens - cached_tokens; }
 };
-static_assert(sizeof(RequestRecord) == 192);
+static_assert(sizeof(PrefillRecord) == 64);
 
-/// The records of the requests in flight, addressed by id. Records sit in blocks of 6 MiB (three huge pages) that never
-/// move, so that the two sides of a run split over two threads (simulation.h) can each touch the records they hold
-/// while the other adds blocks: the prefill side adds (arrivals), the decode side releases (finished requests), and a
-/// released id is given out again only after `recycle`, which the run calls where both sides have stopped (a window's
-/// end). Ids are therefore the same whichever thread ran which side.
-class RequestPool {
+/// A request on the decode side, from the end of its KV transfer to its last token: two cache lines, the first what
+/// a decode step reads and writes, the second the facts its RequestDone reports. Made from the KV link's transfer.
+struct alignas(64) DecodeRecord {
+  int64_t admit_ns = -1;  ///< admitted to a decode rank
+  int64_t finish_ns = -1;
+  double kv_base = 0.0;  ///< KV at unit step 0 on the line kv(k) = kv_base + kv_rate * k
+  double kv_rate = 0.0;  ///< KV tokens it adds per decode step
+  int32_t steps = -1;    ///< decode steps it needs (MTP included): drawn when it left prefill; -1: not yet
+  int32_t input_tokens = 0;
+  int32_t output_tokens = 0;
+  int32_t unit = -1;
+  int32_t rank = -1;
+  uint32_t next = kNoRequest;  ///< intrusive queue link
+  // What its RequestDone reports besides (the second line).
+  alignas(64) int64_t arrival_ns = 0;
+  int64_t first_token_ns = -1;  ///< its prefill ended, and its transfer began, with the first token
+  uint64_t serial = 0;
+  int32_t cached_tokens = 0;
+  uint8_t model = 0;
+};
+static_assert(sizeof(DecodeRecord) == 128);
+
+/// The records of one side's requests in flight, addressed by id. Records sit in blocks of 2 MiB or more (whole huge
+/// pages) that never move, so a record's address holds while the pool grows. Each side owns its pool; a released id
+/// is given out again after `recycle`, which the run calls at a window's end, so ids are the same on one thread or
+/// two.
+template <typename Record>
+class RecordPool {
  public:
-  RequestPool() : blocks_(new RequestRecord*[kMaxBlocks]()) {}
-  ~RequestPool() {
-    for (size_t b = 0; b < used_blocks_; ++b) HugePageAllocator<RequestRecord>().deallocate(blocks_[b], kBlock);
+  RecordPool() : blocks_(new Record*[kMaxBlocks]()) {}
+  ~RecordPool() {
+    for (size_t b = 0; b < used_blocks_; ++b) HugePageAllocator<Record>().deallocate(blocks_[b], kBlock);
   }
-  RequestPool(const RequestPool&) = delete;
-  RequestPool& operator=(const RequestPool&) = delete;
+  RecordPool(const RecordPool&) = delete;
+  RecordPool& operator=(const RecordPool&) = delete;
 
-  /// Adds a whole record, the decode side's copies of the first line's facts filled from it.
-  uint32_t add(const RequestRecord& r) {
+  /// Adds a record; returns its id.
+  uint32_t add(const Record& r) {
     uint32_t id = take_id();
-    RequestRecord& dst = (*this)[id];
-    dst = r;
-    dst.decode_input_tokens = r.input_tokens;
-    dst.decode_output_tokens = r.output_tokens;
-    dst.decode_arrival_ns = r.arrival_ns;
-    dst.decode_first_token_ns = r.first_token_ns;
-    dst.decode_serial = r.serial;
-    dst.decode_cached_tokens = r.cached_tokens;
-    dst.decode_model = r.model;
-    return id;
-  }
-  /// Adds a record's first line only (arrival and prefill); its other lines are left as they were, for the decode
-  /// side to fill when it takes the request over.
-  uint32_t add_arrival(const RequestRecord& r) {
-    uint32_t id = take_id();
-    RequestRecord& dst = (*this)[id];
-    dst.arrival_ns = r.arrival_ns;
-    dst.kv_ready_ns = r.kv_ready_ns;
-    dst.serial = r.serial;
-    dst.first_token_ns = r.first_token_ns;
-    dst.input_tokens = r.input_tokens;
-    dst.cached_tokens = r.cached_tokens;
-    dst.output_tokens = r.output_tokens;
-    dst.computed_tokens = r.computed_tokens;
-    dst.prefill_unit = r.prefill_unit;
-    dst.prefill_rank = r.prefill_rank;
-    dst.model = r.model;
+    (*this)[id] = r;
     return id;
   }
   /// The request left; its id is given out again after the next recycle().
@@ -109,14 +85,14 @@ class RequestPool {
     released_.push_back(id);
     ++removed_;
   }
-  /// Makes the released ids available to add(); only while neither side runs.
+  /// Makes the released ids available to add().
   void recycle() {
     free_.insert(free_.end(), released_.rbegin(), released_.rend());
     released_.clear();
   }
-  RequestRecord& operator[](uint32_t id) { return blocks_[id >> kBlockBits][id & (kBlock - 1)]; }
-  const RequestRecord& operator[](uint32_t id) const { return blocks_[id >> kBlockBits][id & (kBlock - 1)]; }
-  /// Records in use; only while neither side runs.
+  Record& operator[](uint32_t id) { return blocks_[id >> kBlockBits][id & (kBlock - 1)]; }
+  const Record& operator[](uint32_t id) const { return blocks_[id >> kBlockBits][id & (kBlock - 1)]; }
+  /// Records in use.
   size_t live() const { return static_cast<size_t>(added_ - removed_); }
   /// Records allocated.
   size_t capacity() const { return next_fresh_; }
@@ -131,7 +107,7 @@ class RequestPool {
     } else {
       if (next_fresh_ == used_blocks_ * kBlock) {
         if (used_blocks_ == kMaxBlocks) throw std::length_error("request pool: more than 2^29 requests in flight");
-        blocks_[used_blocks_++] = HugePageAllocator<RequestRecord>().allocate(kBlock);
+        blocks_[used_blocks_++] = HugePageAllocator<Record>().allocate(kBlock);
       }
       id = static_cast<uint32_t>(next_fresh_++);
     }
@@ -139,25 +115,29 @@ class RequestPool {
     return id;
   }
 
-  static constexpr int kBlockBits = 15;  // 32,768 records of 192 bytes: 6 MiB, three huge pages
+  static constexpr int kBlockBits = 15;  // 32,768 records: 2 MiB (prefill) or 4 MiB (decode), whole huge pages
   static constexpr size_t kBlock = size_t{1} << kBlockBits;
   static constexpr size_t kMaxBlocks = size_t{1} << 14;
-  std::unique_ptr<RequestRecord*[]> blocks_;  // read by both sides: its line is written by neither
-  alignas(64) size_t used_blocks_ = 0;       // the prefill side's, from here (a line of its own)
+  std::unique_ptr<Record*[]> blocks_;
+  size_t used_blocks_ = 0;
   size_t next_fresh_ = 0;
-  std::vector<uint32_t> free_;  // ids to give out
+  std::vector<uint32_t> free_;      // ids to give out
+  std::vector<uint32_t> released_;  // ids left since recycle()
   int64_t added_ = 0;
-  alignas(64) std::vector<uint32_t> released_;  // the decode side's (a line of its own): ids left since recycle()
   int64_t removed_ = 0;
 };
 
-/// A FIFO of request ids linked through RequestRecord::next.
+using PrefillPool = RecordPool<PrefillRecord>;
+using DecodePool = RecordPool<DecodeRecord>;
+
+/// A FIFO of request ids linked through their records' `next`.
+template <typename Pool>
 class RequestQueue {
  public:
   bool empty() const { return head_ == kNoRequest; }
   size_t size() const { return size_; }
   uint32_t front() const { return head_; }
-  void push(RequestPool& pool, uint32_t id) {
+  void push(Pool& pool, uint32_t id) {
     pool[id].next = kNoRequest;
     if (tail_ == kNoRequest) {
       head_ = id;
@@ -167,7 +147,7 @@ class RequestQueue {
     tail_ = id;
     ++size_;
   }
-  uint32_t pop(RequestPool& pool) {
+  uint32_t pop(Pool& pool) {
     uint32_t id = head_;
     head_ = pool[id].next;
     if (head_ == kNoRequest) tail_ = kNoRequest;

@@ -5,12 +5,12 @@
 
 #include <algorithm>
 #include <csignal>
+#include <stdexcept>
 #include <thread>
 
 namespace moesim::cluster {
 
 namespace {
-constexpr uint64_t kArrival = 0;
 
 observe::MetricsConfig metrics_config_of(const Scenario& s) {
   observe::MetricsConfig c;
@@ -49,32 +49,10 @@ Simulation::Simulation(const Scenario& scenario, const StepModel& model, ExpertB
       metrics_(metrics_config_of(scenario)) {
   check_geometry(scenario_);
   signals_.subscribe(&metrics_);
-  fleet_ = std::make_unique<Fleet>(prefill_engine_, decode_engine_, model, prefill_experts, decode_experts, scenario_,
-                                   signals_);
+  fleet_ = std::make_unique<Fleet>(model, prefill_experts, decode_experts, scenario_, signals_);
 }
 
 Simulation::~Simulation() = default;
-
-void Simulation::pull_next_arrival() {
-  while (source_.next(next_)) {
-    if (next_.arrival_ns >= horizon_ns_) {
-      ++arrivals_beyond_horizon_;  // the run stops admitting at the horizon; the rest of the source is not read
-      break;
-    }
-    if (next_.arrival_ns < prefill_engine_.now().ns()) next_.arrival_ns = prefill_engine_.now().ns();
-    prefill_engine_.hold(engine::Time::from_ns(next_.arrival_ns), *this, kArrival);  // beside the queue
-    return;
-  }
-  arrivals_done_ = true;
-  fleet_->arrivals_end();
-}
-
-void Simulation::on_event(uint64_t payload) {
-  if (payload == kArrival) {
-    fleet_->arrive(next_);
-    pull_next_arrival();
-  }
-}
 
 void Simulation::report_progress(const ProgressFn& progress, int64_t now_ns) const {
   const auto c = fleet_->counts();
@@ -105,17 +83,18 @@ std::string Simulation::stop_reason(const StopRules& stop) const {
 
 void Simulation::run_prefill_window(int64_t end_ns, bool threaded) {
   const auto until = engine::Time::from_ns(end_ns);
+  engine::Engine& engine = fleet_->prefill().engine();
   // Publishing costs an exchange of cache lines with the other thread: every 128 events, and at the end.
   constexpr uint32_t kPublishEvery = 128;
   uint32_t since = 0;
-  while (prefill_engine_.step_until(until)) {
+  while (engine.step_until(until)) {
     if (threaded && ++since == kPublishEvery) {
       since = 0;
-      fleet_->publish();
-      prefill_reached_.advance(prefill_engine_.now().ns());  // every event before now has run
+      fleet_->link().publish();
+      prefill_reached_.advance(engine.now().ns());  // every event before now has run
     }
   }
-  fleet_->publish();
+  fleet_->link().publish();
   if (threaded) prefill_reached_.advance(end_ns + 1);
 }
 
@@ -123,12 +102,12 @@ bool Simulation::run_decode_window(int64_t end_ns, bool threaded) {
   int64_t reached = threaded ? prefill_reached_.value() : end_ns + 1;
   int64_t next_ns = 0;
   while (true) {
-    switch (fleet_->decode_next(std::min(end_ns + 1, reached), next_ns)) {
-      case Fleet::DecodeNext::kRan:
+    switch (fleet_->decode().next(std::min(end_ns + 1, reached), next_ns)) {
+      case DecodeSide::Next::kRan:
         continue;
-      case Fleet::DecodeNext::kAllLeft:
+      case DecodeSide::Next::kAllLeft:
         return false;
-      case Fleet::DecodeNext::kNothingDue:
+      case DecodeSide::Next::kNothingDue:
         if (reached > end_ns) return true;
         // Wait until the prefill side has passed the next item known (or ended its window): an earlier item can
         // only come from it, and it publishes it by then. With none known, for any progress.
@@ -153,7 +132,7 @@ void Simulation::prefill_thread() {
 }
 
 observe::RunReport Simulation::run(double drain_s, const ProgressFn& progress, const StopRules& stop) {
-  pull_next_arrival();
+  fleet_->prefill().start(source_, horizon_ns_);
   const int64_t limit_ns = (engine::Time::from_ns(horizon_ns_) + engine::Duration::from_seconds(drain_s)).ns();
   const bool threaded = threads_ == 2;
   std::thread prefill;
@@ -185,17 +164,17 @@ observe::RunReport Simulation::run(double drain_s, const ProgressFn& progress, c
       if (all_left) break;
       // Both sides stand at `at`: the autoscaler's tick, then the checks.
       if (at == next_tick_ns) {
-        prefill_engine_.advance_to(engine::Time::from_ns(at));
-        decode_engine_.advance_to(engine::Time::from_ns(at));
+        fleet_->prefill().engine().advance_to(engine::Time::from_ns(at));
+        fleet_->decode().engine().advance_to(engine::Time::from_ns(at));
         engine::Time next = autoscaler_->tick(engine::Time::from_ns(at), *fleet_);
-        bool busy = !arrivals_done_ || fleet_->counts().in_flight() > 0;
+        bool busy = !fleet_->prefill().arrivals_done() || fleet_->counts().in_flight() > 0;
         next_tick_ns = busy && next.ns() > at ? next.ns() : INT64_MAX;
       }
       if (progress) report_progress(progress, at);
       stopped = stop_reason(stop);
       if (!stopped.empty() || at >= limit_ns) break;
       // Nothing left anywhere (no autoscaler tick either): the run is over, as far as it got.
-      if (next_tick_ns == INT64_MAX && prefill_engine_.pending() == 0 && fleet_->decode_side_empty()) break;
+      if (next_tick_ns == INT64_MAX && fleet_->prefill().engine().pending() == 0 && fleet_->decode().empty()) break;
       fleet_->recycle_requests();
     }
   } catch (...) {
@@ -203,12 +182,38 @@ observe::RunReport Simulation::run(double drain_s, const ProgressFn& progress, c
     throw;
   }
   stop_prefill();
-  if (progress) report_progress(progress, std::max(at, fleet_->last_left_ns()));
+  if (progress) report_progress(progress, std::max(at, fleet_->decode().last_left_ns()));
+  return report(at, all_left, stopped);
+}
+
+observe::RunReport Simulation::run_sides_apart(double drain_s) {
+  if (autoscaler_ != nullptr) throw std::logic_error("run_sides_apart: an autoscaler needs both sides at one time");
+  fleet_->prefill().start(source_, horizon_ns_);
+  const int64_t limit_ns = (engine::Time::from_ns(horizon_ns_) + engine::Duration::from_seconds(drain_s)).ns();
+  // The prefill side to the end, window by window (its ids recycled as in run()), all of it sent over the link.
+  for (int64_t end = 0;; end = std::min(end + kWindowNs, limit_ns)) {
+    run_prefill_window(end, false);
+    fleet_->prefill().recycle_requests();
+    if (end >= limit_ns || fleet_->prefill().engine().pending() == 0) break;
+  }
+  // Then the decode side alone, from the link.
+  bool all_left = false;
+  int64_t at = 0;
+  for (int64_t end = 0;; end = std::min(end + kWindowNs, limit_ns)) {
+    all_left = !run_decode_window(end, false);
+    at = end;
+    fleet_->decode().recycle_requests();
+    if (all_left || end >= limit_ns || fleet_->decode().empty()) break;
+  }
+  return report(at, all_left, "");
+}
+
+observe::RunReport Simulation::report(int64_t at, bool all_left, const std::string& stopped) {
   // A finished run ends when the last request left, and no earlier than the horizon; one that passed its limit or ran
   // out of events, where its sides got to; a stopped one, where it stopped.
   int64_t end_ns = at;
   if (all_left) {
-    end_ns = std::max(fleet_->last_left_ns(), horizon_ns_);
+    end_ns = std::max(fleet_->decode().last_left_ns(), horizon_ns_);
   } else if (stopped.empty()) {
     end_ns = std::max(at, horizon_ns_);
   }

@@ -1,9 +1,9 @@
-// Simulation: one run of a scenario. It wires the engines, the fleet, the arrival source, the autoscaler and the
+// Simulation: one run of a scenario. It wires the fleet (its two sides), the arrival source, the autoscaler and the
 // metrics, runs until the arrivals end and the fleet has drained (or a drain limit passes), and reports.
 //
 // The run goes in windows of at most 10 simulated seconds, cut also at the autoscaler's ticks. In each window the
 // prefill side (arrivals, prefill units) runs on its engine to the window's end, and the decode side follows it on
-// its own engine, never past the time the prefill side has published (fleet.h). With two threads the decode side runs
+// its own engine, never past the time the prefill side has published (kv_link.h). With two threads the decode side runs
 // on the calling thread while the prefill side runs ahead on a second one; with one, the prefill side runs the window
 // first. The order of everything is the same either way, so the results are byte-identical. At a window's end both
 // sides stand at the same time: the stop rules are checked, progress is reported and the autoscaler ticks there.
@@ -20,23 +20,12 @@
 #include <optional>
 #include <string>
 
+#include "sim/cluster/arrival_source.h"
 #include "sim/cluster/fleet.h"
 #include "sim/observe/metrics.h"
 #include "sim/observe/run_report.h"
 
 namespace moesim::cluster {
-
-/// Requests in arrival order. Implementations stream (traces, the day generator); memory stays constant.
-class ArrivalSource {
- public:
-  virtual ~ArrivalSource() = default;
-  /// Fills `r` (arrival_ns, input, cached, output, model) with the next request; false at the end.
-  virtual bool next(RequestRecord& r) = 0;
-  /// Counters worth reporting (its name, lines read, bad lines skipped).
-  virtual observe::SourceStats stats() const { return {}; }
-  /// The served models' names by index (RequestRecord::model), fixed once the source is made.
-  virtual std::vector<std::string> models() const { return {}; }
-};
 
 /// Decides, every interval, whether to add or drain units. Sees the fleet read-only, acts through it.
 class Autoscaler {
@@ -72,34 +61,36 @@ struct StopRules {
   int64_t max_rss_mb = 0;     ///< stop when the process's peak resident memory passes this (0: no limit)
 };
 
-class Simulation final : public engine::EventHandler {
+class Simulation final {
  public:
   /// `threads`: 2 runs the prefill side on a thread of its own (the step model and the two expert balances must then
   /// be safe to use from the two sides at once, as the production ones are: each side uses its own parts); 1 runs
   /// both on the caller's thread. The results are the same. With one expert balance for both sides, one thread.
   Simulation(const Scenario& scenario, const StepModel& model, ExpertBalance& prefill_experts,
              ExpertBalance& decode_experts, ArrivalSource& source, Autoscaler* autoscaler = nullptr, int threads = 1);
-  ~Simulation() override;
+  ~Simulation();
 
   /// Runs to the end, or until a stop rule fires. `drain_s` bounds the time after the horizon that requests in
   /// flight get to finish; those still in flight then (or at a stop) are reported as such (never dropped silently).
   observe::RunReport run(double drain_s = 86400.0, const ProgressFn& progress = {}, const StopRules& stop = {});
+  /// Runs the prefill side to its end first, and then the decode side alone, from what the KV link recorded: the same
+  /// report as run()'s, since the decode side sees nothing of the prefill side but the link. For a fleet without an
+  /// autoscaler (whose ticks need both sides at one time); tests/cluster/sides_test.cc holds the two to each other.
+  observe::RunReport run_sides_apart(double drain_s = 86400.0);
 
   const observe::RunMetrics& metrics() const { return metrics_; }
   observe::Signals& signals() { return signals_; }
   const Fleet& fleet() const { return *fleet_; }
   /// Events run so far, both sides (transfers handed over included).
   uint64_t events_executed() const {
-    return prefill_engine_.stats().executed + decode_engine_.stats().executed + fleet_->transfers_ended();
+    return fleet_->prefill().engine().stats().executed + fleet_->decode().engine().stats().executed +
+           fleet_->decode().transfers_ended();
   }
-
-  void on_event(uint64_t payload) override;
 
   /// The longest window (simulated).
   static constexpr int64_t kWindowNs = 10'000'000'000;
 
  private:
-  void pull_next_arrival();
   void report_progress(const ProgressFn& progress, int64_t now_ns) const;
   /// Why the run must stop now ("" to go on), at a window's end.
   std::string stop_reason(const StopRules& stop) const;
@@ -110,24 +101,21 @@ class Simulation final : public engine::EventHandler {
   bool run_decode_window(int64_t end_ns, bool threaded);
   /// The prefill side's thread: windows as the decode side opens them, until told to stop.
   void prefill_thread();
+  /// The report of a run that ended at `at` (all left, stopped for `stopped`, or neither).
+  observe::RunReport report(int64_t at, bool all_left, const std::string& stopped);
 
   const Scenario& scenario_;
   ArrivalSource& source_;
   Autoscaler* autoscaler_;
   int threads_;
   int64_t horizon_ns_;
-  std::unique_ptr<Fleet> fleet_;   // read by both sides, on a line neither writes
-  engine::Engine prefill_engine_;  // each engine on lines of its own (alignas)
-  engine::Engine decode_engine_;
+  std::unique_ptr<Fleet> fleet_;      // its two sides each on lines of their own (alignas)
   engine::TimeGate prefill_reached_;  // the prefill side has run every event before this time
   engine::TimeGate window_open_;      // the window the prefill side may run (its end); kStopThread: stop
   std::exception_ptr prefill_error_;  // what the prefill side's thread threw
   static constexpr int64_t kStopThread = INT64_MAX;
   observe::Signals signals_;
   observe::RunMetrics metrics_;
-  RequestRecord next_;  // the prefill side's from here (RequestRecord is aligned to lines)
-  bool arrivals_done_ = false;
-  int64_t arrivals_beyond_horizon_ = 0;
 };
 
 }  // namespace moesim::cluster

@@ -42,7 +42,7 @@ TEST_CASE(
   TempDir dir;
   auto path = dir.write("bad.csv", azure_trace(10'000, "2023-11-16 18:00:59.0000000,abc,20\n"));
   auto source = make_arrivals(trace_scenario(path, 3600));
-  RequestRecord r;
+  PrefillRecord r;
   int read = 0;
   int64_t last_ns = -1;
   std::string error;
@@ -65,7 +65,7 @@ TEST_CASE("arrivals: read ahead stops after the first request at the horizon, an
   auto path = dir.write("long.csv", azure_trace(9'000, ""));
   // One millisecond apart from the first: the horizon at 2.5 s lets 2,500 in; the reader stops at the 2,501st.
   auto source = make_arrivals(trace_scenario(path, 2.5));
-  RequestRecord r;
+  PrefillRecord r;
   int read = 0;
   while (source->next(r)) ++read;
   CHECK(read == 2'501);
@@ -82,7 +82,7 @@ TEST_CASE("arrivals: a trace's requests are for the scenario's model; another mo
   s.workload.format = "native";
   auto source = make_arrivals(s);
   CHECK(source->models() == std::vector<std::string>{"deepseek-v3", "deepseek-r1", "v3", "r1"});
-  RequestRecord r;
+  PrefillRecord r;
   REQUIRE(source->next(r));
   CHECK(r.model == 0);
   REQUIRE(source->next(r));
@@ -114,7 +114,7 @@ TEST_CASE(
   resolve_geometry(s);
   auto source = make_arrivals(s);
   CHECK(source->models() == std::vector<std::string>{"qwen3-235b-a22b", "qwen3-235b"});
-  RequestRecord r;
+  PrefillRecord r;
   int read = 0;
   bool all_qwen = true;
   while (source->next(r) && read < 2000) {

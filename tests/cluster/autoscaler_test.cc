@@ -18,7 +18,7 @@ VectorSource stepped_source(double high, double low, double switch_s, double end
   while (true) {
     t += rng.exponential(1.0 / (t < switch_s ? high : low));
     if (t >= end_s) break;
-    RequestRecord r;
+    PrefillRecord r;
     r.arrival_ns = static_cast<int64_t>(t * 1e9);
     r.input_tokens = 1000 + static_cast<int32_t>(rng.below(3000));
     r.cached_tokens = r.input_tokens / 2;

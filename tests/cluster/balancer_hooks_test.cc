@@ -76,14 +76,16 @@ struct Collect final : RequestSink {
 };
 
 // Requests of mixed lengths, some with a cached prefix, some with a single output token (no decode step at all).
-std::vector<uint32_t> add_requests(RequestPool& pool, int n) {
+template <typename Record>
+std::vector<uint32_t> add_requests(RecordPool<Record>& pool, int n) {
   moesim::Rng rng(17);
   std::vector<uint32_t> ids;
   for (int i = 0; i < n; ++i) {
-    RequestRecord r;
+    Record r;
     r.input_tokens = 200 + static_cast<int32_t>(rng.below(12000));
     r.cached_tokens = i % 3 == 0 ? r.input_tokens / 2 : 0;
     r.output_tokens = i % 7 == 0 ? 1 : 1 + static_cast<int32_t>(rng.below(400));
+    r.serial = static_cast<uint64_t>(i);
     ids.push_back(pool.add(r));
   }
   return ids;
@@ -103,13 +105,14 @@ void check_ledger(const HookLedger& ledger, const std::vector<int64_t>& placed_p
 
 TEST_CASE("balancer hooks: a prefill unit admits every request on the rank it picked and finishes it there") {
   moesim::engine::Engine engine;
-  RequestPool pool;
+  PrefillPool pool;
   moesim::observe::Signals signals;
   LinearStepModel model;
   EvenExperts experts;
   Collect done;
   RecordingPrefill lb(8);
-  PrefillUnit unit(0, UnitContext{engine, pool, signals}, model, experts, PrefillUnitShape{8, 1, 4096}, lb, done);
+  PrefillUnit unit(0, UnitContext<PrefillPool>{engine, pool, signals}, model, experts, PrefillUnitShape{8, 1, 4096}, lb,
+                   done);
   auto ids = add_requests(pool, 300);
   for (uint32_t id : ids) unit.enqueue(id);
   engine.run();
@@ -121,19 +124,19 @@ TEST_CASE("balancer hooks: a prefill unit admits every request on the rank it pi
 
 TEST_CASE("balancer hooks: a decode unit admits every request on the rank it picked and finishes it there") {
   moesim::engine::Engine engine;
-  RequestPool pool;
+  DecodePool pool;
   moesim::observe::Signals signals;
   LinearStepModel model;
   EvenExperts experts;
   Collect done;
   RecordingDecode lb(16);
-  DecodeUnit unit(0, UnitContext{engine, pool, signals}, model, experts, DecodeUnitShape{16, 2, true, 21.0}, lb, 5,
-                  done);
+  DecodeUnit unit(0, UnitContext<DecodePool>{engine, pool, signals}, model, experts, DecodeUnitShape{16, 2, true, 21.0},
+                  lb, 5, done);
   auto ids = add_requests(pool, 300);
   for (uint32_t id : ids) unit.enqueue(id);
   engine.run();
   REQUIRE(done.ids.size() == ids.size());
   std::vector<int64_t> placed(16);
-  for (uint32_t id : ids) placed[static_cast<size_t>(pool[id].decode_rank)] += 1;
+  for (uint32_t id : ids) placed[static_cast<size_t>(pool[id].rank)] += 1;
   check_ledger(lb.ledger, placed);
 }

@@ -11,11 +11,11 @@ namespace moesim::cluster::testing {
 
 struct LinearStepModel final : StepModel {
   double prefill_fixed_s = 0.002;
-  double prefill_per_token_s = 2e-6;     // per new token on the slowest rank
-  double prefill_per_pair_s = 2e-11;     // per attention pair on the slowest rank
+  double prefill_per_token_s = 2e-6;  // per new token on the slowest rank
+  double prefill_per_pair_s = 2e-11;  // per attention pair on the slowest rank
   double decode_fixed_s = 0.02;
-  double decode_per_seq_s = 2e-4;        // per sequence on the slowest rank
-  double decode_per_kv_s = 1e-8;         // per KV token on the slowest rank
+  double decode_per_seq_s = 2e-4;  // per sequence on the slowest rank
+  double decode_per_kv_s = 1e-8;   // per KV token on the slowest rank
   double kv_capacity = 1e6;
   double acceptance = 0.85;
 
@@ -50,9 +50,9 @@ struct EvenExperts final : ExpertBalance {
 };
 
 struct VectorSource final : ArrivalSource {
-  std::vector<RequestRecord> requests;
+  std::vector<PrefillRecord> requests;
   size_t next_index = 0;
-  bool next(RequestRecord& r) override {
+  bool next(PrefillRecord& r) override {
     if (next_index >= requests.size()) return false;
     r = requests[next_index++];
     return true;

@@ -33,7 +33,7 @@ VectorSource make_source(double rate, double seconds, int32_t in_lo, int32_t in_
   while (true) {
     t += rng.exponential(1.0 / rate);
     if (t >= seconds) break;
-    RequestRecord r;
+    PrefillRecord r;
     r.arrival_ns = static_cast<int64_t>(t * 1e9);
     r.input_tokens = in_lo + static_cast<int32_t>(rng.below(static_cast<uint64_t>(in_hi - in_lo + 1)));
     r.cached_tokens = r.input_tokens / 2;

@@ -225,6 +225,44 @@ TEST_CASE("layering: each folder includes only itself and the folders below it")
   CHECK(checked > 100);  // the scan found the project's includes
 }
 
+TEST_CASE("layering: the prefill side and the decode side never include each other, even through other headers") {
+  // The project headers each file of sim/cluster/ reaches, directly or through other headers.
+  const std::regex include(R"re(^\s*#\s*include\s*"(sim/cluster/[^"]+)")re");
+  std::map<std::string, std::vector<std::string>> direct;
+  for (const auto& file : sources_under({"sim/cluster"})) {
+    for (const auto& line : read_lines(file)) {
+      std::smatch m;
+      if (std::regex_search(line, m, include)) direct[rel_path(file)].push_back(m[1]);
+    }
+  }
+  auto reached = [&](const std::string& from) {
+    std::set<std::string> seen;
+    std::vector<std::string> todo{from};
+    while (!todo.empty()) {
+      std::string f = todo.back();
+      todo.pop_back();
+      for (const auto& to : direct[f])
+        if (seen.insert(to).second) todo.push_back(to);
+    }
+    return seen;
+  };
+  const std::vector<std::string> prefill = {"sim/cluster/prefill_side.h", "sim/cluster/prefill_side.cc",
+                                            "sim/cluster/prefill_unit.h", "sim/cluster/prefill_unit.cc"};
+  const std::vector<std::string> decode = {"sim/cluster/decode_side.h", "sim/cluster/decode_side.cc",
+                                           "sim/cluster/decode_unit.h", "sim/cluster/decode_unit.cc"};
+  auto check = [&](const std::vector<std::string>& side, const std::vector<std::string>& other) {
+    for (const auto& file : side) {
+      REQUIRE(direct.count(file));  // the file exists and includes something
+      auto seen = reached(file);
+      for (const auto& o : other)
+        if (seen.count(o)) FAIL_CHECK(file << " reaches " << o << ": the sides meet only through kv_link.h");
+      CHECK(seen.count("sim/cluster/kv_link.h") + seen.count("sim/cluster/unit_context.h") > 0);
+    }
+  };
+  check(prefill, decode);
+  check(decode, prefill);
+}
+
 TEST_CASE("layering: each library in CMakeLists.txt builds its folder and links only the libraries below it") {
   std::map<std::string, const Layer*> by_library;
   for (const auto& l : kLayers) by_library[l.library] = &l;

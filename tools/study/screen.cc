@@ -98,7 +98,7 @@ WorkloadDemand measure_demand(const cluster::Scenario& scenario) {
   d.hours.assign(static_cast<size_t>(std::max(1.0, std::ceil(s.horizon_s / kHour))), {});
   auto source = cluster::make_arrivals(s);
   const auto horizon_ns = static_cast<int64_t>(s.horizon_s * 1e9);
-  cluster::RequestRecord r;
+  cluster::PrefillRecord r;
   while (source->next(r)) {
     if (r.arrival_ns >= horizon_ns) break;
     auto hour = std::min(d.hours.size() - 1, static_cast<size_t>(static_cast<double>(r.arrival_ns) * 1e-9 / kHour));
