@@ -205,6 +205,7 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
   s.base_dir = std::filesystem::path(file).parent_path().string();
   s.geometry = {pool_geometry(geometry, s.fleet.prefill), pool_geometry(geometry, s.fleet.decode),
                 geometry.model.served_names()};
+  s.economics.gpus_per_node = s.geometry.prefill.gpus_per_node;
   return s;
 }
 
@@ -233,6 +234,7 @@ void resolve_geometry(Scenario& s) {
   const GeometrySource geometry = geometry_source(s);
   s.geometry = {pool_geometry(geometry, s.fleet.prefill), pool_geometry(geometry, s.fleet.decode),
                 geometry.model.served_names()};
+  s.economics.gpus_per_node = s.geometry.prefill.gpus_per_node;
 }
 
 nlohmann::json to_json(const Scenario& s) {

@@ -14,6 +14,8 @@
 #include "common/json_reader.h"
 #include "models/cost/precision_rules.h"
 #include "models/llm/geometry.h"
+#include "sim/observe/economics.h"
+#include "sim/policy/autoscaler.h"
 
 namespace moesim::cluster {
 
@@ -59,29 +61,7 @@ struct ExpertConfig {
   double window_s = 600.0;           ///< moving-average window of observed expert loads
 };
 
-struct AutoscalerConfig {
-  std::string policy = "none";       ///< none (fixed units) | fixed (a node schedule file) | slo | forecast
-  std::string schedule;              ///< fixed: CSV of (start, end, nodes), relative to the scenario file
-  double interval_s = 300.0;         ///< slo: how often the controller looks
-  double startup_s = 600.0;          ///< time from the decision to add a unit until it serves
-  double decode_high = 0.9;          ///< slo: add a decode unit above this share of the SLO-capped capacity
-  double decode_low = 0.6;           ///< slo: remove one when the load would stay below this without it
-  double prefill_high = 0.85;        ///< slo: add a prefill unit above this share of full-step capacity
-  double prefill_low = 0.55;         ///< slo: remove one when the load would stay below this without it
-  double backlog_horizon_s = 300.0;  ///< slo: a queue that built up is planned to clear over this long
-  int64_t max_nodes = 0;             ///< pool limit (0 = none); the report says when it binds
-  double decode_node_share = 0.6;    ///< fixed: share of the schedule's nodes given to decode units (an assumption)
-  double warmup_s = 1800.0;          ///< units added in the first warmup_s start at once (the fleet predates the run)
-  double forecast_error_s = 1800.0;  ///< forecast: how late its day shape runs (an assumption: half an hour)
-  double forecast_noise = 0.1;       ///< forecast: each hour's share off by this (sigma of ln; another day's shape)
-};
-
-struct EconomicsConfig {
-  double usd_per_gpu_hour = 2.0;  ///< default: the hardware spec's rental price (hardware/specs/*.json, sourced)
-  double usd_per_m_input_cache_hit = 0.14;   ///< R1 price, DeepSeek API pricing (2025-02)
-  double usd_per_m_input_cache_miss = 0.55;  ///< R1 price
-  double usd_per_m_output = 2.19;            ///< R1 price
-};
+using policy::AutoscalerConfig;  // the `autoscaler` object (sim/policy/autoscaler.h)
 
 /// Each pool's unit geometry (models/llm/geometry.h), built from the hardware spec and the model file.
 struct FleetGeometry {
@@ -108,9 +88,9 @@ struct Scenario {
   SloConfig slo;
   ExpertConfig experts;
   AutoscalerConfig autoscaler;
-  EconomicsConfig economics;
-  std::string published;  ///< optional: a *published* outcomes file the report compares with (never an input)
-  std::string base_dir;   ///< folder of the scenario file (relative paths resolve against it); not written out
+  observe::Prices economics;  ///< the prices; gpus_per_node derived from the hardware, not read
+  std::string published;      ///< optional: a *published* outcomes file the report compares with (never an input)
+  std::string base_dir;       ///< folder of the scenario file (relative paths resolve against it); not written out
   /// Derived from hardware, model and fleet by parse_scenario (or resolve_geometry); not written out.
   FleetGeometry geometry;
 };

@@ -12,15 +12,6 @@ namespace moesim::cluster {
 
 namespace {
 
-observe::MetricsConfig metrics_config_of(const Scenario& s) {
-  observe::MetricsConfig c;
-  c.prices = prices_of(s);
-  c.prefill_nodes_per_unit = s.fleet.prefill.nodes_per_unit;
-  c.decode_nodes_per_unit = s.fleet.decode.nodes_per_unit;
-  c.slo_user_tokens_per_s = s.slo.user_tokens_per_s;
-  return c;
-}
-
 // The process's peak resident memory so far, in MB (Linux reports it in KB).
 int64_t peak_rss_mb() {
   rusage usage{};
@@ -29,16 +20,6 @@ int64_t peak_rss_mb() {
 }
 }  // namespace
 
-observe::Prices prices_of(const Scenario& s) {
-  observe::Prices p;
-  p.usd_per_gpu_hour = s.economics.usd_per_gpu_hour;
-  p.usd_per_m_cache_hit = s.economics.usd_per_m_input_cache_hit;
-  p.usd_per_m_cache_miss = s.economics.usd_per_m_input_cache_miss;
-  p.usd_per_m_output = s.economics.usd_per_m_output;
-  p.gpus_per_node = s.geometry.prefill.gpus_per_node;
-  return p;
-}
-
 Simulation::Simulation(const Scenario& scenario, const StepModel& model, ExpertBalance& prefill_experts,
                        ExpertBalance& decode_experts, ArrivalSource& source, Autoscaler* autoscaler, int threads)
     : scenario_(scenario),
@@ -46,7 +27,8 @@ Simulation::Simulation(const Scenario& scenario, const StepModel& model, ExpertB
       autoscaler_(autoscaler),
       threads_(&prefill_experts == &decode_experts ? 1 : std::clamp(threads, 1, 2)),
       horizon_ns_(engine::Duration::from_seconds(scenario.horizon_s).ns()),
-      metrics_(metrics_config_of(scenario)) {
+      metrics_({scenario.economics, scenario.fleet.prefill.nodes_per_unit, scenario.fleet.decode.nodes_per_unit,
+                scenario.slo.user_tokens_per_s}) {
   check_geometry(scenario_);
   signals_.subscribe(&metrics_);
   fleet_ = std::make_unique<Fleet>(model, prefill_experts, decode_experts, scenario_, signals_);

@@ -47,9 +47,6 @@ struct RunProgress {
 /// Called at every window's end (every 10 simulated seconds at most).
 using ProgressFn = std::function<void(const RunProgress&)>;
 
-/// The scenario's prices (economics, and the spec's GPUs per node): what the summary and the plan's screen bill with.
-observe::Prices prices_of(const Scenario& s);
-
 /// When a run stops before it is done, checked at every window's end (at most 10 simulated seconds apart, where both
 /// sides stand at the same time, so that a stop is the same on one thread or two). A stopped run still reports what
 /// it reached (RunReport::complete is false, with the reason); requests then in flight are reported as in flight.

@@ -23,25 +23,12 @@ struct EvenExperts final : ExpertBalance {
 }  // namespace
 
 policy::AutoscalerParams autoscaler_params(const Scenario& s) {
-  policy::AutoscalerParams p;
-  p.policy = s.autoscaler.policy;
-  p.decode_high = s.autoscaler.decode_high;
-  p.decode_low = s.autoscaler.decode_low;
-  p.prefill_high = s.autoscaler.prefill_high;
-  p.prefill_low = s.autoscaler.prefill_low;
-  p.backlog_horizon_s = s.autoscaler.backlog_horizon_s;
-  p.max_nodes = s.autoscaler.max_nodes;
-  p.decode_node_share = s.autoscaler.decode_node_share;
+  policy::AutoscalerParams p{.config = s.autoscaler, .seed = s.seed, .day_offset_s = s.workload.start_s};
   if (!s.autoscaler.schedule.empty()) p.schedule = read_node_schedule(resolve_path(s, s.autoscaler.schedule));
   // The forecast's raw material: the generated day's hourly shape (the policy perturbs and shifts it).
   if (s.autoscaler.policy == "forecast" && s.workload.kind == "generator") {
     p.forecast_hourly_shares = traces::load_day_profile(s.workload.profile).hourly_shares;
   }
-  p.seed = s.seed;
-  p.day_offset_s = s.workload.start_s;
-  p.lead_s = s.autoscaler.startup_s + s.autoscaler.interval_s;
-  p.forecast_error_s = s.autoscaler.forecast_error_s;
-  p.forecast_noise = s.autoscaler.forecast_noise;
   return p;
 }
 

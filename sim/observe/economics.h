@@ -10,11 +10,13 @@
 namespace moesim::observe {
 
 /// Prices that turn tokens and node-time into money.
+/// The prices a run bills with: the scenario's `economics` object as parsed (sim/cluster/scenario.cc), and the GPUs
+/// per node its hardware has.
 struct Prices {
-  double usd_per_gpu_hour = 2.0;
-  double usd_per_m_cache_hit = 0.14;
-  double usd_per_m_cache_miss = 0.55;
-  double usd_per_m_output = 2.19;
+  double usd_per_gpu_hour = 2.0;             ///< default: the hardware spec's rental price (hardware/specs/*.json)
+  double usd_per_m_input_cache_hit = 0.14;   ///< R1 price, DeepSeek API pricing (2025-02)
+  double usd_per_m_input_cache_miss = 0.55;  ///< R1 price
+  double usd_per_m_output = 2.19;            ///< R1 price
   int64_t gpus_per_node = 0;  ///< from the hardware spec (the run's unit geometry): node-time to GPU-time
 };
 

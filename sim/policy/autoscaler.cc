@@ -14,7 +14,7 @@ FleetTarget split_nodes(int64_t nodes, double decode_share, int64_t prefill_per_
 }
 
 std::unique_ptr<AutoscalerPolicy> make_autoscaler(const AutoscalerParams& params) {
-  return builtin_autoscalers().make(params.policy, params);
+  return builtin_autoscalers().make(params.config.policy, params);
 }
 
 }  // namespace moesim::policy

@@ -40,26 +40,38 @@ struct FleetTarget {
   int64_t decode_units = 0;
 };
 
+/// The scenario's `autoscaler` object as parsed (sim/cluster/scenario.cc), read as it is by the policies and the
+/// controller that drives them (sim/cluster/autoscaler_driver.*).
+struct AutoscalerConfig {
+  std::string policy = "none";       ///< none (fixed units) | fixed (a node schedule file) | slo | forecast
+  std::string schedule;              ///< fixed: CSV of (start, end, nodes), relative to the scenario file
+  double interval_s = 300.0;         ///< slo: how often the controller looks
+  double startup_s = 600.0;          ///< time from the decision to add a unit until it serves
+  double decode_high = 0.9;          ///< slo: add a decode unit above this share of the SLO-capped capacity
+  double decode_low = 0.6;           ///< slo: remove one when the load would stay below this without it
+  double prefill_high = 0.85;        ///< slo: add a prefill unit above this share of full-step capacity
+  double prefill_low = 0.55;         ///< slo: remove one when the load would stay below this without it
+  double backlog_horizon_s = 300.0;  ///< slo: a queue that built up is planned to clear over this long
+  int64_t max_nodes = 0;             ///< pool limit (0 = none); the report says when it binds
+  double decode_node_share = 0.6;    ///< fixed: share of the schedule's nodes given to decode units (an assumption)
+  double warmup_s = 1800.0;          ///< units added in the first warmup_s start at once (the fleet predates the run)
+  double forecast_error_s = 1800.0;  ///< forecast: how late its day shape runs (an assumption: half an hour)
+  double forecast_noise = 0.1;       ///< forecast: each hour's share off by this (sigma of ln; another day's shape)
+  /// forecast: how far ahead units are ordered (a unit ordered now serves after its start-up, and the controller
+  /// looks again an interval later).
+  double lead_s() const { return startup_s + interval_s; }
+};
+
+/// What a policy is built with: its configuration and the run's facts it needs besides.
 struct AutoscalerParams {
-  std::string policy = "slo";
-  double decode_high = 0.9;
-  double decode_low = 0.6;
-  double prefill_high = 0.85;
-  double prefill_low = 0.55;
-  double backlog_horizon_s = 300.0;  ///< a queue that built up is planned to clear over this long
-  int64_t max_nodes = 0;             ///< 0: no pool limit
-  /// fixed: (start_s, nodes) steps and the assumed share of nodes that decode
-  std::vector<std::pair<double, int64_t>> schedule;
-  double decode_node_share = 0.6;
-  /// forecast: the day profile's hourly shares the forecast is made from (empty: no forecast, as slo), the seed
-  /// (the forecast's noise comes from seed + 1), the run's offset into the day, how far ahead units are ordered,
-  /// the forecast's timing error and its per-hour noise (sigma of ln).
-  std::vector<double> forecast_hourly_shares;
+  AutoscalerConfig config;
+  /// fixed: the schedule file's (start_s, nodes) steps
+  std::vector<std::pair<double, int64_t>> schedule = {};
+  /// forecast: the day profile's hourly shares the forecast is made from (empty: no forecast, as slo); the seed (the
+  /// forecast's noise comes from seed + 1) and the run's offset into the day.
+  std::vector<double> forecast_hourly_shares = {};
   uint64_t seed = 1;
   double day_offset_s = 0.0;
-  double lead_s = 900.0;
-  double forecast_error_s = 1800.0;
-  double forecast_noise = 0.1;
 };
 
 class AutoscalerPolicy {

@@ -23,7 +23,7 @@ class FixedSchedule final : public AutoscalerPolicy {
     for (const auto& [start, n] : p_.schedule) {
       if (o.now_s + 1e-9 >= start) nodes = n;
     }
-    return split_nodes(nodes, p_.decode_node_share, o.prefill_nodes_per_unit, o.decode_nodes_per_unit);
+    return split_nodes(nodes, p_.config.decode_node_share, o.prefill_nodes_per_unit, o.decode_nodes_per_unit);
   }
 
  private:

@@ -19,7 +19,8 @@ ForecastDriven::ForecastDriven(const AutoscalerParams& p) : p_(p), slo_(p) {
   Rng rng = Rng::stream(p.seed + 1, "policy.forecast.hourly");
   double sum = 0.0;
   for (double share : p.forecast_hourly_shares) {
-    double noisy = share * std::exp(p.forecast_noise * rng.normal() - 0.5 * p.forecast_noise * p.forecast_noise);
+    double noisy = share * std::exp(p.config.forecast_noise * rng.normal() -
+                                    0.5 * p.config.forecast_noise * p.config.forecast_noise);
     shares_.push_back(noisy);
     sum += noisy;
   }
@@ -30,7 +31,7 @@ double ForecastDriven::forecast_rate(double t_s) const {
   if (shares_.empty()) return 1.0;
   const auto hours = static_cast<double>(shares_.size());
   // Linear between the hours' midpoints, the day wrapping around; the forecast runs `forecast_error_s` late.
-  double t_h = std::fmod((t_s - p_.forecast_error_s) / kHourS - 0.5, hours);
+  double t_h = std::fmod((t_s - p_.config.forecast_error_s) / kHourS - 0.5, hours);
   if (t_h < 0) t_h += hours;
   auto h0 = static_cast<size_t>(std::floor(t_h));
   double frac = t_h - static_cast<double>(h0);
@@ -41,7 +42,7 @@ double ForecastDriven::forecast_rate(double t_s) const {
 double ForecastDriven::lead_ratio(double now_s) const {
   double t = p_.day_offset_s + now_s;
   double now_rate = forecast_rate(t);
-  double ahead = forecast_rate(t + p_.lead_s);
+  double ahead = forecast_rate(t + p_.config.lead_s());
   if (now_rate <= 0.0) return 1.0;
   return std::clamp(ahead / now_rate, kMinRatio, kMaxRatio);
 }

@@ -11,28 +11,31 @@ FleetTarget SloDriven::decide(const FleetObservation& o) {
     double demand = decode_demand(o);
     double per_unit = static_cast<double>(o.decode_capacity_per_unit);
     // Units needed to hold the demand at `decode_high`, and no fewer than keep it under it after a removal.
-    auto needed = static_cast<int64_t>(std::ceil(demand / (per_unit * p_.decode_high)));
+    auto needed = static_cast<int64_t>(std::ceil(demand / (per_unit * p_.config.decode_high)));
     if (needed > t.decode_units) {
       t.decode_units = needed;
-    } else if (t.decode_units > 1 && demand < per_unit * static_cast<double>(t.decode_units - 1) * p_.decode_low) {
+    } else if (t.decode_units > 1 &&
+               demand < per_unit * static_cast<double>(t.decode_units - 1) * p_.config.decode_low) {
       t.decode_units -= 1;
     }
   }
   // (A busy fraction would mislead: a unit steps whenever it holds any work, however little.)
-  double demand = o.prefill_offered_tokens_per_s + static_cast<double>(o.prefill_queued_tokens) / p_.backlog_horizon_s;
+  double demand =
+      o.prefill_offered_tokens_per_s + static_cast<double>(o.prefill_queued_tokens) / p_.config.backlog_horizon_s;
   double busy_units = o.prefill_capacity_per_unit > 0 ? demand / o.prefill_capacity_per_unit
-                                                      : static_cast<double>(o.prefill_units) * p_.prefill_high;
-  auto needed = static_cast<int64_t>(std::ceil(busy_units / p_.prefill_high));
+                                                      : static_cast<double>(o.prefill_units) * p_.config.prefill_high;
+  auto needed = static_cast<int64_t>(std::ceil(busy_units / p_.config.prefill_high));
   if (needed > t.prefill_units) {
     t.prefill_units = needed;
-  } else if (t.prefill_units > 1 && busy_units < static_cast<double>(t.prefill_units - 1) * p_.prefill_low) {
+  } else if (t.prefill_units > 1 && busy_units < static_cast<double>(t.prefill_units - 1) * p_.config.prefill_low) {
     t.prefill_units -= 1;
   }
   t.decode_units = std::max<int64_t>(t.decode_units, 1);
   t.prefill_units = std::max<int64_t>(t.prefill_units, 1);
   limit_bound_ = false;
-  if (p_.max_nodes > 0) {
-    while (t.prefill_units * o.prefill_nodes_per_unit + t.decode_units * o.decode_nodes_per_unit > p_.max_nodes &&
+  if (p_.config.max_nodes > 0) {
+    while (t.prefill_units * o.prefill_nodes_per_unit + t.decode_units * o.decode_nodes_per_unit >
+               p_.config.max_nodes &&
            (t.prefill_units > 1 || t.decode_units > 1)) {
       limit_bound_ = true;
       // Cut where the overshoot is relatively largest.
@@ -55,7 +58,8 @@ double SloDriven::decode_demand(const FleetObservation& o) const {
   auto active = static_cast<double>(o.decode_active);
   auto waiting = static_cast<double>(o.decode_waiting);
   if (o.decode_hold_s <= 0.0) return active + waiting;
-  return o.decode_offered_per_s * o.decode_hold_s + waiting * std::min(1.0, o.decode_hold_s / p_.backlog_horizon_s);
+  return o.decode_offered_per_s * o.decode_hold_s +
+         waiting * std::min(1.0, o.decode_hold_s / p_.config.backlog_horizon_s);
 }
 
 }  // namespace moesim::policy

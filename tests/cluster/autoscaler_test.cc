@@ -50,7 +50,7 @@ TEST_CASE("autoscaler: the SLO-driven policy grows the fleet under load, shrinks
   model.decode_per_seq_s = 2e-3;  // about 30 sequences per rank at the SLO: one unit holds far less than the load
   EvenExperts experts;
   moesim::policy::AutoscalerParams params;
-  params.policy = "slo";
+  params.config.policy = "slo";
   AutoscalerDriver driver(moesim::policy::make_autoscaler(params), scenario, model);
   Simulation sim(scenario, model, experts, experts, src, &driver);
   sim.signals().subscribe(&driver);
@@ -75,7 +75,7 @@ TEST_CASE("autoscaler: the fixed policy imposes the schedule's node count") {
   LinearStepModel model;
   EvenExperts experts;
   moesim::policy::AutoscalerParams params;
-  params.policy = "fixed";
+  params.config.policy = "fixed";
   params.schedule = {{0.0, 60}, {600.0, 30}};
   AutoscalerDriver driver(moesim::policy::make_autoscaler(params), scenario, model);
   Simulation sim(scenario, model, experts, experts, src, &driver);

@@ -19,8 +19,8 @@ constexpr int64_t kDecodeNodes = 18;
 
 AutoscalerParams params_for(const std::string& name, int64_t max_nodes) {
   AutoscalerParams p;
-  p.policy = name;
-  p.max_nodes = max_nodes;
+  p.config.policy = name;
+  p.config.max_nodes = max_nodes;
   p.schedule = {{0.0, 100}, {3600.0, 200}, {7200.0, 60}};  // within every pool limit below
   return p;
 }
@@ -105,6 +105,6 @@ TEST_CASE("autoscaler fixed: follows its schedule, and refuses to be built witho
   CHECK(t.decode_units == 7);
   CHECK(t.prefill_units == (200 - 7 * 18) / 4);
   AutoscalerParams no_schedule;
-  no_schedule.policy = "fixed";
+  no_schedule.config.policy = "fixed";
   CHECK_THROWS_AS(make_autoscaler(no_schedule), moesim::InputError);
 }

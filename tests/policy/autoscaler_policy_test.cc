@@ -16,15 +16,15 @@ FleetObservation steady() {
   o.prefill_capacity_per_unit = 1e6;
   o.prefill_offered_tokens_per_s = 5e6;  // 5 units' worth: 6 at 0.85 would do, and 9 x 0.55 < 5 keeps all 10
   o.decode_capacity_per_unit = 1000;
-  o.decode_hold_s = 50.0;        // e.g. 1,050 output tokens at 21 tokens/s
-  o.decode_offered_per_s = 60;   // 3,000 sequences held at the SLO
+  o.decode_hold_s = 50.0;       // e.g. 1,050 output tokens at 21 tokens/s
+  o.decode_offered_per_s = 60;  // 3,000 sequences held at the SLO
   o.decode_active = 3000;
   return o;
 }
 
 std::unique_ptr<AutoscalerPolicy> slo() {
   AutoscalerParams p;
-  p.policy = "slo";
+  p.config.policy = "slo";
   return make_autoscaler(p);
 }
 
@@ -66,12 +66,12 @@ TEST_CASE("autoscaler policy: prefill demand is offered tokens plus the backlog 
 
 TEST_CASE("autoscaler policy: a pool limit cuts the target and says so") {
   AutoscalerParams p;
-  p.policy = "slo";
-  p.max_nodes = 4 * 18 + 6 * 4;
+  p.config.policy = "slo";
+  p.config.max_nodes = 4 * 18 + 6 * 4;
   auto policy = make_autoscaler(p);
   auto o = steady();
   o.decode_offered_per_s = 120;  // 6,000 held: 7 units wanted
   auto t = policy->decide(o);
   CHECK(policy->limit_bound());
-  CHECK(t.decode_units * 18 + t.prefill_units * 4 <= p.max_nodes);
+  CHECK(t.decode_units * 18 + t.prefill_units * 4 <= p.config.max_nodes);
 }

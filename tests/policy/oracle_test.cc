@@ -58,12 +58,12 @@ std::vector<double> day_shape() {
 
 AutoscalerParams forecast_params(double error_s, double noise) {
   AutoscalerParams p;
-  p.policy = "forecast";
+  p.config.policy = "forecast";
   p.forecast_hourly_shares = day_shape();
   p.day_offset_s = 18 * 3600.0;  // the run starts at 06:00
-  p.lead_s = 900.0;
-  p.forecast_error_s = error_s;
-  p.forecast_noise = noise;
+  // lead: start-up 600 s + interval 300 s (the defaults)
+  p.config.forecast_error_s = error_s;
+  p.config.forecast_noise = noise;
   return p;
 }
 

@@ -89,6 +89,6 @@ TEST_CASE("registry: each built-in kind refuses an unknown name with the list of
   CHECK_THROWS_WITH(builtin_expert_balancers().make("random"),
                     "unknown expert balancer 'random' (known: none, auto, global, hierarchical)");
   AutoscalerParams params;
-  params.policy = "elastic";
+  params.config.policy = "elastic";
   CHECK_THROWS_WITH(make_autoscaler(params), "unknown autoscaler policy 'elastic' (known: none, fixed, slo, forecast)");
 }

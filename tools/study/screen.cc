@@ -287,7 +287,7 @@ ScreenResult screen(const cluster::Scenario& s, const WorkloadDemand& d, double 
   double kv_capacity = model.decode_kv_capacity_tokens();
   double rejected = d.weight * static_cast<double>(std::count_if(d.long_contexts.begin(), d.long_contexts.end(),
                                                                  [&](double c) { return c > kv_capacity; }));
-  observe::Money money = observe::money(cluster::prices_of(s), node_s,
+  observe::Money money = observe::money(s.economics, node_s,
                                         {.input_cached = std::llround(cached),
                                          .input_uncached = std::llround(input - cached),
                                          .output = std::llround(output)});

@@ -29,7 +29,7 @@ TEST_CASE("screen: the node-time and cost include the drain after the horizon, a
   CHECK(simulated_s > 60.0);
   const double nodes = 4.0 + 18.0;  // the fixed fleet, held through the drain
   CHECK(r.figure("nodes_avg") == Approx(nodes));
-  auto prices = moesim::cluster::prices_of(s);
+  const auto& prices = s.economics;
   CHECK(r.figure("cost_usd") ==
         Approx(nodes * simulated_s / 3600.0 * static_cast<double>(prices.gpus_per_node) * prices.usd_per_gpu_hour));
   // Without a drain (a run with --drain-s 0) the node-time ends at the horizon.
