@@ -101,9 +101,9 @@ void print_table(const Plan& plan, const std::vector<study::ComparisonRow>& rows
       std::string interval = s.ci_low ? fmt::format("[{}, {}]", signed_figure(*s.ci_low), signed_figure(*s.ci_high))
                                       : std::string("none (one seed)");
       std::string relative = s.relative ? fmt::format("{:+.2f} %", *s.relative * 100.0) : std::string("-");
-      fmt::print("{:<26} {:>6} {:>11.4g} {:>11} {:>25} {:>9}  {}\n", r.figure->key,
-                 r.figure->higher_is_better ? "higher" : "lower", s.baseline_mean, signed_figure(s.difference),
-                 interval, relative, r.verdict);
+      fmt::print("{:<26} {:>6} {:>11.4g} {:>11} {:>25} {:>9}  {}\n", r.figure->name,
+                 observe::better_name(r.figure->better), s.baseline_mean, signed_figure(s.difference), interval,
+                 relative, r.verdict);
     }
   }
   fmt::print("\n{}\n", study::correction_statement());
