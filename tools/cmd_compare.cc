@@ -19,6 +19,7 @@
 #include "tools/study/candidates.h"
 #include "tools/study/compare.h"
 #include "tools/study/runner.h"
+#include "tools/study_options.h"
 
 namespace moesim::tools {
 
@@ -28,16 +29,10 @@ namespace {
 constexpr uint64_t kIndependentSeedOffset = 1'000'003;
 
 struct CompareOptions {
-  std::string scenario;
+  StudyOptions study{.seeds = 5};
   std::vector<std::string> variants;
-  std::string out;
-  int64_t seeds = 5;
-  int threads = 0;
-  double scale = 0.0;
-  double drain_s = 86400.0;
   bool independent = false;
   bool plot = true;
-  std::vector<std::string> sets;
 };
 
 struct Plan {
@@ -48,19 +43,18 @@ struct Plan {
 };
 
 // Parses every variant and checks its scenario; builds the jobs. Nothing runs before this has passed.
-Plan make_plan(const CompareOptions& o) {
+Plan make_plan(const CompareOptions& options) {
+  const StudyOptions& o = options.study;
   if (o.seeds < 1 || o.seeds > 100'000) {
     throw InputError(
         fmt::format("--seeds {}: a comparison needs 1 to 100000 seeds (2 or more for an interval)", o.seeds));
   }
-  if (o.variants.empty()) throw InputError("compare: give at least one --variant NAME:key.path=value");
+  if (options.variants.empty()) throw InputError("compare: give at least one --variant NAME:key.path=value");
   Plan plan;
   plan.variants.push_back({.name = "baseline", .overrides = {}});
-  for (const auto& text : o.variants) plan.variants.push_back(study::parse_variant(text));
+  for (const auto& text : options.variants) plan.variants.push_back(study::parse_variant(text));
   study::check_distinct_names(plan.variants);
-  std::vector<std::string> overrides = o.sets;
-  if (o.scale > 0) overrides.push_back(fmt::format("workload.scale={}", o.scale));
-  const nlohmann::json base = resolve_scenario(o.scenario, overrides);
+  const nlohmann::json base = resolve_scenario(o.scenario, o.overrides());
   for (size_t k = 0; k < plan.variants.size(); ++k) {
     const auto& v = plan.variants[k];
     study::Job job;
@@ -76,7 +70,7 @@ Plan make_plan(const CompareOptions& o) {
       study::variant_scenario(job.scenario, v, o.scenario);
     }
     for (int64_t s = 0; s < o.seeds; ++s) {
-      job.seed = plan.first_seed + static_cast<uint64_t>(s) + (o.independent ? k * kIndependentSeedOffset : 0);
+      job.seed = plan.first_seed + static_cast<uint64_t>(s) + (options.independent ? k * kIndependentSeedOffset : 0);
       plan.jobs.push_back(job);
     }
   }
@@ -85,14 +79,15 @@ Plan make_plan(const CompareOptions& o) {
 
 std::string signed_figure(double x) { return fmt::format("{:+.4g}", x); }
 
-void print_table(const Plan& plan, const std::vector<study::ComparisonRow>& rows, const CompareOptions& o) {
+void print_table(const Plan& plan, const std::vector<study::ComparisonRow>& rows, const CompareOptions& options) {
+  const StudyOptions& o = options.study;
   size_t row = 0;
   for (size_t k = 1; k < plan.variants.size(); ++k) {
     const auto& v = plan.variants[k];
     std::string changes;
     for (const auto& a : v.overrides) changes += (changes.empty() ? "" : ", ") + a;
     fmt::print("\nvariant {} ({}) against the baseline, {} seed(s), {}\n", v.name, changes, o.seeds,
-               o.independent ? "independent streams" : "common random numbers");
+               options.independent ? "independent streams" : "common random numbers");
     fmt::print("{:<26} {:>6} {:>11} {:>11} {:>25} {:>9}  {}\n", "figure", "better", "baseline", "difference",
                "95 % interval", "relative", "verdict");
     for (size_t f = 0; f < study::compare_figures().size(); ++f, ++row) {
@@ -101,27 +96,28 @@ void print_table(const Plan& plan, const std::vector<study::ComparisonRow>& rows
       std::string interval = s.ci_low ? fmt::format("[{}, {}]", signed_figure(*s.ci_low), signed_figure(*s.ci_high))
                                       : std::string("none (one seed)");
       std::string relative = s.relative ? fmt::format("{:+.2f} %", *s.relative * 100.0) : std::string("-");
-      fmt::print("{:<26} {:>6} {:>11.4g} {:>11} {:>25} {:>9}  {}\n", r.figure->key,
-                 r.figure->higher_is_better ? "higher" : "lower", s.baseline_mean, signed_figure(s.difference),
-                 interval, relative, r.verdict);
+      fmt::print("{:<26} {:>6} {:>11.4g} {:>11} {:>25} {:>9}  {}\n", r.figure->name,
+                 observe::better_name(r.figure->better), s.baseline_mean, signed_figure(s.difference), interval,
+                 relative, r.verdict);
     }
   }
   fmt::print("\n{}\n", study::correction_statement());
   if (o.seeds == 1) fmt::print("one seed: differences only, no interval is possible (use --seeds 2 or more)\n");
 }
 
-void compare(const CompareOptions& o) {
+void compare(const CompareOptions& options) {
+  const StudyOptions& o = options.study;
   study::Ranks ranks;  // first: under mpirun it initializes MPI (and finalizes it last)
   Plan plan;
   try {
-    plan = make_plan(o);
+    plan = make_plan(options);
   } catch (const InputError&) {
     if (!ranks.root()) throw ExitStatus{kExitBadInput};  // every rank finds the same mistake; rank 0 says it
     throw;
   }
-  study::RunnerOptions options{.threads = o.threads, .drain_s = o.drain_s};
+  study::RunnerOptions runner{.threads = o.threads, .drain_s = o.drain_s};
   if (!ranks.root()) {
-    study::run_jobs(plan.jobs, ranks, options, {});
+    study::run_jobs(plan.jobs, ranks, runner, {});
     return;
   }
   const std::filesystem::path out(o.out);
@@ -138,11 +134,11 @@ void compare(const CompareOptions& o) {
   }
 
   ProgressDisplay progress(fmt::format("compare {}", plan.name), RunCount{static_cast<int64_t>(plan.jobs.size())});
-  options.on_wait = [&progress] { progress.tick(); };
+  runner.on_wait = [&progress] { progress.tick(); };
   std::vector<observe::RunReport> reports(plan.jobs.size());
   std::string first_failure;
   int64_t failed = 0;
-  study::run_jobs(plan.jobs, ranks, options, [&](const study::Job& job, const study::JobResult& r) {
+  study::run_jobs(plan.jobs, ranks, runner, [&](const study::Job& job, const study::JobResult& r) {
     if (r.report) {
       reports[r.index] = *r.report;
       progress.run_done(r.report->events_executed, r.report->conservation.requests_in);
@@ -172,8 +168,8 @@ void compare(const CompareOptions& o) {
                         {"scale", o.scale > 0 ? nlohmann::json(o.scale) : nlohmann::json()},
                         {"seeds", o.seeds},
                         {"first_seed", plan.first_seed},
-                        {"streams", o.independent ? "independent" : "common"},
-                        {"independent_seed_offset", o.independent ? kIndependentSeedOffset : 0},
+                        {"streams", options.independent ? "independent" : "common"},
+                        {"independent_seed_offset", options.independent ? kIndependentSeedOffset : 0},
                         {"confidence", 0.95},
                         {"family_wise_error", 0.05},
                         {"correction", study::correction_statement()},
@@ -181,15 +177,15 @@ void compare(const CompareOptions& o) {
                         {"rows", study::rows_json(rows)}};
   std::ofstream(out / "compare.json") << doc.dump(2) << "\n";
   std::ofstream(out / "compare.csv") << study::rows_csv(rows);
-  print_table(plan, rows, o);
+  print_table(plan, rows, options);
   // compare.png from compare.json (matplotlib); the comparison stands without it.
   std::string script = std::string(MOESIM_SOURCE_DIR) + "/tools/plot_compare.py";
   std::string cmd = fmt::format("/usr/bin/python3 '{}' '{}' >/dev/null 2>&1", script, o.out);
-  bool plotted = o.plot && std::filesystem::exists(script) && std::system(cmd.c_str()) == 0;
+  bool plotted = options.plot && std::filesystem::exists(script) && std::system(cmd.c_str()) == 0;
   fmt::print("wrote {0}/compare.json, {0}/compare.csv{1}\n", o.out,
-             plotted  ? fmt::format(", {}/compare.png", o.out)
-             : o.plot ? std::string(" (no compare.png: python3 with matplotlib not found)")
-                      : std::string(" (no compare.png: --no-plot)"));
+             plotted        ? fmt::format(", {}/compare.png", o.out)
+             : options.plot ? std::string(" (no compare.png: python3 with matplotlib not found)")
+                            : std::string(" (no compare.png: --no-plot)"));
 }
 
 }  // namespace
@@ -198,22 +194,17 @@ void add_compare_command(CLI::App& app) {
   auto opts = std::make_shared<CompareOptions>();
   auto* sub = app.add_subcommand(
       "compare", "the scenario against policy variants on common seeds: paired differences with confidence intervals");
-  sub->add_option("scenario", opts->scenario, "scenario JSON file (as it stands: the baseline)")
-      ->required()
-      ->check(CLI::ExistingFile);
   sub->add_option("--variant", opts->variants,
                   "NAME:key.path=value[,key.path=value...]: a variant of the scenario (repeatable)")
       ->required();
-  sub->add_option("--out", opts->out, "output folder (compare.json, compare.csv, compare.png)")->required();
-  sub->add_option("--seeds", opts->seeds, "seeds per variant: the scenario's seed + 0, 1, ..., N-1")
-      ->capture_default_str();
-  sub->add_option("--threads", opts->threads, "threads per process (default: the cores, shared among local ranks)")
-      ->check(CLI::Range(1, 4096));
-  sub->add_option("--scale", opts->scale, "override workload.scale (thins the generated day)")
-      ->check(CLI::Range(1e-9, 1.0));
-  sub->add_option("--set", opts->sets, "override a field of the baseline and every variant: key.path=value");
-  sub->add_option("--drain-s", opts->drain_s, "how long requests in flight get to finish after the horizon")
-      ->capture_default_str();
+  add_study_options(*sub, opts->study,
+                    {.scenario = "scenario JSON file (as it stands: the baseline)",
+                     .out = "output folder (compare.json, compare.csv, compare.png)",
+                     .seeds = "seeds per variant: the scenario's seed + 0, 1, ..., N-1",
+                     .max_seeds = 0,  // make_plan checks the count, with what a comparison needs
+                     .scale = "override workload.scale (thins the generated day)",
+                     .scale_check = CLI::Range(1e-9, 1.0),
+                     .set = "override a field of the baseline and every variant: key.path=value"});
   sub->add_flag("--independent-streams", opts->independent,
                 "give each variant its own seeds (to measure what common random numbers buy)");
   sub->add_flag("--plot,!--no-plot", opts->plot, "draw compare.png with python3 and matplotlib (default: yes)");

@@ -7,13 +7,14 @@
 
 #include "common/json_reader.h"
 #include "models/llm/model.h"
+#include "sim/observe/figures.h"
 
 namespace moesim::tools {
 
 namespace {
 
-double num(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
+double num(const nlohmann::json& j, std::string_view key) {
+  auto it = j.find(std::string(key));
   return it != j.end() && it->is_number() ? it->get<double>() : NAN;
 }
 
@@ -36,31 +37,34 @@ void print_report(const observe::RunReport& s, const cluster::Scenario& scenario
              c.tokens_conserved ? "conserved (completed + rejected + in flight)" : "NOT CONSERVED");
   struct Row {
     const char* label;
-    const char* key;  // the published outcomes file's key (the same as summary.json's)
+    std::string_view key;  // the published outcomes file's key (the same as summary.json's)
     double value;
     const char* fmt;
     double scale;
     bool extensive;  // scales with the traffic: compared with the published value x workload.scale
     bool restated;   // under an imposed node schedule, a consistency check rather than a prediction
   };
+  // A figure of the catalogue: its key and its value in this report.
+  const auto row = [&s](const char* label, const observe::Figure& f, const char* format, double scale, bool extensive,
+                        bool restated) { return Row{label, f.name, f.get(s), format, scale, extensive, restated}; };
+  using observe::figure;
   const double p_nodes = s.nodes.prefill_avg;
   const Row rows[] = {
-      {"nodes, average", "nodes_avg", s.nodes.avg, "{:.2f}", 1, true, true},
-      {"nodes, peak", "nodes_peak", static_cast<double>(s.nodes.peak), "{:.0f}", 1, true, true},
+      row("nodes, average", figure("nodes_avg"), "{:.2f}", 1, true, true),
+      row("nodes, peak", figure("nodes_peak"), "{:.0f}", 1, true, true),
+      // Derived here, not a figure of summary.json: the published outcomes file states it.
       {"decode : prefill nodes", "decode_prefill_node_ratio", p_nodes > 0 ? s.nodes.decode_avg / p_nodes : NAN,
        "{:.2f}", 1, false, false},
-      {"prefill tokens/s per node (k)", "prefill_tokens_per_s_per_node", s.throughput.prefill_tokens_per_s_per_node,
-       "{:.1f}", 1e-3, false, true},
-      {"decode tokens/s per node (k)", "decode_tokens_per_s_per_node", s.throughput.decode_tokens_per_s_per_node,
-       "{:.2f}", 1e-3, false, true},
-      {"user tokens/s, mean", "user_tokens_per_s_mean", s.latency.user_tokens_per_s_mean, "{:.1f}", 1, false, false},
-      {"TTFT p50 (s)", "ttft_p50_s", s.latency.ttft_p50_s, "{:.2f}", 1, false, false},
-      {"TTFT p99 (s)", "ttft_p99_s", s.latency.ttft_p99_s, "{:.2f}", 1, false, false},
-      {"input tokens (B)", "input_tokens", static_cast<double>(s.tokens.input), "{:.2f}", 1e-9, true, false},
-      {"output tokens (B)", "output_tokens", static_cast<double>(s.tokens.output), "{:.2f}", 1e-9, true, false},
-      {"cost (k$)", "cost_usd", s.economics.cost_usd, "{:.2f}", 1e-3, true, true},
-      {"theoretical revenue (k$)", "revenue_usd", s.economics.revenue_usd, "{:.2f}", 1e-3, true, false},
-      {"margin (ratio)", "margin", s.economics.margin, "{:.2f}", 1, false, true},
+      row("prefill tokens/s per node (k)", figure("prefill_tokens_per_s_per_node"), "{:.1f}", 1e-3, false, true),
+      row("decode tokens/s per node (k)", figure("decode_tokens_per_s_per_node"), "{:.2f}", 1e-3, false, true),
+      row("user tokens/s, mean", figure("user_tokens_per_s_mean"), "{:.1f}", 1, false, false),
+      row("TTFT p50 (s)", figure("ttft_p50_s"), "{:.2f}", 1, false, false),
+      row("TTFT p99 (s)", figure("ttft_p99_s"), "{:.2f}", 1, false, false),
+      row("input tokens (B)", figure("input_tokens"), "{:.2f}", 1e-9, true, false),
+      row("output tokens (B)", figure("output_tokens"), "{:.2f}", 1e-9, true, false),
+      row("cost (k$)", figure("cost_usd"), "{:.2f}", 1e-3, true, true),
+      row("theoretical revenue (k$)", figure("revenue_usd"), "{:.2f}", 1e-3, true, false),
+      row("margin (ratio)", figure("margin"), "{:.2f}", 1, false, true),
   };
   bool compare = published.is_object();
   double scale = scenario.workload.kind == "generator" ? scenario.workload.scale : 1.0;
@@ -84,12 +88,11 @@ void print_report(const observe::RunReport& s, const cluster::Scenario& scenario
   // What the expert loads rest on: the model's published routing statistics, or an assumption the run states.
   const auto model = llm::load_model(cluster::model_ref(scenario));
   fmt::print("\n{} on {}: expert skew \"{}\" ({})\n", model.name, scenario.hardware, scenario.experts.skew,
-             model.routing.statistics_published
-                 ? "per-expert routing statistics of this model are published"
-                 : scenario.experts.skew == "uniform"
-                       ? "assumed: no per-expert routing statistics of this model are published"
-                       : "assumed: no per-expert routing statistics of this model are published; the skew is not "
-                         "fitted to it");
+             model.routing.statistics_published ? "per-expert routing statistics of this model are published"
+             : scenario.experts.skew == "uniform"
+                 ? "assumed: no per-expert routing statistics of this model are published"
+                 : "assumed: no per-expert routing statistics of this model are published; the skew is not "
+                   "fitted to it");
   fmt::print(
       "capacity at the SLO ({:.0f} tokens/s per user): decode {:.2f} k output tokens/s per node, {:.0f} % used\n",
       scenario.slo.user_tokens_per_s, s.throughput.decode_capacity_tokens_per_s_per_node_at_slo * 1e-3,

@@ -4,10 +4,14 @@
 //   libraries of the folders that folder may use;
 // - the unit geometry (8 GPUs per node, 256 routed experts) is written as a literal only in hardware/, models/llm/
 //   and tests/; elsewhere it comes from llm::UnitGeometry. tests/layering/literal_allowlist.txt lists the exceptions,
-//   each with its reason; an entry that no longer matches anything fails too, so the list only shrinks.
+//   each with its reason; an entry that no longer matches anything fails too, so the list only shrinks;
+// - no top-level function of a .cc file is longer than 100 lines (tests/layering/function_length_allowlist.txt lists
+//   the exceptions, each with its reason; likewise an entry that no longer matches fails).
 // Failures print file:line and the offending text.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cctype>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -367,4 +371,136 @@ TEST_CASE("layering: JSON is parsed only by common/json_parse, but for a reasone
   }
   for (const auto& [path, why] : allowed)
     if (!seen.count(path)) FAIL_CHECK(path << " is allowed to parse JSON (" << why << ") but does not; remove it");
+}
+
+// --- function length ------------------------------------------------------------------------------------------
+
+constexpr int kMaxFunctionLines = 100;
+
+struct FunctionSpan {
+  int line = 0;    ///< 1-based, the definition's first line
+  int length = 0;  ///< lines from the definition's first line to its closing brace, both counted
+  std::string head;
+};
+
+// Whether `line` starts with the keyword `word` (not with a longer identifier).
+bool opens_with(const std::string& line, const char* word) {
+  const size_t n = std::strlen(word);
+  if (line.compare(0, n, word) != 0) return false;
+  return line.size() == n || !(std::isalnum(static_cast<unsigned char>(line[n])) || line[n] == '_');
+}
+
+// Top-level function bodies: a definition that starts at column 0 (its signature may wrap onto indented lines), ends
+// its last signature line with `{`, and closes with the next `}` at column 0. Namespaces, types (their methods are
+// indented) and tables (`= {`) are not functions.
+std::vector<FunctionSpan> function_spans(const std::vector<std::string>& lines) {
+  auto ends_with = [](const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  auto rtrim = [](std::string s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+    return s;
+  };
+  std::vector<FunctionSpan> spans;
+  int start = -1;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string& line = lines[i];
+    const std::string code = rtrim(line);
+    bool column0 = !line.empty() && !std::isspace(static_cast<unsigned char>(line[0]));
+    if (start < 0 && column0 && line[0] != '}' && line[0] != '#' && line.rfind("//", 0) != 0)
+      start = static_cast<int>(i);
+    if (start < 0) continue;
+    if (ends_with(code, "{") && !ends_with(code, "= {")) {
+      // A template's head line, then the declaration it introduces.
+      size_t first = static_cast<size_t>(start);
+      if (opens_with(lines[first], "template") && first < i) ++first;
+      const std::string& head = lines[first];
+      size_t end = i + 1;
+      bool type = false;
+      for (const char* word : {"namespace", "struct", "class", "enum", "union", "extern"})
+        type = type || opens_with(head, word);
+      if (opens_with(head, "namespace") || opens_with(head, "extern")) {  // its contents are top level
+        start = -1;
+        continue;
+      }
+      while (end < lines.size() && (lines[end].empty() || lines[end][0] != '}')) ++end;
+      if (!type) spans.push_back({start + 1, static_cast<int>(end) - start + 1, trim(head)});
+      start = -1;
+      i = end;
+      continue;
+    }
+    if (code.empty() || ends_with(code, ";") || ends_with(code, "}")) start = -1;
+  }
+  return spans;
+}
+
+TEST_CASE("layering: the function-length scan measures top-level bodies, wrapped signatures included") {
+  const std::vector<std::string> text = {
+      "namespace moesim {",                 // 1: not a function
+      "const std::vector<int> kTable = {",  // 2: a table
+      "    1, 2};",                         // 3
+      "struct Row {",                       // 4: a type
+      "  int f() {",                        // 5
+      "    return 1;",                      // 6
+      "  }",                                // 7
+      "};",                                 // 8
+      "int one() {",                        // 9: 3 lines
+      "  return 1;",                        // 10
+      "}",                                  // 11
+      "std::vector<int> wrapped(int a,",    // 12: 5 lines, its signature on two
+      "                         int b) {",  // 13
+      "  if (a) {",                         // 14
+      "  }",                                // 15
+      "}",                                  // 16
+      "template <typename T>",              // 17: a type
+      "struct Box {",                       // 18
+      "  T value;",                         // 19
+      "};",                                 // 20
+      "template <typename T>",              // 21: a function, named by its second line
+      "T twice(T x) {",                     // 22
+      "  return x + x;",                    // 23
+      "}",                                  // 24
+      "}  // namespace moesim",             // 25
+  };
+  auto spans = function_spans(text);
+  REQUIRE(spans.size() == 3);
+  CHECK(spans[0].line == 9);
+  CHECK(spans[0].length == 3);
+  CHECK(spans[1].line == 12);
+  CHECK(spans[1].length == 5);
+  CHECK(spans[1].head == "std::vector<int> wrapped(int a,");
+  CHECK(spans[2].line == 21);
+  CHECK(spans[2].length == 4);
+  CHECK(spans[2].head == "T twice(T x) {");
+}
+
+TEST_CASE("layering: no function is longer than 100 lines") {
+  std::vector<std::string> errors;
+  const fs::path allowlist_file = kRoot / "tests/layering/function_length_allowlist.txt";
+  auto allow = read_allowlist(allowlist_file, errors);
+  for (const auto& e : errors) FAIL_CHECK(e);
+  int scanned = 0;
+  for (const auto& file : sources_under({"common", "hardware", "models", "sim", "traces", "tools"})) {
+    if (file.extension() != ".cc") continue;
+    std::string path = rel_path(file);
+    for (const auto& f : function_spans(read_lines(file))) {
+      ++scanned;
+      if (f.length <= kMaxFunctionLines) continue;
+      auto ok = std::find_if(allow.begin(), allow.end(), [&](const AllowEntry& e) {
+        return e.file == path && f.head.find(e.fragment) != std::string::npos;
+      });
+      if (ok != allow.end()) {
+        ok->used = true;
+        continue;
+      }
+      FAIL_CHECK(path << ":" << f.line << ": " << f.length << " lines (at most " << kMaxFunctionLines << "): " << f.head
+                      << "\n  split it along its jobs, or add `" << path
+                      << " | FRAGMENT OF ITS FIRST LINE | REASON` to tests/layering/function_length_allowlist.txt");
+    }
+  }
+  CHECK(scanned > 500);  // the scan found the project's functions
+  for (const auto& e : allow)
+    if (!e.used)
+      FAIL_CHECK(rel_path(allowlist_file) << ":" << e.line << ": no function over " << kMaxFunctionLines << " lines in "
+                                          << e.file << " starts with it; remove it");
 }

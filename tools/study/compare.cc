@@ -17,9 +17,6 @@ namespace {
 
 using observe::RunReport;
 
-constexpr bool kLower = false;
-constexpr bool kHigher = true;
-
 bool valid_name(const std::string& name) {
   return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' || c == '+' || c == '-';
@@ -62,12 +59,12 @@ double mean_of(std::span<const double> x) {
   return x.empty() ? 0.0 : std::accumulate(x.begin(), x.end(), 0.0) / static_cast<double>(x.size());
 }
 
-std::string verdict_of(const CompareFigure& f, const PairedStats& s, const std::optional<double>& p_holm,
+std::string verdict_of(const observe::Figure& f, const PairedStats& s, const std::optional<double>& p_holm,
                        double alpha) {
   if (s.n < 2) return "no interval (one seed)";
   if (!p_holm || *p_holm > alpha || s.difference == 0.0) return "no detectable difference";
   bool up = s.difference > 0.0;
-  return up == f.higher_is_better ? "better" : "worse";
+  return up == (f.better == observe::Better::kHigher) ? "better" : "worse";
 }
 
 nlohmann::json optional_json(const std::optional<double>& x) { return x ? nlohmann::json(*x) : nlohmann::json(); }
@@ -76,25 +73,14 @@ std::string optional_csv(const std::optional<double>& x) { return x ? fmt::forma
 
 }  // namespace
 
-const std::vector<CompareFigure>& compare_figures() {
-  static const std::vector<CompareFigure> figures = {
-      {"ttft_p50_s", kLower, [](const RunReport& r) { return r.latency.ttft_p50_s; }},
-      {"ttft_p90_s", kLower, [](const RunReport& r) { return r.latency.ttft_p90_s; }},
-      {"ttft_p99_s", kLower, [](const RunReport& r) { return r.latency.ttft_p99_s; }},
-      {"user_tokens_per_s_mean", kHigher, [](const RunReport& r) { return r.latency.user_tokens_per_s_mean; }},
-      {"user_tokens_per_s_p10", kHigher, [](const RunReport& r) { return r.latency.user_tokens_per_s_p10; }},
-      {"e2e_p50_s", kLower, [](const RunReport& r) { return r.latency.e2e_p50_s; }},
-      {"e2e_p99_s", kLower, [](const RunReport& r) { return r.latency.e2e_p99_s; }},
-      {"decode_step_mean_s", kLower, [](const RunReport& r) { return r.steps.decode_step_mean_s; }},
-      {"prefill_step_mean_s", kLower, [](const RunReport& r) { return r.steps.prefill_step_mean_s; }},
-      {"decode_rank_balance_mean", kHigher, [](const RunReport& r) { return r.steps.decode_rank_balance_mean; }},
-      {"prefill_rank_balance_mean", kHigher, [](const RunReport& r) { return r.steps.prefill_rank_balance_mean; }},
-      {"expert_balance_mean", kHigher, [](const RunReport& r) { return r.steps.expert_balance_mean; }},
-      {"nodes_avg", kLower, [](const RunReport& r) { return r.nodes.avg; }},
-      {"cost_usd", kLower, [](const RunReport& r) { return r.economics.cost_usd; }},
-      {"requests_rejected", kLower,
-       [](const RunReport& r) { return static_cast<double>(r.conservation.requests_rejected); }},
-  };
+const std::vector<const observe::Figure*>& compare_figures() {
+  static const std::vector<const observe::Figure*> figures = [] {
+    std::vector<const observe::Figure*> v;
+    for (const auto& f : observe::kFigures) {
+      if (f.interval) v.push_back(&f);
+    }
+    return v;
+  }();
   return figures;
 }
 
@@ -188,13 +174,13 @@ std::vector<ComparisonRow> compare_variant(const std::string& variant, std::span
                                            std::span<const RunReport> runs, double confidence, double alpha) {
   std::vector<ComparisonRow> rows;
   std::vector<std::optional<double>> p;
-  for (const auto& f : compare_figures()) {
+  for (const observe::Figure* f : compare_figures()) {
     std::vector<double> a;
     std::vector<double> b;
-    for (const auto& r : baseline) a.push_back(f.get(r));
-    for (const auto& r : runs) b.push_back(f.get(r));
+    for (const auto& r : baseline) a.push_back(f->get(r));
+    for (const auto& r : runs) b.push_back(f->get(r));
     ComparisonRow row{
-        .variant = variant, .figure = &f, .stats = paired_stats(a, b, confidence), .p_holm = {}, .verdict = {}};
+        .variant = variant, .figure = f, .stats = paired_stats(a, b, confidence), .p_holm = {}, .verdict = {}};
     p.push_back(row.stats.p_value);
     rows.push_back(std::move(row));
   }
@@ -211,8 +197,8 @@ nlohmann::json rows_json(const std::vector<ComparisonRow>& rows) {
   for (const auto& r : rows) {
     const auto& s = r.stats;
     out.push_back({{"variant", r.variant},
-                   {"metric", r.figure->key},
-                   {"better", r.figure->higher_is_better ? "higher" : "lower"},
+                   {"metric", std::string(r.figure->name)},
+                   {"better", std::string(observe::better_name(r.figure->better))},
                    {"seeds", s.n},
                    {"baseline_mean", s.baseline_mean},
                    {"variant_mean", s.variant_mean},
@@ -233,9 +219,9 @@ std::string rows_csv(const std::vector<ComparisonRow>& rows) {
       "verdict\n";
   for (const auto& r : rows) {
     const auto& s = r.stats;
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.variant, r.figure->key,
-                       r.figure->higher_is_better ? "higher" : "lower", s.n, s.baseline_mean, s.variant_mean,
-                       s.difference, optional_csv(s.ci_low), optional_csv(s.ci_high), optional_csv(s.relative),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.variant, r.figure->name,
+                       observe::better_name(r.figure->better), s.n, s.baseline_mean, s.variant_mean, s.difference,
+                       optional_csv(s.ci_low), optional_csv(s.ci_high), optional_csv(s.relative),
                        optional_csv(s.p_value), optional_csv(r.p_holm), r.verdict);
   }
   return out;

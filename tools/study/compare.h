@@ -1,5 +1,6 @@
-// A policy comparison's statistics (moesim compare): the figures users judge a run by, each with the direction
-// that counts as better; variants parsed from the command line; paired differences over seeds with a Student-t
+// A policy comparison's statistics (moesim compare): the figures users judge a run by (the catalogue's figures with
+// an interval, sim/observe/figures.h, each with the direction that counts as better); variants parsed from the
+// command line; paired differences over seeds with a Student-t
 // confidence interval (Boost.Math), the relative change and a verdict, with Holm's step-down correction across the
 // figures of each variant. Pure functions over run reports: tools/cmd_compare.cc runs the jobs and writes the files.
 //
@@ -13,21 +14,15 @@
 #include <string>
 #include <vector>
 
+#include "sim/observe/figures.h"
 #include "sim/observe/run_report.h"
 #include "tools/study/runner.h"
 
 namespace moesim::study {
 
-/// A figure of the run report that a comparison judges, and which way is better.
-struct CompareFigure {
-  const char* key;  ///< summary.json's key
-  bool higher_is_better;
-  double (*get)(const observe::RunReport&);
-};
-
-/// The figures compared, in the order they are shown: TTFT p50/p90/p99, per-user tokens/s mean and p10, end to end
+/// The figures compared, in the catalogue's order: TTFT p50/p90/p99, per-user tokens/s mean and p10, end to end
 /// p50/p99, decode and prefill step means, rank and expert balancedness, nodes, cost, rejections.
-const std::vector<CompareFigure>& compare_figures();
+const std::vector<const observe::Figure*>& compare_figures();
 
 /// One variant: its name and the key-path overrides (`key.path=value`, as --set takes them) that make it.
 struct Variant {
@@ -65,7 +60,7 @@ std::vector<std::optional<double>> holm_adjust(const std::vector<std::optional<d
 
 struct ComparisonRow {
   std::string variant;
-  const CompareFigure* figure = nullptr;
+  const observe::Figure* figure = nullptr;
   PairedStats stats;
   std::optional<double> p_holm;
   std::string verdict;  ///< better | worse | no detectable difference | no interval (one seed)

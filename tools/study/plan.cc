@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/json_reader.h"
 #include "common/rng.h"
+#include "sim/observe/figures.h"
 #include "tools/study/results_db.h"
 
 namespace moesim::study {
@@ -30,10 +31,10 @@ std::string check_figure(const nlohmann::ordered_json& v, const std::string& whe
   if (!v.is_string()) throw InputError(fmt::format("{}: expected a summary.json figure name", where));
   auto name = v.get<std::string>();
   if (!known.contains(name)) {
-    throw InputError(
-        fmt::format("{}: '{}' is not a numeric summary.json figure (e.g. cost_usd, nodes_avg, "
-                    "ttft_p90_s, user_tokens_per_s_p10, requests_rejected)",
-                    where, name));
+    using observe::figure;
+    throw InputError(fmt::format("{}: '{}' is not a numeric summary.json figure (e.g. {}, {}, {}, {}, {})", where, name,
+                                 figure("cost_usd").name, figure("nodes_avg").name, figure("ttft_p90_s").name,
+                                 figure("user_tokens_per_s_p10").name, figure("requests_rejected").name));
   }
   return name;
 }

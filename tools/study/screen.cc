@@ -10,6 +10,7 @@
 #include "sim/cluster/decode_unit.h"
 #include "sim/cluster/wiring.h"
 #include "sim/observe/economics.h"
+#include "sim/observe/figures.h"
 
 namespace moesim::study {
 
@@ -133,192 +134,274 @@ double ScreenResult::figure(const std::string& name) const {
   return std::numeric_limits<double>::quiet_NaN();
 }
 
-ScreenResult screen(const cluster::Scenario& s, const WorkloadDemand& d, double drain_limit_s) {
-  auto wall_start = std::chrono::steady_clock::now();
-  cluster::RunParts parts = cluster::build_run_parts(s);
-  const cluster::StepModel& model = *parts.step_model;
-  const int64_t prefill_ranks = s.geometry.prefill.gpus;
-  const int64_t decode_ranks = s.geometry.decode.gpus;
-  const double chunk = static_cast<double>(s.fleet.prefill.chunk_tokens);
-  const bool mtp = s.fleet.decode.mtp;
-  const double tokens_per_step = mtp ? 1.0 + model.mtp_acceptance() : 1.0;
-  const double slo = s.slo.user_tokens_per_s;
+namespace {
 
-  // Per hour, what the units and the controller would find: the decode batch cap at the SLO (at the hour's mean KV
-  // of a decoding sequence) and a prefill unit's full-step capacity (at the hour's attention per token).
-  struct HourModel {
-    int64_t cap = 1;
-    double kv_mean = 4096;
-    double prefill_capacity_per_unit = 0;  // the controller's figure: expert factor 1, as the driver computes it
-    double prefill_step_s = 0;             // a full step with the expert factor
-  };
-  std::vector<HourModel> hm(d.hours.size());
+/// What every step of the screen asks of the candidate: its scenario, its demand, its step model and expert balance.
+struct Candidate {
+  const cluster::Scenario& s;
+  const WorkloadDemand& d;
+  const cluster::RunParts& parts;
+  const cluster::StepModel& model;
+  int64_t prefill_ranks;
+  int64_t decode_ranks;
+  double chunk;
+  bool mtp;
+  double tokens_per_step;
+  double slo;
+};
+
+Candidate candidate_of(const cluster::Scenario& s, const WorkloadDemand& d, const cluster::RunParts& parts) {
+  const cluster::StepModel& model = *parts.step_model;
+  const bool mtp = s.fleet.decode.mtp;
+  return {.s = s,
+          .d = d,
+          .parts = parts,
+          .model = model,
+          .prefill_ranks = s.geometry.prefill.gpus,
+          .decode_ranks = s.geometry.decode.gpus,
+          .chunk = static_cast<double>(s.fleet.prefill.chunk_tokens),
+          .mtp = mtp,
+          .tokens_per_step = mtp ? 1.0 + model.mtp_acceptance() : 1.0,
+          .slo = s.slo.user_tokens_per_s};
+}
+
+/// Per hour, what the units and the controller would find: the decode batch cap at the SLO (at the hour's mean KV
+/// of a decoding sequence) and a prefill unit's full-step capacity (at the hour's attention per token).
+struct HourModel {
+  int64_t cap = 1;
+  double kv_mean = 4096;
+  double prefill_capacity_per_unit = 0;  // the controller's figure: expert factor 1, as the driver computes it
+  double prefill_step_s = 0;             // a full step with the expert factor
+};
+
+std::vector<HourModel> model_hours(const Candidate& c) {
+  std::vector<HourModel> hm(c.d.hours.size());
   std::vector<cluster::PrefillRankLoad> full;
   int64_t start = 64;
-  for (size_t h = 0; h < d.hours.size(); ++h) {
-    const auto& H = d.hours[h];
+  for (size_t h = 0; h < c.d.hours.size(); ++h) {
+    const auto& H = c.d.hours[h];
     auto& m = hm[h];
     // The expert balance at the run's start for every hour: asking it later would advance its popularity's drift
     // and re-plan the EPLB every 10 simulated minutes (seconds a candidate), for a factor that moves by a percent.
     const engine::Time now{};
     if (H.output_tokens > 0) m.kv_mean = H.kv_output / H.output_tokens;
     auto ok = [&](int64_t b) {
-      double f = parts.decode_experts->max_factor(static_cast<double>(b) * (mtp ? 2.0 : 1.0), now);
-      return model.decode_uniform_step_s(b, m.kv_mean, f) <= tokens_per_step / slo;
+      double f = c.parts.decode_experts->max_factor(static_cast<double>(b) * (c.mtp ? 2.0 : 1.0), now);
+      return c.model.decode_uniform_step_s(b, m.kv_mean, f) <= c.tokens_per_step / c.slo;
     };
     m.cap = std::max<int64_t>(1, cluster::largest_passing_batch(ok, start, cluster::kMaxDecodeBatch));
     start = m.cap;
+    const double chunk = c.chunk;
     double ppt = H.new_tokens > 0 ? std::min(H.attention_pairs / H.new_tokens, (chunk + 1) / 2) : (chunk + 1) / 2;
-    full.assign(static_cast<size_t>(prefill_ranks), {static_cast<int64_t>(chunk), chunk * ppt, 1});
-    m.prefill_capacity_per_unit = chunk * static_cast<double>(prefill_ranks) / model.prefill_step_s(full, 1.0);
-    m.prefill_step_s = model.prefill_step_s(full, parts.prefill_experts->max_factor(chunk, now));
+    full.assign(static_cast<size_t>(c.prefill_ranks), {static_cast<int64_t>(chunk), chunk * ppt, 1});
+    m.prefill_capacity_per_unit = chunk * static_cast<double>(c.prefill_ranks) / c.model.prefill_step_s(full, 1.0);
+    m.prefill_step_s = c.model.prefill_step_s(full, c.parts.prefill_experts->max_factor(chunk, now));
   }
+  return hm;
+}
 
-  // The controller, every interval, at the interval's hour's steady load; the units it adds serve after start-up
-  // (at once within the warm-up, as in the run).
+/// An hour's steady load, per second.
+struct Load {
+  double rate = 0;         // requests/s
+  double new_per_s = 0;    // new prefill tokens/s
+  double output_mean = 0;  // output tokens of a request
+};
+
+/// The decode side in one interval: the batch per rank where the per-user speed and the sequences held agree
+/// (Little's law), at most the cap. Sets the interval's speed and step; returns the sequences active and wanted.
+std::pair<double, double> decode_interval(const Candidate& c, const HourModel& m, const Load& l, int64_t serving,
+                                          Interval& x) {
+  double speed = c.slo, b = 0;
+  double slots = static_cast<double>(serving * c.decode_ranks);
+  for (int i = 0; i < 30 && slots > 0; ++i) {
+    b = std::min(l.rate * l.output_mean / speed / slots, static_cast<double>(m.cap));
+    auto batch = std::max<int64_t>(1, std::llround(b));
+    double f = c.parts.decode_experts->max_factor(static_cast<double>(batch) * (c.mtp ? 2.0 : 1.0), engine::Time{});
+    x.decode_step_s = c.model.decode_uniform_step_s(batch, m.kv_mean, f);
+    speed = c.tokens_per_step / x.decode_step_s;
+  }
+  x.user_speed = speed;
+  double active = slots > 0 ? b * slots : 0;
+  double wanted = l.rate * l.output_mean / speed;
+  return {active, wanted};
+}
+
+/// The prefill side in one interval: each rank an M/G/1 server of token work at a full step's pace; a backlog
+/// (prefill tokens queued beyond what the serving units compute) drains at the spare pace.
+void prefill_interval(const Candidate& c, const HourModel& m, const HourDemand& H, const Load& l, int64_t serving,
+                      double dt, double& backlog, Interval& x) {
+  double pace = c.chunk / m.prefill_step_s;  // tokens/s of one rank
+  double ranks = static_cast<double>(serving * c.prefill_ranks);
+  double served = ranks * pace;
+  backlog = std::max(0.0, backlog + (l.new_per_s - served) * dt);
+  if (ranks > 0 && H.requests > 0) {
+    double lambda = l.rate / ranks;
+    double ex = H.new_tokens / H.requests / pace;
+    double ex2 = H.new_tokens_sq / H.requests / (pace * pace);
+    double rho = std::min(lambda * ex, 0.999);
+    x.busy = rho;
+    x.ttft_wait_s = lambda * ex2 / (2 * (1 - rho)) + backlog / served;
+    x.ttft_base_s = ex + m.prefill_step_s / 2;
+  } else {
+    x.busy = 1;
+    x.ttft_wait_s = std::numeric_limits<double>::infinity();
+  }
+}
+
+/// The intervals walked, and the node-time the fleet held over them.
+struct Walk {
+  std::vector<Interval> xs;
+  Pool prefill, decode;
+  double node_s = 0, prefill_node_s = 0, decode_node_s = 0;
+  int64_t peak = 0;
+};
+
+/// Books the nodes held for `dt` seconds.
+void hold_nodes(const cluster::Scenario& s, double dt, Walk& w) {
+  int64_t nodes = w.prefill.held * s.fleet.prefill.nodes_per_unit + w.decode.held * s.fleet.decode.nodes_per_unit;
+  w.peak = std::max(w.peak, nodes);
+  w.node_s += static_cast<double>(nodes) * dt;
+  w.prefill_node_s += static_cast<double>(w.prefill.held * s.fleet.prefill.nodes_per_unit) * dt;
+  w.decode_node_s += static_cast<double>(w.decode.held * s.fleet.decode.nodes_per_unit) * dt;
+}
+
+/// What the controller would observe at the end of an interval at the hour's steady load.
+policy::FleetObservation observation(const Candidate& c, const HourModel& m, const Load& l, const Walk& w,
+                                     double backlog, std::pair<double, double> active_wanted, double now_s) {
+  const cluster::Scenario& s = c.s;
+  const auto [active, wanted] = active_wanted;
+  policy::FleetObservation o;
+  o.now_s = now_s;
+  o.prefill_units = w.prefill.held;
+  o.decode_units = w.decode.held;
+  o.prefill_nodes_per_unit = s.fleet.prefill.nodes_per_unit;
+  o.decode_nodes_per_unit = s.fleet.decode.nodes_per_unit;
+  o.prefill_offered_tokens_per_s = l.new_per_s;
+  o.prefill_queued_tokens = static_cast<int64_t>(backlog);
+  o.prefill_capacity_per_unit = m.prefill_capacity_per_unit;
+  o.decode_offered_per_s = l.rate;
+  o.decode_hold_s = l.output_mean / c.slo;
+  o.decode_active = std::llround(active);
+  o.decode_waiting = std::llround(std::max(0.0, wanted - active));
+  o.decode_capacity_per_unit = m.cap * c.decode_ranks;
+  return o;
+}
+
+/// The controller, every interval, at the interval's hour's steady load; the units it adds serve after start-up
+/// (at once within the warm-up, as in the run).
+Walk walk_intervals(const Candidate& c, const std::vector<HourModel>& hm) {
+  const cluster::Scenario& s = c.s;
   auto policy = policy::make_autoscaler(cluster::autoscaler_params(s));
   const bool fixed = policy->static_fleet();
   const double interval = fixed ? std::min(kHour, s.horizon_s) : s.autoscaler.interval_s;
-  Pool prefill, decode;
-  prefill.set(s.fleet.prefill.units, 0);
-  decode.set(s.fleet.decode.units, 0);
-  double backlog = 0;  // prefill tokens queued beyond what the serving units compute
-  double node_s = 0, prefill_node_s = 0, decode_node_s = 0;
-  int64_t peak = 0;
-  std::vector<Interval> xs;
+  Walk w;
+  w.prefill.set(s.fleet.prefill.units, 0);
+  w.decode.set(s.fleet.decode.units, 0);
+  double backlog = 0;
   for (double t = 0; t < s.horizon_s; t += interval) {
-    auto h = std::min(d.hours.size() - 1, static_cast<size_t>(t / kHour));
-    const auto& H = d.hours[h];
+    auto h = std::min(c.d.hours.size() - 1, static_cast<size_t>(t / kHour));
+    const auto& H = c.d.hours[h];
     const auto& m = hm[h];
     double span = std::min(kHour, s.horizon_s - static_cast<double>(h) * kHour);
     double dt = std::min(interval, s.horizon_s - t);
-    double rate = H.requests / span;
-    double new_per_s = H.new_tokens / span;
-    double output_mean = H.requests > 0 ? H.output_tokens / H.requests : 0;
-    int64_t serving_p = std::max<int64_t>(prefill.serving(t), 0);
-    int64_t serving_d = std::max<int64_t>(decode.serving(t), 0);
-
-    // Decode: the batch per rank where the per-user speed and the sequences held agree (Little's law), at most the cap.
+    const Load l{.rate = H.requests / span,
+                 .new_per_s = H.new_tokens / span,
+                 .output_mean = H.requests > 0 ? H.output_tokens / H.requests : 0};
+    int64_t serving_p = std::max<int64_t>(w.prefill.serving(t), 0);
+    int64_t serving_d = std::max<int64_t>(w.decode.serving(t), 0);
     Interval x;
-    x.requests = rate * dt;
+    x.requests = l.rate * dt;
     x.span_s = dt;
-    double speed = slo, b = 0;
-    double slots = static_cast<double>(serving_d * decode_ranks);
-    for (int i = 0; i < 30 && slots > 0; ++i) {
-      b = std::min(rate * output_mean / speed / slots, static_cast<double>(m.cap));
-      auto batch = std::max<int64_t>(1, std::llround(b));
-      double f = parts.decode_experts->max_factor(static_cast<double>(batch) * (mtp ? 2.0 : 1.0), engine::Time{});
-      x.decode_step_s = model.decode_uniform_step_s(batch, m.kv_mean, f);
-      speed = tokens_per_step / x.decode_step_s;
-    }
-    x.user_speed = speed;
-    double active = slots > 0 ? b * slots : 0;
-    double wanted = rate * output_mean / speed;
-
-    // Prefill: each rank an M/G/1 server of token work at a full step's pace; a backlog drains at the spare pace.
-    double pace = chunk / m.prefill_step_s;  // tokens/s of one rank
-    double ranks = static_cast<double>(serving_p * prefill_ranks);
-    double served = ranks * pace;
-    backlog = std::max(0.0, backlog + (new_per_s - served) * dt);
-    if (ranks > 0 && H.requests > 0) {
-      double lambda = rate / ranks;
-      double ex = H.new_tokens / H.requests / pace;
-      double ex2 = H.new_tokens_sq / H.requests / (pace * pace);
-      double rho = std::min(lambda * ex, 0.999);
-      x.busy = rho;
-      x.ttft_wait_s = lambda * ex2 / (2 * (1 - rho)) + backlog / served;
-      x.ttft_base_s = ex + m.prefill_step_s / 2;
-    } else {
-      x.busy = 1;
-      x.ttft_wait_s = std::numeric_limits<double>::infinity();
-    }
-    xs.push_back(x);
-
-    int64_t nodes = prefill.held * s.fleet.prefill.nodes_per_unit + decode.held * s.fleet.decode.nodes_per_unit;
-    peak = std::max(peak, nodes);
-    node_s += static_cast<double>(nodes) * dt;
-    prefill_node_s += static_cast<double>(prefill.held * s.fleet.prefill.nodes_per_unit) * dt;
-    decode_node_s += static_cast<double>(decode.held * s.fleet.decode.nodes_per_unit) * dt;
-
+    auto active_wanted = decode_interval(c, m, l, serving_d, x);
+    prefill_interval(c, m, H, l, serving_p, dt, backlog, x);
+    w.xs.push_back(x);
+    hold_nodes(s, dt, w);
     if (!fixed) {
-      policy::FleetObservation o;
-      o.now_s = t + dt;
-      o.prefill_units = prefill.held;
-      o.decode_units = decode.held;
-      o.prefill_nodes_per_unit = s.fleet.prefill.nodes_per_unit;
-      o.decode_nodes_per_unit = s.fleet.decode.nodes_per_unit;
-      o.prefill_offered_tokens_per_s = new_per_s;
-      o.prefill_queued_tokens = static_cast<int64_t>(backlog);
-      o.prefill_capacity_per_unit = m.prefill_capacity_per_unit;
-      o.decode_offered_per_s = rate;
-      o.decode_hold_s = output_mean / slo;
-      o.decode_active = std::llround(active);
-      o.decode_waiting = std::llround(std::max(0.0, wanted - active));
-      o.decode_capacity_per_unit = m.cap * decode_ranks;
-      policy::FleetTarget target = policy->decide(o);
+      policy::FleetTarget target = policy->decide(observation(c, m, l, w, backlog, active_wanted, t + dt));
       double ready = t + dt < s.autoscaler.warmup_s ? t + dt : t + dt + s.autoscaler.startup_s;
-      prefill.set(target.prefill_units, ready);
-      decode.set(target.decode_units, ready);
+      w.prefill.set(target.prefill_units, ready);
+      w.decode.set(target.decode_units, ready);
     }
   }
+  return w;
+}
 
-  // The drain: the run goes on after the horizon until the last request in flight has finished, holding its fleet
-  // (the controller's shrinking in those minutes is left out), and its node-time and cost count that time.
+/// The drain: the run goes on after the horizon until the last request in flight has finished, holding its fleet
+/// (the controller's shrinking in those minutes is left out), and its node-time and cost count that time. Returns
+/// the drain's length.
+double hold_through_drain(const cluster::Scenario& s, const WorkloadDemand& d, double drain_limit_s, Walk& w) {
   double drain = 0;
-  if (!xs.empty() && d.hours.back().requests > 0) {
-    const Interval& last = xs.back();
+  if (!w.xs.empty() && d.hours.back().requests > 0) {
+    const Interval& last = w.xs.back();
     drain = last.ttft_base_s + last.ttft_wait_s + d.hours.back().max_output_tokens / last.user_speed;
     drain = std::isfinite(drain) ? std::clamp(drain, 0.0, drain_limit_s) : drain_limit_s;
   }
-  const double prefill_end = static_cast<double>(prefill.held * s.fleet.prefill.nodes_per_unit);
-  const double decode_end = static_cast<double>(decode.held * s.fleet.decode.nodes_per_unit);
-  node_s += (prefill_end + decode_end) * drain;
-  prefill_node_s += prefill_end * drain;
-  decode_node_s += decode_end * drain;
-  const double simulated_s = s.horizon_s + drain;
+  const double prefill_end = static_cast<double>(w.prefill.held * s.fleet.prefill.nodes_per_unit);
+  const double decode_end = static_cast<double>(w.decode.held * s.fleet.decode.nodes_per_unit);
+  w.node_s += (prefill_end + decode_end) * drain;
+  w.prefill_node_s += prefill_end * drain;
+  w.decode_node_s += decode_end * drain;
+  return drain;
+}
 
+/// The screened figures (summary.json's names, from the figure catalogue) of the walk over `simulated_s`.
+std::vector<std::pair<std::string, double>> figures_of(const Candidate& c, const Walk& w, double simulated_s) {
   double requests = 0, input = 0, cached = 0, output = 0;
-  for (const auto& H : d.hours) {
+  for (const auto& H : c.d.hours) {
     requests += H.requests;
     input += H.input_tokens;
     cached += H.cached_tokens;
     output += H.output_tokens;
   }
-  double kv_capacity = model.decode_kv_capacity_tokens();
-  double rejected = d.weight * static_cast<double>(std::count_if(d.long_contexts.begin(), d.long_contexts.end(),
-                                                                 [&](double c) { return c > kv_capacity; }));
-  observe::Money money = observe::money(s.economics, node_s,
+  double kv_capacity = c.model.decode_kv_capacity_tokens();
+  double rejected = c.d.weight * static_cast<double>(std::count_if(c.d.long_contexts.begin(), c.d.long_contexts.end(),
+                                                                   [&](double x) { return x > kv_capacity; }));
+  observe::Money money = observe::money(c.s.economics, w.node_s,
                                         {.input_cached = std::llround(cached),
                                          .input_uncached = std::llround(input - cached),
                                          .output = std::llround(output)});
   double weighted_speed = 0, steps = 0, step_time = 0;
-  for (const auto& x : xs) {
+  for (const auto& x : w.xs) {
     weighted_speed += x.requests * x.user_speed;
     steps += x.span_s / x.decode_step_s;
     step_time += x.span_s;
   }
-  ScreenResult r;
-  auto add = [&](const char* name, double value) { r.figures.emplace_back(name, value); };
-  add("requests_in", requests);
-  add("requests_rejected", rejected);
-  add("simulated_s", simulated_s);
-  add("nodes_avg", node_s / simulated_s);
-  add("nodes_peak", static_cast<double>(peak));
-  add("prefill_nodes_avg", prefill_node_s / simulated_s);
-  add("decode_nodes_avg", decode_node_s / simulated_s);
-  add("cost_usd", money.cost_usd);
-  add("revenue_usd", money.revenue_usd);
-  add("margin", money.margin);
-  add("prefill_tokens_per_s_per_node", observe::ratio_or_zero(input, prefill_node_s));
-  add("decode_tokens_per_s_per_node", observe::ratio_or_zero(output, decode_node_s));
-  add("user_tokens_per_s_mean", observe::ratio_or_zero(weighted_speed, requests));
-  add("user_tokens_per_s_p10", weighted_quantile(xs, 0.1, [](const Interval& x) { return x.user_speed; }));
-  add("decode_step_mean_s", observe::ratio_or_zero(step_time, steps));
+  std::vector<std::pair<std::string, double>> figures;
+  auto add = [&](const observe::Figure& f, double value) { figures.emplace_back(f.name, value); };
+  using observe::figure;
+  add(figure("requests_in"), requests);
+  add(figure("requests_rejected"), rejected);
+  add(figure("simulated_s"), simulated_s);
+  add(figure("nodes_avg"), w.node_s / simulated_s);
+  add(figure("nodes_peak"), static_cast<double>(w.peak));
+  add(figure("prefill_nodes_avg"), w.prefill_node_s / simulated_s);
+  add(figure("decode_nodes_avg"), w.decode_node_s / simulated_s);
+  add(figure("cost_usd"), money.cost_usd);
+  add(figure("revenue_usd"), money.revenue_usd);
+  add(figure("margin"), money.margin);
+  add(figure("prefill_tokens_per_s_per_node"), observe::ratio_or_zero(input, w.prefill_node_s));
+  add(figure("decode_tokens_per_s_per_node"), observe::ratio_or_zero(output, w.decode_node_s));
+  add(figure("user_tokens_per_s_mean"), observe::ratio_or_zero(weighted_speed, requests));
+  add(figure("user_tokens_per_s_p10"), weighted_quantile(w.xs, 0.1, [](const Interval& x) { return x.user_speed; }));
+  add(figure("decode_step_mean_s"), observe::ratio_or_zero(step_time, steps));
   double ttft_mean = 0;
-  for (const auto& x : xs) ttft_mean += x.requests * (x.ttft_base_s + x.ttft_wait_s);
-  add("ttft_mean_s", observe::ratio_or_zero(ttft_mean, requests));
-  add("ttft_p50_s", ttft_quantile(xs, requests, 0.5));
-  add("ttft_p90_s", ttft_quantile(xs, requests, 0.9));
+  for (const auto& x : w.xs) ttft_mean += x.requests * (x.ttft_base_s + x.ttft_wait_s);
+  add(figure("ttft_mean_s"), observe::ratio_or_zero(ttft_mean, requests));
+  add(figure("ttft_p50_s"), ttft_quantile(w.xs, requests, 0.5));
+  add(figure("ttft_p90_s"), ttft_quantile(w.xs, requests, 0.9));
+  return figures;
+}
+
+}  // namespace
+
+ScreenResult screen(const cluster::Scenario& s, const WorkloadDemand& d, double drain_limit_s) {
+  auto wall_start = std::chrono::steady_clock::now();
+  const cluster::RunParts parts = cluster::build_run_parts(s);
+  const Candidate c = candidate_of(s, d, parts);
+  Walk w = walk_intervals(c, model_hours(c));
+  const double drain = hold_through_drain(s, d, drain_limit_s, w);
+  ScreenResult r;
+  r.figures = figures_of(c, w, s.horizon_s + drain);
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return r;
 }

@@ -78,7 +78,7 @@ TEST_CASE("compare: verdicts follow each figure's direction, and an unchanged va
   REQUIRE(rows.size() == compare_figures().size());
   auto row = [&](const std::string& key) {
     for (const auto& r : rows)
-      if (r.figure->key == key) return r;
+      if (r.figure->name == key) return r;
     FAIL("no row " << key);
     return rows[0];
   };
