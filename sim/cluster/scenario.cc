@@ -100,6 +100,53 @@ PoolConfig parse_pool(JsonReader r, PoolConfig p, bool prefill, const GeometrySo
   return p;
 }
 
+// The `autoscaler` object over `c` (its defaults).
+void parse_autoscaler(JsonReader a, AutoscalerConfig& c) {
+  c.policy = registered_or(a, "policy", c.policy, policy::builtin_autoscalers());
+  c.schedule = a.string_or("schedule", c.schedule);
+  c.interval_s = a.number_or("interval_s", c.interval_s, kPositiveSeconds);
+  c.startup_s = a.number_or("startup_s", c.startup_s, kNonNegativeSeconds);
+  c.decode_high = a.number_or("decode_high", c.decode_high, Range::fraction());
+  c.decode_low = a.number_or("decode_low", c.decode_low, Range::fraction());
+  c.prefill_high = a.number_or("prefill_high", c.prefill_high, Range::fraction());
+  c.prefill_low = a.number_or("prefill_low", c.prefill_low, Range::fraction());
+  c.backlog_horizon_s = a.number_or("backlog_horizon_s", c.backlog_horizon_s, kPositiveSeconds);
+  c.max_nodes = a.integer_or("max_nodes", c.max_nodes, IntRange::non_negative());
+  c.decode_node_share = a.number_or("decode_node_share", c.decode_node_share, {0.0, 1.0, true, "a number in (0, 1]"});
+  c.warmup_s = a.number_or("warmup_s", c.warmup_s, kNonNegativeSeconds);
+  c.forecast_error_s = a.number_or("forecast_error_s", c.forecast_error_s,
+                                   {-86400.0, 86400.0, false, "a number of seconds in [-86400, 86400]"});
+  c.forecast_noise = a.number_or("forecast_noise", c.forecast_noise, {0.0, 2.0, false, "a number in [0, 2]"});
+  if (c.decode_low >= c.decode_high) a.fail("decode_low", "must be below decode_high");
+  if (c.prefill_low >= c.prefill_high) a.fail("prefill_low", "must be below prefill_high");
+  a.finish();
+}
+
+// The `economics` object over `c` (the GPU-hour price already the hardware's).
+void parse_economics(JsonReader e, observe::Prices& c) {
+  c.usd_per_gpu_hour = e.number_or("usd_per_gpu_hour", c.usd_per_gpu_hour, Range::non_negative());
+  c.usd_per_m_input_cache_hit =
+      e.number_or("usd_per_m_input_cache_hit", c.usd_per_m_input_cache_hit, Range::non_negative());
+  c.usd_per_m_input_cache_miss =
+      e.number_or("usd_per_m_input_cache_miss", c.usd_per_m_input_cache_miss, Range::non_negative());
+  c.usd_per_m_output = e.number_or("usd_per_m_output", c.usd_per_m_output, Range::non_negative());
+  e.finish();
+}
+
+// The `experts` object over `c`.
+void parse_experts(JsonReader e, ExpertConfig& c) {
+  c.skew = e.string_or("skew", c.skew);
+  try {
+    cost::parse_skew_spec(c.skew, "skew");
+  } catch (const InputError& err) {
+    e.fail("skew", err.what());
+  }
+  c.eplb = registered_or(e, "eplb", c.eplb, policy::builtin_expert_balancers());
+  c.replan_interval_s = e.number_or("replan_interval_s", c.replan_interval_s, kPositiveSeconds);
+  c.window_s = e.number_or("window_s", c.window_s, kPositiveSeconds);
+  e.finish();
+}
+
 }  // namespace
 
 Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
@@ -155,52 +202,11 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
     s.slo.user_tokens_per_s = slo->number_or("user_tokens_per_s", s.slo.user_tokens_per_s, Range::positive());
     slo->finish();
   }
-  if (auto e = r.optional_object("experts")) {
-    s.experts.skew = e->string_or("skew", s.experts.skew);
-    try {
-      cost::parse_skew_spec(s.experts.skew, "skew");
-    } catch (const InputError& err) {
-      e->fail("skew", err.what());
-    }
-    s.experts.eplb = registered_or(*e, "eplb", s.experts.eplb, policy::builtin_expert_balancers());
-    s.experts.replan_interval_s = e->number_or("replan_interval_s", s.experts.replan_interval_s, kPositiveSeconds);
-    s.experts.window_s = e->number_or("window_s", s.experts.window_s, kPositiveSeconds);
-    e->finish();
-  }
-  if (auto a = r.optional_object("autoscaler")) {
-    auto& c = s.autoscaler;
-    c.policy = registered_or(*a, "policy", c.policy, policy::builtin_autoscalers());
-    c.schedule = a->string_or("schedule", c.schedule);
-    c.interval_s = a->number_or("interval_s", c.interval_s, kPositiveSeconds);
-    c.startup_s = a->number_or("startup_s", c.startup_s, kNonNegativeSeconds);
-    c.decode_high = a->number_or("decode_high", c.decode_high, Range::fraction());
-    c.decode_low = a->number_or("decode_low", c.decode_low, Range::fraction());
-    c.prefill_high = a->number_or("prefill_high", c.prefill_high, Range::fraction());
-    c.prefill_low = a->number_or("prefill_low", c.prefill_low, Range::fraction());
-    c.backlog_horizon_s = a->number_or("backlog_horizon_s", c.backlog_horizon_s, kPositiveSeconds);
-    c.max_nodes = a->integer_or("max_nodes", c.max_nodes, IntRange::non_negative());
-    c.decode_node_share =
-        a->number_or("decode_node_share", c.decode_node_share, {0.0, 1.0, true, "a number in (0, 1]"});
-    c.warmup_s = a->number_or("warmup_s", c.warmup_s, kNonNegativeSeconds);
-    c.forecast_error_s = a->number_or("forecast_error_s", c.forecast_error_s,
-                                      {-86400.0, 86400.0, false, "a number of seconds in [-86400, 86400]"});
-    c.forecast_noise = a->number_or("forecast_noise", c.forecast_noise, {0.0, 2.0, false, "a number in [0, 2]"});
-    if (c.decode_low >= c.decode_high) a->fail("decode_low", "must be below decode_high");
-    if (c.prefill_low >= c.prefill_high) a->fail("prefill_low", "must be below prefill_high");
-    a->finish();
-  }
+  if (auto e = r.optional_object("experts")) parse_experts(*e, s.experts);
+  if (auto a = r.optional_object("autoscaler")) parse_autoscaler(*a, s.autoscaler);
   // The GPU-hour price is the hardware spec's rental price unless the scenario sets its own.
   s.economics.usd_per_gpu_hour = geometry.node.usd_per_gpu_hour;
-  if (auto e = r.optional_object("economics")) {
-    auto& c = s.economics;
-    c.usd_per_gpu_hour = e->number_or("usd_per_gpu_hour", c.usd_per_gpu_hour, Range::non_negative());
-    c.usd_per_m_input_cache_hit =
-        e->number_or("usd_per_m_input_cache_hit", c.usd_per_m_input_cache_hit, Range::non_negative());
-    c.usd_per_m_input_cache_miss =
-        e->number_or("usd_per_m_input_cache_miss", c.usd_per_m_input_cache_miss, Range::non_negative());
-    c.usd_per_m_output = e->number_or("usd_per_m_output", c.usd_per_m_output, Range::non_negative());
-    e->finish();
-  }
+  if (auto e = r.optional_object("economics")) parse_economics(*e, s.economics);
   r.finish();
   s.base_dir = std::filesystem::path(file).parent_path().string();
   s.geometry = {pool_geometry(geometry, s.fleet.prefill), pool_geometry(geometry, s.fleet.decode),
