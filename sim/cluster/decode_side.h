@@ -54,8 +54,6 @@ class alignas(64) DecodeSide final : public engine::EventHandler {
   bool drain_unit();
   /// Lets drained units that are empty go; true if one went.
   bool retire_idle() { return units_.retire_idle(); }
-  /// Lets the ids of the requests that left be given out again (at a window's end).
-  void recycle_requests() { pool_.recycle(); }
   /// The prefill side's size as the run's signals last saw it (set when both sides' size is signalled at once).
   void set_prefill_size(const PrefillSize& size) { prefill_seen_ = size; }
 

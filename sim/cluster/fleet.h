@@ -40,11 +40,6 @@ class Fleet {
   /// last serving unit of a kind is kept).
   bool drain_prefill_unit();
   bool drain_decode_unit();
-  /// Lets the ids of the requests that left be given out again, on both sides.
-  void recycle_requests() {
-    prefill_.recycle_requests();
-    decode_.recycle_requests();
-  }
 
   /// Both sides' counts.
   RequestCounts counts() const;

@@ -42,8 +42,6 @@ class alignas(64) PrefillSide final : public engine::EventHandler {
   bool drain_unit();
   /// Lets drained units that are empty go; true if one went.
   bool retire_idle() { return units_.retire_idle(); }
-  /// Lets the ids of the requests that left be given out again (at a window's end).
-  void recycle_requests() { pool_.recycle(); }
 
   const observe::RequestCounts& counts() const { return counts_; }
   int64_t nodes() const { return units_.nodes(); }

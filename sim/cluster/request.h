@@ -61,9 +61,9 @@ struct alignas(64) DecodeRecord {
 static_assert(sizeof(DecodeRecord) == 128);
 
 /// The records of one side's requests in flight, addressed by id. Records sit in blocks of 2 MiB or more (whole huge
-/// pages) that never move, so a record's address holds while the pool grows. Each side owns its pool; a released id
-/// is given out again after `recycle`, which the run calls at a window's end, so ids are the same on one thread or
-/// two.
+/// pages) that never move, so a record's address holds while the pool grows. Each side owns its pool and nothing else
+/// touches it, so a released id is given out again at once, the last released first: the next arrival writes a record
+/// that is likely still in cache. Ids are the same on one thread or two (each side's order of events is).
 template <typename Record>
 class RecordPool {
  public:
@@ -80,15 +80,10 @@ class RecordPool {
     (*this)[id] = r;
     return id;
   }
-  /// The request left; its id is given out again after the next recycle().
+  /// The request left; its id is the next one given out.
   void release(uint32_t id) {
-    released_.push_back(id);
+    free_.push_back(id);
     ++removed_;
-  }
-  /// Makes the released ids available to add().
-  void recycle() {
-    free_.insert(free_.end(), released_.rbegin(), released_.rend());
-    released_.clear();
   }
   Record& operator[](uint32_t id) { return blocks_[id >> kBlockBits][id & (kBlock - 1)]; }
   const Record& operator[](uint32_t id) const { return blocks_[id >> kBlockBits][id & (kBlock - 1)]; }
@@ -121,8 +116,7 @@ class RecordPool {
   std::unique_ptr<Record*[]> blocks_;
   size_t used_blocks_ = 0;
   size_t next_fresh_ = 0;
-  std::vector<uint32_t> free_;      // ids to give out
-  std::vector<uint32_t> released_;  // ids left since recycle()
+  std::vector<uint32_t> free_;  // ids to give out, the last released at the back
   int64_t added_ = 0;
   int64_t removed_ = 0;
 };

@@ -157,7 +157,6 @@ observe::RunReport Simulation::run(double drain_s, const ProgressFn& progress, c
       if (!stopped.empty() || at >= limit_ns) break;
       // Nothing left anywhere (no autoscaler tick either): the run is over, as far as it got.
       if (next_tick_ns == INT64_MAX && fleet_->prefill().engine().pending() == 0 && fleet_->decode().empty()) break;
-      fleet_->recycle_requests();
     }
   } catch (...) {
     stop_prefill();
@@ -172,10 +171,9 @@ observe::RunReport Simulation::run_sides_apart(double drain_s) {
   if (autoscaler_ != nullptr) throw std::logic_error("run_sides_apart: an autoscaler needs both sides at one time");
   fleet_->prefill().start(source_, horizon_ns_);
   const int64_t limit_ns = (engine::Time::from_ns(horizon_ns_) + engine::Duration::from_seconds(drain_s)).ns();
-  // The prefill side to the end, window by window (its ids recycled as in run()), all of it sent over the link.
+  // The prefill side to the end, window by window, all of it sent over the link.
   for (int64_t end = 0;; end = std::min(end + kWindowNs, limit_ns)) {
     run_prefill_window(end, false);
-    fleet_->prefill().recycle_requests();
     if (end >= limit_ns || fleet_->prefill().engine().pending() == 0) break;
   }
   // Then the decode side alone, from the link.
@@ -184,7 +182,6 @@ observe::RunReport Simulation::run_sides_apart(double drain_s) {
   for (int64_t end = 0;; end = std::min(end + kWindowNs, limit_ns)) {
     all_left = !run_decode_window(end, false);
     at = end;
-    fleet_->decode().recycle_requests();
     if (all_left || end >= limit_ns || fleet_->decode().empty()) break;
   }
   return report(at, all_left, "");
