@@ -1,6 +1,4 @@
 // Fuzz target: the mooncake trace reader (plain, .gz and .zst; fuzz/trace_target.h says how the input is read).
 #include "fuzz/trace_target.h"
 
-MOESIM_FUZZ_TARGET(trace_mooncake) {
-  return moesim::fuzz::fuzz_trace(data, size, moesim::traces::TraceFormat::kMooncake, "trace.jsonl");
-}
+MOESIM_FUZZ_TARGET(trace_mooncake) { return moesim::fuzz::fuzz_trace(data, size, "mooncake", "trace.jsonl"); }

@@ -15,7 +15,7 @@
 
 namespace moesim::fuzz {
 
-inline int fuzz_trace(const uint8_t* data, size_t size, traces::TraceFormat format, const std::string& name) {
+inline int fuzz_trace(const uint8_t* data, size_t size, std::string_view format, const std::string& name) {
   if (size == 0) return 0;
   const uint8_t mode = data[0];
   std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);

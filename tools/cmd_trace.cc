@@ -20,6 +20,7 @@
 #include "tools/commands.h"
 #include "traces/day_check.h"
 #include "traces/day_generator.h"
+#include "traces/format_registry.h"
 #include "traces/sink.h"
 #include "traces/source.h"
 #include "traces/trace_stats.h"
@@ -31,10 +32,10 @@ namespace {
 using namespace moesim::traces;
 using nlohmann::json;
 
-TraceFormat format_option(const std::string& text, const char* option) {
-  auto format = parse_format(text);
-  if (!format) throw InputError(fmt::format("{}: expected auto, native, mooncake or azure, got '{}'", option, text));
-  return *format;
+// A --format, --from or --to value: "auto" or a registered format (traces/format_registry.h).
+const std::string& format_option(const std::string& text, const char* option) {
+  trace_formats().check(text, option);
+  return text;
 }
 
 // --model: the model a trace is for (a registered name, an alias or a model file). Requests naming another model are
@@ -190,24 +191,21 @@ void run_convert(const std::string& in, const std::string& out, const std::strin
   WriteOptions options;
   options.zstd_level = zstd_level;
   options.comments = {fmt::format("moesim trace convert {}", in)};
-  TraceFormat target = writer_format(out, format_option(to, "--to"));
-  auto sink = open_trace_writer(out, target, options);
+  const TraceFormatEntry& target = trace_formats().for_writing(out, format_option(to, "--to"));
+  auto sink = target.make_writer(out, options);
   for (Request r; source->next(r);) sink->write(r, source->block_hashes(), source->models()[r.model]);
   sink->close();
   warn_skipped(source->counters());
   fmt::print("converted {} requests ({} bad lines skipped) to {} ({})\n", source->counters().requests,
-             source->counters().skipped_bad, out, format_name(target));
-  if (target == TraceFormat::kAzure) {
-    fmt::print("note: the Azure format keeps arrival times (from 2023-11-16 00:00:00) and lengths only\n");
-  } else if (target == TraceFormat::kMooncake) {
-    fmt::print("note: the Mooncake format keeps arrival times, lengths and block hashes only\n");
-  }
+             source->counters().skipped_bad, out, target.name);
+  if (!target.written_note.empty()) fmt::print("note: {}\n", target.written_note);
 }
 
 }  // namespace
 
 void add_trace_command(CLI::App& app) {
   auto* trace = app.add_subcommand("trace", "generate, inspect and convert request traces");
+  const TraceFormats& formats = trace_formats();
   trace->require_subcommand(1);
 
   struct GenArgs {
@@ -229,7 +227,8 @@ void add_trace_command(CLI::App& app) {
       ->check(within(0.0, 100.0));
   gen->add_option("--seed", gen_args->seed, "random seed (default 1)");
   gen->add_option("--out", gen_args->out, "trace file to write (.zst or .gz compress); omit to only report");
-  gen->add_option("--format", gen_args->format, "output format: auto|native|mooncake|azure (default: by name)");
+  gen->add_option("--format", gen_args->format,
+                  fmt::format("output format: {} (default: {})", formats.choices(), formats.writer_rule()));
   gen->add_option("--zstd-level", gen_args->zstd_level, "zstd level for .zst output (default 3)")->check(within(1, 22));
   gen->add_flag("--json", gen_args->json, "print one JSON object");
   gen->add_flag("--check", gen_args->check, "exit with status 4 if a target is missed");
@@ -252,9 +251,8 @@ void add_trace_command(CLI::App& app) {
   };
   auto stats_args = std::make_shared<StatsArgs>();
   auto* stats = trace->add_subcommand("stats", "statistics of a trace file");
-  stats->add_option("file", stats_args->file, "trace file (native, Mooncake JSONL or Azure CSV; .gz/.zst ok)")
-      ->required();
-  stats->add_option("--format", stats_args->format, "auto|native|mooncake|azure (default auto)");
+  stats->add_option("file", stats_args->file, fmt::format("trace file ({}; .gz/.zst ok)", formats.known()))->required();
+  stats->add_option("--format", stats_args->format, fmt::format("{} (default auto)", formats.choices()));
   auto* blocks =
       stats->add_option("--cache-blocks", stats_args->cache_blocks, "also run an LRU KV cache of N 512-token blocks");
   blocks->check(within(1, 1e12));
@@ -284,9 +282,9 @@ void add_trace_command(CLI::App& app) {
   auto* convert = trace->add_subcommand("convert", "convert a trace between formats");
   convert->add_option("in", convert_args->in, "input trace")->required();
   convert->add_option("out", convert_args->out, "output trace (.zst or .gz compress)")->required();
-  convert->add_option("--from", convert_args->from, "input format: auto|native|mooncake|azure (default auto)");
+  convert->add_option("--from", convert_args->from, fmt::format("input format: {} (default auto)", formats.choices()));
   convert->add_option("--to", convert_args->to,
-                      "output format: auto|native|mooncake|azure (default: mooncake for *.jsonl, else native)");
+                      fmt::format("output format: {} (default: {})", formats.choices(), formats.writer_rule()));
   convert->add_flag("--skip-bad", convert_args->skip_bad, "skip bad lines (counted) instead of failing");
   convert->add_option("--zstd-level", convert_args->zstd_level, "zstd level for .zst output (default 3)")
       ->check(within(1, 22));

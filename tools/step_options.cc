@@ -6,8 +6,8 @@
 
 #include "common/error.h"
 #include "common/paths.h"
-#include "models/cost/expert_load.h"
 #include "models/cost/calibration_file.h"
+#include "models/cost/expert_load.h"
 #include "models/cost/precision_rules.h"
 #include "sim/policy/expert_balancer.h"
 #include "tools/cli_checks.h"
@@ -75,13 +75,7 @@ void add_step_options(CLI::App& sub, StepOptions& o) {
 }
 
 StepSetup build_step(const StepOptions& o) {
-  StepSetup s{hardware::load_hardware(o.hardware),
-              llm::load_model(o.model),
-              {},
-              nullptr,
-              {},
-              {},
-              1.0};
+  StepSetup s{hardware::load_hardware(o.hardware), llm::load_model(o.model), {}, nullptr, {}, {}, 1.0};
   try {
     s.model = cost::with_precision(s.model, {o.moe_precision, o.attention_precision, o.kv_precision}, s.hw.gpu);
   } catch (const InputError& e) {
@@ -128,10 +122,10 @@ StepSetup build_step(const StepOptions& o) {
   s.unit = std::make_unique<pipeline::UnitStepModel>(s.hw, s.model, c);
   if (!o.calibration.empty()) {
     // The file's efficiencies in place of the in-situ ones (then any --efficiency-scale on top).
-    const auto scales = cost::calibration_scales(cost::read_calibration(o.calibration), s.unit->in_situ(), o.hardware,
-                                                 s.model.name);
+    const auto scales =
+        cost::calibration_scales(cost::read_calibration(o.calibration), s.unit->in_situ(), o.hardware, s.model.name);
     for (int f = 0; f < cost::kNumKernelFamilies; ++f) c.efficiency_scale[f] *= scales[f];
-    s.unit = std::make_unique<pipeline::UnitStepModel>(s.hw, s.model, c);
+    s.unit = std::make_unique<pipeline::UnitStepModel>(s.hw, s.model, c, s.unit->in_situ());  // the same fit
   }
   if (o.phase == "prefill") {
     // Written so that NaN fails too (every comparison with NaN is false).
@@ -165,7 +159,8 @@ StepSetup build_step(const StepOptions& o) {
     if (o.eplb == "none") eplb.num_replicas = ((shape.num_experts + o.ep - 1) / o.ep) * o.ep;
     auto placement = policy::builtin_expert_balancers().make(o.eplb)->place(popularity.expected_loads(0, 1.0), eplb);
     cost::ExpertLoadModel load(placement, popularity.shares_at(0), popularity.transient_sigma(), shape);
-    double tokens = o.phase == "prefill" ? o.tokens_per_gpu * o.ep : o.batch_per_gpu * (s.unit->config().mtp ? 2 : 1) * o.ep;
+    double tokens =
+        o.phase == "prefill" ? o.tokens_per_gpu * o.ep : o.batch_per_gpu * (s.unit->config().mtp ? 2 : 1) * o.ep;
     double per_micro_batch = o.overlap ? tokens / 2 : tokens;
     s.expert_factor = load.max_gpu_factor(per_micro_batch);
   }

@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "traces/format_registry.h"
 #include "traces/formats.h"
 #include "traces/line_source.h"
 
@@ -13,6 +14,8 @@ namespace moesim::traces {
 namespace {
 
 constexpr int64_t kNsPerSecond = 1'000'000'000;
+/// The Azure LLM inference trace 2023 header.
+constexpr std::string_view kAzureHeader = "TIMESTAMP,ContextTokens,GeneratedTokens";
 
 // Reads exactly `digits` decimal digits at text[pos...] into value.
 bool digits_at(std::string_view text, size_t pos, size_t digits, int& value) {
@@ -107,12 +110,14 @@ class AzureWriter final : public RequestSink {
 
 }  // namespace
 
-std::unique_ptr<RequestSource> make_azure_reader(const std::filesystem::path& path, const ReadOptions& options) {
-  return std::make_unique<AzureReader>(path, options);
-}
-
-std::unique_ptr<RequestSink> make_azure_writer(const std::filesystem::path& path, const WriteOptions& options) {
-  return std::make_unique<AzureWriter>(path, options);
+TraceFormatEntry azure_format() {
+  return {
+      .name = "azure",
+      .recognises = [](std::string_view line) { return line.starts_with(kAzureHeader.substr(0, 10)); },  // "TIMESTAMP,"
+      .first_line = fmt::format("the Azure header '{}'", kAzureHeader),
+      .make_reader = [](const auto& path, const auto& options) { return std::make_unique<AzureReader>(path, options); },
+      .make_writer = [](const auto& path, const auto& options) { return std::make_unique<AzureWriter>(path, options); },
+      .written_note = "the Azure format keeps arrival times (from 2023-11-16 00:00:00) and lengths only"};
 }
 
 }  // namespace moesim::traces

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/json_parse.h"
+#include "traces/format_registry.h"
 #include "traces/formats.h"
 #include "traces/line_source.h"
 
@@ -238,12 +239,20 @@ class MooncakeWriter final : public RequestSink {
 
 }  // namespace
 
-std::unique_ptr<RequestSource> make_mooncake_reader(const std::filesystem::path& path, const ReadOptions& options) {
-  return std::make_unique<MooncakeReader>(path, options);
-}
-
-std::unique_ptr<RequestSink> make_mooncake_writer(const std::filesystem::path& path, const WriteOptions& options) {
-  return std::make_unique<MooncakeWriter>(path, options);
+TraceFormatEntry mooncake_format() {
+  return {.name = "mooncake",
+          .recognises =
+              [](std::string_view line) {
+                const size_t first = line.find_first_not_of(" \t");
+                return first != std::string_view::npos && line[first] == '{';
+              },
+          .first_line = "a JSON object",
+          .make_reader = [](const auto& path,
+                            const auto& options) { return std::make_unique<MooncakeReader>(path, options); },
+          .make_writer = [](const auto& path,
+                            const auto& options) { return std::make_unique<MooncakeWriter>(path, options); },
+          .writer_suffixes = {".jsonl", ".jsonl.gz", ".jsonl.zst"},
+          .written_note = "the Mooncake format keeps arrival times, lengths and block hashes only"};
 }
 
 }  // namespace moesim::traces

@@ -5,12 +5,19 @@
 #include <charconv>
 #include <vector>
 
+#include "traces/format_registry.h"
 #include "traces/formats.h"
 #include "traces/line_source.h"
 
 namespace moesim::traces {
 
 namespace {
+
+// The first line ("#moesim-trace v1"), and the column header that follows the comment lines.
+constexpr std::string_view kNativeMagic = "#moesim-trace";
+constexpr std::string_view kNativeVersion = "v1";
+constexpr std::string_view kNativeHeader =
+    "arrival_ns,input_tokens,cached_tokens,output_tokens,model,session,block_hashes";
 
 class NativeReader final : public LineSource {
  public:
@@ -130,12 +137,14 @@ class NativeWriter final : public RequestSink {
 
 }  // namespace
 
-std::unique_ptr<RequestSource> make_native_reader(const std::filesystem::path& path, const ReadOptions& options) {
-  return std::make_unique<NativeReader>(path, options);
-}
-
-std::unique_ptr<RequestSink> make_native_writer(const std::filesystem::path& path, const WriteOptions& options) {
-  return std::make_unique<NativeWriter>(path, options);
+TraceFormatEntry native_format() {
+  return {.name = "native",
+          .recognises = [](std::string_view line) { return line.starts_with(kNativeMagic); },
+          .first_line = fmt::format("'{} {}'", kNativeMagic, kNativeVersion),
+          .make_reader = [](const auto& path,
+                            const auto& options) { return std::make_unique<NativeReader>(path, options); },
+          .make_writer = [](const auto& path,
+                            const auto& options) { return std::make_unique<NativeWriter>(path, options); }};
 }
 
 }  // namespace moesim::traces

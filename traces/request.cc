@@ -53,25 +53,4 @@ std::string ModelNames::accepted() const {
   return out;
 }
 
-std::string_view format_name(TraceFormat format) {
-  switch (format) {
-    case TraceFormat::kAuto:
-      return "auto";
-    case TraceFormat::kNative:
-      return "native";
-    case TraceFormat::kMooncake:
-      return "mooncake";
-    case TraceFormat::kAzure:
-      return "azure";
-  }
-  return "auto";
-}
-
-std::optional<TraceFormat> parse_format(std::string_view text) {
-  for (auto f : {TraceFormat::kAuto, TraceFormat::kNative, TraceFormat::kMooncake, TraceFormat::kAzure}) {
-    if (text == format_name(f)) return f;
-  }
-  return std::nullopt;
-}
-
 }  // namespace moesim::traces

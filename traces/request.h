@@ -1,4 +1,4 @@
-// One inference request as the workload layer hands it to the simulator, and the trace formats moesim reads.
+// One inference request as the workload layer hands it to the simulator (trace formats: traces/format_registry.h).
 //
 //   moesim::traces::Request r{.arrival_ns = 0, .input_tokens = 6758, .cached_tokens = 0, .output_tokens = 500};
 //   std::string_view served = source.models()[r.model];  // "deepseek-v3", "deepseek-r1", ...
@@ -51,19 +51,6 @@ struct Request {
 };
 
 static_assert(sizeof(Request) == 32, "Request is meant to stay a small POD");
-
-/// The trace formats moesim reads and writes (traces/SCHEMA.md).
-enum class TraceFormat : uint8_t {
-  kAuto,      ///< decide from the first line of the file
-  kNative,    ///< moesim's own CSV-like format, optionally zstd- or gzip-compressed
-  kMooncake,  ///< Mooncake JSONL: timestamp (ms), input_length, output_length, hash_ids (512-token blocks)
-  kAzure,     ///< Azure LLM inference trace 2023 CSV: TIMESTAMP, ContextTokens, GeneratedTokens
-};
-
-/// "auto", "native", "mooncake", "azure".
-std::string_view format_name(TraceFormat format);
-/// Parses a format name; nullopt for anything else.
-std::optional<TraceFormat> parse_format(std::string_view text);
 
 /// Tokens per prefix block in hash-id traces (Mooncake: one hash per 512-token block).
 inline constexpr int32_t kBlockTokens = 512;

@@ -1,7 +1,7 @@
 // Writing requests to a trace file in any of the formats (native, Mooncake JSONL, Azure CSV), compressed by the file
 // name's extension (.zst, .gz).
 //
-//   auto sink = moesim::traces::open_trace_writer("day.trace.csv.zst", moesim::traces::TraceFormat::kNative);
+//   auto sink = moesim::traces::open_trace_writer("day.trace.csv.zst", "native");
 //   sink->write(request, {}, "deepseek-v3");  sink->close();
 #pragma once
 
@@ -35,12 +35,13 @@ struct WriteOptions {
   int zstd_level = 3;  ///< zstd level for .zst files (3: zstd's default, fast with a good ratio)
 };
 
-/// Opens a trace file for writing. kAuto picks Mooncake for *.jsonl[.gz|.zst] names, native otherwise.
-/// What a format cannot hold is dropped: Azure keeps arrival and lengths only, Mooncake adds the block hashes.
-std::unique_ptr<RequestSink> open_trace_writer(const std::filesystem::path& path, TraceFormat format,
+/// Opens a trace file for writing in `format`, a registered format's name (traces/format_registry.h). "auto" picks by
+/// the file name: Mooncake for *.jsonl[.gz|.zst] names, native otherwise. What a format cannot hold is dropped: Azure
+/// keeps arrival and lengths only, Mooncake adds the block hashes. An unknown name is an InputError.
+std::unique_ptr<RequestSink> open_trace_writer(const std::filesystem::path& path, std::string_view format,
                                                const WriteOptions& options = {});
 
-/// The format open_trace_writer uses for `path` and `format`.
-TraceFormat writer_format(const std::filesystem::path& path, TraceFormat format);
+/// The name of the format open_trace_writer uses for `path` and `format`.
+std::string writer_format(const std::filesystem::path& path, std::string_view format);
 
 }  // namespace moesim::traces

@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "traces/request.h"
@@ -54,12 +56,14 @@ struct ReadOptions {
   size_t buffer_bytes = size_t{1} << 20;  ///< the line reader's first buffer (LineReader): speed only
 };
 
-/// Opens a trace file (plain, .gz or .zst) as a stream. kAuto decides from the first line: "#moesim-trace" is
-/// native, "{" is Mooncake JSONL, "TIMESTAMP," is Azure CSV. A missing, empty or unrecognized file is an InputError.
-std::unique_ptr<RequestSource> open_trace(const std::filesystem::path& path, TraceFormat format = TraceFormat::kAuto,
+/// Opens a trace file (plain, .gz or .zst) as a stream in `format`, a registered format's name
+/// (traces/format_registry.h). "auto" decides from the first line: "#moesim-trace" is native, "{" is Mooncake JSONL,
+/// "TIMESTAMP," is Azure CSV. A missing, empty or unrecognized file, or an unknown format name, is an InputError.
+std::unique_ptr<RequestSource> open_trace(const std::filesystem::path& path, std::string_view format = "auto",
                                           const ReadOptions& options = {});
 
-/// The format of a trace file, from its first line (kAuto if it cannot tell). Throws InputError if it cannot be read.
-TraceFormat detect_format(const std::filesystem::path& path, size_t buffer_bytes = size_t{1} << 20);
+/// The name of a trace file's format, from its first line (nullopt if no format recognises it). Throws InputError if
+/// it cannot be read.
+std::optional<std::string> detect_format(const std::filesystem::path& path, size_t buffer_bytes = size_t{1} << 20);
 
 }  // namespace moesim::traces

@@ -69,6 +69,10 @@ cost::KernelFamily kernel_family(const llm::Operator& op, llm::Phase phase) {
 }
 
 UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec& model, UnitConfig config)
+    : UnitStepModel(hw, model, config, cost::fit_in_situ(hw, cost::profile_model())) {}
+
+UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec& model, UnitConfig config,
+                             cost::InSituFit fit)
     : hw_(hw),
       model_(model),
       config_([&] {
@@ -77,7 +81,7 @@ UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec&
       }()),
       gemm_(hw),
       kernels_(hw, model),
-      fit_(cost::fit_in_situ(hw, cost::profile_model())),
+      fit_(std::move(fit)),
       terms_(hw.inference.step),
       rank_start_skew_s_(terms_.decode_first_dispatch_wait_s * expected_max_of_normals(config.ep) /
                          expected_max_of_normals(kProfileDecodeRanks)),
@@ -91,9 +95,10 @@ UnitStepModel::UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec&
       local_experts_(static_cast<double>(config.expert_slots) / config.ep) {
   if (config.attention_tp < 1 || config.ep % config.attention_tp != 0 ||
       model.attention.heads % config.attention_tp != 0) {
-    throw InputError(fmt::format("unit step: a tensor-parallel attention group of {} GPUs divides neither the unit's {} "
-                                 "GPUs nor {}'s {} heads",
-                                 config.attention_tp, config.ep, model.name, model.attention.heads));
+    throw InputError(
+        fmt::format("unit step: a tensor-parallel attention group of {} GPUs divides neither the unit's {} "
+                    "GPUs nor {}'s {} heads",
+                    config.attention_tp, config.ep, model.name, model.attention.heads));
   }
   if (config.ep <= 0 || config.expert_slots <= 0) {
     throw InputError(fmt::format("unit step: {} GPUs, {} expert slots (set both from the unit geometry)", config.ep,
@@ -118,7 +123,8 @@ std::vector<UnitStepModel::PreparedOp> UnitStepModel::prepare(const std::vector<
       const double k = op.tp == llm::TpSplit::kRows ? op.k / tp : op.k;
       p.gemm = gemm_.prepare(op.precision, cost::GemmLayout::kDense, n, k);
     } else if (op.kind == K::kGroupedGemm) {
-      const auto layout = config_.phase == llm::Phase::kPrefill ? cost::GemmLayout::kContiguous : cost::GemmLayout::kMasked;
+      const auto layout =
+          config_.phase == llm::Phase::kPrefill ? cost::GemmLayout::kContiguous : cost::GemmLayout::kMasked;
       p.gemm = gemm_.prepare(op.precision, layout, op.n, op.k);
     }
     if (op.kind == llm::OpKind::kDispatch || op.kind == llm::OpKind::kCombine) {
@@ -166,8 +172,8 @@ double UnitStepModel::op_seconds(const PreparedOp& prepared, const MicroBatch& m
     case K::kDecodeAttention:
       // The group's sequences over its share of the heads; the KV it reads: its KV heads' share, replicated where
       // the group outnumbers them.
-      base = kernels_.decode_attention_s(mb.sequences, mb.kv_tokens, config_.mtp ? 2 : 1, sms, 1.0 / tp,
-                                         kv_read_share());
+      base =
+          kernels_.decode_attention_s(mb.sequences, mb.kv_tokens, config_.mtp ? 2 : 1, sms, 1.0 / tp, kv_read_share());
       break;
     case K::kDispatch:
       // The whole transfer, send to landing at the most-loaded receiver (DeepEP's tables time it so).

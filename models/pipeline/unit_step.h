@@ -108,7 +108,11 @@ inline constexpr double kUsableHbmFraction = 0.93;
 
 class UnitStepModel {
  public:
+  /// Fits its own in-situ efficiencies: cost::fit_in_situ(hw, cost::profile_model()).
   UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec& model, UnitConfig config);
+  /// Prices with `fit`, which must be cost::fit_in_situ(hw, cost::profile_model()): a run fits once and hands the fit
+  /// to the unit models of both pools (the fit depends on the hardware's tables and profiles only).
+  UnitStepModel(const hardware::Hardware& hw, const llm::ModelSpec& model, UnitConfig config, cost::InSituFit fit);
 
   StepResult prefill(std::span<const PrefillRank> ranks, double expert_factor, bool breakdown = false) const;
   StepResult decode(std::span<const DecodeRank> ranks, double expert_factor, bool breakdown = false) const;
@@ -141,7 +145,6 @@ class UnitStepModel {
   /// the profile's one measurement at EP128 scaled by the expected maximum of `ep` normal start offsets.
   double rank_start_skew_s() const { return rank_start_skew_s_; }
 
-
  private:
   // Loads of one micro-batch on the slowest rank / GPU.
   struct MicroBatch {
@@ -157,7 +160,7 @@ class UnitStepModel {
     llm::Operator op;
     Stage stage;
     cost::KernelFamily family = cost::KernelFamily::kDenseGemm;
-    cost::PreparedGemm gemm;  // GEMMs and the router: the shape prepared once
+    cost::PreparedGemm gemm;                    // GEMMs and the router: the shape prepared once
     std::array<std::string, 3> transfer_names;  // decode all-to-all: its send, in-flight and receive operators
   };
   std::vector<PreparedOp> prepare(const std::vector<llm::Operator>& ops) const;

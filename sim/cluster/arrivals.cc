@@ -208,12 +208,11 @@ class ReadAhead final : public ArrivalSource {
 std::unique_ptr<ArrivalSource> make_source(const Scenario& s) {
   const auto& w = s.workload;
   if (w.kind == "trace") {
-    auto format = traces::parse_format(w.format).value_or(traces::TraceFormat::kAuto);
     traces::ReadOptions options;
     options.skip_bad = w.skip_bad;
     options.models = s.geometry.served_models;
     options.default_model = s.geometry.served_models.front();
-    return std::make_unique<TraceArrivals>(traces::open_trace(resolve_path(s, w.file), format, options),
+    return std::make_unique<TraceArrivals>(traces::open_trace(resolve_path(s, w.file), w.format, options),
                                            w.kv_cache_bytes, s.geometry.prefill.kv_bytes_per_token);
   }
   if (w.kind == "constant") return std::make_unique<ConstantArrivals>(s);

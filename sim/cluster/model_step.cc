@@ -1,9 +1,9 @@
 #include "sim/cluster/model_step.h"
 
+#include <fmt/format.h>
+
 #include <bit>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "common/error.h"
 #include "models/cost/calibration_file.h"
@@ -42,8 +42,7 @@ std::array<double, cost::kNumKernelFamilies> ModelStep::scales(const Scenario& s
   if (s.calibration.empty()) return ones;
   const auto file = resolve_path(s, s.calibration);
   try {
-    return cost::calibration_scales(cost::read_calibration(file), cost::fit_in_situ(hw_, cost::profile_model()), s.hardware,
-                                    model_.name);
+    return cost::calibration_scales(cost::read_calibration(file), fit_, s.hardware, model_.name);
   } catch (const InputError& e) {
     throw InputError(fmt::format("calibration: {}", e.what()));
   }
@@ -52,11 +51,12 @@ std::array<double, cost::kNumKernelFamilies> ModelStep::scales(const Scenario& s
 ModelStep::ModelStep(const Scenario& s, bool exact)
     : hw_(hardware::load_hardware(s.hardware)),
       model_(cost::with_precision(llm::load_model(model_ref(s)), s.precision, hw_.gpu)),
+      fit_(cost::fit_in_situ(hw_, cost::profile_model())),
       scales_(scales(s)),
       prefill_(std::make_unique<pipeline::UnitStepModel>(
-          hw_, model_, unit_config(s.fleet.prefill, llm::Phase::kPrefill, s.geometry.prefill, scales_))),
+          hw_, model_, unit_config(s.fleet.prefill, llm::Phase::kPrefill, s.geometry.prefill, scales_), fit_)),
       decode_(std::make_unique<pipeline::UnitStepModel>(
-          hw_, model_, unit_config(s.fleet.decode, llm::Phase::kDecode, s.geometry.decode, scales_))),
+          hw_, model_, unit_config(s.fleet.decode, llm::Phase::kDecode, s.geometry.decode, scales_), fit_)),
       exact_(exact),
       memo_(exact ? 0 : kMemoSlots) {
   // A prefill unit holds a chunk's tokens in flight and their KV until it is sent; a decode unit must hold at least

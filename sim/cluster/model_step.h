@@ -37,6 +37,7 @@ class ModelStep final : public StepModel {
   std::array<double, cost::kNumKernelFamilies> scales(const Scenario& s) const;  // from its calibration file
   hardware::Hardware hw_;
   llm::ModelSpec model_;
+  cost::InSituFit fit_;                                  // the in-situ efficiencies, fitted once for both pools
   std::array<double, cost::kNumKernelFamilies> scales_;  // efficiency scales of both pools (calibration file)
   std::unique_ptr<pipeline::UnitStepModel> prefill_;
   std::unique_ptr<pipeline::UnitStepModel> decode_;

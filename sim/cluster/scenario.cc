@@ -15,6 +15,7 @@
 #include "sim/policy/autoscaler.h"
 #include "sim/policy/expert_balancer.h"
 #include "sim/policy/unit_router.h"
+#include "traces/format_registry.h"
 
 namespace moesim::cluster {
 
@@ -53,7 +54,7 @@ WorkloadConfig parse_workload(JsonReader r) {
   w.scale = r.number_or("scale", w.scale, {0.0, 100.0, true, "a number in (0, 100]"});
   w.rate_per_s = r.number_or("rate_per_s", w.rate_per_s, {0.0, 1e7, false, "a number of requests/s in [0, 1e7]"});
   w.file = r.string_or("file", w.file);
-  w.format = r.choice_or("format", w.format, {"native", "mooncake", "azure"});
+  w.format = registered_or(r, "format", w.format, traces::trace_formats());
   w.skip_bad = r.boolean_or("skip_bad", w.skip_bad);
   w.start_s = r.number_or("start_s", w.start_s, {0.0, 86400.0, false, "a number of seconds in [0, 86400]"});
   w.kv_cache_bytes =

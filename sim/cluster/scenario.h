@@ -26,7 +26,7 @@ struct WorkloadConfig {
   double scale = 1.0;                    ///< generator: fraction of the day's requests kept (0 < scale <= 1)
   double rate_per_s = 0.0;               ///< constant: arrivals per second (Poisson)
   std::string file;                      ///< trace: path, relative to the scenario file's folder or absolute
-  std::string format = "native";         ///< trace: native | mooncake | azure
+  std::string format = "native";         ///< trace: a registered trace format (traces/format_registry.h)
   bool skip_bad = false;                 ///< trace: skip bad lines (counted in the summary) instead of failing
   double start_s = 0.0;                  ///< generator: offset into the day where the run starts
   double kv_cache_bytes = 0.0;           ///< trace with block hashes: disk KV cache capacity (0 = unbounded)

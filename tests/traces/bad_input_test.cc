@@ -23,7 +23,7 @@ const std::string kNativeHead =
 const std::string kAzureHead = "TIMESTAMP,ContextTokens,GeneratedTokens\n";
 
 // The InputError message of reading the whole file (empty if it reads cleanly).
-std::string error_of(const std::filesystem::path& path, TraceFormat format = TraceFormat::kAuto) {
+std::string error_of(const std::filesystem::path& path, std::string_view format = "auto") {
   try {
     read_all(*open_trace(path, format));
   } catch (const InputError& e) {
@@ -112,17 +112,16 @@ TEST_CASE("traces: with skip_bad a bad line is skipped and counted, and the good
     INFO(c.what);
     // Put a good line in front (each format) so that something remains after skipping.
     auto path = dir.write("case" + std::to_string(index++) + ".trace", c.content);
-    TraceFormat format = detect_format(path);
-    std::string good = format == TraceFormat::kNative ? kNativeHead + "0,7,0,7,V3,9,\n"
-                       : format == TraceFormat::kAzure
-                           ? kAzureHead + "2023-11-16 18:15:46.0000000,7,7\n"
-                           : "{\"timestamp\": 0, \"input_length\": 7, \"output_length\": 7}\n";
+    const std::string format = detect_format(path).value_or("");
+    std::string good = format == "native"  ? kNativeHead + "0,7,0,7,V3,9,\n"
+                       : format == "azure" ? kAzureHead + "2023-11-16 18:15:46.0000000,7,7\n"
+                                           : "{\"timestamp\": 0, \"input_length\": 7, \"output_length\": 7}\n";
     // Re-write: the good line, then the case's body lines (headers dropped).
     std::string body = c.content;
-    size_t skip_lines = format == TraceFormat::kNative ? 3 : format == TraceFormat::kAzure ? 1 : 0;
+    size_t skip_lines = format == "native" ? 3 : format == "azure" ? 1 : 0;
     for (size_t i = 0; i < skip_lines; ++i) body = body.substr(body.find('\n') + 1);
     path = dir.write("skip" + std::to_string(index) + ".trace", good + body);
-    auto source = open_trace(path, TraceFormat::kAuto, {.skip_bad = true});
+    auto source = open_trace(path, "auto", {.skip_bad = true});
     auto all = read_all(*source);
     CHECK(source->counters().skipped_bad == 1);
     REQUIRE(source->counters().first_bad.size() == 1);
@@ -134,7 +133,7 @@ TEST_CASE("traces: with skip_bad a bad line is skipped and counted, and the good
 TEST_CASE("traces: empty, header-only, all-bad and missing files are errors naming the file") {
   TempDir dir;
   auto empty = dir.write("empty.jsonl", "");
-  CHECK(error_of(empty, TraceFormat::kMooncake) == empty.string() + ": empty file");
+  CHECK(error_of(empty, "mooncake") == empty.string() + ": empty file");
   CHECK_THROWS_WITH(open_trace(empty), empty.string() + ": empty file");
   auto header_only = dir.write("h.csv", kAzureHead);
   CHECK(error_of(header_only) == header_only.string() + ": no requests");
@@ -142,7 +141,7 @@ TEST_CASE("traces: empty, header-only, all-bad and missing files are errors nami
   CHECK(error_of(native_header) == native_header.string() + ": no requests");
   auto all_bad = dir.write("bad.csv", kAzureHead + "x,1,1\ny,2,2\n");
   try {
-    auto source = open_trace(all_bad, TraceFormat::kAuto, {.skip_bad = true});
+    auto source = open_trace(all_bad, "auto", {.skip_bad = true});
     read_all(*source);
     FAIL("expected an error");
   } catch (const InputError& e) {
@@ -176,7 +175,7 @@ TEST_CASE("traces: truncated and corrupt compressed files are errors, not short 
 
   auto gz = dir.path("whole.trace.gz");
   {
-    auto sink = open_trace_writer(gz, TraceFormat::kNative);
+    auto sink = open_trace_writer(gz, "native");
     for (int i = 0; i < 20000; ++i) {
       sink->write({.arrival_ns = i, .input_tokens = 100, .cached_tokens = 0, .output_tokens = 10}, {}, "deepseek-v3");
     }

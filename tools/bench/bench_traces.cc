@@ -28,7 +28,7 @@ std::filesystem::path generated(const std::string& name) {
   auto path = std::filesystem::temp_directory_path() / ("moesim-bench-" + name);
   if (!std::filesystem::exists(path)) {
     DayGenerator day(load_day_profile("deepseek-day"), {.scale = 0.01, .seed = 1});
-    auto sink = open_trace_writer(path, TraceFormat::kNative);
+    auto sink = open_trace_writer(path, "native");
     for (Request r; day.next(r);) sink->write(r, {}, day.models()[r.model]);
     sink->close();
   }
@@ -69,7 +69,7 @@ void BM_DayGeneratorToZstdFile(benchmark::State& state) {
   int64_t requests = 0;
   for (auto _ : state) {
     DayGenerator day(profile, {.scale = 0.01, .seed = 1});
-    auto sink = open_trace_writer(path, TraceFormat::kNative);
+    auto sink = open_trace_writer(path, "native");
     for (Request r; day.next(r);) sink->write(r, {}, day.models()[r.model]);
     sink->close();
     requests += day.counters().requests;
