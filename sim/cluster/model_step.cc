@@ -49,8 +49,10 @@ std::array<double, cost::kNumKernelFamilies> ModelStep::scales(const Scenario& s
 }
 
 ModelStep::ModelStep(const Scenario& s, bool exact)
-    : hw_(hardware::load_hardware(s.hardware)),
-      model_(cost::with_precision(llm::load_model(model_ref(s)), s.precision, hw_.gpu)),
+    : hardware_(s.geometry.hardware),
+      model_file_(s.geometry.model),
+      hw_(*hardware_),
+      model_(*model_file_),
       fit_(cost::fit_in_situ(hw_, cost::profile_model())),
       scales_(scales(s)),
       prefill_(std::make_unique<pipeline::UnitStepModel>(

@@ -67,16 +67,23 @@ WorkloadConfig parse_workload(JsonReader r) {
 
 // What a unit's geometry is built from: the node of the hardware spec and the model.
 struct GeometrySource {
-  hardware::NodeSpec node;
-  llm::ModelSpec model;
+  std::shared_ptr<const hardware::Hardware> hw;
+  llm::ModelSpec model;  // at its native precision
 };
 
 GeometrySource geometry_source(const Scenario& s) {
-  return {hardware::load_node_spec(s.hardware), llm::load_model(model_ref(s))};
+  return {std::make_shared<const hardware::Hardware>(hardware::load_hardware(s.hardware)),
+          llm::load_model(model_ref(s))};
 }
 
 llm::UnitGeometry pool_geometry(const GeometrySource& g, const PoolConfig& p) {
-  return llm::unit_geometry(g.node, g.model, p.nodes_per_unit, p.redundant_experts);
+  return llm::unit_geometry(g.hw->node, g.model, p.nodes_per_unit, p.redundant_experts);
+}
+
+// Each pool's geometry, and the hardware and the model at the scenario's precision, loaded once.
+FleetGeometry fleet_geometry(const GeometrySource& g, const Scenario& s) {
+  return {pool_geometry(g, s.fleet.prefill), pool_geometry(g, s.fleet.decode), g.model.served_names(), g.hw,
+          std::make_shared<const llm::ModelSpec>(cost::with_precision(g.model, s.precision, g.hw->gpu))};
 }
 
 PoolConfig parse_pool(JsonReader r, PoolConfig p, bool prefill, const GeometrySource& g) {
@@ -174,7 +181,7 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
   }
   try {
     // Resolved against the model (native precisions) and checked against the hardware kind.
-    auto m = cost::with_precision(geometry.model, s.precision, hardware::load_hardware_spec(s.hardware).gpu);
+    auto m = cost::with_precision(geometry.model, s.precision, geometry.hw->gpu);
     s.precision = {std::string(hardware::precision_name(m.precision.moe)),
                    std::string(hardware::precision_name(m.precision.attention)),
                    std::string(hardware::precision_name(m.precision.kv))};
@@ -206,12 +213,11 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
   if (auto e = r.optional_object("experts")) parse_experts(*e, s.experts);
   if (auto a = r.optional_object("autoscaler")) parse_autoscaler(*a, s.autoscaler);
   // The GPU-hour price is the hardware spec's rental price unless the scenario sets its own.
-  s.economics.usd_per_gpu_hour = geometry.node.usd_per_gpu_hour;
+  s.economics.usd_per_gpu_hour = geometry.hw->node.usd_per_gpu_hour;
   if (auto e = r.optional_object("economics")) parse_economics(*e, s.economics);
   r.finish();
   s.base_dir = std::filesystem::path(file).parent_path().string();
-  s.geometry = {pool_geometry(geometry, s.fleet.prefill), pool_geometry(geometry, s.fleet.decode),
-                geometry.model.served_names()};
+  s.geometry = fleet_geometry(geometry, s);
   s.economics.gpus_per_node = s.geometry.prefill.gpus_per_node;
   return s;
 }
@@ -221,7 +227,8 @@ void check_geometry(const Scenario& s) {
     return g.gpus > 0 && g.nodes_per_unit == p.nodes_per_unit &&
            g.expert_slots - g.routed_experts == p.redundant_experts;
   };
-  if (!matches(s.geometry.prefill, s.fleet.prefill) || !matches(s.geometry.decode, s.fleet.decode)) {
+  bool loaded = s.geometry.hardware && s.geometry.model && s.geometry.hardware->name == s.hardware;
+  if (!loaded || !matches(s.geometry.prefill, s.fleet.prefill) || !matches(s.geometry.decode, s.fleet.decode)) {
     throw std::logic_error("scenario: the unit geometry does not match the fleet; resolve_geometry() again");
   }
 }
@@ -239,8 +246,7 @@ std::filesystem::path resolve_path(const Scenario& s, const std::string& file) {
 
 void resolve_geometry(Scenario& s) {
   const GeometrySource geometry = geometry_source(s);
-  s.geometry = {pool_geometry(geometry, s.fleet.prefill), pool_geometry(geometry, s.fleet.decode),
-                geometry.model.served_names()};
+  s.geometry = fleet_geometry(geometry, s);
   s.economics.gpus_per_node = s.geometry.prefill.gpus_per_node;
 }
 

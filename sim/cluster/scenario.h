@@ -8,10 +8,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "common/json_reader.h"
+#include "hardware/hardware.h"
 #include "models/cost/precision_rules.h"
 #include "models/llm/geometry.h"
 #include "sim/observe/economics.h"
@@ -69,6 +71,10 @@ struct FleetGeometry {
   llm::UnitGeometry decode;
   /// The model's name and aliases (deepseek-v3, deepseek-r1, ...): the names a trace's model column may give.
   std::vector<std::string> served_models;
+  /// The hardware kind (spec and kernel tables) and the model at the scenario's precision, each loaded once when the
+  /// scenario is parsed and shared by the run's parts (ModelStep).
+  std::shared_ptr<const hardware::Hardware> hardware;
+  std::shared_ptr<const llm::ModelSpec> model;
 };
 
 struct Scenario {
