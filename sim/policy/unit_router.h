@@ -1,7 +1,9 @@
 // Unit routers: which prefill unit a new request goes to, and which decode unit takes a request whose KV has
 // arrived. A router sees every unit the fleet ever started (index = unit id), those not serving marked so, and the
 // request; within the unit, the unit's rank balancer picks the rank. The policies are in unit_router_*.h, one a
-// file, listed in builtins.cc.
+// file, listed in builtins.cc. Each side of a run makes its own router (the prefill side calls only pick_prefill, the
+// decode side only pick_decode, each on its own thread): a router must not carry state from one kind of pick to the
+// other.
 //
 //   auto router = moesim::policy::builtin_unit_routers().make("least-loaded", {.seed = 1});
 //   int64_t unit = router->pick_prefill(units, {.new_tokens = 3000, .context_tokens = 5000});  // -1: none serves
