@@ -26,14 +26,20 @@ void Fleet::add_decode_unit(engine::Duration startup) {
 
 bool Fleet::drain_prefill_unit() {
   bool ok = prefill_.drain_unit();
-  if (ok && (prefill_.retire_idle() | decode_.retire_idle())) signal_size();
+  if (ok) retire_drained();
   return ok;
 }
 
 bool Fleet::drain_decode_unit() {
   bool ok = decode_.drain_unit();
-  if (ok && (prefill_.retire_idle() | decode_.retire_idle())) signal_size();
+  if (ok) retire_drained();
   return ok;
+}
+
+void Fleet::retire_drained() {
+  const bool prefill_left = prefill_.retire_idle();
+  const bool decode_left = decode_.retire_idle();
+  if (prefill_left || decode_left) signal_size();
 }
 
 RequestCounts Fleet::counts() const {

@@ -61,6 +61,8 @@ class Fleet {
   size_t pool_capacity() const { return prefill_.pool_capacity() + decode_.pool_capacity(); }
 
  private:
+  /// Lets drained units that are empty go, on both sides; signals the size if one went.
+  void retire_drained();
   /// Signals the whole size, from both sides.
   void signal_size();
 

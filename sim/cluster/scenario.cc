@@ -81,9 +81,11 @@ llm::UnitGeometry pool_geometry(const GeometrySource& g, const PoolConfig& p) {
 }
 
 // Each pool's geometry, and the hardware and the model at the scenario's precision, loaded once.
+// The pools' geometry (its KV bytes a token among it) is the model's at the scenario's precision.
 FleetGeometry fleet_geometry(const GeometrySource& g, const Scenario& s) {
-  return {pool_geometry(g, s.fleet.prefill), pool_geometry(g, s.fleet.decode), g.model.served_names(), g.hw,
-          std::make_shared<const llm::ModelSpec>(cost::with_precision(g.model, s.precision, g.hw->gpu))};
+  const GeometrySource at{g.hw, cost::with_precision(g.model, s.precision, g.hw->gpu)};
+  return {pool_geometry(at, s.fleet.prefill), pool_geometry(at, s.fleet.decode), g.model.served_names(), g.hw,
+          std::make_shared<const llm::ModelSpec>(at.model)};
 }
 
 PoolConfig parse_pool(JsonReader r, PoolConfig p, bool prefill, const GeometrySource& g) {

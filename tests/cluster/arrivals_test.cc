@@ -73,7 +73,7 @@ TEST_CASE("arrivals: read ahead stops after the first request at the horizon, an
   CHECK(source->stats().lines == 2'502);  // the header and the requests read
 }
 
-TEST_CASE("arrivals: a trace's requests are for the scenario's model; another model's request is refused by line") {
+TEST_CASE("arrivals: a trace's requests are for the scenario's model, another model's request is refused by line") {
   TempDir dir;
   const std::string head =
       "#moesim-trace v1\narrival_ns,input_tokens,cached_tokens,output_tokens,model,session,block_hashes\n";

@@ -1,5 +1,4 @@
 
-#include <string>
 #include "sim/cluster/scenario.h"
 
 #include <unistd.h>
@@ -8,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <string>
 
 #include "common/error.h"
 #include "common/scenario_file.h"
@@ -92,8 +92,9 @@ TEST_CASE("scenario: precision defaults to the model's, resolves to names, and a
   CHECK(resolved["precision"]["moe"] == "fp8");
   CHECK(resolved["precision"]["attention"] == "bf16");
   CHECK(resolved["precision"]["kv"] == "bf16");
-  CHECK(error_after("precision.kv=\"nvfp4\"") ==
-        "bad.json: precision: kv: an nvfp4 KV cache needs FP4 tensor cores to read it; H800 SXM5 has none (bf16 | fp8)");
+  CHECK(
+      error_after("precision.kv=\"nvfp4\"") ==
+      "bad.json: precision: kv: an nvfp4 KV cache needs FP4 tensor cores to read it; H800 SXM5 has none (bf16 | fp8)");
   CHECK(error_after("precision.moe=\"int4\"") ==
         "bad.json: precision: moe: unknown precision \"int4\" (known: bf16 | fp8 | nvfp4 | mxfp4)");
   CHECK(error_after("precision.weights=\"fp8\"") == "bad.json: precision.weights: unknown key");
@@ -143,4 +144,17 @@ TEST_CASE("scenario: extends merges a base file and --set overrides any field") 
   REQUIRE_THROWS_WITH(moesim::resolve_scenario(dir / "broken.json"), Catch::Contains("broken.json:3:"));
   REQUIRE_THROWS_WITH(moesim::resolve_scenario(dir / "missing.json"),
                       Catch::Contains("missing.json: cannot open file"));
+}
+
+TEST_CASE("scenario: the pools' KV bytes per token are the model's at the scenario's KV precision") {
+  using moesim::cluster::Scenario;
+  Scenario native;
+  moesim::cluster::resolve_geometry(native);
+  CHECK(native.geometry.prefill.kv_bytes_per_token == 70272);  // DeepSeek-V3, BF16 KV: (512 + 64) x 2 B x 61 layers
+  Scenario fp8;
+  fp8.precision.kv = "fp8";
+  moesim::cluster::resolve_geometry(fp8);
+  CHECK(fp8.geometry.prefill.kv_bytes_per_token == 35136);
+  CHECK(fp8.geometry.decode.kv_bytes_per_token == 35136);
+  CHECK(fp8.geometry.model->kv_bytes_per_token() == 35136.0);
 }

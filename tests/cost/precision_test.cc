@@ -45,16 +45,18 @@ TEST_CASE("precision: FP4 experts are faster than FP8 on Blackwell when compute-
   CHECK(grouped(g8, Precision::kMxfp4, 8192) > 1.5 * grouped(g8, Precision::kFp8, 8192));
   // Memory-bound (a few rows per expert): FP4 weights are about half FP8's bytes, on both.
   CHECK(grouped(gb, Precision::kNvfp4, 4) < 0.75 * grouped(gb, Precision::kFp8, 4));
-  CHECK(grouped(g8, Precision::kFp8, 8192) == Approx(g8.grouped_s(cost::GemmLayout::kContiguous, 9, 8192, 4096, 7168, 132)));
+  CHECK(grouped(g8, Precision::kFp8, 8192) ==
+        Approx(g8.grouped_s(cost::GemmLayout::kContiguous, 9, 8192, 4096, 7168, 132)));
 }
 
-TEST_CASE("precision: an FP8 KV cache halves the KV bytes; FP8 attention computes at the FP8 peak") {
+TEST_CASE("precision: an FP8 KV cache halves the KV bytes, FP8 attention computes at the FP8 peak") {
   auto h800 = hardware::load_hardware("h800");
   const auto& v3 = test::v3_model();
   auto fp8_kv = cost::with_precision(v3, {"", "", "fp8"}, h800.gpu);
   CHECK(fp8_kv.kv_bytes_per_token() == Approx(v3.kv_bytes_per_token() / 2));
   auto fp8_attention = cost::with_precision(v3, {"", "fp8", "fp8"}, h800.gpu);
   cost::KernelModel bf16(h800, v3), fp8(h800, fp8_attention);
-  CHECK(fp8.prefill_attention_s(1e8, 132) == Approx(bf16.prefill_attention_s(1e8, 132) / 2));
+  // Compute-bound at 1e8 attention pairs: the time over the ratio of the spec's FP8 and BF16 peaks (2 within 0.1 %).
+  CHECK(fp8.prefill_attention_s(1e8, 132) == Approx(bf16.prefill_attention_s(1e8, 132) / 2).epsilon(0.002));
   CHECK(fp8.decode_attention_s(64, 64 * 32768.0, 2, 132) < bf16.decode_attention_s(64, 64 * 32768.0, 2, 132));
 }

@@ -34,7 +34,7 @@ TEST_CASE("model registry: an unknown name is an input error that lists the know
   CHECK_THROWS_WITH(llm::load_model("no/such/file.json"), Catch::Contains("not found"));
 }
 
-TEST_CASE("model registry: names and aliases match without case; r1 and the traces' old V3 / R1 are deepseek-v3") {
+TEST_CASE("model registry: names and aliases match without case, r1 and the traces' old V3 / R1 are deepseek-v3") {
   CHECK(llm::canonical_model_name("DeepSeek-R1") == "deepseek-v3");
   CHECK(llm::canonical_model_name("R1") == "deepseek-v3");
   CHECK(llm::canonical_model_name("V3") == "deepseek-v3");

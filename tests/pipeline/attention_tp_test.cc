@@ -27,7 +27,7 @@ pipeline::UnitStepModel decode_unit(const hardware::Hardware& hw, const llm::Mod
 
 }  // namespace
 
-TEST_CASE("attention TP: KV heads fewer than the group are replicated; MLA's latent is on every GPU") {
+TEST_CASE("attention TP: KV heads fewer than the group are replicated, MLA's latent is on every GPU") {
   auto hw = hardware::load_hardware("h100");
   auto qwen = llm::load_model("qwen3-235b-a22b");  // 4 KV heads
   auto oss = llm::load_model("gpt-oss-120b");      // 8 KV heads
@@ -43,8 +43,9 @@ TEST_CASE("attention TP: KV heads fewer than the group are replicated; MLA's lat
   CHECK(decode_unit(hw, v3, 8).kv_capacity_tokens() < decode_unit(hw, v3, 1).kv_capacity_tokens() / 4);
 }
 
-TEST_CASE("attention TP: DeepSeek-V3's step is slower tensor-parallel, a BF16 GQA model's is not, and the all-reduce is "
-          "charged") {
+TEST_CASE(
+    "attention TP: DeepSeek-V3's step is slower tensor-parallel, a BF16 GQA model's is not, and the all-reduce is "
+    "charged") {
   auto hw = hardware::load_hardware("h100");
   auto step = [&](const llm::ModelSpec& m, int tp) {
     auto unit = decode_unit(hw, m, tp);
@@ -55,7 +56,8 @@ TEST_CASE("attention TP: DeepSeek-V3's step is slower tensor-parallel, a BF16 GQ
   CHECK(step(v3, 8).step_s > step(v3, 1).step_s);
   CHECK(step(qwen, 8).step_s < step(qwen, 1).step_s);  // its BF16 attention weights are read once per group
   bool allreduce = false;
-  for (const auto& op : step(qwen, 8).breakdown) allreduce = allreduce || (op.name == "attention_allreduce" && op.seconds > 0);
+  for (const auto& op : step(qwen, 8).breakdown)
+    allreduce = allreduce || (op.name == "attention_allreduce" && op.seconds > 0);
   CHECK(allreduce);
   for (const auto& op : step(qwen, 1).breakdown) CHECK(op.name != "attention_allreduce");
 }

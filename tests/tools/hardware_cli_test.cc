@@ -23,7 +23,7 @@ TEST_CASE("moesim hardware list: every registered kind, with its node, NVLink do
   CHECK(text.output.find("gb200-nvl72") != std::string::npos);
 }
 
-TEST_CASE("moesim hardware show: every figure of a kind with its source; an unknown kind lists the known ones") {
+TEST_CASE("moesim hardware show: every figure of a kind with its source, an unknown kind lists the known ones") {
   auto r = run_moesim("hardware show gb200-nvl72 --json");
   REQUIRE(r.status == 0);
   auto j = nlohmann::json::parse(r.output);

@@ -50,7 +50,7 @@ TEST_CASE("sweep: the model and the hardware kind are grid keys like any other")
   CHECK(r.output.find("0 failed") != std::string::npos);
 }
 
-TEST_CASE("plan: the model is a key of the search space; each candidate is screened and simulated with its own") {
+TEST_CASE("plan: the model is a key of the search space, each candidate is screened and simulated with its own") {
   auto dir = fresh_dir("moesim-model-plan-" + std::to_string(::getpid()));
   std::ofstream(dir / "space.json")
       << R"({"grid": {"zip": [{"model": ["deepseek-v3", "kimi-k2"], "fleet.decode.redundant_experts": [32, 48]}],

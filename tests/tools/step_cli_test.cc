@@ -55,12 +55,13 @@ TEST_CASE("moesim step: precision flags change the step and a kind refuses what 
   auto fp8 = step_json("--hardware b200 --phase prefill --ep 32 --tokens-per-gpu 16384");
   auto fp4 = step_json("--hardware b200 --phase prefill --ep 32 --tokens-per-gpu 16384 --moe-precision nvfp4");
   CHECK(fp4["step_time_s"].get<double>() < fp8["step_time_s"].get<double>());
-  auto bad = run_moesim("step --hardware h800 --phase decode --ep 144 --batch-per-gpu 8 --kv-len 100 --kv-precision nvfp4");
+  auto bad =
+      run_moesim("step --hardware h800 --phase decode --ep 144 --batch-per-gpu 8 --kv-len 100 --kv-precision nvfp4");
   CHECK(bad.status == 2);
   CHECK(bad.output.find("--kv-precision: an nvfp4 KV cache needs FP4 tensor cores") != std::string::npos);
 }
 
-TEST_CASE("moesim step: --efficiency-scale moves one family's efficiency; an unknown family or factor is refused") {
+TEST_CASE("moesim step: --efficiency-scale moves one family's efficiency, an unknown family or factor is refused") {
   const std::string setting = "--hardware b200 --phase decode --ep 144 --batch-per-gpu 64 --kv-len 4096";
   auto base = step_json(setting);
   auto slower = step_json(setting + " --efficiency-scale grouped_masked=0.8");

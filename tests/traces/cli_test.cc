@@ -82,7 +82,7 @@ TEST_CASE("cli: trace gen writes the same file for the same seed, and convert re
   for (const auto& t : g["targets"]) CHECK(t["ok"] == true);
 }
 
-TEST_CASE("cli: trace gen --model serves the day with that model; stats --model refuses another model's requests") {
+TEST_CASE("cli: trace gen --model serves the day with that model, stats --model refuses another model's requests") {
   TempDir dir;
   auto v3 = dir.path("v3.trace.csv").string();
   auto kimi = dir.path("kimi.trace.csv").string();

@@ -153,7 +153,7 @@ TEST_CASE("traces: the format is detected from the first line") {
   CHECK(detect_format(dir.write("x.txt", "hello\n")) == std::nullopt);
 }
 
-TEST_CASE("traces: a model column is a name; a run reads only its model's names, without case, and refuses others") {
+TEST_CASE("traces: a model column is a name, a run reads only its model's names, without case, and refuses others") {
   TempDir dir;
   auto path = dir.write("models.trace", kNativeHeader +
                                             "0,10,0,5,deepseek-v3,0,\n1,10,0,5,DeepSeek-R1,1,\n2,10,0,5,R1,2,\n"
