@@ -1,6 +1,6 @@
 // UnitPool: the units of one kind (prefill or decode) and each one's lifecycle: starting (nodes held, no work yet)
-// -> serving -> draining (no new work; it finishes what it holds) -> gone. The Fleet owns one pool per kind and
-// asks it the sizes the autoscaler and the metrics see.
+// -> serving -> draining (no new work; it finishes what it holds) -> gone. Each side (PrefillSide, DecodeSide) owns
+// the pool of its kind and asks it the sizes the autoscaler and the metrics see.
 //
 //   UnitPool<DecodeUnit> pool;  size_t id = pool.add(std::move(unit));  pool.mark_serving(id);
 //   int64_t held = pool.held();  int64_t seqs = pool.sum_live([](const DecodeUnit& u) { return u.active(); });
