@@ -71,7 +71,6 @@ class alignas(64) DecodeSide final : public engine::EventHandler {
   int64_t capacity() const {
     return units_.sum_serving([](const DecodeUnit& u) { return u.capacity(); });
   }
-  size_t pool_capacity() const { return pool_.capacity(); }
 
   void on_event(uint64_t unit) override;  // a unit becomes ready
 

@@ -58,7 +58,6 @@ class Fleet {
   /// left prefill for the decode side.
   int64_t prefill_offered_tokens() const { return prefill_.offered_tokens(); }
   int64_t decode_offered_sequences() const { return prefill_.sent_sequences(); }
-  size_t pool_capacity() const { return prefill_.pool_capacity() + decode_.pool_capacity(); }
 
  private:
   /// Lets drained units that are empty go, on both sides; signals the size if one went.

@@ -42,30 +42,28 @@ std::array<double, cost::kNumKernelFamilies> ModelStep::scales(const Scenario& s
   if (s.calibration.empty()) return ones;
   const auto file = resolve_path(s, s.calibration);
   try {
-    return cost::calibration_scales(cost::read_calibration(file), fit_, s.hardware, model_.name);
+    return cost::calibration_scales(cost::read_calibration(file), fit_, s.hardware, model_->name);
   } catch (const InputError& e) {
     throw InputError(fmt::format("calibration: {}", e.what()));
   }
 }
 
 ModelStep::ModelStep(const Scenario& s, bool exact)
-    : hardware_(s.geometry.hardware),
-      model_file_(s.geometry.model),
-      hw_(*hardware_),
-      model_(*model_file_),
-      fit_(cost::fit_in_situ(hw_, cost::profile_model())),
+    : hw_(s.geometry.hardware),
+      model_(s.geometry.model),
+      fit_(cost::fit_in_situ(*hw_, cost::profile_model())),
       scales_(scales(s)),
       prefill_(std::make_unique<pipeline::UnitStepModel>(
-          hw_, model_, unit_config(s.fleet.prefill, llm::Phase::kPrefill, s.geometry.prefill, scales_), fit_)),
+          *hw_, *model_, unit_config(s.fleet.prefill, llm::Phase::kPrefill, s.geometry.prefill, scales_), fit_)),
       decode_(std::make_unique<pipeline::UnitStepModel>(
-          hw_, model_, unit_config(s.fleet.decode, llm::Phase::kDecode, s.geometry.decode, scales_), fit_)),
+          *hw_, *model_, unit_config(s.fleet.decode, llm::Phase::kDecode, s.geometry.decode, scales_), fit_)),
       exact_(exact),
       memo_(exact ? 0 : kMemoSlots) {
   // A prefill unit holds a chunk's tokens in flight and their KV until it is sent; a decode unit must hold at least
   // one sequence of the model's longest context beside its weights.
   const double chunk = static_cast<double>(s.fleet.prefill.chunk_tokens);
   prefill_->require_fit(prefill_->memory_fit(chunk, chunk), "fleet.prefill");
-  decode_->require_fit(decode_->memory_fit(model_.context, 0), "fleet.decode");
+  decode_->require_fit(decode_->memory_fit(model_->context, 0), "fleet.decode");
 }
 
 double ModelStep::prefill_step_s(std::span<const PrefillRankLoad> ranks, double expert_factor) const {
@@ -121,6 +119,6 @@ double ModelStep::kv_transfer_s(int64_t tokens) const {
 
 double ModelStep::decode_kv_capacity_tokens() const { return decode_->kv_capacity_tokens(); }
 
-double ModelStep::mtp_acceptance() const { return model_.mtp.acceptance; }
+double ModelStep::mtp_acceptance() const { return model_->mtp.acceptance; }
 
 }  // namespace moesim::cluster

@@ -35,10 +35,8 @@ class ModelStep final : public StepModel {
 
  private:
   std::array<double, cost::kNumKernelFamilies> scales(const Scenario& s) const;  // from its calibration file
-  std::shared_ptr<const hardware::Hardware> hardware_;  // the scenario's, loaded once (FleetGeometry)
-  std::shared_ptr<const llm::ModelSpec> model_file_;
-  const hardware::Hardware& hw_;
-  const llm::ModelSpec& model_;
+  std::shared_ptr<const hardware::Hardware> hw_;         // the scenario's, loaded once (FleetGeometry)
+  std::shared_ptr<const llm::ModelSpec> model_;          // likewise, at the scenario's precision
   cost::InSituFit fit_;                                  // the in-situ efficiencies, fitted once for both pools
   std::array<double, cost::kNumKernelFamilies> scales_;  // efficiency scales of both pools (calibration file)
   std::unique_ptr<pipeline::UnitStepModel> prefill_;

@@ -55,7 +55,6 @@ class alignas(64) PrefillSide final : public engine::EventHandler {
   int64_t offered_tokens() const { return offered_tokens_; }
   int64_t sent_sequences() const { return sent_sequences_; }
   bool arrivals_done() const { return arrivals_done_; }
-  size_t pool_capacity() const { return pool_.capacity(); }
 
   void on_event(uint64_t payload) override;
 

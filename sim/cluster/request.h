@@ -81,19 +81,12 @@ class RecordPool {
     return id;
   }
   /// The request left; its id is the next one given out.
-  void release(uint32_t id) {
-    free_.push_back(id);
-    ++removed_;
-  }
+  void release(uint32_t id) { free_.push_back(id); }
   Record& operator[](uint32_t id) { return blocks_[id >> kBlockBits][id & (kBlock - 1)]; }
   const Record& operator[](uint32_t id) const { return blocks_[id >> kBlockBits][id & (kBlock - 1)]; }
-  /// Records in use.
-  size_t live() const { return static_cast<size_t>(added_ - removed_); }
-  /// Records allocated.
-  size_t capacity() const { return next_fresh_; }
 
  private:
-  // A free id (released ones first), its block allocated if new; counted as added.
+  // A free id (released ones first), its block allocated if new.
   uint32_t take_id() {
     uint32_t id;
     if (!free_.empty()) {
@@ -106,7 +99,6 @@ class RecordPool {
       }
       id = static_cast<uint32_t>(next_fresh_++);
     }
-    ++added_;
     return id;
   }
 
@@ -117,8 +109,6 @@ class RecordPool {
   size_t used_blocks_ = 0;
   size_t next_fresh_ = 0;
   std::vector<uint32_t> free_;  // ids to give out, the last released at the back
-  int64_t added_ = 0;
-  int64_t removed_ = 0;
 };
 
 using PrefillPool = RecordPool<PrefillRecord>;

@@ -81,11 +81,13 @@ llm::UnitGeometry pool_geometry(const GeometrySource& g, const PoolConfig& p) {
 }
 
 // Each pool's geometry, and the hardware and the model at the scenario's precision, loaded once.
-// The pools' geometry (its KV bytes a token among it) is the model's at the scenario's precision.
-FleetGeometry fleet_geometry(const GeometrySource& g, const Scenario& s) {
+// Sets each pool's geometry (its KV bytes a token among it: the model's at the scenario's precision), the loaded
+// hardware and model, and the GPUs per node the economics bill.
+void set_geometry(Scenario& s, const GeometrySource& g) {
   const GeometrySource at{g.hw, cost::with_precision(g.model, s.precision, g.hw->gpu)};
-  return {pool_geometry(at, s.fleet.prefill), pool_geometry(at, s.fleet.decode), g.model.served_names(), g.hw,
-          std::make_shared<const llm::ModelSpec>(at.model)};
+  s.geometry = {pool_geometry(at, s.fleet.prefill), pool_geometry(at, s.fleet.decode), g.hw,
+                std::make_shared<const llm::ModelSpec>(at.model)};
+  s.economics.gpus_per_node = s.geometry.prefill.gpus_per_node;
 }
 
 PoolConfig parse_pool(JsonReader r, PoolConfig p, bool prefill, const GeometrySource& g) {
@@ -219,8 +221,7 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
   if (auto e = r.optional_object("economics")) parse_economics(*e, s.economics);
   r.finish();
   s.base_dir = std::filesystem::path(file).parent_path().string();
-  s.geometry = fleet_geometry(geometry, s);
-  s.economics.gpus_per_node = s.geometry.prefill.gpus_per_node;
+  set_geometry(s, geometry);
   return s;
 }
 
@@ -248,8 +249,7 @@ std::filesystem::path resolve_path(const Scenario& s, const std::string& file) {
 
 void resolve_geometry(Scenario& s) {
   const GeometrySource geometry = geometry_source(s);
-  s.geometry = fleet_geometry(geometry, s);
-  s.economics.gpus_per_node = s.geometry.prefill.gpus_per_node;
+  set_geometry(s, geometry);
 }
 
 nlohmann::json to_json(const Scenario& s) {

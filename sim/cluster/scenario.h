@@ -69,8 +69,6 @@ using policy::AutoscalerConfig;  // the `autoscaler` object (sim/policy/autoscal
 struct FleetGeometry {
   llm::UnitGeometry prefill;
   llm::UnitGeometry decode;
-  /// The model's name and aliases (deepseek-v3, deepseek-r1, ...): the names a trace's model column may give.
-  std::vector<std::string> served_models;
   /// The hardware kind (spec and kernel tables) and the model at the scenario's precision, each loaded once when the
   /// scenario is parsed and shared by the run's parts (ModelStep).
   std::shared_ptr<const hardware::Hardware> hardware;
