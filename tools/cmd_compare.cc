@@ -8,10 +8,10 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 
 #include "common/error.h"
+#include "common/output_paths.h"
 #include "common/scenario_file.h"
 #include "sim/cluster/scenario.h"
 #include "tools/commands.h"
@@ -121,16 +121,15 @@ void compare(const CompareOptions& options) {
     return;
   }
   const std::filesystem::path out(o.out);
-  std::error_code failed_dir;
-  std::filesystem::create_directories(out, failed_dir);
-  if (failed_dir) {
+  try {
+    prepare_output_folder(out, "--out");
+  } catch (const InputError& e) {
     // The other ranks are already running and would wait for rank 0 forever: end them all.
-    auto message = fmt::format("{}: cannot create the folder: {}", o.out, failed_dir.message());
     if (ranks.size() > 1) {
-      fmt::print(stderr, "error: {}\n", message);
+      fmt::print(stderr, "error: {}\n", e.what());
       ranks.abort(kExitBadInput);
     }
-    throw InputError(message);
+    throw;
   }
 
   ProgressDisplay progress(fmt::format("compare {}", plan.name), RunCount{static_cast<int64_t>(plan.jobs.size())});
@@ -175,8 +174,8 @@ void compare(const CompareOptions& options) {
                         {"correction", study::correction_statement()},
                         {"variants", variants},
                         {"rows", study::rows_json(rows)}};
-  std::ofstream(out / "compare.json") << doc.dump(2) << "\n";
-  std::ofstream(out / "compare.csv") << study::rows_csv(rows);
+  write_text_file(out / "compare.json", doc.dump(2) + "\n");
+  write_text_file(out / "compare.csv", study::rows_csv(rows));
   print_table(plan, rows, options);
   // compare.png from compare.json (matplotlib); the comparison stands without it.
   std::string script = std::string(MOESIM_SOURCE_DIR) + "/tools/plot_compare.py";

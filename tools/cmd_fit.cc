@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/output_paths.h"
 #include "common/json_reader.h"
 #include "models/cost/calibration_file.h"
 #include "models/cost/fit_error.h"
@@ -174,9 +175,7 @@ void run_profile_fit(const FitOptions& o) {
   if (o.write.empty()) {
     fmt::print("{}", text);
   } else {
-    std::ofstream out(o.write);
-    if (!out) throw InputError(fmt::format("--write {}: cannot write the file", o.write));
-    out << text;
+    write_text_file(o.write, text);
     fmt::print(stderr, "wrote {}\n", o.write);
   }
 }
@@ -218,9 +217,11 @@ nlohmann::json fit_json(const cost::InSituFit& fit) {
 void run_fit(const FitOptions& o) {
   if (!o.profile.empty() || !o.settings.empty()) {
     if (o.profile.empty() || o.settings.empty()) throw InputError("--profile and --settings go together");
+    if (!o.write.empty()) check_output_file(o.write, "--write");
     run_profile_fit(o);
     return;
   }
+  if (!o.write.empty()) throw InputError("--write: a calibration file comes from a fit to --profile and --settings");
   auto hw = hardware::load_hardware(o.hardware);
   auto model = llm::load_model("deepseek-v3");
   auto fit = cost::fit_in_situ(hw, model);

@@ -11,12 +11,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <string_view>
 
 #include "common/error.h"
+#include "common/output_paths.h"
 #include "common/json_parse.h"
 #include "common/scenario_file.h"
 #include "sim/cluster/scenario.h"
@@ -527,7 +527,7 @@ void plan(const PlanOptions& options) {
   const double total_s = seconds_since(wall_start);
   combine_simulations(cands, runs, space);
   const Outcome outcome = outcome_of(cands, chosen);
-  std::ofstream(out / "plan.json") << plan_json(options, space, cands, outcome, times, total_s).dump(2) << "\n";
+  write_text_file(out / "plan.json", plan_json(options, space, cands, outcome, times, total_s).dump(2) + "\n");
   print_table(cands, outcome);
   print_answer(options, space, cands, outcome);
 }

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "common/output_paths.h"
 #include "common/scenario_file.h"
 #include "sim/cluster/wiring.h"
 #include "tools/cli_checks.h"
@@ -80,6 +81,8 @@ void run(const RunOptions& o) {
   if (o.scale > 0) overrides.push_back(fmt::format("workload.scale={}", o.scale));
   auto doc = resolve_scenario(o.scenario, overrides);
   auto scenario = cluster::parse_scenario(doc, o.scenario);
+  prepare_output_folder(o.out, "--out");  // before the run: a day must not end in a filesystem error
+  if (!o.request_log.empty()) check_output_file(o.request_log, "--request-log");
   StopSignals signals;
   ProgressDisplay progress(fmt::format("run {}", scenario.name), scenario.horizon_s);
   cluster::RunControl control{.drain_s = o.drain_s,

@@ -1,22 +1,15 @@
 #include "sim/cluster/run_outputs.h"
 
-#include <fmt/format.h>
-
-#include <fstream>
 #include <string>
 
-#include "common/error.h"
+#include "common/output_paths.h"
 
 namespace moesim::cluster {
 
 void write_run_outputs(const std::filesystem::path& out_dir, const Scenario& scenario, const observe::RunReport& report,
                        const observe::RunMetrics& metrics, double wall_s) {
-  std::filesystem::create_directories(out_dir);
-  auto write = [&](const char* name, const std::string& text) {
-    std::ofstream out(out_dir / name);
-    out << text;
-    if (!out) throw InputError(fmt::format("{}: cannot write", (out_dir / name).string()));
-  };
+  prepare_output_folder(out_dir, "output folder");
+  auto write = [&](const char* name, const std::string& text) { write_text_file(out_dir / name, text); };
   write("summary.json", observe::to_json(report).dump(2) + "\n");
   write("resolved-scenario.json", to_json(scenario).dump(2) + "\n");
   write("hourly.csv", metrics.ledger().csv(false));

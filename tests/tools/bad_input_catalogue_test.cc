@@ -248,6 +248,11 @@ std::vector<BadInput> catalogue() {
       {"run", {{"s.json", "{" + kQuick + R"(, "fleet": {"decode": {"nodes_per_unit": 1, "redundant_experts": 0}}})"}}, {},
        "run s.json --out o", 2,
        "fleet.decode: a decode unit of EP8 on h800 needs 111.7 GB per GPU (weights 102.5, activations 0.0, KV 9.2) of the 79.0 GB it may use (93 % of 84.9 GB HBM)"},
+      // Checked before the run (issue 28): an output path that cannot be written was an internal error at the end.
+      {"run", {{"s.json", "{" + kQuick + "}"}, {"o", "x"}}, {}, "run s.json --out o", 2,
+       "--out o: is a file, not a folder (give a folder for the outputs)"},
+      {"run", {{"s.json", "{" + kQuick + "}"}}, {}, "run s.json --out o --request-log .", 2,
+       "--request-log .: is a folder, not a file"},
 
       // ---- a run that passes a limit: exit 5, partial results ----
       {"run limits", {{"s.json", R"({"horizon_s": 60, "workload": {"kind": "constant", "rate_per_s": 100}})"}}, {},

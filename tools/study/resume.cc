@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "common/error.h"
+#include "common/output_paths.h"
 #include "sim/cluster/scenario.h"
 
 namespace moesim::study {
@@ -58,11 +59,7 @@ OpenedStudy open_study(const Ranks& ranks, const std::filesystem::path& dir,
   std::string to_run;
   if (ranks.root()) {
     try {
-      std::error_code failed_dir;
-      std::filesystem::create_directories(dir, failed_dir);
-      if (failed_dir) {
-        throw InputError(fmt::format("{}: cannot create the folder: {}", dir.string(), failed_dir.message()));
-      }
+      prepare_output_folder(dir, "--out");
       out.db = std::make_unique<ResultsDb>(dir / "results.sqlite", label_columns, summary_template(),
                                            fresh ? Existing::kReplace : Existing::kResume);
       out.resume = find_finished(jobs, *out.db, row_labels);
