@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <memory>
 #include <string_view>
 
@@ -25,6 +26,7 @@
 #include "tools/progress.h"
 #include "tools/study/candidates.h"
 #include "tools/study/plan.h"
+#include "tools/study/plan_stats.h"
 #include "tools/study/results_db.h"
 #include "tools/study/resume.h"
 #include "tools/study/runner.h"
@@ -40,29 +42,49 @@ struct PlanOptions {
   std::string space;
   int top_k = 5;
   double margin = 0.05;
+  int screen_sample = 0;  // also simulate a stratified sample of this many candidates, to measure the screen
   bool fresh = false;
 };
+
+// At most this many extra rounds that simulate the answer's cheaper neighbour (a neighbour found feasible becomes
+// the answer, and its own cheaper neighbour is next).
+constexpr int kNeighbourRounds = 4;
+
+// Why a candidate was simulated (plan.json's `simulated_as`).
+enum class Why { kBest, kRejectionCheck, kSample, kNeighbour };
 
 struct Candidate {
   study::Labels labels;
   nlohmann::json document;
   cluster::Scenario scenario;
   study::ScreenResult screen;
+  std::string refused;       // the scenario cannot run (an InputError when its step model is built): never simulated
   std::string screen_error;  // the screen's failure (no figures then)
   study::Verdict screen_verdict;
   double screen_cost = 0;
-  // After simulation: each figure over the seeds (observe::OverSeeds; the mean where the catalogue is silent), and
-  // its verdict.
+  std::set<Why> why;  // why it was simulated; empty: it was not chosen
+  // After simulation: each figure over the seeds, a mean with its Student-t interval (study::estimate), and its
+  // verdict on those intervals (study::verdict_on_intervals).
   bool simulated = false;
-  std::map<std::string, double> sim;
+  std::map<std::string, study::Estimate> sim;
   std::string sim_error;
   study::Verdict sim_verdict;
   double sim_cost = 0;
 };
 
-double sim_figure(const Candidate& c, std::string_view name) {
+study::Estimate sim_estimate(const Candidate& c, std::string_view name) {
   auto it = c.sim.find(std::string(name));
-  return it == c.sim.end() ? std::nan("") : it->second;
+  return it == c.sim.end() ? study::Estimate{} : it->second;
+}
+
+double sim_figure(const Candidate& c, std::string_view name) { return sim_estimate(c, name).mean; }
+
+nlohmann::json number_or_null(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(); }
+
+// A simulated figure as plan.json gives it: the mean over the seeds and its 95 % interval (null with one seed).
+nlohmann::json estimate_json(const study::Estimate& e) {
+  return {{"mean", number_or_null(e.mean)}, {"low", number_or_null(e.low)}, {"high", number_or_null(e.high)},
+          {"n", e.n}};
 }
 
 // The figures plan.json shows for a candidate, screened and simulated.
@@ -85,6 +107,28 @@ constexpr std::array<std::string_view, 13> kShown = {
 constexpr const observe::Figure& kFrontierCost = observe::figure("cost_usd");
 constexpr const observe::Figure& kFrontierTtft = observe::figure("ttft_p90_s");
 constexpr const observe::Figure& kFrontierSpeed = observe::figure("user_tokens_per_s_p10");
+// The figures whose screened and simulated values the agreement measures (agreement_json).
+constexpr std::array<std::string_view, 4> kAgreementFigures = {
+    observe::figure("nodes_avg").name,
+    observe::figure("cost_usd").name,
+    observe::figure("ttft_p90_s").name,
+    observe::figure("user_tokens_per_s_p10").name,
+};
+
+const char* why_name(Why w) {
+  switch (w) {
+    case Why::kBest:
+      return "screen-feasible, among the best";
+    case Why::kRejectionCheck:
+      return "screen-rejected, drawn to check the rejections";
+    case Why::kSample:
+      return "in the stratified sample that measures the screen";
+    case Why::kNeighbour:
+      return "the answer's cheaper neighbour by the screen";
+  }
+  return "";
+}
+
 // The figures set beside the published day's.
 constexpr std::array<std::string_view, 7> kBesidePublished = {
     observe::figure("nodes_avg").name,
@@ -100,13 +144,9 @@ nlohmann::json figures_json(const Candidate& c) {
   nlohmann::json j = nlohmann::json::object();
   for (std::string_view name : kShown) {
     const std::string n(name);
-    double s = c.screen.figure(n);
     nlohmann::json e;
-    e["screen"] = std::isfinite(s) ? nlohmann::json(s) : nlohmann::json();
-    if (c.simulated) {
-      double v = sim_figure(c, n);
-      e["simulation"] = std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
-    }
+    e["screen"] = number_or_null(c.screen.figure(n));
+    if (c.simulated) e["simulation"] = estimate_json(sim_estimate(c, n));
     j[n] = e;
   }
   return j;
@@ -162,16 +202,19 @@ ScreenTimes screen_all(std::vector<Candidate>& cands, const study::Space& space,
     auto& x = cands[c];
     try {
       x.screen = study::screen(x.scenario, demands.at(demand_key(x)), drain_s);
+    } catch (const InputError& e) {
+      x.refused = e.what();  // a unit that cannot hold the model, a precision the kind cannot compute, ...
     } catch (const std::exception& e) {
       x.screen_error = e.what();
     }
   });
   for (auto& x : cands) {
     auto f = [&](const std::string& n) { return x.screen.figure(n); };
-    if (!x.screen_error.empty()) {
+    if (!x.refused.empty() || !x.screen_error.empty()) {
       x.screen_verdict.feasible = false;
       x.screen_verdict.worst_violation = INFINITY;
-      x.screen_verdict.broken.push_back("screen failed: " + x.screen_error);
+      x.screen_verdict.broken.push_back(x.refused.empty() ? "screen failed: " + x.screen_error
+                                                          : "refused: " + x.refused);
       x.screen_cost = INFINITY;
       continue;
     }
@@ -182,16 +225,55 @@ ScreenTimes screen_all(std::vector<Candidate>& cands, const study::Space& space,
   return times;
 }
 
-// Which candidates the screen sends to simulation (study::select_for_simulation).
-std::vector<size_t> choose(const std::vector<Candidate>& cands, const PlanOptions& options) {
+// A space in which no candidate can run is a bad input: nothing is simulated (exit 2).
+void refuse_if_none_can_run(const std::vector<Candidate>& cands, const std::string& space) {
+  const auto refused = std::count_if(cands.begin(), cands.end(), [](const Candidate& x) { return !x.refused.empty(); });
+  if (cands.empty() || refused < static_cast<std::ptrdiff_t>(cands.size())) return;
+  throw InputError(fmt::format("{}: every candidate ({} of {}) is refused before running; candidate 0 ({}): {}", space,
+                               refused, cands.size(), study::describe(cands[0].labels), cands[0].refused));
+}
+
+std::vector<bool> usable(const std::vector<Candidate>& cands) {
+  std::vector<bool> out;
+  for (const auto& x : cands) out.push_back(x.refused.empty());
+  return out;
+}
+
+std::vector<double> screen_costs(const std::vector<Candidate>& cands) {
+  std::vector<double> out;
+  for (const auto& x : cands) out.push_back(x.screen_cost);
+  return out;
+}
+
+// Which candidates the screen sends to simulation, and why: the best it finds feasible and those near them, a
+// sample of its rejections (study::select_for_simulation), and the stratified sample that measures it
+// (--screen-sample). Refused candidates are never simulated.
+std::vector<size_t> choose(std::vector<Candidate>& cands, const PlanOptions& options, const study::Space& space) {
   std::vector<study::Verdict> verdicts;
+  std::vector<double> slack;
+  std::vector<size_t> index;  // of the usable candidates
   std::vector<double> costs;
-  for (const auto& x : cands) {
-    verdicts.push_back(x.screen_verdict);
-    costs.push_back(x.screen_cost);
+  for (size_t c = 0; c < cands.size(); ++c) {
+    slack.push_back(cands[c].refused.empty()
+                        ? study::least_slack(space, [&](const std::string& n) { return cands[c].screen.figure(n); })
+                        : -INFINITY);
+    if (!cands[c].refused.empty()) continue;
+    index.push_back(c);
+    verdicts.push_back(cands[c].screen_verdict);
+    costs.push_back(cands[c].screen_cost);
   }
   const uint64_t seed0 = cands.empty() ? 1 : cands[0].scenario.seed;
-  return study::select_for_simulation(verdicts, costs, options.top_k, options.margin, seed0);
+  std::set<size_t> chosen;
+  for (size_t k : study::select_for_simulation(verdicts, costs, options.top_k, options.margin, seed0)) {
+    const size_t c = index[k];
+    cands[c].why.insert(cands[c].screen_verdict.feasible ? Why::kBest : Why::kRejectionCheck);
+    chosen.insert(c);
+  }
+  for (size_t c : study::stratified_sample(screen_costs(cands), slack, usable(cands), options.screen_sample, seed0)) {
+    cands[c].why.insert(Why::kSample);
+    chosen.insert(c);
+  }
+  return {chosen.begin(), chosen.end()};
 }
 
 // Each chosen candidate x seeds, in (candidate, seed) order.
@@ -237,29 +319,36 @@ void record_screens(study::ResultsDb& db, const std::vector<Candidate>& cands) {
   }
 }
 
-// Each simulated candidate's figures over its seeds (as the catalogue says, the mean where it is silent), and their
-// verdict and objective.
-void combine_simulations(std::vector<Candidate>& cands, const std::map<size_t, std::vector<nlohmann::json>>& runs,
-                         const study::Space& space) {
+// Every simulation's figures by candidate and seed: combined in seed order, whatever order the runs finished in.
+using Runs = std::map<size_t, std::map<uint64_t, nlohmann::json>>;
+
+// Each simulated candidate's figures over its seeds, a mean with its interval (a total where the catalogue says so),
+// and their verdict on the intervals and objective.
+void combine_simulations(std::vector<Candidate>& cands, const Runs& runs, const study::Space& space) {
   for (const auto& [c, list] : runs) {
     auto& x = cands[c];
     if (!x.sim_error.empty()) continue;
     x.simulated = true;
-    std::map<std::string, int> n;
-    for (const auto& figures : list) {
+    std::map<std::string, std::vector<double>> values;
+    for (const auto& [seed, figures] : list) {
       for (const auto& [k, v] : study::flatten_figures(figures)) {
-        if (!v.is_number()) continue;
-        x.sim[k] += v.get<double>();
-        n[k] += 1;
+        if (v.is_number()) values[k].push_back(v.get<double>());
       }
     }
-    for (auto& [k, v] : x.sim) {
+    x.sim.clear();
+    for (const auto& [k, v] : values) {
+      study::Estimate e = study::estimate(v);
       const observe::Figure* f = observe::find_figure(k);
-      v = observe::combine_over_seeds(f ? f->over_seeds : observe::OverSeeds::kMean, v, n[k]);
+      if (f && f->over_seeds == observe::OverSeeds::kSum) {  // a total over the runs: n times the mean, and its interval
+        e.mean *= e.n;
+        e.low *= e.n;
+        e.high *= e.n;
+        e.sd *= e.n;
+      }
+      x.sim[k] = e;
     }
-    auto f = [&](const std::string& name) { return sim_figure(x, name); };
-    x.sim_verdict = study::verdict(space, f);
-    x.sim_cost = study::objective_cost(space, f);
+    x.sim_verdict = study::verdict_on_intervals(space, [&](const std::string& name) { return sim_estimate(x, name); });
+    x.sim_cost = study::objective_cost(space, [&](const std::string& name) { return sim_figure(x, name); });
   }
 }
 
@@ -272,19 +361,23 @@ void print_screened(const std::vector<Candidate>& cands, const std::vector<size_
       std::count_if(cands.begin(), cands.end(), [](const Candidate& x) { return x.screen_verdict.feasible; }),
       chosen.size(), seeds, all_jobs,
       finished == 0 ? "" : fmt::format(" ({} already in results.sqlite: skipped)", finished));
+  const auto refused = std::count_if(cands.begin(), cands.end(), [](const Candidate& x) { return !x.refused.empty(); });
+  if (refused == 0) return;
+  const auto first = std::find_if(cands.begin(), cands.end(), [](const Candidate& x) { return !x.refused.empty(); });
+  fmt::print("{} candidate(s) refused before running, never simulated; candidate {}: {}\n", refused,
+             first - cands.begin(), first->refused);
 }
 
 // The simulations: each job not already done is run and recorded in the database as it comes back. Returns every
-// simulation's figures by candidate, those a run before finished (Existing::kResume) standing in for their runs.
+// simulation's figures by candidate into `runs`, those a run before finished (Existing::kResume) standing in for
+// their runs.
 // `all_jobs` are the jobs before open_study left out the finished ones.
-std::map<size_t, std::vector<nlohmann::json>> simulate(std::vector<Candidate>& cands,
-                                                       const std::vector<study::Job>& all_jobs,
-                                                       const study::OpenedStudy& opened, study::Ranks& ranks,
-                                                       study::RunnerOptions runner, const std::filesystem::path& out) {
+
+void simulate(std::vector<Candidate>& cands, const std::vector<study::Job>& all_jobs, const study::OpenedStudy& opened,
+              study::Ranks& ranks, study::RunnerOptions runner, const std::filesystem::path& out, Runs& runs) {
   study::ResultsDb& db = *opened.db;
-  std::map<size_t, std::vector<nlohmann::json>> runs;
   for (const auto& [i, row] : opened.resume.finished)
-    runs[static_cast<size_t>(all_jobs[i].candidate)].push_back(row.figures);
+    runs[static_cast<size_t>(all_jobs[i].candidate)][all_jobs[i].seed] = row.figures;
   const std::vector<study::Job>& jobs = opened.jobs;
   ProgressDisplay progress(fmt::format("plan {}", cands.empty() ? "" : cands[0].scenario.name),
                            RunCount{static_cast<int64_t>(jobs.size())});
@@ -300,7 +393,7 @@ std::map<size_t, std::vector<nlohmann::json>> simulate(std::vector<Candidate>& c
             .wall_s = r.wall_s});
     auto& x = cands[static_cast<size_t>(job.candidate)];
     if (r.report) {
-      runs[static_cast<size_t>(job.candidate)].push_back(figures);
+      runs[static_cast<size_t>(job.candidate)][job.seed] = figures;
       progress.run_done(r.report->events_executed, r.report->conservation.requests_in);
     } else {
       x.sim_error = r.error;
@@ -309,7 +402,6 @@ std::map<size_t, std::vector<nlohmann::json>> simulate(std::vector<Candidate>& c
   });
   db.write_csv(out / "results.csv");
   progress.finish();
-  return runs;
 }
 
 // What the simulations say: the candidates simulated (chosen order) and those of them feasible, cheapest first.
@@ -351,11 +443,48 @@ nlohmann::json entry_json(const std::vector<Candidate>& cands, size_t c) {
   if (x.simulated) {
     j["feasible_by_simulation"] = x.sim_verdict.feasible;
     j["broken"] = x.sim_verdict.broken;
+    j["undecided"] = x.sim_verdict.undecided;
   } else {
     j["broken_by_screen"] = x.screen_verdict.broken;
   }
+  nlohmann::json why = nlohmann::json::array();
+  for (Why w : x.why) why.push_back(why_name(w));
+  j["simulated_as"] = why;
   j["figures"] = figures_json(x);
   return j;
+}
+
+// The constraint that binds a simulated candidate (the least slack of its intervals), as text; empty without one.
+std::string binds(const study::Space& space, const Candidate& x) {
+  auto b = study::binding_constraint(space, [&](const std::string& n) { return sim_estimate(x, n); });
+  return b ? b->text : std::string();
+}
+
+// How far the screen agrees with the simulation over the simulated candidates of `which`: the verdicts, the rank
+// correlation of the objective, and the median relative error of nodes, cost, TTFT p90 and per-user speed p10.
+nlohmann::json agreement_json(const std::vector<Candidate>& cands, const std::vector<size_t>& which) {
+  int n = 0, agree = 0;
+  std::vector<double> screen_objective, sim_objective;
+  std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> pairs;
+  for (size_t c : which) {
+    const auto& x = cands[c];
+    if (!x.simulated) continue;
+    ++n;
+    agree += x.screen_verdict.feasible == x.sim_verdict.feasible;
+    screen_objective.push_back(x.screen_cost);
+    sim_objective.push_back(x.sim_cost);
+    for (std::string_view f : kAgreementFigures) {
+      pairs[std::string(f)].first.push_back(x.screen.figure(std::string(f)));
+      pairs[std::string(f)].second.push_back(sim_figure(x, f));
+    }
+  }
+  nlohmann::json errors = nlohmann::json::object();
+  for (const auto& [f, p] : pairs) errors[f] = number_or_null(study::median_relative_error(p.first, p.second));
+  return {{"candidates", n},
+          {"verdicts_agree", agree},
+          {"verdicts_agree_share", number_or_null(n > 0 ? static_cast<double>(agree) / n : std::nan(""))},
+          {"objective_spearman", number_or_null(study::spearman(screen_objective, sim_objective))},
+          {"median_relative_error", errors}};
 }
 
 nlohmann::json constraints_json(const study::Space& space) {
@@ -428,6 +557,12 @@ nlohmann::json plan_json(const PlanOptions& options, const study::Space& space, 
   result["objective"] = (space.minimize ? "minimize " : "maximize ") + space.objective;
   result["constraints"] = constraints_json(space);
   result["seeds"] = options.study.seeds;
+  result["confidence"] = study::kPlanConfidence;
+  result["feasibility_rule"] =
+      "each simulated figure is the mean over the seeds with its 95 % Student-t interval (mean +- t(0.975, n-1) "
+      "sd / sqrt(n)); a candidate is feasible when every constraint's whole interval meets its bound (high <= max, "
+      "low >= min), with one seed the value itself; a mean that meets a bound whose interval crosses it is "
+      "`undecided` and not feasible; the answer is the feasible candidate with the best mean objective";
   result["candidates_screened"] = cands.size();
   result["candidates_simulated"] = outcome.simulated.size();
   result["wall_s"] = {{"demand", times.demand_s}, {"screen", times.screen_s}, {"total", total_s}};
@@ -435,18 +570,30 @@ nlohmann::json plan_json(const PlanOptions& options, const study::Space& space, 
       "each hardware kind at its spec's rental price per GPU hour (hardware/specs/*.json, sourced and dated) unless "
       "the scenario sets economics.usd_per_gpu_hour: a comparison between kinds rests on those prices";
   result["best"] = outcome.feasible.empty() ? nlohmann::json() : entry(outcome.feasible[0]);
+  if (!outcome.feasible.empty()) result["best"]["binds"] = binds(space, cands[outcome.feasible[0]]);
+  nlohmann::json neighbours = nlohmann::json::array();
+  for (size_t c : outcome.simulated) {
+    if (cands[c].why.contains(Why::kNeighbour)) neighbours.push_back(entry(c));
+  }
+  result["cheaper_neighbours"] = neighbours;
   nlohmann::json runners = nlohmann::json::array();
   for (size_t k = 1; k < outcome.feasible.size() && k < 5; ++k) runners.push_back(entry(outcome.feasible[k]));
   result["runners_up"] = runners;
   result["frontier"] = frontier_json(cands, outcome);
   nlohmann::json beside = nlohmann::json::array();
   for (size_t c : outcome.simulated) beside.push_back(entry(c));
+  std::vector<size_t> sample;
+  for (size_t c : outcome.simulated) {
+    if (cands[c].why.contains(Why::kSample)) sample.push_back(c);
+  }
   result["screen_against_simulation"] = {
       {"verdicts_agree", verdicts_agree(cands, outcome)},
       {"of", outcome.simulated.size()},
+      {"all_simulated", agreement_json(cands, outcome.simulated)},
+      {"stratified_sample", agreement_json(cands, sample)},
       {"note",
-       "every simulated candidate's screened figures beside its simulated ones, in `simulated`; the screen "
-       "misses the controller's lag on the ramps, imbalance between ranks and bursts"}};
+       "every simulated candidate's screened figures beside its simulated ones, in `simulated`; `stratified_sample` "
+       "(--screen-sample) is the unbiased measure, `all_simulated` leans to the screen's best"}};
   result["simulated"] = beside;
   if (outcome.feasible.empty()) {
     nlohmann::json nearest = nlohmann::json::array();
@@ -459,10 +606,24 @@ nlohmann::json plan_json(const PlanOptions& options, const study::Space& space, 
   return result;
 }
 
-// The terminal table: every simulated candidate, best first.
-void print_table(const std::vector<Candidate>& cands, const Outcome& outcome) {
-  fmt::print("\n{:>4} {:>5} {:>7} {:>9} {:>7} {:>7} {:>7} {:>8}  {}\n", "cand", "scr", "sim", "cost $", "nodes",
-             "ttft90", "tok/s10", "scr-cost", "values");
+// A simulated figure with its interval's half-width, and the screen's estimate beside it: "92544+-1210 / 97880".
+std::string with_screen(const Candidate& x, std::string_view name, int decimals) {
+  const study::Estimate e = sim_estimate(x, name);
+  std::string sim = fmt::format("{:.{}f}", e.mean, decimals);
+  if (e.has_interval()) sim += fmt::format("+-{:.{}f}", (e.high - e.low) / 2, decimals);
+  return fmt::format("{} / {:.{}f}", sim, x.screen.figure(std::string(name)), decimals);
+}
+
+const char* sim_verdict_word(const Candidate& x) {
+  if (x.sim_verdict.feasible) return "ok";
+  return x.sim_verdict.broken.empty() ? "undec" : "no";
+}
+
+// The terminal table: every simulated candidate, best first; each figure the simulation's mean +- the half-width of
+// its 95 % interval, then the screen's estimate.
+void print_table(const std::vector<Candidate>& cands, const Outcome& outcome, const study::Space& space) {
+  fmt::print("\n{:>4} {:>3} {:>5} {:>22} {:>18} {:>18} {:>16}  {}\n", "cand", "scr", "sim", "cost $ (sim / scr)",
+             "nodes", "ttft90 s", "tok/s p10", "values");
   std::vector<size_t> order = outcome.simulated;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     if (cands[a].sim_verdict.feasible != cands[b].sim_verdict.feasible) return cands[a].sim_verdict.feasible;
@@ -471,11 +632,16 @@ void print_table(const std::vector<Candidate>& cands, const Outcome& outcome) {
   using observe::figure;
   for (size_t c : order) {
     const auto& x = cands[c];
-    fmt::print("{:>4} {:>5} {:>7} {:>9.0f} {:>7.1f} {:>7.2f} {:>7.1f} {:>8.0f}  {}\n", c,
-               x.screen_verdict.feasible ? "ok" : "no", x.sim_verdict.feasible ? "ok" : "no",
-               sim_figure(x, figure("cost_usd").name), sim_figure(x, figure("nodes_avg").name),
-               sim_figure(x, figure("ttft_p90_s").name), sim_figure(x, figure("user_tokens_per_s_p10").name),
-               x.screen.figure(std::string(figure("cost_usd").name)), study::describe(x.labels));
+    fmt::print("{:>4} {:>3} {:>5} {:>22} {:>18} {:>18} {:>16}  {}\n", c, x.screen_verdict.feasible ? "ok" : "no",
+               sim_verdict_word(x), with_screen(x, figure("cost_usd").name, 0),
+               with_screen(x, figure("nodes_avg").name, 1), with_screen(x, figure("ttft_p90_s").name, 2),
+               with_screen(x, figure("user_tokens_per_s_p10").name, 1), study::describe(x.labels));
+    if (x.sim_verdict.feasible) {
+      fmt::print("{:>14}binds: {}\n", "", binds(space, x));
+    } else {
+      for (const auto& b : x.sim_verdict.broken) fmt::print("{:>14}breaks: {}\n", "", b);
+      for (const auto& u : x.sim_verdict.undecided) fmt::print("{:>14}undecided: {}\n", "", u);
+    }
   }
   fmt::print("screen and simulation agree on feasibility for {} of {} simulated candidates\n",
              verdicts_agree(cands, outcome), outcome.simulated.size());
@@ -493,13 +659,63 @@ void print_answer(const PlanOptions& options, const study::Space& space, const s
   if (outcome.feasible.empty()) {
     fmt::print("no simulated candidate meets the constraints; nearest:\n");
     for (size_t c : nearest_to_feasible(cands, outcome)) {
-      fmt::print("  candidate {}: {}\n", c, nlohmann::json(cands[c].sim_verdict.broken).dump());
+      std::vector<std::string> why = cands[c].sim_verdict.broken;
+      why.insert(why.end(), cands[c].sim_verdict.undecided.begin(), cands[c].sim_verdict.undecided.end());
+      fmt::print("  candidate {}: {}\n", c, nlohmann::json(why).dump());
     }
     throw ExitStatus{kExitCheckMissed};
   }
   const auto& best = cands[outcome.feasible[0]];
-  fmt::print("best: candidate {} ({}): {} {:.6g}\n", outcome.feasible[0], study::describe(best.labels), space.objective,
-             sim_figure(best, space.objective));
+  const study::Estimate objective = sim_estimate(best, space.objective);
+  fmt::print("best: candidate {} ({}): {} {:.6g}{}; binds: {}\n", outcome.feasible[0], study::describe(best.labels),
+             space.objective, objective.mean,
+             objective.has_interval() ? fmt::format(" [{:.6g}, {:.6g}]", objective.low, objective.high) : "",
+             binds(space, best));
+}
+
+// What the rounds of simulation share: the study's folder and columns, the runner, and every run so far.
+struct Simulations {
+  const PlanOptions& options;
+  study::Ranks& ranks;
+  study::RunnerOptions runner;
+  std::vector<std::string> label_columns;
+  Runs runs;
+  bool first = true;
+};
+
+// One round: each candidate of `list` x the seeds, those not already in results.sqlite run on every rank; rank 0
+// records them (and, the first time, the screen's rows).
+void simulate_round(std::vector<Candidate>& cands, const std::vector<size_t>& list, Simulations& s,
+                    const ScreenTimes& times) {
+  const StudyOptions& o = s.options.study;
+  const std::vector<study::Job> jobs = simulation_jobs(cands, list, o);
+  const study::OpenedStudy opened = study::open_study(s.ranks, o.out, s.label_columns, s.options.fresh && s.first,
+                                                      jobs, simulated_labels, " (simulations)");
+  if (!s.ranks.root()) {
+    study::run_jobs(opened.jobs, s.ranks, s.runner, {});
+  } else {
+    if (s.first) {
+      record_screens(*opened.db, cands);
+      print_screened(cands, list, times, o.seeds, jobs.size(), opened.resume.finished.size());
+    } else {
+      fmt::print("simulating candidate {} ({}), the answer's cheaper neighbour by the screen, x {} seed(s)\n",
+                 list.front(), study::describe(cands[list.front()].labels), o.seeds);
+    }
+    simulate(cands, jobs, opened, s.ranks, s.runner, o.out, s.runs);
+  }
+  s.first = false;
+}
+
+// The answer's cheaper neighbour by the screen (study::cheaper_neighbour), marked as such; the next round simulates
+// it unless it has been simulated already. Empty without an answer or a cheaper candidate.
+std::vector<size_t> next_neighbour(std::vector<Candidate>& cands, const std::vector<size_t>& chosen) {
+  const Outcome outcome = outcome_of(cands, chosen);
+  if (outcome.feasible.empty()) return {};
+  const auto n = study::cheaper_neighbour(screen_costs(cands), usable(cands), outcome.feasible[0]);
+  if (!n) return {};
+  cands[*n].why.insert(Why::kNeighbour);
+  if (cands[*n].simulated || !cands[*n].sim_error.empty()) return {};
+  return {*n};
 }
 
 void plan(const PlanOptions& options) {
@@ -509,26 +725,41 @@ void plan(const PlanOptions& options) {
   std::vector<Candidate> cands = read_candidates(options, space);
   const auto wall_start = std::chrono::steady_clock::now();
   const ScreenTimes times = screen_all(cands, space, o.drain_s, wall_start);
-  const std::vector<size_t> chosen = choose(cands, options);
-  const std::vector<study::Job> jobs = simulation_jobs(cands, chosen, o);
-  const study::RunnerOptions runner{.threads = o.threads, .drain_s = o.drain_s, .exact = false};
+  try {
+    refuse_if_none_can_run(cands, options.space);
+  } catch (const InputError&) {
+    if (!ranks.root()) throw ExitStatus{kExitBadInput};  // every rank finds the same; rank 0 says it
+    throw;
+  }
+  std::vector<size_t> chosen = choose(cands, options, space);
   std::vector<std::string> label_columns = space.grid.keys;
   label_columns.push_back("fidelity");
-  const std::filesystem::path out(o.out);
-  const study::OpenedStudy opened =
-      study::open_study(ranks, out, label_columns, options.fresh, jobs, simulated_labels, " (simulations)");
-  if (!ranks.root()) {
-    study::run_jobs(opened.jobs, ranks, runner, {});
-    return;
+  study::RunnerOptions runner;
+  runner.threads = o.threads;
+  runner.drain_s = o.drain_s;
+  Simulations sims{options, ranks, runner, label_columns, {}};
+  simulate_round(cands, chosen, sims, times);
+  for (int round = 0; round < kNeighbourRounds; ++round) {
+    std::string next;
+    if (ranks.root()) {
+      combine_simulations(cands, sims.runs, space);
+      study::Resume round;
+      round.to_run = next_neighbour(cands, chosen);
+      next = round.encode();
+    }
+    ranks.broadcast(next);
+    const std::vector<size_t> list = study::Resume::decode(next);
+    if (list.empty()) break;
+    chosen.insert(chosen.end(), list.begin(), list.end());
+    simulate_round(cands, list, sims, times);
   }
-  record_screens(*opened.db, cands);
-  print_screened(cands, chosen, times, o.seeds, jobs.size(), opened.resume.finished.size());
-  const auto runs = simulate(cands, jobs, opened, ranks, runner, out);
+  if (!ranks.root()) return;
   const double total_s = seconds_since(wall_start);
-  combine_simulations(cands, runs, space);
+  combine_simulations(cands, sims.runs, space);
   const Outcome outcome = outcome_of(cands, chosen);
-  write_text_file(out / "plan.json", plan_json(options, space, cands, outcome, times, total_s).dump(2) + "\n");
-  print_table(cands, outcome);
+  write_text_file(std::filesystem::path(o.out) / "plan.json",
+                  plan_json(options, space, cands, outcome, times, total_s).dump(2) + "\n");
+  print_table(cands, outcome, space);
   print_answer(options, space, cands, outcome);
 }
 
@@ -541,6 +772,7 @@ void add_plan_command(CLI::App& app) {
   sub->add_option("--space", opts->space, "space JSON: grid, constraints, minimize|maximize")
       ->required()
       ->check(CLI::ExistingFile);
+  opts->study.seeds = 3;  // an answer with its spread: a Student-t interval needs two seeds, three give it some width
   add_study_options(*sub, opts->study,
                     {.out = "output folder (plan.json, results.sqlite, results.csv, pareto.png)",
                      .seeds = "seeds per simulated candidate: the scenario's seed + 0, 1, ..., N-1",
@@ -553,6 +785,11 @@ void add_plan_command(CLI::App& app) {
   sub->add_option("--margin", opts->margin, "also simulate every screen-feasible candidate within this of the best")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 10.0));
+  sub->add_option("--screen-sample", opts->screen_sample,
+                  "also simulate a seeded sample of N candidates, stratified over the screen's objective and its slack "
+                  "to the constraints, and report how far the screen agrees with the simulation on them")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
   sub->callback([opts] { plan(*opts); });
 }
 

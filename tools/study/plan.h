@@ -41,6 +41,8 @@ struct Verdict {
   double worst_violation = 0;        ///< the largest relative violation (0 when feasible)
   std::vector<std::string> broken;   ///< "ttft_p90_s 14.2 > max 10" for each broken constraint
   std::vector<std::string> unknown;  ///< constraints on figures the source does not give (taken as met)
+  /// Constraints whose mean meets the bound but whose interval crosses it (verdict_on_intervals; never the screen's).
+  std::vector<std::string> undecided;
 };
 
 /// Checks every constraint. A violation is relative to the bound (to 1 when the bound is 0).
