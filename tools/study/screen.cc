@@ -23,27 +23,43 @@ constexpr double kLongContext = 32768.0;  // contexts above this are kept one by
 /// One controller interval as the screen sees it: what it weighs and what its requests meet.
 struct Interval {
   double requests = 0;       // arrivals in it
-  double ttft_base_s = 0;    // own prefill work + half a step (waiting for the step in progress)
-  double ttft_wait_s = 0;    // mean queueing wait (M/G/1, plus a backlog's drain)
-  double busy = 0;           // probability of waiting at all (the rank's utilization)
+  double ttft_base_s = 0;    // what every request waits: the step that computes it, and a backlog's drain
+  double step_s = 0;         // the step in progress when it arrives: the rest of it, uniform on [0, step_s]
+  double ttft_wait_s = 0;    // mean wait for a rank's step budget behind other requests (M/G/1 on token work)
+  double busy = 0;           // probability of that wait at all (the rank's utilization)
   double user_speed = 0;     // per-user tokens/s at the interval's decode batch
   double decode_step_s = 0;  // the decode step at that batch
   double span_s = 0;
 };
 
-/// P(TTFT <= t) over the intervals' mixture: in each, no wait with probability 1 - busy, else an exponential wait
-/// with mean ttft_wait_s / busy (the M/M/1 form of the wait's law, with the M/G/1 mean).
+/// P(U + E <= t) for U uniform on [0, step] and E exponential with mean `mean` (E = 0 when mean is 0; U = 0 when step
+/// is 0).
+double uniform_plus_exponential_cdf(double t, double step, double mean) {
+  if (t <= 0) return 0;
+  if (mean <= 0) return step > 0 ? std::min(1.0, t / step) : 1.0;
+  if (step <= 0) return -std::expm1(-t / mean);
+  const double hi = std::min(step, t);  // (1/step) * integral over u in [0, hi] of (1 - exp(-(t - u) / mean)) du
+  return (hi - mean * (std::exp(-(t - hi) / mean) - std::exp(-t / mean))) / step;
+}
+
+/// P(TTFT <= t) over the intervals' mixture. In each, TTFT is the base, plus the rest of the step in progress
+/// (uniform), plus with probability `busy` a wait for the rank's budget, exponential with mean ttft_wait_s / busy
+/// (the M/M/1 form of the wait's law, with the M/G/1 mean).
 double ttft_cdf(const std::vector<Interval>& xs, double total, double t) {
   double p = 0;
   for (const auto& x : xs) {
     if (x.requests <= 0 || t < x.ttft_base_s) continue;
-    double conditional = x.busy > 0 && x.ttft_wait_s > 0
-                             ? (1 - x.busy) + x.busy * -std::expm1(-(t - x.ttft_base_s) * x.busy / x.ttft_wait_s)
-                             : 1.0;
+    const double after = t - x.ttft_base_s;
+    const double waiting = x.busy > 0 && x.ttft_wait_s > 0 ? x.busy : 0.0;
+    const double conditional =
+        (1 - waiting) * uniform_plus_exponential_cdf(after, x.step_s, 0.0) +
+        (waiting > 0 ? waiting * uniform_plus_exponential_cdf(after, x.step_s, x.ttft_wait_s / waiting) : 0.0);
     p += x.requests * conditional;
   }
   return p / total;
 }
+
+double ttft_mean_of(const Interval& x) { return x.ttft_base_s + x.step_s / 2 + x.ttft_wait_s; }
 
 double ttft_quantile(const std::vector<Interval>& xs, double total, double q) {
   double lo = 0, hi = 1;
@@ -172,6 +188,8 @@ struct HourModel {
   double kv_mean = 4096;
   double prefill_capacity_per_unit = 0;  // the controller's figure: expert factor 1, as the driver computes it
   double prefill_step_s = 0;             // a full step with the expert factor
+  double pairs_per_token = 0;  // core-attention pairs per new token (the hour's, at most a fresh chunk's)
+  double n2_over_n = 0;        // E[n^2] / E[n] of a request's new tokens: how lumpy a rank's share of a step is
 };
 
 std::vector<HourModel> model_hours(const Candidate& c) {
@@ -196,6 +214,8 @@ std::vector<HourModel> model_hours(const Candidate& c) {
     full.assign(static_cast<size_t>(c.prefill_ranks), {static_cast<int64_t>(chunk), chunk * ppt, 1});
     m.prefill_capacity_per_unit = chunk * static_cast<double>(c.prefill_ranks) / c.model.prefill_step_s(full, 1.0);
     m.prefill_step_s = c.model.prefill_step_s(full, c.parts.prefill_experts->max_factor(chunk, now));
+    m.pairs_per_token = ppt;
+    m.n2_over_n = H.new_tokens > 0 ? H.new_tokens_sq / H.new_tokens : 0;
   }
   return hm;
 }
@@ -226,8 +246,27 @@ std::pair<double, double> decode_interval(const Candidate& c, const HourModel& m
   return {active, wanted};
 }
 
-/// The prefill side in one interval: each rank an M/G/1 server of token work at a full step's pace; a backlog
-/// (prefill tokens queued beyond what the serving units compute) drains at the spare pace.
+/// A prefill step that computes `x` new tokens a rank on average. The ranks' shares are lumpy (whole requests of
+/// n tokens, E[n^2] / E[n] = n2_over_n): a share is a compound Poisson sum with variance x n2_over_n, and the step
+/// waits for the largest of R, about the mean plus sqrt(2 ln R) standard deviations (at most a chunk).
+double lockstep_s(const Candidate& c, const HourModel& m, double x) {
+  const auto ranks = static_cast<size_t>(c.prefill_ranks);
+  const double z = std::sqrt(2.0 * std::log(std::max<double>(2.0, static_cast<double>(ranks))));
+  const double mean = std::clamp(x, 1.0, c.chunk);
+  const double largest = std::min(c.chunk, mean + z * std::sqrt(mean * m.n2_over_n));
+  std::vector<cluster::PrefillRankLoad> loads(
+      ranks, {std::llround(mean), mean * m.pairs_per_token, 1});
+  loads.back() = {std::llround(largest), largest * m.pairs_per_token, 1};
+  return c.model.prefill_step_s(loads, c.parts.prefill_experts->max_factor(mean, engine::Time{}));
+}
+
+/// The prefill side in one interval. A unit steps in lockstep (sim/cluster/prefill_unit.cc): each step computes what
+/// reached its ranks during the one before, up to a chunk a rank, and a request's first token comes at the end of the
+/// step that computes its last chunk. So a request waits out the step in progress (uniform), then one whole step;
+/// at a steady load of r new tokens a rank per second the step's length S solves S = lockstep_s(r S), at most a
+/// full step. Beyond that, a rank's budget is shared: an M/G/1 wait on token work at a full step's pace. A backlog
+/// (prefill tokens queued beyond what the serving units compute) drains at the spare pace, and every request waits
+/// for it.
 void prefill_interval(const Candidate& c, const HourModel& m, const HourDemand& H, const Load& l, int64_t serving,
                       double dt, double& backlog, Interval& x) {
   double pace = c.chunk / m.prefill_step_s;  // tokens/s of one rank
@@ -240,8 +279,14 @@ void prefill_interval(const Candidate& c, const HourModel& m, const HourDemand& 
     double ex2 = H.new_tokens_sq / H.requests / (pace * pace);
     double rho = std::min(lambda * ex, 0.999);
     x.busy = rho;
-    x.ttft_wait_s = lambda * ex2 / (2 * (1 - rho)) + backlog / served;
-    x.ttft_base_s = ex + m.prefill_step_s / 2;
+    x.ttft_wait_s = lambda * ex2 / (2 * (1 - rho));
+    const double r = l.new_per_s / ranks;
+    double step = m.prefill_step_s;
+    if (backlog <= 0) {
+      for (int i = 0; i < 8; ++i) step = lockstep_s(c, m, std::min(c.chunk, r * step));
+    }
+    x.step_s = step;
+    x.ttft_base_s = step + backlog / served;
   } else {
     x.busy = 1;
     x.ttft_wait_s = std::numeric_limits<double>::infinity();
@@ -333,7 +378,7 @@ double hold_through_drain(const cluster::Scenario& s, const WorkloadDemand& d, d
   double drain = 0;
   if (!w.xs.empty() && d.hours.back().requests > 0) {
     const Interval& last = w.xs.back();
-    drain = last.ttft_base_s + last.ttft_wait_s + d.hours.back().max_output_tokens / last.user_speed;
+    drain = ttft_mean_of(last) + d.hours.back().max_output_tokens / last.user_speed;
     drain = std::isfinite(drain) ? std::clamp(drain, 0.0, drain_limit_s) : drain_limit_s;
   }
   const double prefill_end = static_cast<double>(w.prefill.held * s.fleet.prefill.nodes_per_unit);
@@ -385,7 +430,7 @@ std::vector<std::pair<std::string, double>> figures_of(const Candidate& c, const
   add(figure("user_tokens_per_s_p10"), weighted_quantile(w.xs, 0.1, [](const Interval& x) { return x.user_speed; }));
   add(figure("decode_step_mean_s"), observe::ratio_or_zero(step_time, steps));
   double ttft_mean = 0;
-  for (const auto& x : w.xs) ttft_mean += x.requests * (x.ttft_base_s + x.ttft_wait_s);
+  for (const auto& x : w.xs) ttft_mean += x.requests * ttft_mean_of(x);
   add(figure("ttft_mean_s"), observe::ratio_or_zero(ttft_mean, requests));
   add(figure("ttft_p50_s"), ttft_quantile(w.xs, requests, 0.5));
   add(figure("ttft_p90_s"), ttft_quantile(w.xs, requests, 0.9));

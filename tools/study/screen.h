@@ -2,10 +2,12 @@
 // by hour, in milliseconds, without simulating. Per hour it finds the decode batch cap at the SLO and a prefill
 // unit's full-step capacity as the simulation's units and controller do, lets the scenario's own autoscaler policy
 // decide the units (its decide() called every interval with what a steady hour would show it, units added serving
-// after the start-up time), and prices the node-time (the drain after the horizon included). Latencies come from
-// queueing formulas (M/G/1 on each prefill rank's token work) and per-user speed from the decode step at the hour's
-// batch: they miss what the simulation exists for (the controller's lag on a ramp, imbalance between ranks, bursts),
-// and docs/planning.md sets the screen's figures beside the simulation's for every candidate simulated.
+// after the start-up time), and prices the node-time (the drain after the horizon included). TTFT follows the
+// prefill unit's lockstep: the rest of the step in progress, then the step that computes the request, whose length
+// is set by the largest rank share (lumpy: whole requests), plus an M/G/1 wait for a rank's budget and a backlog's
+// drain; per-user speed comes from the decode step at the hour's batch. They miss part of what the simulation exists
+// for (the controller's noisy decisions on a ramp, bursts), and docs/planning.md measures the screen against the
+// simulation on a stratified sample.
 //
 //   WorkloadDemand demand = measure_demand(scenario);  // once per workload: reads its arrival source
 //   ScreenResult r = screen(scenario, demand);         // per candidate
