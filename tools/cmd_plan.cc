@@ -656,6 +656,13 @@ void print_answer(const PlanOptions& options, const study::Space& space, const s
   bool plotted = std::filesystem::exists(script) && std::system(cmd.c_str()) == 0;
   fmt::print("wrote {0}/plan.json, {0}/results.sqlite (fidelity: screen | simulation), {0}/results.csv{1}\n", dir,
              plotted ? fmt::format(", {}/pareto.png", dir) : " (no pareto.png: python3 with matplotlib not found)");
+  if (outcome.simulated.empty() && std::none_of(cands.begin(), cands.end(), [](const Candidate& x) {
+        return !x.why.empty();
+      })) {
+    fmt::print("nothing simulated (--top-k 0, --margin 0, no --screen-sample): the screen's figures alone, in {}\n",
+               "results.sqlite (fidelity: screen); no answer rests on them");
+    return;
+  }
   if (outcome.feasible.empty()) {
     fmt::print("no simulated candidate meets the constraints; nearest:\n");
     for (size_t c : nearest_to_feasible(cands, outcome)) {

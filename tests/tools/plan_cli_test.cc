@@ -56,10 +56,11 @@ TEST_CASE("moesim plan: three seeds by default, every simulated figure a mean wi
 
 TEST_CASE("moesim plan: the answer's cheaper neighbour by the screen is simulated to show why it is not the answer") {
   auto dir = fresh_dir("moesim-plan-neighbour");
-  // The smallest fleet (candidate 0) has fewer nodes than the bound: the screen rejects it, and with --top-k 0 only
-  // the screen's best is simulated first; the next round simulates candidate 0 beside the answer.
+  // The smallest fleet (candidate 0) has fewer nodes than the bound: the screen rejects it, and with --top-k 0 (and
+  // a margin that holds the best alone) only the screen's best is simulated first; the next round simulates
+  // candidate 0 beside the answer.
   auto space = write_space(dir, R"({"nodes_avg": {"min": 23}})");
-  auto r = run_moesim("plan " + kTiny + " --space " + space.string() + " --top-k 0 --margin 0 --seeds 2 " +
+  auto r = run_moesim("plan " + kTiny + " --space " + space.string() + " --top-k 0 --margin 0.001 --seeds 2 " +
                       "--threads 2 --out " + (dir / "out").string());
   INFO(r.output);
   REQUIRE(r.status == 0);

@@ -133,7 +133,7 @@ std::vector<size_t> select_for_simulation(const std::vector<Verdict>& screened, 
   std::set<size_t> chosen;
   for (size_t k = 0; k < feasible.size(); ++k) {
     double best = cost[feasible.front()];
-    bool near = std::isfinite(best) && cost[feasible[k]] <= best + margin * std::abs(best);
+    bool near = margin > 0 && std::isfinite(best) && cost[feasible[k]] <= best + margin * std::abs(best);
     if (static_cast<int>(k) < top_k || near) chosen.insert(feasible[k]);
   }
   auto rng = Rng::stream(seed, "study.plan.rejected-sample");

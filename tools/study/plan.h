@@ -53,7 +53,7 @@ double objective_cost(const Space& space, const FigureFn& figure);
 
 /// Which screened candidates to simulate: the best `top_k` the screen finds feasible, every screen-feasible one
 /// within `margin` (relative) of the best on the objective, and `top_k` of the rejected drawn at random (seeded) to
-/// check the screen's rejections. Sorted, no repeats.
+/// check the screen's rejections. Sorted, no repeats. With top_k 0 and margin 0, none.
 std::vector<size_t> select_for_simulation(const std::vector<Verdict>& screened, const std::vector<double>& cost,
                                           int top_k, double margin, uint64_t seed);
 

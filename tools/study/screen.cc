@@ -113,6 +113,7 @@ WorkloadDemand measure_demand(const cluster::Scenario& scenario) {
     s.workload.scale = kMostRead;
   }
   d.hours.assign(static_cast<size_t>(std::max(1.0, std::ceil(s.horizon_s / kHour))), {});
+  d.bins.assign(static_cast<size_t>(std::max(1.0, std::ceil(s.horizon_s / WorkloadDemand::kBinS))), {});
   auto source = cluster::make_arrivals(s);
   const auto horizon_ns = static_cast<int64_t>(s.horizon_s * 1e9);
   cluster::PrefillRecord r;
@@ -131,6 +132,11 @@ WorkloadDemand measure_demand(const cluster::Scenario& scenario) {
     h.output_tokens += out;
     h.attention_pairs += n * cached + n * (n + 1) / 2;  // policy::PrefillRequestView::attention()
     h.kv_output += out * (in + 1 + out / 2);
+    auto& b = d.bins[std::min(d.bins.size() - 1, static_cast<size_t>(static_cast<double>(r.arrival_ns) * 1e-9 /
+                                                                       WorkloadDemand::kBinS))];
+    b.requests += 1;
+    b.new_tokens += n;
+    b.output_tokens += out;
     h.max_output_tokens = std::max(h.max_output_tokens, out);
     if (in + out > kLongContext) d.long_contexts.push_back(in + out);
   }
@@ -139,6 +145,9 @@ WorkloadDemand measure_demand(const cluster::Scenario& scenario) {
                       &h.attention_pairs, &h.kv_output}) {
       *v *= d.weight;
     }
+  }
+  for (auto& b : d.bins) {
+    for (double* v : {&b.requests, &b.new_tokens, &b.output_tokens}) *v *= d.weight;
   }
   return d;
 }
@@ -226,6 +235,26 @@ struct Load {
   double new_per_s = 0;    // new prefill tokens/s
   double output_mean = 0;  // output tokens of a request
 };
+
+/// The load of [t, t + dt), from the demand's short bins (each overlapping bin by its share), so the controller's
+/// intervals see a ramp inside an hour as the run's do.
+Load load_over(const WorkloadDemand& d, double t, double dt) {
+  BinDemand sum;
+  const double bin = WorkloadDemand::kBinS;
+  for (auto k = static_cast<size_t>(t / bin); k < d.bins.size() && static_cast<double>(k) * bin < t + dt; ++k) {
+    const double begin = static_cast<double>(k) * bin;
+    const double end = std::min(begin + bin, d.horizon_s);
+    const double overlap = std::min(end, t + dt) - std::max(begin, t);
+    if (overlap <= 0 || end <= begin) continue;
+    const double share = overlap / (end - begin);
+    sum.requests += d.bins[k].requests * share;
+    sum.new_tokens += d.bins[k].new_tokens * share;
+    sum.output_tokens += d.bins[k].output_tokens * share;
+  }
+  return {.rate = sum.requests / dt,
+          .new_per_s = sum.new_tokens / dt,
+          .output_mean = sum.requests > 0 ? sum.output_tokens / sum.requests : 0};
+}
 
 /// The decode side in one interval: the batch per rank where the per-user speed and the sequences held agree
 /// (Little's law), at most the cap. Sets the interval's speed and step; returns the sequences active and wanted.
@@ -347,11 +376,8 @@ Walk walk_intervals(const Candidate& c, const std::vector<HourModel>& hm) {
     auto h = std::min(c.d.hours.size() - 1, static_cast<size_t>(t / kHour));
     const auto& H = c.d.hours[h];
     const auto& m = hm[h];
-    double span = std::min(kHour, s.horizon_s - static_cast<double>(h) * kHour);
     double dt = std::min(interval, s.horizon_s - t);
-    const Load l{.rate = H.requests / span,
-                 .new_per_s = H.new_tokens / span,
-                 .output_mean = H.requests > 0 ? H.output_tokens / H.requests : 0};
+    const Load l = load_over(c.d, t, dt);
     int64_t serving_p = std::max<int64_t>(w.prefill.serving(t), 0);
     int64_t serving_d = std::max<int64_t>(w.decode.serving(t), 0);
     Interval x;

@@ -35,10 +35,19 @@ struct HourDemand {
   double max_output_tokens = 0;  ///< the longest output read (not weighted: a thinned day's is its sample's)
 };
 
-/// The workload's demand hour by hour, as the run's arrival source delivers it.
+/// The arrivals of one short bin: what the controller's intervals see of a ramp inside an hour.
+struct BinDemand {
+  double requests = 0;
+  double new_tokens = 0;
+  double output_tokens = 0;
+};
+
+/// The workload's demand hour by hour, as the run's arrival source delivers it, and its rates bin by bin.
 struct WorkloadDemand {
+  static constexpr double kBinS = 300.0;  ///< the bins' length: the reference controller's interval
   double horizon_s = 0;
   std::vector<HourDemand> hours;      ///< hour k is [3600 k, 3600 (k + 1)) of the run, the last one cut at the horizon
+  std::vector<BinDemand> bins;        ///< bin k is [kBinS k, kBinS (k + 1)), the last one cut at the horizon
   double weight = 1;                  ///< requests each one read stands for (a generated day is read thinned)
   std::vector<double> long_contexts;  ///< input + output of every request over 32 k tokens (checked per candidate)
 };

@@ -94,6 +94,8 @@ TEST_CASE("plan selection: the best feasible, those within the margin, and a see
   CHECK(std::count(chosen.begin(), chosen.end(), 2) == 1);
   CHECK(moesim::study::select_for_simulation(v, cost, 1, 0.05, 7) == chosen);  // seeded: the same draw
   CHECK(moesim::study::select_for_simulation(v, cost, 10, 0, 7).size() == 8);
+  CHECK(moesim::study::select_for_simulation(v, cost, 0, 0, 7).empty());  // the screen alone
+  CHECK(moesim::study::select_for_simulation(v, cost, 0, 0.05, 7) == std::vector<size_t>{0, 2});
 }
 
 TEST_CASE("plan frontier: a point no other beats on cost, TTFT and speed together stays") {
