@@ -17,6 +17,7 @@ namespace moesim::study {
 namespace {
 
 constexpr double kHour = 3600.0;
+constexpr double kWarmupLookS = 60.0;  // the driver's look during the warm-up (sim/cluster/autoscaler_driver.cc)
 constexpr double kMostRead = 0.02;        // a generated day is read at no more than this scale
 constexpr double kLongContext = 32768.0;  // contexts above this are kept one by one (checked against the KV space)
 
@@ -372,11 +373,14 @@ Walk walk_intervals(const Candidate& c, const std::vector<HourModel>& hm) {
   w.prefill.set(s.fleet.prefill.units, 0);
   w.decode.set(s.fleet.decode.units, 0);
   double backlog = 0;
-  for (double t = 0; t < s.horizon_s; t += interval) {
+  for (double t = 0, dt = 0; t < s.horizon_s; t += dt) {
     auto h = std::min(c.d.hours.size() - 1, static_cast<size_t>(t / kHour));
     const auto& H = c.d.hours[h];
     const auto& m = hm[h];
-    double dt = std::min(interval, s.horizon_s - t);
+    // As the run's driver: every minute during the warm-up (so it finds the fleet the running system had), then
+    // every interval.
+    const double every = !fixed && t < s.autoscaler.warmup_s ? std::min(interval, kWarmupLookS) : interval;
+    dt = std::min(every, s.horizon_s - t);
     const Load l = load_over(c.d, t, dt);
     int64_t serving_p = std::max<int64_t>(w.prefill.serving(t), 0);
     int64_t serving_d = std::max<int64_t>(w.decode.serving(t), 0);
