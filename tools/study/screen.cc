@@ -294,29 +294,33 @@ double lockstep_s(const Candidate& c, const HourModel& m, double x) {
 /// reached its ranks during the one before, up to a chunk a rank, and a request's first token comes at the end of the
 /// step that computes its last chunk. So a request waits out the step in progress (uniform), then one whole step;
 /// at a steady load of r new tokens a rank per second the step's length S solves S = lockstep_s(r S), at most a
-/// full step. Beyond that, a rank's budget is shared: an M/G/1 wait on token work at a full step's pace. A backlog
-/// (prefill tokens queued beyond what the serving units compute) drains at the spare pace, and every request waits
-/// for it.
+/// full step. A rank's share of a step is lumpy (a compound Poisson sum of whole requests, mean r S, variance
+/// r S E[n^2] / E[n]); when it passes the chunk the rest waits for the next step, so a request waits extra steps with
+/// the probability p of an overflow: geometric, mean S p / (1 - p), taken as exponential. A backlog (prefill tokens
+/// queued beyond what the serving units compute at full steps) drains at the spare pace, and every request waits
+/// for the part of it it finds.
 void prefill_interval(const Candidate& c, const HourModel& m, const HourDemand& H, const Load& l, int64_t serving,
                       double dt, double& backlog, Interval& x) {
   double pace = c.chunk / m.prefill_step_s;  // tokens/s of one rank
   double ranks = static_cast<double>(serving * c.prefill_ranks);
   double served = ranks * pace;
+  const double backlog_before = backlog;
   backlog = std::max(0.0, backlog + (l.new_per_s - served) * dt);
+  const double backlog_met = (backlog_before + backlog) / 2;  // what a request arriving in the interval finds
   if (ranks > 0 && H.requests > 0) {
-    double lambda = l.rate / ranks;
-    double ex = H.new_tokens / H.requests / pace;
-    double ex2 = H.new_tokens_sq / H.requests / (pace * pace);
-    double rho = std::min(lambda * ex, 0.999);
-    x.busy = rho;
-    x.ttft_wait_s = lambda * ex2 / (2 * (1 - rho));
     const double r = l.new_per_s / ranks;
     double step = m.prefill_step_s;
-    if (backlog <= 0) {
+    if (backlog_met <= 0) {
       for (int i = 0; i < 8; ++i) step = lockstep_s(c, m, std::min(c.chunk, r * step));
     }
+    const double share = r * step;
+    const double sd = std::sqrt(share * m.n2_over_n);
+    const double overflow =
+        sd > 0 ? std::min(0.99, 0.5 * std::erfc((c.chunk - share) / (sd * std::sqrt(2.0)))) : (share > c.chunk);
+    x.busy = overflow;
+    x.ttft_wait_s = step * overflow / (1 - overflow);
     x.step_s = step;
-    x.ttft_base_s = step + backlog / served;
+    x.ttft_base_s = step + backlog_met / served;
   } else {
     x.busy = 1;
     x.ttft_wait_s = std::numeric_limits<double>::infinity();
