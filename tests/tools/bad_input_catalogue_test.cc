@@ -257,12 +257,6 @@ std::vector<BadInput> catalogue() {
        "run s.json --out o",
        2,
        "fleet.prefill: a prefill unit of EP8 on h20 needs 108.1 GB per GPU (weights 102.5, activations 4.5, KV 1.2) of the 95.4 GB it may use (93 % of 102.6 GB HBM)"},
-      {"run",
-       {{"s.json", "{" + kQuick + R"(, "hardware": "b200", "precision": {"kv": "nvfp4"}, "fleet": {"decode": {"hardware": "h800"}}})"}},
-       {},
-       "run s.json --out o",
-       2,
-       "s.json: fleet.decode.hardware: h800 cannot run the scenario's precision: kv: an nvfp4 KV cache needs FP4 tensor cores to read it; H800 SXM5 has none (bf16 | fp8)"},
 
       // ---- a run that passes a limit: exit 5, partial results ----
       {"run limits", {{"s.json", R"({"horizon_s": 60, "workload": {"kind": "constant", "rate_per_s": 100}})"}}, {},
