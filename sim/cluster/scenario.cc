@@ -76,36 +76,30 @@ std::string known_kind(JsonReader& r, std::string_view key, std::string fallback
   return kind;
 }
 
-// The hardware kinds a scenario's pools run on, each loaded once (pools of one kind share its pointers), and the
-// model at the scenario's precision resolved for each kind's GPU (cost::with_precision refuses what it cannot run).
+// The hardware kinds a scenario's pools run on, each loaded once (pools of one kind share its pointer), and the model
+// at the scenario's precision, which every pool serves: checked against each kind's GPU as the kind is asked for.
 class PoolKinds {
  public:
-  PoolKinds(llm::ModelSpec native, cost::PrecisionChoice precision)
-      : native_(std::move(native)), precision_(std::move(precision)) {}
+  explicit PoolKinds(llm::ModelSpec model) : model_(std::make_shared<const llm::ModelSpec>(std::move(model))) {}
 
   /// The kind's spec and tables, loaded on first use: InputErrors name its files.
   std::shared_ptr<const hardware::Hardware> hardware(const std::string& kind) {
-    for (const auto& [name, k] : loaded_) {
-      if (name == kind) return k.hardware;
+    for (const auto& hw : loaded_) {
+      if (hw->name == kind) return hw;
     }
-    loaded_.emplace_back(kind, PoolKind{std::make_shared<const hardware::Hardware>(hardware::load_hardware(kind)), {}});
-    return loaded_.back().second.hardware;
+    return loaded_.emplace_back(std::make_shared<const hardware::Hardware>(hardware::load_hardware(kind)));
   }
-  /// The kind and the model at the scenario's precision on it: an InputError names the component it cannot run.
+  /// The kind and the model on it: an InputError names the component of the model's precision it cannot run.
   PoolKind get(const std::string& kind) {
     auto hw = hardware(kind);
-    for (auto& [name, k] : loaded_) {
-      if (name != kind) continue;
-      if (!k.model) k.model = std::make_shared<const llm::ModelSpec>(cost::with_precision(native_, precision_, hw->gpu));
-      return k;
-    }
-    throw std::logic_error("PoolKinds: a kind loaded is not held");
+    cost::check_precision(*model_, hw->gpu);
+    return {hw, model_};
   }
+  const llm::ModelSpec& model() const { return *model_; }
 
  private:
-  llm::ModelSpec native_;
-  cost::PrecisionChoice precision_;
-  std::vector<std::pair<std::string, PoolKind>> loaded_;
+  std::shared_ptr<const llm::ModelSpec> model_;
+  std::vector<std::shared_ptr<const hardware::Hardware>> loaded_;
 };
 
 llm::ModelSpec native_model(const Scenario& s) { return llm::load_model(model_ref(s)); }
@@ -115,7 +109,7 @@ llm::UnitGeometry pool_geometry(const PoolKind& k, const PoolConfig& p) {
 }
 
 // Sets each pool's geometry (on its kind's node; its KV bytes a token among it: the model's at the scenario's
-// precision) and kind, and the GPUs per node each pool bills.
+// precision) and kind (a precision the kind cannot run is an InputError), and the GPUs per node each pool bills.
 void set_geometry(Scenario& s, PoolKinds& kinds) {
   const PoolKind prefill = kinds.get(pool_hardware(s, s.fleet.prefill));
   const PoolKind decode = kinds.get(pool_hardware(s, s.fleet.decode));
@@ -260,7 +254,17 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
     s.precision = {p->string_or("moe", ""), p->string_or("attention", ""), p->string_or("kv", "")};
     p->finish();
   }
-  PoolKinds kinds(std::move(native), s.precision);
+  PoolKinds kinds = [&] {
+    try {
+      return PoolKinds(cost::with_precision(std::move(native), s.precision));  // checked on each pool's kind below
+    } catch (const InputError& e) {
+      r.fail("precision", e.what());
+    }
+  }();
+  // The precision by name: the model's native one where the scenario gives none.
+  const auto& at = kinds.model().precision;
+  s.precision = {std::string(hardware::precision_name(at.moe)), std::string(hardware::precision_name(at.attention)),
+                 std::string(hardware::precision_name(at.kv))};
   s.calibration = r.string_or("calibration", s.calibration);
   s.published = r.string_or("published", s.published);
   if (!s.published.empty() && s.published.find("published") == std::string::npos) {
@@ -269,11 +273,6 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
   s.horizon_s = r.number_or("horizon_s", s.horizon_s, kPositiveSeconds);
   if (r.has("workload")) s.workload = parse_workload(r.object("workload"));
   parse_fleet(r, s, kinds);
-  // The precision by name: the model's native one where the scenario gives none (the same on every kind).
-  const auto& m = *kinds.get(pool_hardware(s, s.fleet.prefill)).model;
-  s.precision = {std::string(hardware::precision_name(m.precision.moe)),
-                 std::string(hardware::precision_name(m.precision.attention)),
-                 std::string(hardware::precision_name(m.precision.kv))};
   if (auto slo = r.optional_object("slo")) {
     s.slo.user_tokens_per_s = slo->number_or("user_tokens_per_s", s.slo.user_tokens_per_s, Range::positive());
     slo->finish();
@@ -317,7 +316,7 @@ std::filesystem::path resolve_path(const Scenario& s, const std::string& file) {
 }
 
 void resolve_geometry(Scenario& s) {
-  PoolKinds kinds(native_model(s), s.precision);
+  PoolKinds kinds(cost::with_precision(native_model(s), s.precision));
   set_geometry(s, kinds);
 }
 

@@ -68,8 +68,9 @@ struct ExpertConfig {
 
 using policy::AutoscalerConfig;  // the `autoscaler` object (sim/policy/autoscaler.h)
 
-/// One pool's hardware kind (spec and kernel tables) and the model at the scenario's precision resolved for its
-/// GPU, loaded when the scenario is parsed and shared by the run's parts (ModelStep, the arrivals).
+/// One pool's hardware kind (spec and kernel tables) and the model at the scenario's precision, checked against the
+/// kind's GPU (cost::check_precision), loaded when the scenario is parsed and shared by the run's parts (ModelStep,
+/// the arrivals). Every pool serves the one model at the one precision: the pools share its pointer.
 struct PoolKind {
   std::shared_ptr<const hardware::Hardware> hardware;
   std::shared_ptr<const llm::ModelSpec> model;

@@ -224,4 +224,8 @@ TEST_CASE("scenario: a precision a pool's own kind cannot run is refused naming 
   CHECK_THROWS_WITH(parse_scenario(doc, "bad.json"),
                     "bad.json: fleet.decode.hardware: h800 cannot run the scenario's precision: kv: an nvfp4 KV "
                     "cache needs FP4 tensor cores to read it; H800 SXM5 has none (bf16 | fp8)");
+  // A precision no kind knows is the precision's error, whichever kinds the pools are of.
+  moesim::apply_override(doc, "precision.moe=\"int4\"");
+  CHECK_THROWS_WITH(parse_scenario(doc, "bad.json"),
+                    "bad.json: precision: moe: unknown precision \"int4\" (known: bf16 | fp8 | nvfp4 | mxfp4)");
 }
