@@ -432,13 +432,21 @@ std::vector<size_t> nearest_to_feasible(const std::vector<Candidate>& cands, con
   return order;
 }
 
+// The candidate's hardware: its pools' kind, or each pool's when they differ.
+nlohmann::json hardware_json(const cluster::Scenario& s) {
+  const std::string& prefill = cluster::pool_hardware(s, s.fleet.prefill);
+  const std::string& decode = cluster::pool_hardware(s, s.fleet.decode);
+  if (prefill == decode) return prefill;
+  return {{"prefill", prefill}, {"decode", decode}};
+}
+
 // One candidate as plan.json shows it: its values, verdicts and the shown figures.
 nlohmann::json entry_json(const std::vector<Candidate>& cands, size_t c) {
   const auto& x = cands[c];
   nlohmann::json j;
   j["candidate"] = c;
   j["values"] = labels_json(x.labels);
-  j["hardware"] = x.scenario.hardware;
+  j["hardware"] = hardware_json(x.scenario);
   j["feasible_by_screen"] = x.screen_verdict.feasible;
   if (x.simulated) {
     j["feasible_by_simulation"] = x.sim_verdict.feasible;
@@ -531,7 +539,10 @@ int verdicts_agree(const std::vector<Candidate>& cands, const Outcome& outcome) 
 nlohmann::json beside_published(const std::vector<Candidate>& cands, const Outcome& outcome) {
   if (cands.empty() || cands[0].scenario.published.empty()) return nullptr;
   for (size_t c : outcome.feasible) {
-    if (cands[c].scenario.hardware != "h800") continue;
+    const auto& s = cands[c].scenario;
+    if (cluster::pool_hardware(s, s.fleet.prefill) != "h800" || cluster::pool_hardware(s, s.fleet.decode) != "h800") {
+      continue;
+    }
     auto published = load_json_file(cluster::resolve_path(cands[c].scenario, cands[c].scenario.published));
     nlohmann::json cmp = nlohmann::json::object();
     for (std::string_view name : kBesidePublished) {
@@ -567,8 +578,9 @@ nlohmann::json plan_json(const PlanOptions& options, const study::Space& space, 
   result["candidates_simulated"] = outcome.simulated.size();
   result["wall_s"] = {{"demand", times.demand_s}, {"screen", times.screen_s}, {"total", total_s}};
   result["price_basis"] =
-      "each hardware kind at its spec's rental price per GPU hour (hardware/specs/*.json, sourced and dated) unless "
-      "the scenario sets economics.usd_per_gpu_hour: a comparison between kinds rests on those prices";
+      "each pool's node-time at its own hardware kind's GPUs per node and its spec's rental price per GPU hour "
+      "(hardware/specs/*.json, sourced and dated) unless the scenario sets economics.usd_per_gpu_hour (then every "
+      "kind at that price): a comparison between kinds rests on those prices";
   result["best"] = outcome.feasible.empty() ? nlohmann::json() : entry(outcome.feasible[0]);
   if (!outcome.feasible.empty()) result["best"]["binds"] = binds(space, cands[outcome.feasible[0]]);
   nlohmann::json neighbours = nlohmann::json::array();

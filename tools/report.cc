@@ -87,7 +87,11 @@ void print_report(const observe::RunReport& s, const cluster::Scenario& scenario
   }
   // What the expert loads rest on: the model's published routing statistics, or an assumption the run states.
   const auto model = llm::load_model(cluster::model_ref(scenario));
-  fmt::print("\n{} on {}: expert skew \"{}\" ({})\n", model.name, scenario.hardware, scenario.experts.skew,
+  const std::string& prefill_kind = cluster::pool_hardware(scenario, scenario.fleet.prefill);
+  const std::string& decode_kind = cluster::pool_hardware(scenario, scenario.fleet.decode);
+  const std::string kinds =
+      prefill_kind == decode_kind ? prefill_kind : fmt::format("{} (prefill) and {} (decode)", prefill_kind, decode_kind);
+  fmt::print("\n{} on {}: expert skew \"{}\" ({})\n", model.name, kinds, scenario.experts.skew,
              model.routing.statistics_published ? "per-expert routing statistics of this model are published"
              : scenario.experts.skew == "uniform"
                  ? "assumed: no per-expert routing statistics of this model are published"

@@ -265,8 +265,9 @@ double KernelModel::kv_load_s(double tokens) const {
   return tokens * model_.kv_bytes_per_token() / hw_.node.kv_cache_read_bytes_per_s;
 }
 
-double KernelModel::kv_transfer_s(double tokens) const {
-  return tokens * model_.kv_bytes_per_token() / hw_.node.nic_bytes_per_s;
+double kv_transfer_s(double tokens, const llm::ModelSpec& kv_model, const hardware::NodeSpec& from,
+                     const hardware::NodeSpec& to) {
+  return tokens * kv_model.kv_bytes_per_token() / std::min(from.nic_bytes_per_s, to.nic_bytes_per_s);
 }
 
 }  // namespace moesim::cost

@@ -33,6 +33,11 @@ MemoryBoundForm fit_memory_bound_form(const hardware::Hardware& hw, const llm::M
 std::vector<llm::Operator> profile_row_operators(const hardware::ProfileMeasurement& row,
                                                  const llm::ModelSpec& model);
 
+/// Sending `tokens` tokens of KV from a prefill GPU of node `from` to a decode GPU of node `to` (one NIC each): the
+/// KV at `kv_model`'s precision (the decode pool's model, which keeps it), over the slower of the two NICs.
+double kv_transfer_s(double tokens, const llm::ModelSpec& kv_model, const hardware::NodeSpec& from,
+                     const hardware::NodeSpec& to);
+
 /// Attention FLOPs per (query, key) pair in one layer: 2 heads (qk + v) (MLA: nope + rope, v; GQA: 2 x head_dim).
 double attention_flops_per_pair(const llm::ModelSpec& model);
 
@@ -66,8 +71,6 @@ class KernelModel {
   const MemoryBoundForm& memory_bound() const { return memory_; }
   /// Reading `tokens` cached tokens from the disk cache into one node.
   double kv_load_s(double tokens) const;
-  /// Sending `tokens` tokens of KV over one GPU's NIC.
-  double kv_transfer_s(double tokens) const;
   /// Expected number of other nodes a token's experts reach (group-limited routing, groups spread evenly).
   double remote_nodes_per_token(int nodes) const;
 

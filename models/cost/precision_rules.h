@@ -23,5 +23,10 @@ struct PrecisionChoice {
 /// The model with `choice` applied, checked against `gpu`. An InputError says which component ("moe", "attention"
 /// or "kv") cannot run, why, and what can.
 llm::ModelSpec with_precision(llm::ModelSpec model, const PrecisionChoice& choice, const hardware::GpuSpec& gpu);
+/// The two halves of it. The model with `choice` applied, whatever the GPU (an InputError names the component of an
+/// unknown precision); and the check that `gpu` runs the model's precisions (a scenario whose pools are of
+/// different kinds applies the choice once and checks it on each pool's kind).
+llm::ModelSpec with_precision(llm::ModelSpec model, const PrecisionChoice& choice);
+void check_precision(const llm::ModelSpec& model, const hardware::GpuSpec& gpu);
 
 }  // namespace moesim::cost

@@ -64,7 +64,7 @@ class DayArrivals final : public ArrivalSource {
  public:
   DayArrivals(const Scenario& s)
       : day_(traces::load_day_profile(s.workload.profile), {.scale = s.workload.scale, .seed = s.seed},
-             s.geometry.model->served_names()),
+             s.geometry.prefill_kind.model->served_names()),
         start_ns_(engine::Duration::from_seconds(s.workload.start_s).ns()) {}
   bool next(PrefillRecord& r) override {
     traces::Request q;
@@ -90,7 +90,7 @@ class ConstantArrivals final : public ArrivalSource {
  public:
   ConstantArrivals(const Scenario& s)
       : marks_(traces::load_day_profile(s.workload.profile), {.scale = 1.0, .seed = s.seed},
-               s.geometry.model->served_names()),
+               s.geometry.prefill_kind.model->served_names()),
         rng_(Rng::stream(s.seed, "cluster.arrivals.constant")),
         mean_gap_s_(1.0 / s.workload.rate_per_s) {}
   bool next(PrefillRecord& r) override {
@@ -211,8 +211,8 @@ std::unique_ptr<ArrivalSource> make_source(const Scenario& s) {
   if (w.kind == "trace") {
     traces::ReadOptions options;
     options.skip_bad = w.skip_bad;
-    options.models = s.geometry.model->served_names();
-    options.default_model = s.geometry.model->name;
+    options.models = s.geometry.prefill_kind.model->served_names();
+    options.default_model = s.geometry.prefill_kind.model->name;
     return std::make_unique<TraceArrivals>(traces::open_trace(resolve_path(s, w.file), w.format, options),
                                            w.kv_cache_bytes, s.geometry.prefill.kv_bytes_per_token);
   }

@@ -34,36 +34,50 @@ uint64_t load_bin(double x) { return x > 0 ? std::bit_cast<uint64_t>(x) >> kDrop
 double at_load_bin(uint64_t bin) {
   return bin > 0 ? std::bit_cast<double>(bin << kDroppedBits | uint64_t{1} << (kDroppedBits - 1)) : 0.0;
 }
-}  // namespace
 
-std::array<double, cost::kNumKernelFamilies> ModelStep::scales(const Scenario& s) const {
-  std::array<double, cost::kNumKernelFamilies> ones;
+using Scales = std::array<double, cost::kNumKernelFamilies>;
+
+// The efficiency scales of a pool of `kind` fitted with `fit`: from the scenario's calibration file, which must have
+// been fitted on that kind (ones without a file).
+Scales scales_for(const Scenario& s, const cost::InSituFit& fit, const hardware::Hardware& kind,
+                  const llm::ModelSpec& model) {
+  Scales ones;
   ones.fill(1.0);
   if (s.calibration.empty()) return ones;
   const auto file = resolve_path(s, s.calibration);
   try {
-    return cost::calibration_scales(cost::read_calibration(file), fit_, s.hardware, model_->name);
+    return cost::calibration_scales(cost::read_calibration(file), fit, kind.name, model.name);
   } catch (const InputError& e) {
     throw InputError(fmt::format("calibration: {}", e.what()));
   }
 }
 
+// A pool's unit step model on its kind, with `fit` (that kind's in-situ efficiencies).
+std::unique_ptr<pipeline::UnitStepModel> pool_unit(const Scenario& s, const PoolConfig& p, llm::Phase phase,
+                                                   const llm::UnitGeometry& g, const PoolKind& kind,
+                                                   const cost::InSituFit& fit) {
+  const Scales scales = scales_for(s, fit, *kind.hardware, *kind.model);
+  return std::make_unique<pipeline::UnitStepModel>(*kind.hardware, *kind.model, unit_config(p, phase, g, scales), fit);
+}
+}  // namespace
+
 ModelStep::ModelStep(const Scenario& s, bool exact)
-    : hw_(s.geometry.hardware),
-      model_(s.geometry.model),
-      fit_(cost::fit_in_situ(*hw_, cost::profile_model())),
-      scales_(scales(s)),
-      prefill_(std::make_unique<pipeline::UnitStepModel>(
-          *hw_, *model_, unit_config(s.fleet.prefill, llm::Phase::kPrefill, s.geometry.prefill, scales_), fit_)),
-      decode_(std::make_unique<pipeline::UnitStepModel>(
-          *hw_, *model_, unit_config(s.fleet.decode, llm::Phase::kDecode, s.geometry.decode, scales_), fit_)),
+    : prefill_kind_(s.geometry.prefill_kind),
+      decode_kind_(s.geometry.decode_kind),
       exact_(exact),
       memo_(exact ? 0 : kMemoSlots) {
+  // The in-situ fit depends on the kind's tables and profiles alone: fitted once per distinct kind.
+  const cost::InSituFit prefill_fit = cost::fit_in_situ(*prefill_kind_.hardware, cost::profile_model());
+  const cost::InSituFit decode_fit = decode_kind_.hardware == prefill_kind_.hardware
+                                         ? prefill_fit
+                                         : cost::fit_in_situ(*decode_kind_.hardware, cost::profile_model());
+  prefill_ = pool_unit(s, s.fleet.prefill, llm::Phase::kPrefill, s.geometry.prefill, prefill_kind_, prefill_fit);
+  decode_ = pool_unit(s, s.fleet.decode, llm::Phase::kDecode, s.geometry.decode, decode_kind_, decode_fit);
   // A prefill unit holds a chunk's tokens in flight and their KV until it is sent; a decode unit must hold at least
-  // one sequence of the model's longest context beside its weights.
+  // one sequence of the model's longest context beside its weights. Each on its own kind's memory.
   const double chunk = static_cast<double>(s.fleet.prefill.chunk_tokens);
   prefill_->require_fit(prefill_->memory_fit(chunk, chunk), "fleet.prefill");
-  decode_->require_fit(decode_->memory_fit(model_->context, 0), "fleet.decode");
+  decode_->require_fit(decode_->memory_fit(decode_kind_.model->context, 0), "fleet.decode");
 }
 
 double ModelStep::prefill_step_s(std::span<const PrefillRankLoad> ranks, double expert_factor) const {
@@ -114,11 +128,12 @@ double ModelStep::decode_loads_s(const pipeline::DecodeLoads& loads, double expe
 double ModelStep::kv_load_s(int64_t tokens) const { return prefill_->kernels().kv_load_s(static_cast<double>(tokens)); }
 
 double ModelStep::kv_transfer_s(int64_t tokens) const {
-  return prefill_->kernels().kv_transfer_s(static_cast<double>(tokens));
+  return cost::kv_transfer_s(static_cast<double>(tokens), *decode_kind_.model, prefill_kind_.hardware->node,
+                             decode_kind_.hardware->node);
 }
 
 double ModelStep::decode_kv_capacity_tokens() const { return decode_->kv_capacity_tokens(); }
 
-double ModelStep::mtp_acceptance() const { return model_->mtp.acceptance; }
+double ModelStep::mtp_acceptance() const { return decode_kind_.model->mtp.acceptance; }
 
 }  // namespace moesim::cluster

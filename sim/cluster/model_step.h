@@ -1,7 +1,7 @@
 // ModelStep: the production StepModel. It answers the fleet's step-time questions from the unit step models of
 // models/pipeline (one for the prefill units, one for the decode units) and the KV costs of models/cost.
 //
-//   ModelStep step(scenario);   // loads the hardware and the model the scenario names
+//   ModelStep step(scenario);   // each pool on the kind the scenario loaded for it
 //   double s = step.decode_step_s(rank_loads, 1.0);
 #pragma once
 
@@ -20,12 +20,16 @@ namespace moesim::cluster {
 class ModelStep final : public StepModel {
  public:
   /// `exact`: every decode step computed from its loads; otherwise from the loads quantized (memoized, below).
+  /// Each pool's unit model is on the pool's own kind (FleetGeometry); a unit that does not fit in its kind's memory
+  /// is an InputError naming the pool.
   explicit ModelStep(const Scenario& scenario, bool exact = false);
 
   double prefill_step_s(std::span<const PrefillRankLoad> ranks, double expert_factor) const override;
   double decode_step_s(std::span<const DecodeRankLoad> ranks, double expert_factor) const override;
   double decode_uniform_step_s(int64_t sequences, double kv_per_sequence, double expert_factor) const override;
   double kv_load_s(int64_t tokens) const override;
+  /// The KV of `tokens` tokens from a prefill GPU to a decode GPU: at the decode pool's KV precision, over the slower
+  /// of the two kinds' NICs (cost::kv_transfer_s).
   double kv_transfer_s(int64_t tokens) const override;
   double decode_kv_capacity_tokens() const override;
   double mtp_acceptance() const override;
@@ -34,11 +38,8 @@ class ModelStep final : public StepModel {
   const pipeline::UnitStepModel& decode_unit() const { return *decode_; }
 
  private:
-  std::array<double, cost::kNumKernelFamilies> scales(const Scenario& s) const;  // from its calibration file
-  std::shared_ptr<const hardware::Hardware> hw_;         // the scenario's, loaded once (FleetGeometry)
-  std::shared_ptr<const llm::ModelSpec> model_;          // likewise, at the scenario's precision
-  cost::InSituFit fit_;                                  // the in-situ efficiencies, fitted once for both pools
-  std::array<double, cost::kNumKernelFamilies> scales_;  // efficiency scales of both pools (calibration file)
+  PoolKind prefill_kind_;  // each pool's kind and model, as the scenario loaded them (FleetGeometry)
+  PoolKind decode_kind_;
   std::unique_ptr<pipeline::UnitStepModel> prefill_;
   std::unique_ptr<pipeline::UnitStepModel> decode_;
   mutable std::vector<pipeline::PrefillRank> prefill_ranks_;  // scratch, reused every step

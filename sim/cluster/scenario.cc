@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "common/error.h"
@@ -65,32 +67,79 @@ WorkloadConfig parse_workload(JsonReader r) {
   return w;
 }
 
-// What a unit's geometry is built from: the node of the hardware spec and the model.
-struct GeometrySource {
-  std::shared_ptr<const hardware::Hardware> hw;
-  llm::ModelSpec model;  // at its native precision
+// A hardware kind by name, for the key `key` of `r` (the error lists the known kinds).
+std::string known_kind(JsonReader& r, std::string_view key, std::string fallback) {
+  std::string kind = r.string_or(key, std::move(fallback));
+  if (!file_exists(data_path("hardware/specs/" + kind + ".json"))) {
+    r.fail(key, fmt::format("unknown hardware \"{}\" (known: {})", kind, known_hardware()));
+  }
+  return kind;
+}
+
+// The hardware kinds a scenario's pools run on, each loaded once (pools of one kind share its pointer), and the model
+// at the scenario's precision, which every pool serves: checked against each kind's GPU as the kind is asked for.
+class PoolKinds {
+ public:
+  explicit PoolKinds(llm::ModelSpec model) : model_(std::make_shared<const llm::ModelSpec>(std::move(model))) {}
+
+  /// The kind's spec and tables, loaded on first use: InputErrors name its files.
+  std::shared_ptr<const hardware::Hardware> hardware(const std::string& kind) {
+    for (const auto& hw : loaded_) {
+      if (hw->name == kind) return hw;
+    }
+    return loaded_.emplace_back(std::make_shared<const hardware::Hardware>(hardware::load_hardware(kind)));
+  }
+  /// The kind and the model on it: an InputError names the component of the model's precision it cannot run.
+  PoolKind get(const std::string& kind) {
+    auto hw = hardware(kind);
+    cost::check_precision(*model_, hw->gpu);
+    return {hw, model_};
+  }
+  const llm::ModelSpec& model() const { return *model_; }
+
+ private:
+  std::shared_ptr<const llm::ModelSpec> model_;
+  std::vector<std::shared_ptr<const hardware::Hardware>> loaded_;
 };
 
-GeometrySource geometry_source(const Scenario& s) {
-  return {std::make_shared<const hardware::Hardware>(hardware::load_hardware(s.hardware)),
-          llm::load_model(model_ref(s))};
+llm::ModelSpec native_model(const Scenario& s) { return llm::load_model(model_ref(s)); }
+
+llm::UnitGeometry pool_geometry(const PoolKind& k, const PoolConfig& p) {
+  return llm::unit_geometry(k.hardware->node, *k.model, p.nodes_per_unit, p.redundant_experts);
 }
 
-llm::UnitGeometry pool_geometry(const GeometrySource& g, const PoolConfig& p) {
-  return llm::unit_geometry(g.hw->node, g.model, p.nodes_per_unit, p.redundant_experts);
+// Sets each pool's geometry (on its kind's node; its KV bytes a token among it: the model's at the scenario's
+// precision) and kind (a precision the kind cannot run is an InputError), and the GPUs per node each pool bills.
+void set_geometry(Scenario& s, PoolKinds& kinds) {
+  const PoolKind prefill = kinds.get(pool_hardware(s, s.fleet.prefill));
+  const PoolKind decode = kinds.get(pool_hardware(s, s.fleet.decode));
+  s.geometry = {pool_geometry(prefill, s.fleet.prefill), pool_geometry(decode, s.fleet.decode), prefill, decode};
+  s.economics.prefill.gpus_per_node = s.geometry.prefill.gpus_per_node;
+  s.economics.decode.gpus_per_node = s.geometry.decode.gpus_per_node;
 }
 
-// Each pool's geometry, and the hardware and the model at the scenario's precision, loaded once.
-// Sets each pool's geometry (its KV bytes a token among it: the model's at the scenario's precision), the loaded
-// hardware and model, and the GPUs per node the economics bill.
-void set_geometry(Scenario& s, const GeometrySource& g) {
-  const GeometrySource at{g.hw, cost::with_precision(g.model, s.precision, g.hw->gpu)};
-  s.geometry = {pool_geometry(at, s.fleet.prefill), pool_geometry(at, s.fleet.decode), g.hw,
-                std::make_shared<const llm::ModelSpec>(at.model)};
-  s.economics.gpus_per_node = s.geometry.prefill.gpus_per_node;
+// Pool `p`'s kind with the model at the scenario's precision. A kind that does not load is refused at the key that
+// chose it; a precision the kind cannot run at `precision` for the scenario's own kind, else at the pool's
+// `hardware`, naming the kind.
+PoolKind checked_kind(JsonReader& r, std::optional<JsonReader>& pool, const Scenario& s, const PoolConfig& p,
+                      PoolKinds& kinds) {
+  const std::string& kind = pool_hardware(s, p);
+  JsonReader& chose = kind == s.hardware || !pool ? r : *pool;
+  try {
+    kinds.hardware(kind);
+  } catch (const InputError& e) {
+    chose.fail("hardware", e.what());
+  }
+  try {
+    return kinds.get(kind);
+  } catch (const InputError& e) {
+    if (&chose == &r) r.fail("precision", e.what());
+    chose.fail("hardware", fmt::format("{} cannot run the scenario's precision: {}", kind, e.what()));
+  }
 }
 
-PoolConfig parse_pool(JsonReader r, PoolConfig p, bool prefill, const GeometrySource& g) {
+// A pool's keys over `p` (its defaults); its `hardware` already read (parse_fleet), its kind loaded.
+PoolConfig parse_pool(JsonReader r, PoolConfig p, bool prefill, const PoolKind& kind) {
   p.units = r.integer_or("units", p.units, {0, 10'000, "an integer in [0, 10000]"});
   p.nodes_per_unit = r.integer_or("nodes_per_unit", p.nodes_per_unit, {1, 1'000, "an integer in [1, 1000]"});
   p.redundant_experts = r.integer_or("redundant_experts", p.redundant_experts, IntRange::non_negative());
@@ -104,7 +153,7 @@ PoolConfig parse_pool(JsonReader r, PoolConfig p, bool prefill, const GeometrySo
     p.mtp = r.boolean_or("mtp", p.mtp);
   }
   try {
-    pool_geometry(g, p);
+    pool_geometry(kind, p);
   } catch (const InputError& err) {
     r.fail("redundant_experts", err.what());
   }
@@ -134,9 +183,12 @@ void parse_autoscaler(JsonReader a, AutoscalerConfig& c) {
   a.finish();
 }
 
-// The `economics` object over `c` (the GPU-hour price already the hardware's).
+// The `economics` object over `c` (each pool's GPU-hour price already its kind's): a usd_per_gpu_hour prices every
+// kind.
 void parse_economics(JsonReader e, observe::Prices& c) {
-  c.usd_per_gpu_hour = e.number_or("usd_per_gpu_hour", c.usd_per_gpu_hour, Range::non_negative());
+  if (e.has("usd_per_gpu_hour")) {
+    c.prefill.usd_per_gpu_hour = c.decode.usd_per_gpu_hour = e.number("usd_per_gpu_hour", Range::non_negative());
+  }
   c.usd_per_m_input_cache_hit =
       e.number_or("usd_per_m_input_cache_hit", c.usd_per_m_input_cache_hit, Range::non_negative());
   c.usd_per_m_input_cache_miss =
@@ -159,6 +211,28 @@ void parse_experts(JsonReader e, ExpertConfig& c) {
   e.finish();
 }
 
+// The `fleet` object: each pool's kind first (its `hardware`, else the scenario's), checked against the scenario's
+// precision, then each pool's keys against its kind's geometry.
+void parse_fleet(JsonReader& r, Scenario& s, PoolKinds& kinds) {
+  auto fleet = r.optional_object("fleet");
+  std::optional<JsonReader> prefill, decode;
+  if (fleet) {
+    prefill = fleet->optional_object("prefill");
+    decode = fleet->optional_object("decode");
+  }
+  s.fleet.decode.nodes_per_unit = 18;  // the decode pool's default unit (DeepSeek's EP144 of 8-GPU nodes)
+  if (prefill && prefill->has("hardware")) s.fleet.prefill.hardware = known_kind(*prefill, "hardware", "");
+  if (decode && decode->has("hardware")) s.fleet.decode.hardware = known_kind(*decode, "hardware", "");
+  const PoolKind prefill_kind = checked_kind(r, prefill, s, s.fleet.prefill, kinds);
+  const PoolKind decode_kind = checked_kind(r, decode, s, s.fleet.decode, kinds);
+  if (prefill) s.fleet.prefill = parse_pool(*prefill, s.fleet.prefill, true, prefill_kind);
+  if (decode) s.fleet.decode = parse_pool(*decode, s.fleet.decode, false, decode_kind);
+  if (fleet) {
+    s.fleet.router = registered_or(*fleet, "router", s.fleet.router, policy::builtin_unit_routers());
+    fleet->finish();
+  }
+}
+
 }  // namespace
 
 Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
@@ -167,14 +241,11 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
   s.name = r.string_or("name", s.name);
   s.about = r.string_or("about", s.about);
   s.seed = static_cast<uint64_t>(r.integer_or("seed", 1, IntRange::non_negative()));
-  s.hardware = r.string_or("hardware", s.hardware);
-  if (!file_exists(data_path("hardware/specs/" + s.hardware + ".json"))) {
-    r.fail("hardware", fmt::format("unknown hardware \"{}\" (known: {})", s.hardware, known_hardware()));
-  }
+  s.hardware = known_kind(r, "hardware", s.hardware);
   s.model = r.string_or("model", s.model);
-  const GeometrySource geometry = [&] {
+  llm::ModelSpec native = [&] {
     try {
-      return geometry_source(s);
+      return native_model(s);
     } catch (const InputError& e) {
       r.fail("model", e.what());
     }
@@ -183,15 +254,17 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
     s.precision = {p->string_or("moe", ""), p->string_or("attention", ""), p->string_or("kv", "")};
     p->finish();
   }
-  try {
-    // Resolved against the model (native precisions) and checked against the hardware kind.
-    auto m = cost::with_precision(geometry.model, s.precision, geometry.hw->gpu);
-    s.precision = {std::string(hardware::precision_name(m.precision.moe)),
-                   std::string(hardware::precision_name(m.precision.attention)),
-                   std::string(hardware::precision_name(m.precision.kv))};
-  } catch (const InputError& e) {
-    r.fail("precision", e.what());
-  }
+  PoolKinds kinds = [&] {
+    try {
+      return PoolKinds(cost::with_precision(std::move(native), s.precision));  // checked on each pool's kind below
+    } catch (const InputError& e) {
+      r.fail("precision", e.what());
+    }
+  }();
+  // The precision by name: the model's native one where the scenario gives none.
+  const auto& at = kinds.model().precision;
+  s.precision = {std::string(hardware::precision_name(at.moe)), std::string(hardware::precision_name(at.attention)),
+                 std::string(hardware::precision_name(at.kv))};
   s.calibration = r.string_or("calibration", s.calibration);
   s.published = r.string_or("published", s.published);
   if (!s.published.empty() && s.published.find("published") == std::string::npos) {
@@ -199,29 +272,20 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& file) {
   }
   s.horizon_s = r.number_or("horizon_s", s.horizon_s, kPositiveSeconds);
   if (r.has("workload")) s.workload = parse_workload(r.object("workload"));
-  if (auto fleet = r.optional_object("fleet")) {
-    PoolConfig decode_defaults;
-    decode_defaults.nodes_per_unit = 18;
-    if (fleet->has("prefill")) s.fleet.prefill = parse_pool(fleet->object("prefill"), s.fleet.prefill, true, geometry);
-    s.fleet.decode = decode_defaults;
-    if (fleet->has("decode")) s.fleet.decode = parse_pool(fleet->object("decode"), decode_defaults, false, geometry);
-    s.fleet.router = registered_or(*fleet, "router", s.fleet.router, policy::builtin_unit_routers());
-    fleet->finish();
-  } else {
-    s.fleet.decode.nodes_per_unit = 18;
-  }
+  parse_fleet(r, s, kinds);
   if (auto slo = r.optional_object("slo")) {
     s.slo.user_tokens_per_s = slo->number_or("user_tokens_per_s", s.slo.user_tokens_per_s, Range::positive());
     slo->finish();
   }
   if (auto e = r.optional_object("experts")) parse_experts(*e, s.experts);
   if (auto a = r.optional_object("autoscaler")) parse_autoscaler(*a, s.autoscaler);
-  // The GPU-hour price is the hardware spec's rental price unless the scenario sets its own.
-  s.economics.usd_per_gpu_hour = geometry.hw->node.usd_per_gpu_hour;
+  // Each pool's GPU-hour price is its kind's rental price unless the scenario sets its own (for every kind).
+  s.economics.prefill.usd_per_gpu_hour = kinds.hardware(pool_hardware(s, s.fleet.prefill))->node.usd_per_gpu_hour;
+  s.economics.decode.usd_per_gpu_hour = kinds.hardware(pool_hardware(s, s.fleet.decode))->node.usd_per_gpu_hour;
   if (auto e = r.optional_object("economics")) parse_economics(*e, s.economics);
   r.finish();
   s.base_dir = std::filesystem::path(file).parent_path().string();
-  set_geometry(s, geometry);
+  set_geometry(s, kinds);
   return s;
 }
 
@@ -230,8 +294,12 @@ void check_geometry(const Scenario& s) {
     return g.gpus > 0 && g.nodes_per_unit == p.nodes_per_unit &&
            g.expert_slots - g.routed_experts == p.redundant_experts;
   };
-  bool loaded = s.geometry.hardware && s.geometry.model && s.geometry.hardware->name == s.hardware;
-  if (!loaded || !matches(s.geometry.prefill, s.fleet.prefill) || !matches(s.geometry.decode, s.fleet.decode)) {
+  auto loaded = [&](const PoolKind& k, const PoolConfig& p) {
+    return k.hardware && k.model && k.hardware->name == pool_hardware(s, p);
+  };
+  const auto& g = s.geometry;
+  if (!loaded(g.prefill_kind, s.fleet.prefill) || !loaded(g.decode_kind, s.fleet.decode) ||
+      !matches(g.prefill, s.fleet.prefill) || !matches(g.decode, s.fleet.decode)) {
     throw std::logic_error("scenario: the unit geometry does not match the fleet; resolve_geometry() again");
   }
 }
@@ -248,13 +316,18 @@ std::filesystem::path resolve_path(const Scenario& s, const std::string& file) {
 }
 
 void resolve_geometry(Scenario& s) {
-  const GeometrySource geometry = geometry_source(s);
-  set_geometry(s, geometry);
+  PoolKinds kinds(cost::with_precision(native_model(s), s.precision));
+  set_geometry(s, kinds);
+}
+
+const std::string& pool_hardware(const Scenario& s, const PoolConfig& p) {
+  return p.hardware.empty() ? s.hardware : p.hardware;
 }
 
 nlohmann::json to_json(const Scenario& s) {
-  auto pool = [](const PoolConfig& p, bool prefill) {
-    nlohmann::json j = {{"units", p.units},
+  auto pool = [&s](const PoolConfig& p, bool prefill) {
+    nlohmann::json j = {{"hardware", pool_hardware(s, p)},
+                        {"units", p.units},
                         {"nodes_per_unit", p.nodes_per_unit},
                         {"redundant_experts", p.redundant_experts},
                         {"balancer", p.balancer},
@@ -270,7 +343,7 @@ nlohmann::json to_json(const Scenario& s) {
   const auto& w = s.workload;
   const auto& a = s.autoscaler;
   const auto& e = s.economics;
-  return {
+  nlohmann::json j = {
       {"name", s.name},
       {"about", s.about},
       {"seed", s.seed},
@@ -314,11 +387,16 @@ nlohmann::json to_json(const Scenario& s) {
         {"forecast_error_s", a.forecast_error_s},
         {"forecast_noise", a.forecast_noise}}},
       {"economics",
-       {{"usd_per_gpu_hour", e.usd_per_gpu_hour},
-        {"usd_per_m_input_cache_hit", e.usd_per_m_input_cache_hit},
+       {{"usd_per_m_input_cache_hit", e.usd_per_m_input_cache_hit},
         {"usd_per_m_input_cache_miss", e.usd_per_m_input_cache_miss},
         {"usd_per_m_output", e.usd_per_m_output}}},
   };
+  // One GPU-hour price for every kind is written; pools of kinds priced apart take their specs' prices when read
+  // back, as they did here.
+  if (e.prefill.usd_per_gpu_hour == e.decode.usd_per_gpu_hour) {
+    j["economics"]["usd_per_gpu_hour"] = e.prefill.usd_per_gpu_hour;
+  }
+  return j;
 }
 
 }  // namespace moesim::cluster

@@ -44,6 +44,9 @@ struct PoolConfig {
   int64_t chunk_tokens = 16384;        ///< prefill: new tokens per rank per step (both micro-batches)
   bool mtp = true;                     ///< decode: one MTP draft token per sequence per step
   std::string attention = "dp";        ///< dp (data-parallel, as DeepSeek) | tp (tensor-parallel across a node)
+  /// The pool's hardware kind; empty: the scenario's `hardware` (pool_hardware() says which). The prefill and
+  /// decode pools may be of different kinds (prefill is bound by compute, decode by memory bandwidth and capacity).
+  std::string hardware{};
 };
 
 struct FleetConfig {
@@ -65,14 +68,21 @@ struct ExpertConfig {
 
 using policy::AutoscalerConfig;  // the `autoscaler` object (sim/policy/autoscaler.h)
 
-/// Each pool's unit geometry (models/llm/geometry.h), built from the hardware spec and the model file.
+/// One pool's hardware kind (spec and kernel tables) and the model at the scenario's precision, checked against the
+/// kind's GPU (cost::check_precision), loaded when the scenario is parsed and shared by the run's parts (ModelStep,
+/// the arrivals). Every pool serves the one model at the one precision: the pools share its pointer.
+struct PoolKind {
+  std::shared_ptr<const hardware::Hardware> hardware;
+  std::shared_ptr<const llm::ModelSpec> model;
+};
+
+/// Each pool's unit geometry (models/llm/geometry.h), built from its kind's node and the model file, and each pool's
+/// kind: every distinct kind is loaded once (pools of one kind share the pointers).
 struct FleetGeometry {
   llm::UnitGeometry prefill;
   llm::UnitGeometry decode;
-  /// The hardware kind (spec and kernel tables) and the model at the scenario's precision, each loaded once when the
-  /// scenario is parsed and shared by the run's parts (ModelStep).
-  std::shared_ptr<const hardware::Hardware> hardware;
-  std::shared_ptr<const llm::ModelSpec> model;
+  PoolKind prefill_kind;
+  PoolKind decode_kind;
 };
 
 struct Scenario {
@@ -92,7 +102,9 @@ struct Scenario {
   SloConfig slo;
   ExpertConfig experts;
   AutoscalerConfig autoscaler;
-  observe::Prices economics;  ///< the prices; gpus_per_node derived from the hardware, not read
+  /// The prices; each pool's GPUs per node derived from its kind, not read; each pool's GPU-hour price its kind's
+  /// unless `economics.usd_per_gpu_hour` sets one for every kind.
+  observe::Prices economics;
   std::string published;      ///< optional: a *published* outcomes file the report compares with (never an input)
   std::string base_dir;       ///< folder of the scenario file (relative paths resolve against it); not written out
   /// Derived from hardware, model and fleet by parse_scenario (or resolve_geometry); not written out.
@@ -108,6 +120,9 @@ void resolve_geometry(Scenario& s);
 
 /// Throws std::logic_error unless `s.geometry` matches its fleet (a Scenario changed in code after resolve_geometry).
 void check_geometry(const Scenario& s);
+
+/// The hardware kind of pool `p` of `s` (its own `hardware`, else the scenario's).
+const std::string& pool_hardware(const Scenario& s, const PoolConfig& p);
 
 /// What to load the scenario's model from: a registered name or alias as it is, a file path absolute or relative to
 /// the data folder (llm::load_model takes either).

@@ -2,9 +2,17 @@
 
 namespace moesim::observe {
 
-Money money(const Prices& prices, double node_s, const BilledTokens& tokens) {
+namespace {
+double node_cost(double node_s, const NodeRate& rate) {
+  return node_s / 3600.0 * static_cast<double>(rate.gpus_per_node) * rate.usd_per_gpu_hour;
+}
+}  // namespace
+
+Money money(const Prices& prices, PoolNodeSeconds node_s, const BilledTokens& tokens) {
   Money m;
-  m.cost_usd = node_s / 3600.0 * static_cast<double>(prices.gpus_per_node) * prices.usd_per_gpu_hour;
+  m.cost_usd = prices.prefill == prices.decode
+                   ? node_cost(node_s.prefill + node_s.decode, prices.prefill)
+                   : node_cost(node_s.prefill, prices.prefill) + node_cost(node_s.decode, prices.decode);
   m.revenue_usd = (static_cast<double>(tokens.input_cached) * prices.usd_per_m_input_cache_hit +
                    static_cast<double>(tokens.input_uncached) * prices.usd_per_m_input_cache_miss +
                    static_cast<double>(tokens.output) * prices.usd_per_m_output) /

@@ -1,7 +1,7 @@
 // MetricsConfig: what the observers need to know of the run beyond its signals: the prices, the units' sizes (to
 // turn node-time into unit-time for busy fractions) and the SLO speed (for the decode capacity at the SLO).
 //
-//   MetricsConfig c;  c.prices.gpus_per_node = 8;  RunMetrics m(c);
+//   MetricsConfig c;  c.prices.prefill.gpus_per_node = c.prices.decode.gpus_per_node = 8;  RunMetrics m(c);
 #pragma once
 
 #include <cstdint>

@@ -78,7 +78,7 @@ std::string MinuteLedger::csv(bool per_minute) const {
     size_t end = std::min(rows_.size(), start + group);
     for (size_t i = start; i < end; ++i) sum += rows_[i];
     double span = static_cast<double>(end - start) * 60.0;
-    Money money_of_span = money(config_.prices, sum.prefill_node_s + sum.decode_node_s,
+    Money money_of_span = money(config_.prices, {sum.prefill_node_s, sum.decode_node_s},
                                 {sum.input_cached, sum.input_uncached, sum.output});
     out += fmt::format(
         "{},{:.3f},{:.3f},{},{},{},{},{:.2f},{:.2f},{:.4f},{:.4f},{:.3f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f}\n",

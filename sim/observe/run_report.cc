@@ -90,7 +90,7 @@ RunReport make_report(const RunMetrics& metrics, const RunFacts& facts) {
   s.expert_balance_mean = ratio_or_zero(st.expert_balance_sum, steps(st.decode_steps));
   s.decode_sequences_per_unit_mean = ratio_or_zero(st.decode_sequences_sum, steps(st.decode_steps));
 
-  r.economics = money(config.prices, node_s, done.tokens);
+  r.economics = money(config.prices, {prefill_node_s, decode_node_s}, done.tokens);
 
   if (facts.autoscaler) {
     // Prefill capacity: new tokens a node computes at full steps of the day's mix, and the share of it used. The

@@ -156,5 +156,76 @@ TEST_CASE("scenario: the pools' KV bytes per token are the model's at the scenar
   moesim::cluster::resolve_geometry(fp8);
   CHECK(fp8.geometry.prefill.kv_bytes_per_token == 35136);
   CHECK(fp8.geometry.decode.kv_bytes_per_token == 35136);
-  CHECK(fp8.geometry.model->kv_bytes_per_token() == 35136.0);
+  CHECK(fp8.geometry.decode_kind.model->kv_bytes_per_token() == 35136.0);
+}
+
+TEST_CASE("scenario: each pool's hardware defaults to the scenario's and the resolved scenario writes it") {
+  auto s = parse_scenario(good(), "good.json");
+  CHECK(s.fleet.prefill.hardware.empty());  // not given: the scenario's kind
+  CHECK(moesim::cluster::pool_hardware(s, s.fleet.prefill) == "h800");
+  auto resolved = to_json(s);
+  CHECK(resolved["fleet"]["prefill"]["hardware"] == "h800");
+  CHECK(resolved["fleet"]["decode"]["hardware"] == "h800");
+  CHECK(resolved["economics"]["usd_per_gpu_hour"] == 2.0);  // one price bills both pools
+  // One kind for both pools: the spec, the tables and the model are loaded once and shared.
+  CHECK(s.geometry.prefill_kind.hardware == s.geometry.decode_kind.hardware);
+  CHECK(s.geometry.prefill_kind.model == s.geometry.decode_kind.model);
+}
+
+TEST_CASE("scenario: an unknown pool kind is an error naming the pool's hardware key and listing the known kinds") {
+  const std::string e = error_after("fleet.prefill.hardware=\"tpu\"");
+  CHECK(e.rfind("bad.json: fleet.prefill.hardware: unknown hardware \"tpu\" (known: ", 0) == 0);
+  CHECK(e.find("h200") != std::string::npos);
+  CHECK(error_after("fleet.decode.hardware=8") ==
+        "bad.json: fleet.decode.hardware: expected a string, got 8");
+}
+
+TEST_CASE("scenario: the pools may be of different kinds, each pool's geometry on its own kind's node") {
+  auto doc = good();
+  moesim::apply_override(doc, "fleet.prefill.hardware=\"h200\"");
+  moesim::apply_override(doc, "fleet.decode.hardware=\"gb200-nvl72\"");
+  auto s = parse_scenario(doc, "mixed.json");
+  CHECK(s.geometry.prefill.gpus == 32);          // 4 nodes of 8 H200s
+  CHECK(s.geometry.decode.gpus == 72);           // 18 trays of 4 GB200s
+  CHECK(s.geometry.prefill_kind.hardware->name == "h200");
+  CHECK(s.geometry.decode_kind.hardware->name == "gb200-nvl72");
+  CHECK(s.economics.prefill.gpus_per_node == 8);
+  CHECK(s.economics.decode.gpus_per_node == 4);
+  CHECK(s.economics.prefill.usd_per_gpu_hour == 4.0);  // each kind's spec price
+  CHECK(s.economics.decode.usd_per_gpu_hour == 6.4);
+  moesim::cluster::check_geometry(s);
+  // Written out and read back, the same scenario: the two prices are the specs' again (no single price is written).
+  auto resolved = to_json(s);
+  CHECK(resolved["fleet"]["decode"]["hardware"] == "gb200-nvl72");
+  CHECK_FALSE(resolved["economics"].contains("usd_per_gpu_hour"));
+  auto again = parse_scenario(resolved, "resolved-scenario.json");
+  CHECK(to_json(again) == resolved);
+  CHECK(again.economics.decode.usd_per_gpu_hour == 6.4);
+}
+
+TEST_CASE("scenario: economics.usd_per_gpu_hour prices every pool's kind") {
+  auto doc = good();
+  moesim::apply_override(doc, "fleet.decode.hardware=\"h200\"");
+  moesim::apply_override(doc, "economics.usd_per_gpu_hour=3.5");
+  auto s = parse_scenario(doc, "priced.json");
+  CHECK(s.economics.prefill.usd_per_gpu_hour == 3.5);
+  CHECK(s.economics.decode.usd_per_gpu_hour == 3.5);
+  auto resolved = to_json(s);
+  CHECK(resolved["economics"]["usd_per_gpu_hour"] == 3.5);
+  CHECK(to_json(parse_scenario(resolved, "resolved-scenario.json")) == resolved);
+}
+
+TEST_CASE("scenario: a precision a pool's own kind cannot run is refused naming that pool") {
+  auto doc = good();
+  moesim::apply_override(doc, "hardware=\"b200\"");  // FP4 tensor cores: an FP4 KV cache is read there
+  moesim::apply_override(doc, "precision.kv=\"nvfp4\"");
+  CHECK_NOTHROW(parse_scenario(doc, "b200.json"));
+  moesim::apply_override(doc, "fleet.decode.hardware=\"h800\"");
+  CHECK_THROWS_WITH(parse_scenario(doc, "bad.json"),
+                    "bad.json: fleet.decode.hardware: h800 cannot run the scenario's precision: kv: an nvfp4 KV "
+                    "cache needs FP4 tensor cores to read it; H800 SXM5 has none (bf16 | fp8)");
+  // A precision no kind knows is the precision's error, whichever kinds the pools are of.
+  moesim::apply_override(doc, "precision.moe=\"int4\"");
+  CHECK_THROWS_WITH(parse_scenario(doc, "bad.json"),
+                    "bad.json: precision: moe: unknown precision \"int4\" (known: bf16 | fp8 | nvfp4 | mxfp4)");
 }

@@ -11,7 +11,7 @@ namespace {
 
 MetricsConfig config_8_gpus() {
   MetricsConfig c;  // $2 per GPU-hour, R1 prices
-  c.prices.gpus_per_node = 8;
+  c.prices.prefill.gpus_per_node = c.prices.decode.gpus_per_node = 8;
   return c;
 }
 

@@ -15,7 +15,7 @@ namespace {
 // A short run: a fleet, one completed and one rejected request, a step of each kind; facts with every optional part.
 RunReport sample_report() {
   MetricsConfig c;
-  c.prices.gpus_per_node = 8;
+  c.prices.prefill.gpus_per_node = c.prices.decode.gpus_per_node = 8;
   RunMetrics m(c);
   m.on_fleet_size({0, 4, 18, 1, 1});
   m.on_prefill_step({0, 500'000'000, 0, 12'000, 3, 0.9, 0.8, 0.0, 1e9, 0});

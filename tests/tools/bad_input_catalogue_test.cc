@@ -253,6 +253,15 @@ std::vector<BadInput> catalogue() {
        "--out o: is a file, not a folder (give a folder for the outputs)"},
       {"run", {{"s.json", "{" + kQuick + "}"}}, {}, "run s.json --out o --request-log .", 2,
        "--request-log .: is a folder, not a file"},
+      {"run", {{"s.json", "{" + kQuick + R"(, "fleet": {"prefill": {"hardware": "tpu"}}})"}}, {}, "run s.json --out o", 2,
+       "s.json: fleet.prefill.hardware: unknown hardware \"tpu\" (known: b200, gb200-nvl72, h100, h20, h200, h800)"},
+      {"run",
+       {{"s.json", "{" + kQuick +
+                       R"(, "hardware": "h200", "fleet": {"prefill": {"hardware": "h20", "nodes_per_unit": 1, "redundant_experts": 0}}})"}},
+       {},
+       "run s.json --out o",
+       2,
+       "fleet.prefill: a prefill unit of EP8 on h20 needs 108.1 GB per GPU (weights 102.5, activations 4.5, KV 1.2) of the 95.4 GB it may use (93 % of 102.6 GB HBM)"},
 
       // ---- a run that passes a limit: exit 5, partial results ----
       {"run limits", {{"s.json", R"({"horizon_s": 60, "workload": {"kind": "constant", "rate_per_s": 100}})"}}, {},

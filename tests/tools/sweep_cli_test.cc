@@ -318,3 +318,21 @@ TEST_CASE("moesim plan: with nothing feasible it exits 4 and names the nearest c
   CHECK(r.status == 4);
   CHECK(r.output.find("no simulated candidate meets the constraints; nearest:") != std::string::npos);
 }
+
+TEST_CASE("moesim plan: a candidate whose pools are of different kinds says each pool's kind in plan.json") {
+  auto dir = fresh_dir("moesim-plan-mixed");
+  std::ofstream(dir / "space.json") << R"({"grid": {"fleet.decode.hardware": ["h800", "h200"]},
+    "constraints": {"requests_rejected": {"max": 0}}, "minimize": "cost_usd"})";
+  auto r = moesim::test::run_moesim("plan " + kTiny + " --space " + (dir / "space.json").string() + " --top-k 2 " +
+                                    "--margin 0 --threads 2 --out " + (dir / "out").string());
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  auto plan = nlohmann::json::parse(std::ifstream(dir / "out" / "plan.json"));
+  REQUIRE(plan["simulated"].size() == 2);
+  for (const auto& c : plan["simulated"]) {
+    if (c["candidate"] == 0) CHECK(c["hardware"] == "h800");  // one kind: its name, as before
+    if (c["candidate"] == 1) CHECK(c["hardware"] == nlohmann::json{{"prefill", "h800"}, {"decode", "h200"}});
+  }
+  // The same node-time, the H200 decode pool at its dearer price: the all-H800 candidate is the cheaper.
+  CHECK(plan["best"]["candidate"] == 0);
+}

@@ -435,7 +435,7 @@ std::vector<std::pair<std::string, double>> figures_of(const Candidate& c, const
   double kv_capacity = c.model.decode_kv_capacity_tokens();
   double rejected = c.d.weight * static_cast<double>(std::count_if(c.d.long_contexts.begin(), c.d.long_contexts.end(),
                                                                    [&](double x) { return x > kv_capacity; }));
-  observe::Money money = observe::money(c.s.economics, w.node_s,
+  observe::Money money = observe::money(c.s.economics, {w.prefill_node_s, w.decode_node_s},
                                         {.input_cached = std::llround(cached),
                                          .input_uncached = std::llround(input - cached),
                                          .output = std::llround(output)});

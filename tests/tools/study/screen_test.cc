@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 #include "common/scenario_file.h"
 #include "sim/cluster/simulation.h"
@@ -12,9 +13,11 @@
 
 namespace {
 
-moesim::cluster::Scenario tiny() {
+moesim::cluster::Scenario tiny(const std::vector<std::string>& more = {}) {
   const std::string file = std::string(MOESIM_SOURCE_DIR) + "/scenarios/steady-small.json";
-  auto doc = moesim::resolve_scenario(file, {"horizon_s=60", "experts.skew=\"uniform\"", "experts.eplb=\"none\""});
+  std::vector<std::string> overrides = {"horizon_s=60", "experts.skew=\"uniform\"", "experts.eplb=\"none\""};
+  overrides.insert(overrides.end(), more.begin(), more.end());
+  auto doc = moesim::resolve_scenario(file, overrides);
   return moesim::cluster::parse_scenario(doc, file);
 }
 
@@ -29,9 +32,9 @@ TEST_CASE("screen: the node-time and cost include the drain after the horizon, a
   CHECK(simulated_s > 60.0);
   const double nodes = 4.0 + 18.0;  // the fixed fleet, held through the drain
   CHECK(r.figure("nodes_avg") == Approx(nodes));
-  const auto& prices = s.economics;
+  const auto& rate = s.economics.prefill;  // one kind: both pools at one rate
   CHECK(r.figure("cost_usd") ==
-        Approx(nodes * simulated_s / 3600.0 * static_cast<double>(prices.gpus_per_node) * prices.usd_per_gpu_hour));
+        Approx(nodes * simulated_s / 3600.0 * static_cast<double>(rate.gpus_per_node) * rate.usd_per_gpu_hour));
   // Without a drain (a run with --drain-s 0) the node-time ends at the horizon.
   auto cut = screen(s, demand, 0.0);
   CHECK(cut.figure("simulated_s") == 60.0);
@@ -59,4 +62,21 @@ TEST_CASE("screen: TTFT waits out the step in progress and one lockstep step, wi
                  << report.latency.ttft_p50_s << " / " << report.latency.ttft_p90_s << " s");
   CHECK(r.figure("ttft_p50_s") == Approx(report.latency.ttft_p50_s).epsilon(0.20));
   CHECK(r.figure("ttft_p90_s") == Approx(report.latency.ttft_p90_s).epsilon(0.25));
+}
+
+TEST_CASE("screen: a mixed candidate steps each pool on its own kind and prices each at its kind's rate") {
+  using moesim::study::screen;
+  const auto mixed = tiny({"fleet.prefill.hardware=\"h200\"", "fleet.decode.hardware=\"h800\""});
+  const auto demand = moesim::study::measure_demand(mixed);
+  const auto r = screen(mixed, demand);
+  const auto all_h200 = screen(tiny({"hardware=\"h200\""}), demand);
+  const auto all_h800 = screen(tiny(), demand);
+  // The TTFT is the prefill pool's (on H200s), the per-user speed the decode pool's (on H800s).
+  CHECK(r.figure("ttft_p90_s") == all_h200.figure("ttft_p90_s"));
+  CHECK(r.figure("ttft_p90_s") != all_h800.figure("ttft_p90_s"));
+  CHECK(r.figure("user_tokens_per_s_mean") == all_h800.figure("user_tokens_per_s_mean"));
+  CHECK(r.figure("user_tokens_per_s_mean") != all_h200.figure("user_tokens_per_s_mean"));
+  // The fixed fleet's node-time, each pool at its spec's price: 4 H200 nodes at $4 and 18 H800 nodes at $2 a GPU.
+  const double hours = r.figure("simulated_s") / 3600.0;
+  CHECK(r.figure("cost_usd") == Approx(4 * hours * 8 * 4.0 + 18 * hours * 8 * 2.0));
 }
