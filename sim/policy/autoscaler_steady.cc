@@ -41,30 +41,32 @@ double SteadyDriven::demand_noise(const std::deque<PoolDemand>& seen, size_t win
   if (n < 3) return kInf;
   std::vector<double> d2;
   for (size_t i = seen.size() - n + 2; i < seen.size(); ++i) {
-    d2.push_back(std::abs(seen[i].total() - 2.0 * seen[i - 1].total() + seen[i - 2].total()));
+    d2.push_back(std::abs(seen[i].standing - 2.0 * seen[i - 1].standing + seen[i - 2].standing));
   }
   return kMadToSigma * median(std::move(d2)) / std::sqrt(kSecondDifferenceVariance);
 }
 
-void SteadyDriven::remember(std::deque<PoolDemand>& seen, PoolDemand d) const {
-  seen.push_back(d);
-  while (seen.size() > std::max(window_, persist_)) seen.pop_front();
+void SteadyDriven::remember(PoolDemand d) {
+  seen_.push_back(d);
+  while (seen_.size() > std::max(window_, persist_)) seen_.pop_front();
 }
 
-double SteadyDriven::trend_rise(const std::deque<PoolDemand>& seen, size_t window) {
+double SteadyDriven::trend_slope(const std::deque<PoolDemand>& seen, size_t window) {
   const size_t n = std::min(seen.size(), window);
   if (n < 2) return 0.0;
   std::vector<double> slopes;
   const size_t first = seen.size() - n;
   for (size_t i = first; i < seen.size(); ++i) {
     for (size_t j = i + 1; j < seen.size(); ++j) {
-      slopes.push_back((seen[j].total() - seen[i].total()) / static_cast<double>(j - i));
+      slopes.push_back((seen[j].standing - seen[i].standing) / static_cast<double>(j - i));
     }
   }
-  return median(std::move(slopes)) * static_cast<double>(n - 1);
+  return median(std::move(slopes));
 }
 
-int64_t SteadyDriven::pool_target(const std::deque<PoolDemand>& seen, const PoolMarks& marks) const {
+int64_t SteadyDriven::decode_target(int64_t units) const {
+  const auto& seen = seen_;
+  const double high = p_.config.decode_high;
   const size_t m = std::min(persist_, seen.size());
   double least = kInf;
   double most = -kInf;
@@ -75,46 +77,40 @@ int64_t SteadyDriven::pool_target(const std::deque<PoolDemand>& seen, const Pool
     least_backlog = std::min(least_backlog, seen[i].backlog);
   }
   const bool lasted = seen.size() >= persist_;
-  const auto held = static_cast<double>(marks.units);
-  const double now = seen.back().standing + (marks.backlog_drains ? least_backlog : seen.back().backlog);
+  const auto held = static_cast<double>(units);
+  // Now: the standing load, and as much of the backlog as lasted.
+  const double now = seen.back().standing + least_backlog;
   const double sigma = demand_noise(seen, window_);
   const double margin = std::isfinite(sigma) ? p_.config.noise_z * sigma : kInf;
-  // At once: a crossing beyond the noise, or any crossing while the demand rises by more than the noise.
-  const bool rising = trend_rise(seen, window_) > margin;
-  int64_t target = marks.units;
-  if (now > held * marks.high + (rising ? 0.0 : margin)) target = static_cast<int64_t>(std::ceil(now / marks.high));
-  if (lasted && least > held * marks.high) {
-    target = std::max(target, static_cast<int64_t>(std::ceil(least / marks.high)));
-  }
-  if (target == marks.units && marks.units > 1 && lasted && most < (held - 1.0) * marks.low) target = marks.units - 1;
+  // At once: a crossing beyond the noise, or any crossing while the demand rises fast enough that its trend alone
+  // would carry it beyond the noise within persist_s (waiting to see it last would only delay a unit it will need).
+  const double span = static_cast<double>(persist_ - 1);
+  const bool rising = trend_slope(seen, window_) * span > margin;
+  int64_t target = units;
+  if (now > held * high + (rising ? 0.0 : margin)) target = static_cast<int64_t>(std::ceil(now / high));
+  if (lasted && least > held * high) target = std::max(target, static_cast<int64_t>(std::ceil(least / high)));
+  if (target == units && units > 1 && lasted && most < (held - 1.0) * p_.config.decode_low) target = units - 1;
   return target;
 }
 
 FleetTarget SteadyDriven::decide(const FleetObservation& o) {
+  // Prefill as `slo` (and everything during the warm-up, when units start at once).
+  FleetTarget t = slo_.decide(o);
   if (o.now_s < p_.config.warmup_s) {
-    // Units start at once during the warm-up: find the running fleet's size as `slo` does.
-    FleetTarget t = slo_.decide(o);
     limit_bound_ = slo_.limit_bound();
     return t;
   }
   const auto& c = p_.config;
-  FleetTarget t{o.prefill_units, o.decode_units};
+  t.decode_units = o.decode_units;
   if (o.decode_capacity_per_unit > 0) {
     auto per_unit = static_cast<double>(o.decode_capacity_per_unit);
     PoolDemand d = decode_demand(o, c.backlog_horizon_s);
     // The standing load is what arrives at the fleet: sequences that leave prefill faster (its queue draining) are
     // its backlog passing through, and those it holds back will come; what decode cannot seat waits, and counts.
     if (o.decode_hold_s > 0.0) d.standing = o.arrivals_per_s * o.decode_hold_s;
-    remember(decode_, {d.standing / per_unit, d.backlog / per_unit});
-    t.decode_units = pool_target(decode_, {o.decode_units, c.decode_high, c.decode_low, true});
+    remember({d.standing / per_unit, d.backlog / per_unit});
+    t.decode_units = std::max<int64_t>(decode_target(o.decode_units), 1);
   }
-  if (o.prefill_capacity_per_unit > 0) {
-    PoolDemand d = prefill_demand(o, c.backlog_horizon_s);
-    remember(prefill_, {d.standing / o.prefill_capacity_per_unit, d.backlog / o.prefill_capacity_per_unit});
-    t.prefill_units = pool_target(prefill_, {o.prefill_units, c.prefill_high, c.prefill_low, false});
-  }
-  t.decode_units = std::max<int64_t>(t.decode_units, 1);
-  t.prefill_units = std::max<int64_t>(t.prefill_units, 1);
   limit_bound_ = cut_to_pool_limit(t, o, c.max_nodes);
   return t;
 }

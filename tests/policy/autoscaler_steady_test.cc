@@ -123,14 +123,23 @@ TEST_CASE("autoscaler steady: prefill draining its queue into decode adds no dec
   }
 }
 
-TEST_CASE("autoscaler steady: a crossing while the demand rises by more than the noise counts at once") {
+TEST_CASE("autoscaler steady: a small crossing counts at once while the demand rises fast beyond the noise") {
   auto steady = make_autoscaler(steady_params());
-  // A noisy ramp of 0.1 units an interval, from about 7.8 to 8.9, then 9.05: within three sigmas of the mark (0.18),
-  // but on a rise of 1.1 units over the window.
+  // A noisy ramp of 0.15 units an interval, from about 7.2 to 8.85, then 9.05: within three sigmas of the mark (0.18),
+  // but the trend alone carries the demand 0.3 units over the two intervals persistence would wait.
   for (int i = 0; i < 12; ++i) {
-    REQUIRE(steady->decide(at(i, 7.8 + 0.1 * i + kNoise[static_cast<size_t>(i)])).decode_units == 10);
+    REQUIRE(steady->decide(at(i, 7.2 + 0.15 * i + kNoise[static_cast<size_t>(i)])).decode_units == 10);
   }
   CHECK(steady->decide(at(12, 9.05)).decode_units == 11);
+}
+
+TEST_CASE("autoscaler steady: a slow drift across the mark within the noise waits for the crossing to last") {
+  auto steady = make_autoscaler(steady_params());
+  // 0.02 units an interval: 0.04 over the persistence span, under three sigmas (0.18).
+  for (int i = 0; i < 12; ++i) {
+    REQUIRE(steady->decide(at(i, 8.75 + 0.02 * i + kNoise[static_cast<size_t>(i)])).decode_units == 10);
+  }
+  CHECK(steady->decide(at(12, 9.05)).decode_units == 10);
 }
 
 TEST_CASE("autoscaler steady: decides as slo during the warm-up") {
@@ -146,7 +155,7 @@ TEST_CASE("autoscaler steady: the noise is the robust spread of second differenc
   std::deque<PoolDemand> line;
   for (int i = 0; i < 12; ++i) line.push_back({1.0 + 0.5 * i, 0.0});
   CHECK(SteadyDriven::demand_noise(line, 12) == Approx(0.0).margin(1e-12));
-  CHECK(SteadyDriven::trend_rise(line, 12) == Approx(5.5));
+  CHECK(SteadyDriven::trend_slope(line, 12) == Approx(0.5));
   std::deque<PoolDemand> alternating;
   for (int i = 0; i < 12; ++i) alternating.push_back({i % 2 == 0 ? 1.0 : -1.0, 0.0});
   // Second differences of +-1 are +-4; 1.4826 x 4 / sqrt(6).
