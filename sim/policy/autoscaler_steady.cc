@@ -20,6 +20,12 @@ size_t observations_over(double span_s, double interval_s) {
   return 1 + static_cast<size_t>(std::ceil(span_s / interval_s));
 }
 
+// The params without the pool limit: `slo` decides prefill uncut, and the limit cuts the whole target after.
+AutoscalerParams without_pool_limit(AutoscalerParams p) {
+  p.config.max_nodes = 0;
+  return p;
+}
+
 double median(std::vector<double> v) {
   const size_t mid = v.size() / 2;
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
@@ -32,7 +38,7 @@ double median(std::vector<double> v) {
 
 SteadyDriven::SteadyDriven(const AutoscalerParams& p)
     : p_(p),
-      slo_(p),
+      slo_(without_pool_limit(p)),
       persist_(observations_over(p.config.persist_s, p.config.interval_s)),
       window_(std::max<size_t>(3, static_cast<size_t>(std::llround(p.config.noise_window_s / p.config.interval_s)))) {}
 
@@ -94,15 +100,10 @@ int64_t SteadyDriven::decode_target(int64_t units) const {
 }
 
 FleetTarget SteadyDriven::decide(const FleetObservation& o) {
-  // Prefill as `slo` (and everything during the warm-up, when units start at once).
+  // Prefill as `slo`, and decode too during the warm-up (units start at once then).
   FleetTarget t = slo_.decide(o);
-  if (o.now_s < p_.config.warmup_s) {
-    limit_bound_ = slo_.limit_bound();
-    return t;
-  }
   const auto& c = p_.config;
-  t.decode_units = o.decode_units;
-  if (o.decode_capacity_per_unit > 0) {
+  if (o.now_s >= c.warmup_s && o.decode_capacity_per_unit > 0) {
     auto per_unit = static_cast<double>(o.decode_capacity_per_unit);
     PoolDemand d = decode_demand(o, c.backlog_horizon_s);
     // The standing load is what arrives at the fleet: sequences that leave prefill faster (its queue draining) are

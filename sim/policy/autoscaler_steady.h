@@ -47,7 +47,7 @@ class SteadyDriven final : public AutoscalerPolicy {
   void remember(PoolDemand d);
 
   AutoscalerParams p_;
-  SloDriven slo_;                // prefill's rule, and the warm-up's
+  SloDriven slo_;                // prefill's rule, and the warm-up's (without the pool limit)
   size_t persist_ = 1;           // observations a small crossing or a backlog must last: those over persist_s
   size_t window_ = 3;            // observations the noise is measured over: those in noise_window_s (at least 3)
   std::deque<PoolDemand> seen_;  // recent decode demand, oldest first, in units of one decode unit's capacity
