@@ -40,10 +40,13 @@ engine::Time AutoscalerDriver::tick(engine::Time now, Fleet& fleet) {
   double span = (now - last_).seconds();
   int64_t offered_tokens = fleet.prefill_offered_tokens();
   int64_t offered_sequences = fleet.decode_offered_sequences();
+  int64_t arrivals = fleet.prefill_offered_sequences();
   if (span > 0) {
     o.prefill_offered_tokens_per_s = static_cast<double>(offered_tokens - offered_tokens_seen_) / span;
     o.decode_offered_per_s = static_cast<double>(offered_sequences - offered_sequences_seen_) / span;
+    o.arrivals_per_s = static_cast<double>(arrivals - arrivals_seen_) / span;
   }
+  arrivals_seen_ = arrivals;
   offered_tokens_seen_ = offered_tokens;
   offered_sequences_seen_ = offered_sequences;
   if (done_ > 0) {

@@ -44,6 +44,7 @@ class AutoscalerDriver final : public Autoscaler, public observe::FleetListener 
   double pairs_per_token_ = 0.0;     // of the traffic so far (smoothed)
   int64_t offered_tokens_seen_ = 0;  // the fleet's offered-load counters at the last tick
   int64_t offered_sequences_seen_ = 0;
+  int64_t arrivals_seen_ = 0;
   int64_t done_ = 0;                   // requests completed since the last tick
   int64_t done_output_tokens_ = 0;     // their output tokens
   double output_tokens_ = 0.0;         // per completed request (smoothed)

@@ -54,9 +54,10 @@ class Fleet {
   int64_t decode_waiting() const { return decode_.waiting(); }
   int64_t decode_capacity() const { return decode_.capacity(); }
   int64_t prefill_queued_tokens() const { return prefill_.queued_tokens(); }
-  /// Offered load, counted from the start: new (uncached) prompt tokens of the requests accepted, and sequences that
-  /// left prefill for the decode side.
+  /// Offered load, counted from the start: new (uncached) prompt tokens of the requests accepted, the requests
+  /// accepted, and sequences that left prefill for the decode side.
   int64_t prefill_offered_tokens() const { return prefill_.offered_tokens(); }
+  int64_t prefill_offered_sequences() const { return prefill_.offered_sequences(); }
   int64_t decode_offered_sequences() const { return prefill_.sent_sequences(); }
 
  private:

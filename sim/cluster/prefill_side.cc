@@ -122,6 +122,7 @@ void PrefillSide::arrive(const PrefillRecord& request) {
   counts_.in_flight_input_tokens += r.input_tokens;
   counts_.in_flight_output_tokens += r.output_tokens;
   offered_tokens_ += r.input_tokens - r.cached_tokens;
+  offered_sequences_ += 1;
   route(pool_.add(r));
 }
 

@@ -51,7 +51,8 @@ class alignas(64) PrefillSide final : public engine::EventHandler {
   int64_t queued_tokens() const {
     return units_.sum_live([](const PrefillUnit& u) { return u.queued_tokens(); });
   }
-  /// Counted from the start: new (uncached) prompt tokens of the requests accepted, and sequences sent to decode.
+  /// Counted from the start: the requests accepted, their new (uncached) prompt tokens, and sequences sent to decode.
+  int64_t offered_sequences() const { return offered_sequences_; }
   int64_t offered_tokens() const { return offered_tokens_; }
   int64_t sent_sequences() const { return sent_sequences_; }
   bool arrivals_done() const { return arrivals_done_; }
@@ -109,6 +110,7 @@ class alignas(64) PrefillSide final : public engine::EventHandler {
   bool mtp_;
   double mtp_acceptance_;
   int64_t offered_tokens_ = 0;
+  int64_t offered_sequences_ = 0;
   int64_t sent_sequences_ = 0;
   uint64_t next_serial_ = 0;
   // The arrivals.

@@ -178,6 +178,10 @@ void parse_autoscaler(JsonReader a, AutoscalerConfig& c) {
   c.forecast_error_s = a.number_or("forecast_error_s", c.forecast_error_s,
                                    {-86400.0, 86400.0, false, "a number of seconds in [-86400, 86400]"});
   c.forecast_noise = a.number_or("forecast_noise", c.forecast_noise, {0.0, 2.0, false, "a number in [0, 2]"});
+  // A crossing or backlog shorter than a unit's start-up is gone before a unit ordered for it could serve.
+  c.persist_s = a.number_or("persist_s", c.startup_s, kNonNegativeSeconds);
+  c.noise_z = a.number_or("noise_z", c.noise_z, {0.0, 10.0, false, "a number in [0, 10]"});
+  c.noise_window_s = a.number_or("noise_window_s", c.noise_window_s, kPositiveSeconds);
   if (c.decode_low >= c.decode_high) a.fail("decode_low", "must be below decode_high");
   if (c.prefill_low >= c.prefill_high) a.fail("prefill_low", "must be below prefill_high");
   a.finish();
@@ -385,7 +389,10 @@ nlohmann::json to_json(const Scenario& s) {
         {"decode_node_share", a.decode_node_share},
         {"warmup_s", a.warmup_s},
         {"forecast_error_s", a.forecast_error_s},
-        {"forecast_noise", a.forecast_noise}}},
+        {"forecast_noise", a.forecast_noise},
+        {"persist_s", a.persist_s},
+        {"noise_z", a.noise_z},
+        {"noise_window_s", a.noise_window_s}}},
       {"economics",
        {{"usd_per_m_input_cache_hit", e.usd_per_m_input_cache_hit},
         {"usd_per_m_input_cache_miss", e.usd_per_m_input_cache_miss},

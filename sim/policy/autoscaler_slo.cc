@@ -8,7 +8,7 @@ namespace moesim::policy {
 FleetTarget SloDriven::decide(const FleetObservation& o) {
   FleetTarget t{o.prefill_units, o.decode_units};
   if (o.decode_capacity_per_unit > 0) {
-    double demand = decode_demand(o);
+    double demand = decode_demand(o, p_.config.backlog_horizon_s).total();
     double per_unit = static_cast<double>(o.decode_capacity_per_unit);
     // Units needed to hold the demand at `decode_high`, and no fewer than keep it under it after a removal.
     auto needed = static_cast<int64_t>(std::ceil(demand / (per_unit * p_.config.decode_high)));
@@ -20,8 +20,7 @@ FleetTarget SloDriven::decide(const FleetObservation& o) {
     }
   }
   // (A busy fraction would mislead: a unit steps whenever it holds any work, however little.)
-  double demand =
-      o.prefill_offered_tokens_per_s + static_cast<double>(o.prefill_queued_tokens) / p_.config.backlog_horizon_s;
+  double demand = prefill_demand(o, p_.config.backlog_horizon_s).total();
   double busy_units = o.prefill_capacity_per_unit > 0 ? demand / o.prefill_capacity_per_unit
                                                       : static_cast<double>(o.prefill_units) * p_.config.prefill_high;
   auto needed = static_cast<int64_t>(std::ceil(busy_units / p_.config.prefill_high));
@@ -32,34 +31,8 @@ FleetTarget SloDriven::decide(const FleetObservation& o) {
   }
   t.decode_units = std::max<int64_t>(t.decode_units, 1);
   t.prefill_units = std::max<int64_t>(t.prefill_units, 1);
-  limit_bound_ = false;
-  if (p_.config.max_nodes > 0) {
-    while (t.prefill_units * o.prefill_nodes_per_unit + t.decode_units * o.decode_nodes_per_unit >
-               p_.config.max_nodes &&
-           (t.prefill_units > 1 || t.decode_units > 1)) {
-      limit_bound_ = true;
-      // Cut where the overshoot is relatively largest.
-      if (t.decode_units > 1 && t.decode_units > o.decode_units) {
-        t.decode_units -= 1;
-      } else if (t.prefill_units > 1) {
-        t.prefill_units -= 1;
-      } else {
-        t.decode_units -= 1;
-      }
-    }
-  }
+  limit_bound_ = cut_to_pool_limit(t, o, p_.config.max_nodes);
   return t;
-}
-
-// Slots the decode demand needs. A waiting sequence is a backlog, not a standing load: slots free as sequences
-// finish, so it needs a slot for hold / horizon of the horizon. Before the first completion the hold time is
-// unknown and the standing count (active + waiting) stands in.
-double SloDriven::decode_demand(const FleetObservation& o) const {
-  auto active = static_cast<double>(o.decode_active);
-  auto waiting = static_cast<double>(o.decode_waiting);
-  if (o.decode_hold_s <= 0.0) return active + waiting;
-  return o.decode_offered_per_s * o.decode_hold_s +
-         waiting * std::min(1.0, o.decode_hold_s / p_.config.backlog_horizon_s);
 }
 
 }  // namespace moesim::policy

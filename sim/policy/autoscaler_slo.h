@@ -20,8 +20,6 @@ class SloDriven final : public AutoscalerPolicy {
   FleetTarget decide(const FleetObservation& o) override;
 
  private:
-  double decode_demand(const FleetObservation& o) const;
-
   AutoscalerParams p_;
 };
 

@@ -5,6 +5,7 @@
 #include "sim/policy/autoscaler_fixed_schedule.h"
 #include "sim/policy/autoscaler_forecast.h"
 #include "sim/policy/autoscaler_slo.h"
+#include "sim/policy/autoscaler_steady.h"
 #include "sim/policy/decode_least_kv.h"
 #include "sim/policy/decode_least_requests.h"
 #include "sim/policy/decode_oracle.h"
@@ -77,6 +78,8 @@ void register_builtin_autoscalers(AutoscalerRegistry& r) {
   r.add("slo", "adds and drains units on offered load against the SLO-capped capacity", from<SloDriven>);
   r.add("forecast", "as slo, on the load scaled ahead by a day-shape forecast (another day's, with a timing error)",
         from<ForecastDriven>);
+  r.add("steady", "the slo marks, crossed beyond the measured noise or for persist_s; a backlog counts once it lasted",
+        from<SteadyDriven>);
 }
 
 const PrefillBalancerRegistry& builtin_prefill_balancers() {

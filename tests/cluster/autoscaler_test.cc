@@ -1,4 +1,7 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <memory>
+#include <vector>
 
 #include "common/rng.h"
 #include "sim/cluster/autoscaler_driver.h"
@@ -41,16 +44,23 @@ Scenario scaled_scenario() {
   return s;
 }
 
-}  // namespace
+// Keeps the fleet as it is and records what the controller observed at each decision.
+class RecordingPolicy final : public moesim::policy::AutoscalerPolicy {
+ public:
+  moesim::policy::FleetTarget decide(const moesim::policy::FleetObservation& o) override {
+    seen.push_back(o);
+    return {o.prefill_units, o.decode_units};
+  }
+  std::vector<moesim::policy::FleetObservation> seen;
+};
 
-TEST_CASE("autoscaler: the SLO-driven policy grows the fleet under load, shrinks it after, and loses nothing") {
-  auto scenario = scaled_scenario();
+// Runs 40 requests/s for 10 minutes, then 2, under `params`' policy: the fleet grows, is smaller at the end than at
+// its peak, and loses nothing.
+void check_grows_and_shrinks(const Scenario& scenario, const moesim::policy::AutoscalerParams& params) {
   auto src = stepped_source(40, 2, 600, 1200);
   LinearStepModel model;
   model.decode_per_seq_s = 2e-3;  // about 30 sequences per rank at the SLO: one unit holds far less than the load
   EvenExperts experts;
-  moesim::policy::AutoscalerParams params;
-  params.config.policy = "slo";
   AutoscalerDriver driver(moesim::policy::make_autoscaler(params), scenario, model);
   Simulation sim(scenario, model, experts, experts, src, &driver);
   sim.signals().subscribe(&driver);
@@ -63,6 +73,48 @@ TEST_CASE("autoscaler: the SLO-driven policy grows the fleet under load, shrinks
   REQUIRE(minutes.size() > 15);
   double last = minutes[18].prefill_node_s + minutes[18].decode_node_s;
   REQUIRE(last / 60.0 < static_cast<double>(s.nodes.peak));
+}
+
+}  // namespace
+
+TEST_CASE("autoscaler: the controller observes the requests accepted per second at the fleet") {
+  auto scenario = scaled_scenario();
+  auto src = stepped_source(40, 2, 600, 1200);
+  LinearStepModel model;
+  EvenExperts experts;
+  auto policy = std::make_unique<RecordingPolicy>();
+  RecordingPolicy* recorder = policy.get();
+  AutoscalerDriver driver(std::move(policy), scenario, model);
+  Simulation sim(scenario, model, experts, experts, src, &driver);
+  sim.signals().subscribe(&driver);
+  sim.run();
+  REQUIRE(recorder->seen.size() > 10);
+  // Each decision's rate times its interval adds up to the requests that arrived before the last decision.
+  double counted = 0.0;
+  for (size_t i = 1; i < recorder->seen.size(); ++i) {
+    counted += recorder->seen[i].arrivals_per_s * (recorder->seen[i].now_s - recorder->seen[i - 1].now_s);
+  }
+  double last_s = recorder->seen.back().now_s;
+  auto arrived = std::count_if(src.requests.begin(), src.requests.end(), [&](const PrefillRecord& r) {
+    return static_cast<double>(r.arrival_ns) <= last_s * 1e9;
+  });
+  CHECK(counted == Approx(static_cast<double>(arrived)).margin(0.5));
+}
+
+TEST_CASE("autoscaler: the SLO-driven policy grows the fleet under load, shrinks it after, and loses nothing") {
+  moesim::policy::AutoscalerParams params;
+  params.config.policy = "slo";
+  check_grows_and_shrinks(scaled_scenario(), params);
+}
+
+TEST_CASE("autoscaler: the steady policy grows the fleet under a lasting load, shrinks it after, and loses nothing") {
+  auto scenario = scaled_scenario();
+  scenario.autoscaler.warmup_s = 0;  // no warm-up: every decision is steady's own
+  scenario.autoscaler.persist_s = 60;
+  moesim::policy::AutoscalerParams params;
+  params.config = scenario.autoscaler;
+  params.config.policy = "steady";
+  check_grows_and_shrinks(scenario, params);
 }
 
 TEST_CASE("autoscaler: the fixed policy imposes the schedule's node count") {

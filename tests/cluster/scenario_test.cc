@@ -60,10 +60,15 @@ TEST_CASE("scenario: each kind of bad value gets its own error naming the file a
         "bad.json: fleet.prefill.redundant_experts: 256 + 31 expert slots do not divide among 32 GPUs");
   CHECK(error_after("fleet.prefill.overlap=1") == "bad.json: fleet.prefill.overlap: expected true or false, got 1");
   CHECK(error_after("autoscaler.decode_low=0.95") == "bad.json: autoscaler.decode_low: must be below decode_high");
+  CHECK(error_after("autoscaler.noise_z=-1") == "bad.json: autoscaler.noise_z: expected a number in [0, 10], got -1");
+  CHECK(error_after("autoscaler.persist_s=\"long\"") ==
+        "bad.json: autoscaler.persist_s: expected a number of seconds in [0, 2592000] (30 days), got \"long\"");
+  CHECK(error_after("autoscaler.noise_window_s=0") ==
+        "bad.json: autoscaler.noise_window_s: expected a positive number of seconds up to 2592000 (30 days), got 0");
   CHECK(error_after("experts.eplb=\"greedy\"") ==
         "bad.json: experts.eplb: expected one of none, auto, global, hierarchical, got \"greedy\"");
   CHECK(error_after("autoscaler.policy=\"elastic\"") ==
-        "bad.json: autoscaler.policy: expected one of none, fixed, slo, forecast, got \"elastic\"");
+        "bad.json: autoscaler.policy: expected one of none, fixed, slo, forecast, steady, got \"elastic\"");
   CHECK(error_after("fleet.prefill.balancer=\"random\"") ==
         "bad.json: fleet.prefill.balancer: expected one of round-robin, least-tokens, least-attention, published, "
         "power-of-two, oracle, got \"random\"");
@@ -75,6 +80,14 @@ TEST_CASE("scenario: each kind of bad value gets its own error naming the file a
   CHECK(error_after("fleet=[1]") == "bad.json: fleet: expected an object, got an array");
   CHECK(error_after("slo.user_tokens_per_s=-21") ==
         "bad.json: slo.user_tokens_per_s: expected a positive number, got -21");
+}
+
+TEST_CASE("scenario: the steady autoscaler's persistence defaults to the start-up, unless set") {
+  auto doc = good();
+  moesim::apply_override(doc, "autoscaler.startup_s=900");
+  CHECK(parse_scenario(doc, "s.json").autoscaler.persist_s == 900.0);
+  moesim::apply_override(doc, "autoscaler.persist_s=300");
+  CHECK(parse_scenario(doc, "s.json").autoscaler.persist_s == 300.0);
 }
 
 TEST_CASE("scenario: attention is data-parallel unless a pool says tp") {

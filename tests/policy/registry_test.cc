@@ -90,5 +90,6 @@ TEST_CASE("registry: each built-in kind refuses an unknown name with the list of
                     "unknown expert balancer 'random' (known: none, auto, global, hierarchical)");
   AutoscalerParams params;
   params.config.policy = "elastic";
-  CHECK_THROWS_WITH(make_autoscaler(params), "unknown autoscaler policy 'elastic' (known: none, fixed, slo, forecast)");
+  CHECK_THROWS_WITH(make_autoscaler(params),
+                    "unknown autoscaler policy 'elastic' (known: none, fixed, slo, forecast, steady)");
 }
