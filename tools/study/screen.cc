@@ -359,6 +359,7 @@ policy::FleetObservation observation(const Candidate& c, const HourModel& m, con
   o.prefill_queued_tokens = static_cast<int64_t>(backlog);
   o.prefill_capacity_per_unit = m.prefill_capacity_per_unit;
   o.decode_offered_per_s = l.rate;
+  o.arrivals_per_s = l.rate;  // at a steady load what arrives is what reaches decode
   o.decode_hold_s = l.output_mean / c.slo;
   o.decode_active = std::llround(active);
   o.decode_waiting = std::llround(std::max(0.0, wanted - active));
