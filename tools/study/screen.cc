@@ -223,6 +223,9 @@ std::vector<HourModel> model_hours(const Candidate& c) {
     double ppt = H.new_tokens > 0 ? std::min(H.attention_pairs / H.new_tokens, (chunk + 1) / 2) : (chunk + 1) / 2;
     full.assign(static_cast<size_t>(c.prefill_ranks), {static_cast<int64_t>(chunk), chunk * ppt, 1});
     m.prefill_capacity_per_unit = chunk * static_cast<double>(c.prefill_ranks) / c.model.prefill_step_s(full, 1.0);
+    // A full step waits for its longest rank: among a unit's ranks, one whose chunk attends to a long context reaches
+    // the step's attention budget (a fresh chunk's pairs, sim/cluster/prefill_unit.cc).
+    full.back().attention = std::max(full.back().attention, chunk * (chunk + 1) / 2);
     m.prefill_step_s = c.model.prefill_step_s(full, c.parts.prefill_experts->max_factor(chunk, now));
     m.pairs_per_token = ppt;
     m.n2_over_n = H.new_tokens > 0 ? H.new_tokens_sq / H.new_tokens : 0;
