@@ -122,9 +122,14 @@ Verdict verdict_on_intervals(const Space& space, const EstimateFn& figure) {
 
 std::optional<Binding> binding_constraint(const Space& space, const EstimateFn& figure) {
   std::optional<Binding> best;
+  std::optional<Binding> at_bound;  // a figure every seed puts exactly on its bound (no rejection of max 0)
   for (const auto& c : space.constraints) {
     const Estimate e = figure(c.figure);
     if (e.n == 0) continue;
+    if (lower_end(e) == upper_end(e) && (e.mean == c.max || e.mean == c.min)) {
+      if (!at_bound) at_bound = Binding{c.figure, 0.0, fmt::format("{} {} at its bound", c.figure, shown(e))};
+      continue;
+    }
     auto consider = [&](double slack, const std::string& bound) {
       if (best && best->slack <= slack) return;
       best = Binding{c.figure, slack, fmt::format("{} {} {} (slack {:.1f} %)", c.figure, shown(e), bound, 100 * slack)};
@@ -132,7 +137,7 @@ std::optional<Binding> binding_constraint(const Space& space, const EstimateFn& 
     if (c.max < 1e300) consider(relative(c.max - upper_end(e), c.max), fmt::format("<= max {:.4g}", c.max));
     if (c.min > -1e300) consider(relative(lower_end(e) - c.min, c.min), fmt::format(">= min {:.4g}", c.min));
   }
-  return best;
+  return best ? best : at_bound;
 }
 
 double least_slack(const Space& space, const FigureFn& figure) {

@@ -87,6 +87,16 @@ TEST_CASE("plan binding constraint: the bound with the least relative slack of t
   CHECK(b->slack == Approx((15.0 - (12.0 + 4.302652729911275 / std::sqrt(3.0))) / 15.0));
   CHECK(b->text.find("<= max 15") != std::string::npos);
   CHECK_FALSE(moesim::study::binding_constraint(Space{}, estimates({})));
+  // A figure every seed puts on its bound (no rejection of max 0) gives way to one with an interval.
+  Space with_rejections = s;
+  with_rejections.constraints.push_back({"requests_rejected", -1e300, 0.0});
+  auto r = moesim::study::binding_constraint(with_rejections, estimates({{"ttft_p90_s", {11, 12, 13}},
+                                                                         {"requests_rejected", {0, 0, 0}}}));
+  REQUIRE(r);
+  CHECK(r->figure == "ttft_p90_s");
+  auto only = moesim::study::binding_constraint(with_rejections, estimates({{"requests_rejected", {0, 0, 0}}}));
+  REQUIRE(only);
+  CHECK(only->text == "requests_rejected 0 [0, 0] at its bound");
 }
 
 TEST_CASE("plan least slack: negative by the largest relative violation, positive by the nearest bound's room") {
