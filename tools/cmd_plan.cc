@@ -12,13 +12,13 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <string_view>
 
 #include "common/error.h"
-#include "common/output_paths.h"
 #include "common/json_parse.h"
+#include "common/output_paths.h"
 #include "common/scenario_file.h"
 #include "sim/cluster/scenario.h"
 #include "sim/observe/figures.h"
@@ -158,6 +158,10 @@ nlohmann::json labels_json(const study::Labels& labels) {
   return j;
 }
 
+std::ptrdiff_t refused_count(const std::vector<Candidate>& cands) {
+  return std::count_if(cands.begin(), cands.end(), [](const Candidate& x) { return !x.refused.empty(); });
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -227,7 +231,7 @@ ScreenTimes screen_all(std::vector<Candidate>& cands, const study::Space& space,
 
 // A space in which no candidate can run is a bad input: nothing is simulated (exit 2).
 void refuse_if_none_can_run(const std::vector<Candidate>& cands, const std::string& space) {
-  const auto refused = std::count_if(cands.begin(), cands.end(), [](const Candidate& x) { return !x.refused.empty(); });
+  const auto refused = refused_count(cands);
   if (cands.empty() || refused < static_cast<std::ptrdiff_t>(cands.size())) return;
   throw InputError(fmt::format("{}: every candidate ({} of {}) is refused before running; candidate 0 ({}): {}", space,
                                refused, cands.size(), study::describe(cands[0].labels), cands[0].refused));
@@ -338,13 +342,14 @@ void combine_simulations(std::vector<Candidate>& cands, const Runs& runs, const 
     x.sim.clear();
     for (const auto& [k, v] : values) {
       study::Estimate e = study::estimate(v);
+      // The catalogue's rule over seeds, applied to the mean: 1 for a mean, n for a total (and so its interval).
       const observe::Figure* f = observe::find_figure(k);
-      if (f && f->over_seeds == observe::OverSeeds::kSum) {  // a total over the runs: n times the mean, and its interval
-        e.mean *= e.n;
-        e.low *= e.n;
-        e.high *= e.n;
-        e.sd *= e.n;
-      }
+      const double scale =
+          observe::combine_over_seeds(f ? f->over_seeds : observe::OverSeeds::kMean, static_cast<double>(e.n), e.n);
+      e.mean *= scale;
+      e.low *= scale;
+      e.high *= scale;
+      e.sd *= scale;
       x.sim[k] = e;
     }
     x.sim_verdict = study::verdict_on_intervals(space, [&](const std::string& name) { return sim_estimate(x, name); });
@@ -361,7 +366,7 @@ void print_screened(const std::vector<Candidate>& cands, const std::vector<size_
       std::count_if(cands.begin(), cands.end(), [](const Candidate& x) { return x.screen_verdict.feasible; }),
       chosen.size(), seeds, all_jobs,
       finished == 0 ? "" : fmt::format(" ({} already in results.sqlite: skipped)", finished));
-  const auto refused = std::count_if(cands.begin(), cands.end(), [](const Candidate& x) { return !x.refused.empty(); });
+  const auto refused = refused_count(cands);
   if (refused == 0) return;
   const auto first = std::find_if(cands.begin(), cands.end(), [](const Candidate& x) { return !x.refused.empty(); });
   fmt::print("{} candidate(s) refused before running, never simulated; candidate {}: {}\n", refused,
@@ -370,9 +375,7 @@ void print_screened(const std::vector<Candidate>& cands, const std::vector<size_
 
 // The simulations: each job not already done is run and recorded in the database as it comes back. Returns every
 // simulation's figures by candidate into `runs`, those a run before finished (Existing::kResume) standing in for
-// their runs.
-// `all_jobs` are the jobs before open_study left out the finished ones.
-
+// their runs. `all_jobs` are the jobs before open_study left out the finished ones.
 void simulate(std::vector<Candidate>& cands, const std::vector<study::Job>& all_jobs, const study::OpenedStudy& opened,
               study::Ranks& ranks, study::RunnerOptions runner, const std::filesystem::path& out, Runs& runs) {
   study::ResultsDb& db = *opened.db;
@@ -762,9 +765,9 @@ void plan(const PlanOptions& options) {
     std::string next;
     if (ranks.root()) {
       combine_simulations(cands, sims.runs, space);
-      study::Resume round;
-      round.to_run = next_neighbour(cands, chosen);
-      next = round.encode();
+      study::Resume next_round;  // its encoding carries the candidates to every rank
+      next_round.to_run = next_neighbour(cands, chosen);
+      next = next_round.encode();
     }
     ranks.broadcast(next);
     const std::vector<size_t> list = study::Resume::decode(next);

@@ -26,8 +26,8 @@ struct Interval {
   double requests = 0;       // arrivals in it
   double ttft_base_s = 0;    // what every request waits: the step that computes it, and a backlog's drain
   double step_s = 0;         // the step in progress when it arrives: the rest of it, uniform on [0, step_s]
-  double ttft_wait_s = 0;    // mean wait for a rank's step budget behind other requests (M/G/1 on token work)
-  double busy = 0;           // probability of that wait at all (the rank's utilization)
+  double ttft_wait_s = 0;    // mean wait for extra steps when a rank's share overflows the chunk
+  double busy = 0;           // probability of that wait at all (the overflow's)
   double user_speed = 0;     // per-user tokens/s at the interval's decode batch
   double decode_step_s = 0;  // the decode step at that batch
   double span_s = 0;
@@ -44,8 +44,7 @@ double uniform_plus_exponential_cdf(double t, double step, double mean) {
 }
 
 /// P(TTFT <= t) over the intervals' mixture. In each, TTFT is the base, plus the rest of the step in progress
-/// (uniform), plus with probability `busy` a wait for the rank's budget, exponential with mean ttft_wait_s / busy
-/// (the M/M/1 form of the wait's law, with the M/G/1 mean).
+/// (uniform), plus with probability `busy` a wait for extra steps, exponential with mean ttft_wait_s / busy.
 double ttft_cdf(const std::vector<Interval>& xs, double total, double t) {
   double p = 0;
   for (const auto& x : xs) {

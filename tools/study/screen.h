@@ -1,10 +1,10 @@
 // The analytic screen of `moesim plan`: a candidate's figures from its own step model and the workload's demand hour
 // by hour, in milliseconds, without simulating. Per hour it finds the decode batch cap at the SLO and a prefill
 // unit's full-step capacity as the simulation's units and controller do, lets the scenario's own autoscaler policy
-// decide the units (its decide() called every interval with what a steady hour would show it, units added serving
+// decide the units (its decide() called every interval with that interval's load, units added serving
 // after the start-up time), and prices the node-time (the drain after the horizon included). TTFT follows the
 // prefill unit's lockstep: the rest of the step in progress, then the step that computes the request, whose length
-// is set by the largest rank share (lumpy: whole requests), plus an M/G/1 wait for a rank's budget and a backlog's
+// is set by the largest rank share (lumpy: whole requests), plus extra steps when a share overflows and a backlog's
 // drain; per-user speed comes from the decode step at the hour's batch. They miss part of what the simulation exists
 // for (the controller's noisy decisions on a ramp, bursts), and docs/planning.md measures the screen against the
 // simulation on a stratified sample.
@@ -26,7 +26,7 @@ namespace moesim::study {
 struct HourDemand {
   double requests = 0;
   double new_tokens = 0;     ///< input minus cached prefix
-  double new_tokens_sq = 0;  ///< sum of new_tokens^2 (the M/G/1 wait)
+  double new_tokens_sq = 0;  ///< sum of new_tokens^2 (how lumpy a prefill rank's share of a step is)
   double input_tokens = 0;
   double cached_tokens = 0;
   double output_tokens = 0;
