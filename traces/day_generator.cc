@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "common/round.h"
 
 namespace moesim::traces {
 
@@ -47,7 +48,7 @@ DayGenerator::DayGenerator(const DayProfile& profile, const GeneratorOptions& op
 int32_t DayGenerator::draw_length(double mu, double sigma, double max) {
   for (;;) {  // rejection keeps the lognormal's shape below max; acceptance is >= 98.9 % for the shipped profile
     double x = std::exp(mu + sigma * normal_(mark_rng_));
-    if (x <= max) return std::max<int32_t>(1, static_cast<int32_t>(std::lround(x)));
+    if (x <= max) return std::max<int32_t>(1, static_cast<int32_t>(round_nearest(x)));
   }
 }
 
@@ -58,7 +59,7 @@ bool DayGenerator::next(Request& out) {
   if (u_ >= 1.0) return false;
   segment_ = shape_.segment_for(u_, segment_);
   const double t_hours = shape_.inverse_in_segment(u_, segment_);
-  const int64_t ns = std::max(last_ns_, static_cast<int64_t>(std::llround(t_hours * kNsPerHour)));
+  const int64_t ns = std::max(last_ns_, static_cast<int64_t>(round_nearest(t_hours * kNsPerHour)));
   last_ns_ = ns;
 
   const double pick = mark_rng_.uniform();
@@ -72,7 +73,7 @@ bool DayGenerator::next(Request& out) {
   if (mark_rng_.uniform() < solution_.continuation_probability) {
     // A continuing request: everything but its new tokens is a prefix the cache holds, in whole cache units.
     const double drawn = std::min(std::exp(s->new_mu + s->new_sigma * normal_(mark_rng_)), 1e12);
-    const int64_t fresh = std::max<int64_t>(1, std::llround(drawn));
+    const int64_t fresh = std::max<int64_t>(1, round_nearest(drawn));
     const int64_t prefix = out.input_tokens - fresh;
     const int64_t unit = profile_.cache_unit_tokens;
     if (prefix >= unit) out.cached_tokens = static_cast<int32_t>(prefix / unit * unit);

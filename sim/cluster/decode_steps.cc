@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/rng.h"
+#include "common/round.h"
 
 namespace moesim::cluster {
 
@@ -29,7 +30,7 @@ int64_t draw_decode_steps(uint64_t seed, uint64_t serial, int64_t tokens, bool m
   double mean = n / (1.0 + p);
   double q = 1.0 + p;
   double sd = std::sqrt(n * p * (1.0 - p) / (q * q * q));
-  auto steps = static_cast<int64_t>(std::llround(mean + sd * rng.normal()));
+  auto steps = static_cast<int64_t>(round_nearest(mean + sd * rng.normal()));
   return std::clamp(steps, (tokens + 1) / 2, tokens);
 }
 

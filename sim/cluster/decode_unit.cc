@@ -5,6 +5,8 @@
 #include <cmath>
 #include <functional>
 
+#include "common/round.h"
+
 namespace moesim::cluster {
 
 namespace {
@@ -160,7 +162,7 @@ void DecodeUnit::start_step() {
   stepping_ = true;
   step_start_ns_ = now;
   busy_ += duration;
-  ctx_.signals.decode_step({now, duration.ns(), id_, std::llround(emitted), active_,
+  ctx_.signals.decode_step({now, duration.ns(), id_, round_nearest(emitted), active_,
                             max_kv > 0 ? sum_kv / static_cast<double>(ranks_.size()) / max_kv : 1.0, 1.0 / factor,
                             sum_kv / (kv_capacity_ * static_cast<double>(ranks_.size())), 0.0,
                             batch_cap_ * shape_.ranks});

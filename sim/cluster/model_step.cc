@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "common/round.h"
 #include "models/cost/calibration_file.h"
 #include "sim/cluster/scenario.h"
 
@@ -108,7 +109,7 @@ double ModelStep::decode_loads_s(const pipeline::DecodeLoads& loads, double expe
   if (exact_) return decode_->decode_loads(loads, expert_factor).step_s;
   uint64_t kv_bin = load_bin(loads.max_kv);
   uint64_t total_bin = load_bin(loads.total_seqs);
-  int64_t factor_bin = std::llround(expert_factor * kFactorSteps);
+  int64_t factor_bin = round_nearest(expert_factor * kFactorSteps);
   auto step_at_bins = [&] {
     return decode_
         ->decode_loads({loads.max_seqs, at_load_bin(kv_bin), at_load_bin(total_bin)},
