@@ -50,17 +50,16 @@ class LogHistogram {
   }
   /// The same bin as bin_by_log2, found without a log2 (a libm call on every sample: 2 % of the reference day): the
   /// double's exponent and top mantissa bits pick a slot narrower than a bin, the slot gives its first bin, and one
-  /// comparison with the next bin's lowest value settles it. The tables are made from bin_by_log2 itself (each bin's
-  /// lowest double found by bisection on the doubles' bits), so the two agree wherever bin_by_log2 grows with v
+  /// comparison with the next bin's least double settles it. The tables are made from bin_by_log2 itself (each bin's
+  /// least double found by bisection on the doubles' bits), so the two agree wherever bin_by_log2 grows with v
   /// (tests/observe/histogram_test.cc checks them).
   static size_t index(double v) {
     if (!(v > kLow)) return 0;
-    const Edges& e = edges();
+    static const Edges& e = edges();
     uint64_t key = std::bit_cast<uint64_t>(v) >> kSlotShift;
     if (key >= e.key_end) return kBins - 1;
     size_t i = e.first[key - e.key_begin];
-    while (i + 1 < kBins && v >= e.lowest[i + 1]) ++i;
-    return i;
+    return i + static_cast<size_t>(v >= e.lowest[i + 1]);
   }
 
  private:
@@ -69,43 +68,12 @@ class LogHistogram {
   static constexpr size_t kBins = 3200;       // 1e-6 * 2^(3200/70) > 1e7
   static constexpr int kSlotShift = 52 - 7;   // 128 slots an octave, each under 0.8 % wide: at most one bin edge in it
   struct Edges {
-    std::array<double, kBins> lowest{};  // the least double in each bin (bins 1 and up)
+    std::array<double, kBins + 1> lowest{};  // the least double of each bin (bins 1 and up); +inf past the last
     uint64_t key_begin = 0;
     uint64_t key_end = 0;
     std::vector<uint16_t> first;  // by slot from key_begin: the bin of the slot's least double
   };
-  static const Edges& edges() {
-    static const Edges e = [] {
-      Edges t;
-      auto bits = [](double x) { return std::bit_cast<uint64_t>(x); };
-      auto value = [](uint64_t b) { return std::bit_cast<double>(b); };
-      // The least double whose bin is at least i, in [lo, hi] (bin_by_log2(lo) < i <= bin_by_log2(hi)).
-      auto least_in = [&](size_t i, uint64_t lo, uint64_t hi) {
-        while (hi - lo > 1) {
-          uint64_t mid = lo + (hi - lo) / 2;
-          (bin_by_log2(value(mid)) >= i ? hi : lo) = mid;
-        }
-        return value(hi);
-      };
-      for (size_t i = 1; i < kBins; ++i) {
-        double guess = kLow * std::exp2(static_cast<double>(i - 1) / kPerOctave);  // the edge, to a few ulps
-        uint64_t lo = bits(guess * (1 - 1e-9)), hi = bits(guess * (1 + 1e-9));
-        if (i == 1 || bin_by_log2(value(lo)) >= i || bin_by_log2(value(hi)) < i) {
-          lo = bits(kLow);
-          hi = bits(std::numeric_limits<double>::max());
-        }
-        t.lowest[i] = least_in(i, lo, hi);
-      }
-      t.key_begin = bits(kLow) >> kSlotShift;
-      t.key_end = (bits(t.lowest[kBins - 1]) >> kSlotShift) + 1;
-      t.first.resize(t.key_end - t.key_begin);
-      for (uint64_t k = t.key_begin; k < t.key_end; ++k) {
-        t.first[k - t.key_begin] = static_cast<uint16_t>(bin_by_log2(value(k << kSlotShift)));
-      }
-      return t;
-    }();
-    return e;
-  }
+  static const Edges& edges();  // histogram.cc: made once, on first use
 
   std::array<uint64_t, kBins> bins_{};
   uint64_t count_ = 0;
