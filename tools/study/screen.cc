@@ -5,8 +5,8 @@
 #include <cmath>
 #include <deque>
 #include <limits>
-#include <random>
 
+#include "common/rng.h"
 #include "sim/cluster/arrivals.h"
 #include "sim/cluster/decode_unit.h"
 #include "sim/cluster/wiring.h"
@@ -119,7 +119,7 @@ WorkloadDemand measure_demand(const cluster::Scenario& scenario) {
   auto source = cluster::make_arrivals(s);
   const auto horizon_ns = static_cast<int64_t>(s.horizon_s * 1e9);
   uint64_t seen = 0;  // requests read, for the reservoir
-  std::mt19937_64 keep(s.seed);
+  auto keep = Rng::stream(s.seed, "study.screen.sample");
   cluster::PrefillRecord r;
   while (source->next(r)) {
     if (r.arrival_ns >= horizon_ns) break;
@@ -140,7 +140,7 @@ WorkloadDemand measure_demand(const cluster::Scenario& scenario) {
     const uint64_t k = seen++;
     if (d.sample.size() < WorkloadDemand::kSample) {
       d.sample.push_back({n, cached});
-    } else if (const uint64_t j = keep() % (k + 1); j < WorkloadDemand::kSample) {
+    } else if (const uint64_t j = keep.below(k + 1); j < WorkloadDemand::kSample) {
       d.sample[j] = {n, cached};
     }
     auto& b = d.bins[std::min(d.bins.size() - 1,
