@@ -158,8 +158,10 @@ nlohmann::json labels_json(const study::Labels& labels) {
   return j;
 }
 
+bool is_refused(const Candidate& x) { return !x.refused.empty(); }
+
 std::ptrdiff_t refused_count(const std::vector<Candidate>& cands) {
-  return std::count_if(cands.begin(), cands.end(), [](const Candidate& x) { return !x.refused.empty(); });
+  return std::count_if(cands.begin(), cands.end(), is_refused);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -368,7 +370,7 @@ void print_screened(const std::vector<Candidate>& cands, const std::vector<size_
       finished == 0 ? "" : fmt::format(" ({} already in results.sqlite: skipped)", finished));
   const auto refused = refused_count(cands);
   if (refused == 0) return;
-  const auto first = std::find_if(cands.begin(), cands.end(), [](const Candidate& x) { return !x.refused.empty(); });
+  const auto first = std::find_if(cands.begin(), cands.end(), is_refused);
   fmt::print("{} candidate(s) refused before running, never simulated; candidate {}: {}\n", refused,
              first - cands.begin(), first->refused);
 }

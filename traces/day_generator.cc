@@ -59,7 +59,7 @@ bool DayGenerator::next(Request& out) {
   if (u_ >= 1.0) return false;
   segment_ = shape_.segment_for(u_, segment_);
   const double t_hours = shape_.inverse_in_segment(u_, segment_);
-  const int64_t ns = std::max(last_ns_, static_cast<int64_t>(round_nearest(t_hours * kNsPerHour)));
+  const int64_t ns = std::max(last_ns_, round_nearest(t_hours * kNsPerHour));
   last_ns_ = ns;
 
   const double pick = mark_rng_.uniform();

@@ -30,7 +30,7 @@ int64_t draw_decode_steps(uint64_t seed, uint64_t serial, int64_t tokens, bool m
   double mean = n / (1.0 + p);
   double q = 1.0 + p;
   double sd = std::sqrt(n * p * (1.0 - p) / (q * q * q));
-  auto steps = static_cast<int64_t>(round_nearest(mean + sd * rng.normal()));
+  int64_t steps = round_nearest(mean + sd * rng.normal());
   return std::clamp(steps, (tokens + 1) / 2, tokens);
 }
 

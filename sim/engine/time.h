@@ -21,7 +21,7 @@ class Duration {
   constexpr Duration() = default;
   static constexpr Duration from_ns(int64_t ns) { return Duration(ns); }
   /// Rounds to the nearest nanosecond. `s` must be finite and within +-292 years.
-  static Duration from_seconds(double s) { return Duration(static_cast<int64_t>(round_nearest(s * 1e9))); }
+  static Duration from_seconds(double s) { return Duration(round_nearest(s * 1e9)); }
   static constexpr Duration max() { return Duration(std::numeric_limits<int64_t>::max()); }
 
   constexpr int64_t ns() const { return ns_; }
