@@ -4,13 +4,20 @@
 #include <chrono>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <limits>
+#include <queue>
+#include <tuple>
 
+#include "common/rng.h"
+#include "common/round.h"
 #include "sim/cluster/arrivals.h"
+#include "sim/cluster/decode_steps.h"
 #include "sim/cluster/decode_unit.h"
 #include "sim/cluster/wiring.h"
 #include "sim/observe/economics.h"
 #include "sim/observe/figures.h"
+#include "sim/policy/rank_balancer.h"
 
 namespace moesim::study {
 
@@ -116,9 +123,19 @@ WorkloadDemand measure_demand(const cluster::Scenario& scenario) {
   d.bins.assign(static_cast<size_t>(std::max(1.0, std::ceil(s.horizon_s / WorkloadDemand::kBinS))), {});
   auto source = cluster::make_arrivals(s);
   const auto horizon_ns = static_cast<int64_t>(s.horizon_s * 1e9);
+  auto keep = Rng::stream(s.seed, "study.screen.decode-sample");
+  uint64_t seen = 0;  // requests read, for the reservoir
   cluster::PrefillRecord r;
   while (source->next(r)) {
     if (r.arrival_ns >= horizon_ns) break;
+    // Reservoir sampling: the k-th request read is kept with probability kDecodeSample / k.
+    const DecodeSample one{r.input_tokens, r.output_tokens, r.serial};
+    if (d.decode_sample.size() < WorkloadDemand::kDecodeSample) {
+      d.decode_sample.push_back(one);
+    } else if (const uint64_t j = keep.below(seen + 1); j < WorkloadDemand::kDecodeSample) {
+      d.decode_sample[j] = one;
+    }
+    ++seen;
     auto hour = std::min(d.hours.size() - 1, static_cast<size_t>(static_cast<double>(r.arrival_ns) * 1e-9 / kHour));
     auto& h = d.hours[hour];
     double in = r.input_tokens, out = r.output_tokens;
@@ -259,17 +276,146 @@ Load load_over(const WorkloadDemand& d, double t, double dt) {
           .output_mean = sum.requests > 0 ? sum.output_tokens / sum.requests : 0};
 }
 
+/// A decode rank stepped by busy_step_ratio: its sequences and their KV, which grows linearly with the step (as a
+/// DecodeUnit's rank).
+struct SampleRank {
+  int64_t sequences = 0;
+  double kv_base = 0;
+  double kv_rate = 0;
+  double kv_at(int64_t step) const { return kv_base + kv_rate * static_cast<double>(step); }
+};
+
+/// A sequence's last step; ties leave in the order they came.
+struct SampleEnding {
+  int64_t step = 0;
+  int64_t order = 0;
+  uint32_t rank = 0;
+  policy::DecodeRequestView view;
+  double kv_base = 0;
+  double kv_rate = 0;
+  bool operator>(const SampleEnding& o) const { return std::tie(step, order) > std::tie(o.step, o.order); }
+};
+
+constexpr int64_t kMaxSampleSteps = 200000;  // a bound on busy_step_ratio's loop whatever the sample holds
+
+/// busy_decode_step_ratio for a candidate: its unit's ranks filled to `batch` sequences each from the sample (the
+/// first warm-up admissions turn the unit over twice, the next two turns are measured), the scenario's balancer
+/// placing every sequence as the unit's admissions do (sim/cluster/decode_unit.cc), each decoding for its own MTP
+/// draws' steps, a leaver replaced at the next step.
+double busy_step_ratio(const Candidate& c, int64_t batch, int64_t cap) {
+  const auto& sample = c.d.decode_sample;
+  if (sample.empty() || batch < 1 || c.decode_ranks < 1) return 1.0;
+  const auto ranks = static_cast<size_t>(c.decode_ranks);
+  auto balancer = policy::builtin_decode_balancers().make(c.s.fleet.decode.balancer,
+                                                          {.seed = c.s.seed, .unit = 0, .ranks = c.decode_ranks});
+  const double kv_capacity = c.model.decode_kv_capacity_tokens();
+  const double acceptance = c.model.mtp_acceptance();
+  const double f =
+      c.parts.decode_experts->max_factor(static_cast<double>(batch) * (c.mtp ? 2.0 : 1.0), engine::Time{});
+  std::vector<SampleRank> rank(ranks);
+  std::vector<policy::DecodeRankView> views(ranks);
+  std::vector<cluster::DecodeRankLoad> loads(ranks);
+  std::priority_queue<SampleEnding, std::vector<SampleEnding>, std::greater<>> endings;
+  const int64_t target = batch * c.decode_ranks;
+  const int64_t warm = 2 * target, stop = 4 * target;
+  int64_t active = 0, admitted = 0, measured = 0;
+  size_t next = 0;
+  double ratio = 0;
+  for (int64_t step = 0; admitted < stop && step < kMaxSampleSteps; ++step) {
+    for (; !endings.empty() && endings.top().step <= step; endings.pop()) {
+      const SampleEnding& e = endings.top();
+      auto& rk = rank[e.rank];
+      rk.sequences -= 1;
+      rk.kv_base -= e.kv_base;
+      rk.kv_rate -= e.kv_rate;
+      if (rk.sequences == 0) rk = SampleRank{};  // clear rounding residue
+      balancer->finish(e.rank, e.view);
+      --active;
+    }
+    for (size_t i = 0; i < ranks; ++i) views[i] = {rank[i].sequences, rank[i].kv_at(step), cap, kv_capacity};
+    balancer->begin_admissions(views);
+    while (active < target) {
+      const DecodeSample& q = sample[next];
+      next = (next + 1) % sample.size();
+      const policy::DecodeRequestView view{int64_t{q.input_tokens} + 1, q.output_tokens};
+      const int64_t pick = balancer->pick(views, view);
+      if (pick < 0) break;
+      const auto i = static_cast<size_t>(pick);
+      balancer->admit(i, view);
+      ++admitted;
+      const int64_t steps = cluster::draw_decode_steps(c.s.seed, q.serial, q.output_tokens - 1, c.mtp, acceptance);
+      if (steps == 0) {
+        balancer->finish(i, view);
+        continue;
+      }
+      const double kv_rate = static_cast<double>(q.output_tokens - 1) / static_cast<double>(steps);
+      const double kv_base = static_cast<double>(view.kv_tokens) - kv_rate * static_cast<double>(step);
+      rank[i].sequences += 1;
+      rank[i].kv_base += kv_base;
+      rank[i].kv_rate += kv_rate;
+      views[i].sequences += 1;
+      views[i].kv_tokens += static_cast<double>(view.kv_tokens);
+      ++active;
+      endings.push({step + steps, admitted, static_cast<uint32_t>(i), view, kv_base, kv_rate});
+    }
+    if (active == 0) return 1.0;  // nothing fits a rank
+    if (admitted < warm) continue;
+    double kv = 0;
+    for (size_t i = 0; i < ranks; ++i) {
+      loads[i] = {rank[i].sequences, rank[i].kv_at(step)};
+      kv += loads[i].kv_tokens;
+    }
+    const int64_t per_rank =
+        std::max<int64_t>(1, round_nearest(static_cast<double>(active) / static_cast<double>(ranks)));
+    ratio += c.model.decode_step_s(loads, f) /
+             c.model.decode_uniform_step_s(per_rank, kv / static_cast<double>(active), f);
+    ++measured;
+  }
+  return measured > 0 ? std::max(1.0, ratio / static_cast<double>(measured)) : 1.0;
+}
+
+/// busy_step_ratio at a few batches, shares of the largest hourly cap, read by linear interpolation between them
+/// (the end values outside). Dense near the cap: with every rank full the balancer has no choice but the rank a
+/// sequence just left, so the ratio jumps there (on the reference day's units from about 1.02 at 95 % of the cap to
+/// 1.10 at it).
+class StepRatios {
+ public:
+  StepRatios(const Candidate& c, int64_t cap) {
+    for (double share : kShares) {
+      const int64_t b = std::max<int64_t>(1, round_nearest(share * static_cast<double>(cap)));
+      if (at_.empty() || b < at_.back().first) at_.emplace_back(static_cast<double>(b), busy_step_ratio(c, b, cap));
+    }
+    std::reverse(at_.begin(), at_.end());
+  }
+  double operator()(double batch) const {
+    if (batch <= at_.front().first) return at_.front().second;
+    for (size_t k = 1; k < at_.size(); ++k) {
+      const auto [b1, r1] = at_[k];
+      if (batch <= b1) {
+        const auto [b0, r0] = at_[k - 1];
+        return r0 + (r1 - r0) * (batch - b0) / (b1 - b0);
+      }
+    }
+    return at_.back().second;
+  }
+
+ private:
+  static constexpr double kShares[] = {1.0, 0.95, 0.9, 0.8, 0.6, 0.35, 0.125};
+  std::vector<std::pair<double, double>> at_;  // (batch, ratio), ascending
+};
+
 /// The decode side in one interval: the batch per rank where the per-user speed and the sequences held agree
-/// (Little's law), at most the cap. Sets the interval's speed and step; returns the sequences active and wanted.
-std::pair<double, double> decode_interval(const Candidate& c, const HourModel& m, const Load& l, int64_t serving,
-                                          Interval& x) {
+/// (Little's law), at most the cap. The step is the uniform one times what a busy unit's uneven ranks add
+/// (StepRatios). Sets the interval's speed and step; returns the sequences active and wanted.
+std::pair<double, double> decode_interval(const Candidate& c, const HourModel& m, const StepRatios& ratios,
+                                          const Load& l, int64_t serving, Interval& x) {
   double speed = c.slo, b = 0;
   double slots = static_cast<double>(serving * c.decode_ranks);
   for (int i = 0; i < 30 && slots > 0; ++i) {
     b = std::min(l.rate * l.output_mean / speed / slots, static_cast<double>(m.cap));
     auto batch = std::max<int64_t>(1, std::llround(b));
     double f = c.parts.decode_experts->max_factor(static_cast<double>(batch) * (c.mtp ? 2.0 : 1.0), engine::Time{});
-    x.decode_step_s = c.model.decode_uniform_step_s(batch, m.kv_mean, f);
+    x.decode_step_s = c.model.decode_uniform_step_s(batch, m.kv_mean, f) * ratios(b);
     speed = c.tokens_per_step / x.decode_step_s;
   }
   x.user_speed = speed;
@@ -371,7 +517,7 @@ policy::FleetObservation observation(const Candidate& c, const HourModel& m, con
 
 /// The controller, every interval, at the interval's hour's steady load; the units it adds serve after start-up
 /// (at once within the warm-up, as in the run).
-Walk walk_intervals(const Candidate& c, const std::vector<HourModel>& hm) {
+Walk walk_intervals(const Candidate& c, const std::vector<HourModel>& hm, const StepRatios& ratios) {
   const cluster::Scenario& s = c.s;
   auto policy = policy::make_autoscaler(cluster::autoscaler_params(s));
   const bool fixed = policy->static_fleet();
@@ -394,7 +540,7 @@ Walk walk_intervals(const Candidate& c, const std::vector<HourModel>& hm) {
     Interval x;
     x.requests = l.rate * dt;
     x.span_s = dt;
-    auto active_wanted = decode_interval(c, m, l, serving_d, x);
+    auto active_wanted = decode_interval(c, m, ratios, l, serving_d, x);
     prefill_interval(c, m, H, l, serving_p, dt, backlog, x);
     w.xs.push_back(x);
     hold_nodes(s, dt, w);
@@ -476,11 +622,19 @@ std::vector<std::pair<std::string, double>> figures_of(const Candidate& c, const
 
 }  // namespace
 
+double busy_decode_step_ratio(const cluster::Scenario& s, const WorkloadDemand& d, int64_t batch, int64_t cap) {
+  const cluster::RunParts parts = cluster::build_run_parts(s);
+  return busy_step_ratio(candidate_of(s, d, parts), batch, cap);
+}
+
 ScreenResult screen(const cluster::Scenario& s, const WorkloadDemand& d, double drain_limit_s) {
   auto wall_start = std::chrono::steady_clock::now();
   const cluster::RunParts parts = cluster::build_run_parts(s);
   const Candidate c = candidate_of(s, d, parts);
-  Walk w = walk_intervals(c, model_hours(c));
+  const std::vector<HourModel> hm = model_hours(c);
+  int64_t cap = 1;
+  for (const auto& m : hm) cap = std::max(cap, m.cap);
+  Walk w = walk_intervals(c, hm, StepRatios(c, cap));
   const double drain = hold_through_drain(s, d, drain_limit_s, w);
   ScreenResult r;
   r.figures = figures_of(c, w, s.horizon_s + drain);

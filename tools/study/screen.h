@@ -14,6 +14,8 @@
 //   double cost = r.figure("cost_usd");
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,18 +44,35 @@ struct BinDemand {
   double output_tokens = 0;
 };
 
+/// One request of the sample a decode unit is stepped over (busy_decode_step_ratio).
+struct DecodeSample {
+  int32_t input_tokens = 0;
+  int32_t output_tokens = 0;
+  uint64_t serial = 0;  ///< its place in the arrival source's order: the key of its MTP draws, as in a run
+};
+
 /// The workload's demand hour by hour, as the run's arrival source delivers it, and its rates bin by bin.
 struct WorkloadDemand {
+  static constexpr size_t kDecodeSample = size_t{1} << 15;  ///< requests kept in `decode_sample`
   static constexpr double kBinS = 300.0;  ///< the bins' length: the reference controller's interval
   double horizon_s = 0;
   std::vector<HourDemand> hours;      ///< hour k is [3600 k, 3600 (k + 1)) of the run, the last one cut at the horizon
   std::vector<BinDemand> bins;        ///< bin k is [kBinS k, kBinS (k + 1)), the last one cut at the horizon
   double weight = 1;                  ///< requests each one read stands for (a generated day is read thinned)
   std::vector<double> long_contexts;  ///< input + output of every request over 32 k tokens (checked per candidate)
+  /// A uniform sample of the requests read (reservoir sampling on the scenario's seed).
+  std::vector<DecodeSample> decode_sample;
 };
 
 /// Reads the scenario's arrival source once (a generated day at no more than 2 % of its requests, scaled back).
 WorkloadDemand measure_demand(const cluster::Scenario& scenario);
+
+/// A busy decode unit of the scenario's shape, stepped over the demand's sample with `batch` sequences a rank
+/// (refilled as they leave; each rank's cap `cap`) and the scenario's decode balancer: the mean over its steps of
+/// the step (which waits for the rank holding the most KV and the most sequences) over the uniform step at the same
+/// sequences and mean KV, the one the batch cap is found with. At least 1; 1 for an empty sample.
+double busy_decode_step_ratio(const cluster::Scenario& scenario, const WorkloadDemand& demand, int64_t batch,
+                              int64_t cap);
 
 /// A candidate's screened figures, named as in summary.json. Only figures the screen estimates are present.
 struct ScreenResult {
