@@ -1,5 +1,5 @@
 // moesim plan: the cheapest (or best) candidate of a space that meets its constraints. Every candidate is screened
-// analytically (tools/study/screen.h, milliseconds each); the best the screen finds feasible, those near the best, and
+// analytically (tools/study/screen.h, under a second each); the best the screen finds feasible, those near the best, and
 // a random sample of those it rejects are simulated in full on the study runner (threads, or MPI ranks); the answer
 // rests on the simulations. Writes DIR/plan.json, DIR/results.sqlite (a fidelity column: screen or simulation),
 // DIR/results.csv and DIR/pareto.png. Exit 4 when no simulated candidate is feasible. A rerun into the same DIR keeps

@@ -1,11 +1,12 @@
 // The analytic screen of `moesim plan`: a candidate's figures from its own step model and the workload's demand hour
-// by hour, in milliseconds, without simulating. Per hour it finds the decode batch cap at the SLO and a prefill
+// by hour, in a fraction of a second, without simulating. Per hour it finds the decode batch cap at the SLO and a prefill
 // unit's full-step capacity as the simulation's units and controller do, lets the scenario's own autoscaler policy
 // decide the units (its decide() called every interval with that interval's load, units added serving
 // after the start-up time), and prices the node-time (the drain after the horizon included). TTFT follows the
 // prefill unit's lockstep: the rest of the step in progress, then the step that computes the request, whose length
 // is set by the largest rank share (lumpy: whole requests), plus extra steps when a share overflows and a backlog's
-// drain; per-user speed comes from the decode step at the hour's batch. They miss part of what the simulation exists
+// drain; per-user speed comes from the decode step at the interval's batch, a busy unit's (its ranks' uneven KV,
+// from one unit filled from a sample of the requests by the scenario's balancer: busy_decode_step_ratio). They miss part of what the simulation exists
 // for (the controller's noisy decisions on a ramp, bursts), and docs/planning.md measures the screen against the
 // simulation on a stratified sample.
 //
