@@ -6,9 +6,9 @@
 // prefill unit's lockstep: the rest of the step in progress, then the step that computes the request, whose length
 // is set by the largest rank share (lumpy: whole requests), plus extra steps when a share overflows and a backlog's
 // drain; per-user speed comes from the decode step at the interval's batch, a busy unit's (its ranks' uneven KV,
-// from one unit filled from a sample of the requests by the scenario's balancer: busy_decode_step_ratio). They miss part of what the simulation exists
-// for (the controller's noisy decisions on a ramp, bursts), and docs/planning.md measures the screen against the
-// simulation on a stratified sample.
+// from one unit filled from a sample of the requests by the scenario's balancer: busy_decode_step_ratio). They miss
+// part of what the simulation exists for (the controller's noisy decisions on a ramp, bursts), and
+// docs/planning.md measures the screen against the simulation on a stratified sample.
 //
 //   WorkloadDemand demand = measure_demand(scenario);  // once per workload: reads its arrival source
 //   ScreenResult r = screen(scenario, demand);         // per candidate
