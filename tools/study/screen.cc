@@ -24,7 +24,10 @@ namespace moesim::study {
 namespace {
 
 constexpr double kHour = 3600.0;
-constexpr double kWarmupLookS = 60.0;  // the driver's look during the warm-up (sim/cluster/autoscaler_driver.cc)
+// What a prefill unit stepping in lockstep holds queued at a random instant, in steps' worth of its arrivals: the
+// step in progress (what arrived during the one before) and half a step of arrivals since it began.
+constexpr double kStandingSteps = 1.5;
+constexpr double kWarmupLookS = 60.0;     // the driver's look during the warm-up (sim/cluster/autoscaler_driver.cc)
 constexpr double kMostRead = 0.02;        // a generated day is read at no more than this scale
 constexpr double kLongContext = 32768.0;  // contexts above this are kept one by one (checked against the KV space)
 
@@ -123,8 +126,9 @@ WorkloadDemand measure_demand(const cluster::Scenario& scenario) {
   d.bins.assign(static_cast<size_t>(std::max(1.0, std::ceil(s.horizon_s / WorkloadDemand::kBinS))), {});
   auto source = cluster::make_arrivals(s);
   const auto horizon_ns = static_cast<int64_t>(s.horizon_s * 1e9);
-  auto keep = Rng::stream(s.seed, "study.screen.decode-sample");
-  uint64_t seen = 0;  // requests read, for the reservoir
+  uint64_t seen = 0;  // requests read, for the reservoirs
+  auto keep = Rng::stream(s.seed, "study.screen.sample");
+  auto keep_decode = Rng::stream(s.seed, "study.screen.decode-sample");
   cluster::PrefillRecord r;
   while (source->next(r)) {
     if (r.arrival_ns >= horizon_ns) break;
@@ -132,10 +136,9 @@ WorkloadDemand measure_demand(const cluster::Scenario& scenario) {
     const DecodeSample one{r.input_tokens, r.output_tokens, r.serial};
     if (d.decode_sample.size() < WorkloadDemand::kDecodeSample) {
       d.decode_sample.push_back(one);
-    } else if (const uint64_t j = keep.below(seen + 1); j < WorkloadDemand::kDecodeSample) {
+    } else if (const uint64_t j = keep_decode.below(seen + 1); j < WorkloadDemand::kDecodeSample) {
       d.decode_sample[j] = one;
     }
-    ++seen;
     auto hour = std::min(d.hours.size() - 1, static_cast<size_t>(static_cast<double>(r.arrival_ns) * 1e-9 / kHour));
     auto& h = d.hours[hour];
     double in = r.input_tokens, out = r.output_tokens;
@@ -149,8 +152,15 @@ WorkloadDemand measure_demand(const cluster::Scenario& scenario) {
     h.output_tokens += out;
     h.attention_pairs += n * cached + n * (n + 1) / 2;  // policy::PrefillRequestView::attention()
     h.kv_output += out * (in + 1 + out / 2);
-    auto& b = d.bins[std::min(d.bins.size() - 1, static_cast<size_t>(static_cast<double>(r.arrival_ns) * 1e-9 /
-                                                                       WorkloadDemand::kBinS))];
+    // Reservoir sampling: each request read is kept with probability kSample / (requests read so far).
+    const uint64_t k = seen++;
+    if (d.sample.size() < WorkloadDemand::kSample) {
+      d.sample.push_back({n, cached});
+    } else if (const uint64_t j = keep.below(k + 1); j < WorkloadDemand::kSample) {
+      d.sample[j] = {n, cached};
+    }
+    auto& b = d.bins[std::min(d.bins.size() - 1,
+                              static_cast<size_t>(static_cast<double>(r.arrival_ns) * 1e-9 / WorkloadDemand::kBinS))];
     b.requests += 1;
     b.new_tokens += n;
     b.output_tokens += out;
@@ -213,15 +223,36 @@ struct HourModel {
   int64_t cap = 1;
   double kv_mean = 4096;
   double prefill_capacity_per_unit = 0;  // the controller's figure: expert factor 1, as the driver computes it
-  double prefill_step_s = 0;             // a full step with the expert factor
-  double pairs_per_token = 0;  // core-attention pairs per new token (the hour's, at most a fresh chunk's)
-  double n2_over_n = 0;        // E[n^2] / E[n] of a request's new tokens: how lumpy a rank's share of a step is
+  double prefill_step_s = 0;             // a saturated step (every rank's queue long) with the expert factor
+  double fill = 1;                       // a saturated rank's new tokens a step over the chunk
+  double pairs_per_token = 0;            // core-attention pairs per new token (the hour's, at most a fresh chunk's)
+  double n2_over_n = 0;  // E[n^2] / E[n] of a request's new tokens: how lumpy a rank's share of a step is
 };
+
+/// A saturated step (every rank's queue long): each rank computes its fill of a chunk (`fill_chunks`:
+/// saturated_unit_fill on the run's sample), so the unit's tokens are fill x ranks x chunk; the step waits for its
+/// longest rank, one whose chunk reaches the step's attention budget (a fresh chunk's pairs) while another computes a
+/// whole chunk. Sets `step_s` and returns the fill. `loads` is scratch.
+double saturated_step(const Candidate& c, const SaturatedFill& fill_chunks, double ppt,
+                      std::vector<cluster::PrefillRankLoad>& loads, double& step_s) {
+  const auto [fill, chunks] = fill_chunks;
+  const double ranks = static_cast<double>(c.prefill_ranks);
+  const auto sequences = std::max<int64_t>(1, std::llround(chunks));
+  // The rest of the unit's tokens spread over the other ranks (each at most a chunk).
+  const double others = ranks > 1 ? std::clamp((fill * ranks - 1) * c.chunk / (ranks - 1), 0.0, c.chunk) : 0.0;
+  loads.assign(static_cast<size_t>(c.prefill_ranks), {std::llround(others), others * ppt, sequences});
+  loads.front() = {static_cast<int64_t>(c.chunk), c.chunk * ppt, sequences};
+  loads.back().attention = std::max(loads.back().attention, c.chunk * (c.chunk + 1) / 2);
+  if (c.prefill_ranks == 1) loads.back().new_tokens = std::llround(fill * c.chunk);
+  step_s = c.model.prefill_step_s(loads, c.parts.prefill_experts->max_factor(fill * c.chunk, engine::Time{}));
+  return fill;
+}
 
 std::vector<HourModel> model_hours(const Candidate& c) {
   std::vector<HourModel> hm(c.d.hours.size());
   std::vector<cluster::PrefillRankLoad> full;
   int64_t start = 64;
+  const SaturatedFill fill_chunks = saturated_unit_fill(c.d.sample, c.s, c.model);
   for (size_t h = 0; h < c.d.hours.size(); ++h) {
     const auto& H = c.d.hours[h];
     auto& m = hm[h];
@@ -239,10 +270,7 @@ std::vector<HourModel> model_hours(const Candidate& c) {
     double ppt = H.new_tokens > 0 ? std::min(H.attention_pairs / H.new_tokens, (chunk + 1) / 2) : (chunk + 1) / 2;
     full.assign(static_cast<size_t>(c.prefill_ranks), {static_cast<int64_t>(chunk), chunk * ppt, 1});
     m.prefill_capacity_per_unit = chunk * static_cast<double>(c.prefill_ranks) / c.model.prefill_step_s(full, 1.0);
-    // A full step waits for its longest rank: among a unit's ranks, one whose chunk attends to a long context reaches
-    // the step's attention budget (a fresh chunk's pairs, sim/cluster/prefill_unit.cc).
-    full.back().attention = std::max(full.back().attention, chunk * (chunk + 1) / 2);
-    m.prefill_step_s = c.model.prefill_step_s(full, c.parts.prefill_experts->max_factor(chunk, now));
+    m.fill = saturated_step(c, fill_chunks, ppt, full, m.prefill_step_s);
     m.pairs_per_token = ppt;
     m.n2_over_n = H.new_tokens > 0 ? H.new_tokens_sq / H.new_tokens : 0;
   }
@@ -310,8 +338,7 @@ double busy_step_ratio(const Candidate& c, int64_t batch, int64_t cap) {
                                                           {.seed = c.s.seed, .unit = 0, .ranks = c.decode_ranks});
   const double kv_capacity = c.model.decode_kv_capacity_tokens();
   const double acceptance = c.model.mtp_acceptance();
-  const double f =
-      c.parts.decode_experts->max_factor(static_cast<double>(batch) * (c.mtp ? 2.0 : 1.0), engine::Time{});
+  const double f = c.parts.decode_experts->max_factor(static_cast<double>(batch) * (c.mtp ? 2.0 : 1.0), engine::Time{});
   std::vector<SampleRank> rank(ranks);
   std::vector<policy::DecodeRankView> views(ranks);
   std::vector<cluster::DecodeRankLoad> loads(ranks);
@@ -367,8 +394,8 @@ double busy_step_ratio(const Candidate& c, int64_t batch, int64_t cap) {
     }
     const int64_t per_rank =
         std::max<int64_t>(1, round_nearest(static_cast<double>(active) / static_cast<double>(ranks)));
-    ratio += c.model.decode_step_s(loads, f) /
-             c.model.decode_uniform_step_s(per_rank, kv / static_cast<double>(active), f);
+    ratio +=
+        c.model.decode_step_s(loads, f) / c.model.decode_uniform_step_s(per_rank, kv / static_cast<double>(active), f);
     ++measured;
   }
   return measured > 0 ? std::max(1.0, ratio / static_cast<double>(measured)) : 1.0;
@@ -432,8 +459,7 @@ double lockstep_s(const Candidate& c, const HourModel& m, double x) {
   const double z = std::sqrt(2.0 * std::log(std::max<double>(2.0, static_cast<double>(ranks))));
   const double mean = std::clamp(x, 1.0, c.chunk);
   const double largest = std::min(c.chunk, mean + z * std::sqrt(mean * m.n2_over_n));
-  std::vector<cluster::PrefillRankLoad> loads(
-      ranks, {std::llround(mean), mean * m.pairs_per_token, 1});
+  std::vector<cluster::PrefillRankLoad> loads(ranks, {std::llround(mean), mean * m.pairs_per_token, 1});
   loads.back() = {std::llround(largest), largest * m.pairs_per_token, 1};
   return c.model.prefill_step_s(loads, c.parts.prefill_experts->max_factor(mean, engine::Time{}));
 }
@@ -444,12 +470,15 @@ double lockstep_s(const Candidate& c, const HourModel& m, double x) {
 /// at a steady load of r new tokens a rank per second the step's length S solves S = lockstep_s(r S), at most a
 /// full step. A rank's share of a step is lumpy (a compound Poisson sum of whole requests, mean r S, variance
 /// r S E[n^2] / E[n]); when it passes the chunk the rest waits for the next step, so a request waits extra steps with
-/// the probability p of an overflow: geometric, mean S p / (1 - p), taken as exponential. A backlog (prefill tokens
-/// queued beyond what the serving units compute at full steps) drains at the spare pace, and every request waits
-/// for the part of it it finds.
+/// the probability p of an overflow: geometric, mean S p / (1 - p), taken as exponential. (The overflow is against
+/// the whole chunk, not the saturated fill: a share is what arrived during one step, and the balancer steers it
+/// away from a rank that holds a long context; on fixed-fleet steady runs of the day's mix at 50-75 % of the
+/// controller's capacity the chunk gave TTFT p90 nearer the simulation's.) A backlog (prefill tokens queued beyond
+/// what the serving units compute when saturated: `fill` of a chunk a rank a saturated step) drains at the spare
+/// pace, and every request waits for the part of it it finds.
 void prefill_interval(const Candidate& c, const HourModel& m, const HourDemand& H, const Load& l, int64_t serving,
                       double dt, double& backlog, Interval& x) {
-  double pace = c.chunk / m.prefill_step_s;  // tokens/s of one rank
+  double pace = m.fill * c.chunk / m.prefill_step_s;  // tokens/s of one rank with a long queue
   double ranks = static_cast<double>(serving * c.prefill_ranks);
   double served = ranks * pace;
   const double backlog_before = backlog;
@@ -494,7 +523,8 @@ void hold_nodes(const cluster::Scenario& s, double dt, Walk& w) {
 
 /// What the controller would observe at the end of an interval at the hour's steady load.
 policy::FleetObservation observation(const Candidate& c, const HourModel& m, const Load& l, const Walk& w,
-                                     double backlog, std::pair<double, double> active_wanted, double now_s) {
+                                     double backlog, double standing, std::pair<double, double> active_wanted,
+                                     double now_s) {
   const cluster::Scenario& s = c.s;
   const auto [active, wanted] = active_wanted;
   policy::FleetObservation o;
@@ -504,7 +534,7 @@ policy::FleetObservation observation(const Candidate& c, const HourModel& m, con
   o.prefill_nodes_per_unit = s.fleet.prefill.nodes_per_unit;
   o.decode_nodes_per_unit = s.fleet.decode.nodes_per_unit;
   o.prefill_offered_tokens_per_s = l.new_per_s;
-  o.prefill_queued_tokens = static_cast<int64_t>(backlog);
+  o.prefill_queued_tokens = static_cast<int64_t>(backlog + standing);
   o.prefill_capacity_per_unit = m.prefill_capacity_per_unit;
   o.decode_offered_per_s = l.rate;
   o.arrivals_per_s = l.rate;  // at a steady load what arrives is what reaches decode
@@ -545,7 +575,8 @@ Walk walk_intervals(const Candidate& c, const std::vector<HourModel>& hm, const 
     w.xs.push_back(x);
     hold_nodes(s, dt, w);
     if (!fixed) {
-      policy::FleetTarget target = policy->decide(observation(c, m, l, w, backlog, active_wanted, t + dt));
+      policy::FleetTarget target = policy->decide(
+          observation(c, m, l, w, backlog, kStandingSteps * l.new_per_s * x.step_s, active_wanted, t + dt));
       double ready = t + dt < s.autoscaler.warmup_s ? t + dt : t + dt + s.autoscaler.startup_s;
       w.prefill.set(target.prefill_units, ready);
       w.decode.set(target.decode_units, ready);
@@ -625,6 +656,104 @@ std::vector<std::pair<std::string, double>> figures_of(const Candidate& c, const
 double busy_decode_step_ratio(const cluster::Scenario& s, const WorkloadDemand& d, int64_t batch, int64_t cap) {
   const cluster::RunParts parts = cluster::build_run_parts(s);
   return busy_step_ratio(candidate_of(s, d, parts), batch, cap);
+}
+
+namespace {
+
+/// A request on a rank's queue in saturated_unit_fill.
+struct Queued {
+  double left = 0;    // new tokens not yet computed
+  double before = 0;  // tokens it attends to before them: its cached prefix and what is computed
+  policy::PrefillRequestView view;
+};
+
+/// One rank's part of a step, as sim/cluster/prefill_unit.cc's try_start_step takes it; pops what it finishes and
+/// tells the balancer. Returns the new tokens and the chunks.
+std::pair<double, double> step_rank(std::deque<Queued>& queue, double chunk, size_t rank, policy::PrefillRankView& view,
+                                    policy::PrefillBalancer& balancer) {
+  double budget = chunk, pair_budget = chunk * (chunk + 1) / 2, tokens = 0, chunks = 0;
+  for (size_t q = 0; q < queue.size() && budget > 0 && pair_budget > 0; ++q) {
+    // The largest n with n before + n (n + 1) / 2 <= the pairs left; at least one token for the rank's first chunk.
+    const double b = 2.0 * queue[q].before + 1.0;
+    const double fit = std::floor((-b + std::sqrt(b * b + 8.0 * pair_budget)) / 2.0);
+    if (fit < 1 && tokens > 0) break;
+    const double take = std::min({queue[q].left, budget, std::max(fit, 1.0)});
+    const double pairs = take * queue[q].before + take * (take + 1) / 2;
+    tokens += take;
+    chunks += 1;
+    budget -= take;
+    pair_budget -= pairs;
+    queue[q].left -= take;
+    queue[q].before += take;
+    view.queued_tokens -= static_cast<int64_t>(take);
+    view.queued_attention -= pairs;
+    balancer.progress(rank, static_cast<int64_t>(take), pairs);
+  }
+  while (!queue.empty() && queue.front().left <= 0) {
+    view.queued_requests -= 1;
+    balancer.finish(rank, queue.front().view);
+    queue.pop_front();
+  }
+  return {tokens, chunks};
+}
+
+/// The prefill side's marginal step costs of a token and of a pair (sim/cluster/prefill_side.cc), for balancers
+/// that weigh work in seconds.
+std::pair<double, double> marginal_costs(const cluster::StepModel& model, int64_t ranks, double chunk) {
+  auto step = [&](double tokens, double pairs) {
+    std::vector<cluster::PrefillRankLoad> loads(static_cast<size_t>(ranks), {static_cast<int64_t>(tokens), pairs, 1});
+    return model.prefill_step_s(loads, 1.0);
+  };
+  const double p = chunk * (chunk + 1.0) / 2.0, base = step(chunk, p);
+  return {std::max(0.0, (step(2.0 * chunk, p) - base) / chunk), std::max(0.0, (step(chunk, 2.0 * p) - base) / p)};
+}
+
+}  // namespace
+
+SaturatedFill saturated_unit_fill(const std::vector<PrefillSample>& sample, const cluster::Scenario& s,
+                                  const cluster::StepModel& model) {
+  const int64_t ranks = s.geometry.prefill.gpus;
+  const auto chunk = static_cast<double>(s.fleet.prefill.chunk_tokens);
+  const auto [per_token, per_pair] = marginal_costs(model, ranks, chunk);
+  auto balancer = policy::builtin_prefill_balancers().make(
+      s.fleet.prefill.balancer,
+      {.seed = s.seed, .unit = 0, .ranks = ranks, .prefill_s_per_token = per_token, .prefill_s_per_pair = per_pair});
+  std::vector<std::deque<Queued>> queues(static_cast<size_t>(ranks));
+  std::vector<policy::PrefillRankView> views(static_cast<size_t>(ranks));
+  const double depth = kSaturatedDepth * chunk * static_cast<double>(ranks);
+  double queued = 0, tokens = 0, chunks = 0, steps = 0;
+  for (size_t next = 0;;) {
+    for (; queued < depth && next < sample.size(); ++next) {
+      const double n = std::max(1.0, std::round(sample[next].new_tokens));
+      const double cached = std::round(sample[next].cached_tokens);
+      Queued q{n, cached, {static_cast<int64_t>(n), static_cast<int64_t>(n + cached)}};
+      const size_t rank = balancer->pick(views, q.view);
+      balancer->admit(rank, q.view);
+      views[rank].queued_tokens += q.view.new_tokens;
+      views[rank].queued_attention += q.view.attention();
+      views[rank].queued_requests += 1;
+      queues[rank].push_back(q);
+      queued += n;
+    }
+    if (queued < depth) break;  // the sample ran out: the queues are no longer long
+    for (size_t r = 0; r < queues.size(); ++r) {
+      const auto [t, k] = step_rank(queues[r], chunk, r, views[r], *balancer);
+      tokens += t;
+      chunks += k;
+      queued -= t;
+    }
+    steps += 1;
+  }
+  if (steps == 0) return {};
+  const double rank_steps = steps * static_cast<double>(ranks);
+  return {.fill = std::min(1.0, tokens / (rank_steps * chunk)), .chunks = chunks / rank_steps};
+}
+
+double saturated_prefill_tokens_per_s(const cluster::Scenario& s, const WorkloadDemand& d, size_t hour) {
+  const cluster::RunParts parts = cluster::build_run_parts(s);
+  const Candidate c = candidate_of(s, d, parts);
+  const HourModel m = model_hours(c).at(hour);
+  return m.fill * c.chunk * static_cast<double>(c.prefill_ranks) / m.prefill_step_s;
 }
 
 ScreenResult screen(const cluster::Scenario& s, const WorkloadDemand& d, double drain_limit_s) {

@@ -1,14 +1,18 @@
 // The analytic screen of `moesim plan`: a candidate's figures from its own step model and the workload's demand hour
-// by hour, in a fraction of a second, without simulating. Per hour it finds the decode batch cap at the SLO and a prefill
-// unit's full-step capacity as the simulation's units and controller do, lets the scenario's own autoscaler policy
-// decide the units (its decide() called every interval with that interval's load, units added serving
-// after the start-up time), and prices the node-time (the drain after the horizon included). TTFT follows the
-// prefill unit's lockstep: the rest of the step in progress, then the step that computes the request, whose length
-// is set by the largest rank share (lumpy: whole requests), plus extra steps when a share overflows and a backlog's
-// drain; per-user speed comes from the decode step at the interval's batch, a busy unit's (its ranks' uneven KV,
-// from one unit filled from a sample of the requests by the scenario's balancer: busy_decode_step_ratio). They miss
-// part of what the simulation exists for (the controller's noisy decisions on a ramp, bursts), and
-// docs/planning.md measures the screen against the simulation on a stratified sample.
+// by hour, in a fraction of a second, without simulating. Per hour it finds the decode batch cap at the SLO and a
+// prefill unit's full-step capacity as the simulation's controller computes it, lets the scenario's own autoscaler
+// policy decide the units (its decide() called every interval with that interval's load and what a run's driver
+// would see queued: the tokens a lockstep unit holds, the step in progress and the arrivals since it began, beside
+// any backlog; units added serve after the start-up time), and prices the node-time (the drain after the horizon
+// included). A backlog builds when the load passes what a saturated unit really computes: its ranks stepped over a
+// sample of the workload's requests with the scenario's balancer and the unit's chunk and pair budgets
+// (saturated_unit_fill), on the reference day 73-79 % of the controller's figure, so a controller mark above that
+// lets a queue stand. TTFT follows the prefill unit's lockstep: the rest of the step in progress, then the step that
+// computes the request, whose length is set by the largest rank share (lumpy: whole requests), plus extra steps when
+// a share overflows and a backlog's drain; per-user speed comes from the decode step at the interval's batch, a busy
+// unit's (its ranks' uneven KV, from one unit filled from a sample of the requests by the scenario's balancer:
+// busy_decode_step_ratio). They miss part of what the simulation exists for (the controller's noisy decisions on a
+// ramp, bursts), and docs/planning.md measures the screen against the simulation on stratified samples.
 //
 //   WorkloadDemand demand = measure_demand(scenario);  // once per workload: reads its arrival source
 //   ScreenResult r = screen(scenario, demand);         // per candidate
@@ -22,8 +26,15 @@
 #include <vector>
 
 #include "sim/cluster/scenario.h"
+#include "sim/cluster/step_model.h"
 
 namespace moesim::study {
+
+/// One request as a prefill rank computes it: its new tokens and the cached prefix they attend to.
+struct PrefillSample {
+  double new_tokens = 0;
+  double cached_tokens = 0;
+};
 
 /// The requests that arrive in one hour of the run, summed.
 struct HourDemand {
@@ -55,7 +66,7 @@ struct DecodeSample {
 /// The workload's demand hour by hour, as the run's arrival source delivers it, and its rates bin by bin.
 struct WorkloadDemand {
   static constexpr size_t kDecodeSample = size_t{1} << 15;  ///< requests kept in `decode_sample`
-  static constexpr double kBinS = 300.0;  ///< the bins' length: the reference controller's interval
+  static constexpr double kBinS = 300.0;                    ///< the bins' length: the reference controller's interval
   double horizon_s = 0;
   std::vector<HourDemand> hours;      ///< hour k is [3600 k, 3600 (k + 1)) of the run, the last one cut at the horizon
   std::vector<BinDemand> bins;        ///< bin k is [kBinS k, kBinS (k + 1)), the last one cut at the horizon
@@ -63,6 +74,12 @@ struct WorkloadDemand {
   std::vector<double> long_contexts;  ///< input + output of every request over 32 k tokens (checked per candidate)
   /// A uniform sample of the requests read (reservoir sampling on the scenario's seed).
   std::vector<DecodeSample> decode_sample;
+  /// A uniform sample of the run's requests (reservoir sampling, seeded by the scenario's seed), in the order kept:
+  /// what a saturated prefill rank's queue holds, for how full its chunks are (the pair budget cuts long contexts
+  /// short). One for the whole run, not one an hour: the fill rests on the few long contexts, and an hour's sample
+  /// of 32 k requests still moved it by +-2 % from hour to hour on the generated day, whose mix does not change.
+  std::vector<PrefillSample> sample;
+  static constexpr size_t kSample = size_t{1} << 17;  ///< requests kept in `sample`
 };
 
 /// Reads the scenario's arrival source once (a generated day at no more than 2 % of its requests, scaled back).
@@ -90,5 +107,25 @@ struct ScreenResult {
 /// if it arrived at the horizon (its TTFT, then its output at the last interval's per-user speed). The figure
 /// simulated_s is the horizon plus that drain.
 ScreenResult screen(const cluster::Scenario& scenario, const WorkloadDemand& demand, double drain_limit_s = 86400.0);
+
+/// How full a saturated prefill unit's steps are: the new tokens a rank computes in a step over the chunk, and the
+/// chunks (requests touched) a rank holds in a step, each a mean over the unit's ranks and steps.
+struct SaturatedFill {
+  double fill = 1;
+  double chunks = 1;
+};
+
+/// A prefill unit of the scenario whose ranks' queues are long, stepped over `sample` (in order) as
+/// sim/cluster/prefill_unit.cc steps: the scenario's prefill balancer places each request on a rank, and each step
+/// takes from every rank's queue first in, first out, up to the chunk's new tokens and the pairs of one fresh chunk;
+/// a request that attends to a long prefix is cut short by the pairs, and one that cannot fit a token ends its
+/// rank's step. Requests are admitted to keep kSaturatedDepth chunks a rank queued. {1, 1} for too small a sample.
+SaturatedFill saturated_unit_fill(const std::vector<PrefillSample>& sample, const cluster::Scenario& scenario,
+                                  const cluster::StepModel& model);
+inline constexpr double kSaturatedDepth = 2.0;  ///< chunks queued a rank in saturated_unit_fill: more than a step takes
+
+/// New tokens/s one prefill unit computes when every rank's queue is long, at hour `hour`'s mix of `demand`: what the
+/// screen's backlog drains at (below the controller's capacity figure, which assumes full uniform chunks).
+double saturated_prefill_tokens_per_s(const cluster::Scenario& scenario, const WorkloadDemand& demand, size_t hour);
 
 }  // namespace moesim::study

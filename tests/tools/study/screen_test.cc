@@ -87,7 +87,8 @@ TEST_CASE("screen: a mixed candidate steps each pool on its own kind and prices 
 // 2026-12-08: the simulation's speed p10 16.53 tokens/s; the screen's 18.31 before it stepped a busy unit over the
 // demand's sample (busy_decode_step_ratio), 16.55 after. Tolerance 3 % (the simulation's figure is one seed's
 // quantile, on bins 1 % wide).
-TEST_CASE("screen: a decode unit held at its cap is as slow as the simulation's whose step waits for its fullest rank") {
+TEST_CASE(
+    "screen: a decode unit held at its cap is as slow as the simulation's whose step waits for its fullest rank") {
   const std::string file = std::string(MOESIM_SOURCE_DIR) + "/scenarios/bench-decode-heavy.json";
   auto s = moesim::cluster::parse_scenario(moesim::resolve_scenario(file, {"horizon_s=600"}), file);
   auto r = moesim::study::screen(s, moesim::study::measure_demand(s));
@@ -107,4 +108,46 @@ TEST_CASE("screen: a busy decode unit's step is longest when every rank is full 
   CHECK(room >= 1.0);
   CHECK(full > room);
   CHECK(busy_decode_step_ratio(s, demand, 51, 64) == room);  // the sample and the draws are seeded
+}
+
+TEST_CASE("screen: a saturated unit's chunks are full of short fresh prompts and cut short by long contexts") {
+  using moesim::study::PrefillSample;
+  const auto s = tiny();  // one 4-node prefill unit: 32 ranks, chunks of 16,384 tokens, the published balancer
+  const auto parts = moesim::cluster::build_run_parts(s);
+  const std::vector<PrefillSample> fresh(20000, PrefillSample{1000, 0});
+  const auto full = moesim::study::saturated_unit_fill(fresh, s, *parts.step_model);
+  CHECK(full.fill == Approx(1.0));
+  CHECK(full.chunks > 16.9);  // 16 whole prompts and the parts of one or two more
+  CHECK(full.chunks < 18.1);
+  // 1,000 new tokens on 20,000 cached: about 20,500 pairs a token, so the 134.2 M pairs of a fresh chunk take
+  // about 6,550 tokens a step.
+  const std::vector<PrefillSample> cached(20000, PrefillSample{1000, 20000});
+  CHECK(moesim::study::saturated_unit_fill(cached, s, *parts.step_model).fill == Approx(6550.0 / 16384).epsilon(0.02));
+  // Too few requests to keep the queues long: no step is saturated, and the fill says so by being the whole chunk.
+  CHECK(moesim::study::saturated_unit_fill({}, s, *parts.step_model).fill == 1.0);
+}
+
+// Validation against the simulation: one prefill unit of 2, 4 or 8 nodes fed the reference day's request mix at
+// about twice what it computes (steady-small at 300 requests/s a 8 nodes, scaled), so every rank's queue is long
+// for the whole 300 s. The simulation's new tokens computed per second of stepping is what the screen's backlog
+// drains at. Measured on 2026-12-07: a saturated rank computes 85-87 % of a chunk a step (the pair budget cuts
+// long contexts short) and the unit 73-79 % of the controller's capacity figure. Tolerance 5 %: the screen steps
+// one rank over a 4,096-request sample and assumes one rank at the pair budget in every step; the simulation's
+// ranks hold the balancer's mix.
+TEST_CASE("screen: a saturated prefill unit computes what the screen's fill says within 5 % of the simulation") {
+  const std::string file = std::string(MOESIM_SOURCE_DIR) + "/scenarios/steady-small.json";
+  for (int nodes : {2, 4, 8}) {
+    const std::vector<std::string> sets = {"horizon_s=300", "workload.rate_per_s=" + std::to_string(300 * nodes / 8),
+                                           "fleet.prefill.nodes_per_unit=" + std::to_string(nodes),
+                                           "fleet.prefill.redundant_experts=" + std::to_string(nodes == 8 ? 64 : 32),
+                                           "fleet.decode.units=4"};
+    auto s = moesim::cluster::parse_scenario(moesim::resolve_scenario(file, sets), file);
+    const double screened = moesim::study::saturated_prefill_tokens_per_s(s, moesim::study::measure_demand(s), 0);
+    moesim::cluster::RunControl control;
+    control.drain_s = 0.0;  // the queues are long at the horizon: what counts is what was computed by then
+    auto report = moesim::cluster::run_scenario(s, control);
+    const double simulated = static_cast<double>(report.tokens.prefill_computed) / report.steps.prefill_busy_s;
+    INFO(nodes << "-node unit: screen " << screened << " new tokens/s, simulation " << simulated);
+    CHECK(screened == Approx(simulated).epsilon(0.05));
+  }
 }
