@@ -8,21 +8,6 @@ namespace moesim::cluster {
 
 namespace {
 constexpr uint64_t kArrival = UINT64_MAX;  // payload of the next arrival's event; others are a unit becoming ready
-
-// The marginal prefill step cost of one new token and of one attention pair: finite differences of the step model
-// around a full chunk of fresh tokens on every rank (every rank alike, so the slowest rank is any rank).
-std::pair<double, double> marginal_costs(const StepModel& model, int64_t ranks, int64_t chunk) {
-  if (ranks <= 0) return {0.0, 0.0};
-  auto step = [&](double tokens, double pairs) {
-    std::vector<PrefillRankLoad> loads(static_cast<size_t>(ranks),
-                                       PrefillRankLoad{static_cast<int64_t>(tokens), pairs, 1});
-    return model.prefill_step_s(loads, 1.0);
-  };
-  double t = static_cast<double>(chunk);
-  double p = t * (t + 1.0) / 2.0;
-  double base = step(t, p);
-  return {std::max(0.0, (step(2.0 * t, p) - base) / t), std::max(0.0, (step(t, 2.0 * p) - base) / p)};
-}
 }  // namespace
 
 PrefillSide::PrefillSide(const Scenario& scenario, const StepModel& model, ExpertBalance& experts, KvLink& link)
@@ -35,7 +20,7 @@ PrefillSide::PrefillSide(const Scenario& scenario, const StepModel& model, Exper
       mtp_(scenario.fleet.decode.mtp),
       mtp_acceptance_(model.mtp_acceptance()) {
   std::tie(s_per_token_, s_per_pair_) =
-      marginal_costs(model, scenario.geometry.prefill.gpus, scenario.fleet.prefill.chunk_tokens);
+      prefill_marginal_costs(model, scenario.geometry.prefill.gpus, scenario.fleet.prefill.chunk_tokens);
   done_.side = this;
   tap_.side = this;
   signals_.subscribe(&tap_);

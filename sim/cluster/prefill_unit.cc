@@ -6,6 +6,19 @@
 
 namespace moesim::cluster {
 
+std::pair<double, double> prefill_marginal_costs(const StepModel& model, int64_t ranks, int64_t chunk) {
+  if (ranks <= 0) return {0.0, 0.0};
+  auto step = [&](double tokens, double pairs) {
+    std::vector<PrefillRankLoad> loads(static_cast<size_t>(ranks),
+                                       PrefillRankLoad{static_cast<int64_t>(tokens), pairs, 1});
+    return model.prefill_step_s(loads, 1.0);
+  };
+  double t = static_cast<double>(chunk);
+  double p = t * (t + 1.0) / 2.0;
+  double base = step(t, p);
+  return {std::max(0.0, (step(2.0 * t, p) - base) / t), std::max(0.0, (step(t, 2.0 * p) - base) / p)};
+}
+
 namespace {
 constexpr uint64_t kStepEnd = 0;
 constexpr uint64_t kWake = 1;
@@ -76,9 +89,8 @@ void PrefillUnit::try_start_step() {
       auto& r = ctx_.pool[rk.queue[q].request];
       int64_t remaining = r.new_tokens() - r.computed_tokens;
       double before = static_cast<double>(r.cached_tokens + r.computed_tokens);
-      // Largest n with n * before + n (n + 1) / 2 <= pair_budget; at least one token for the rank's first chunk.
-      double b = 2.0 * before + 1.0;
-      auto fit = static_cast<int64_t>(std::floor((-b + std::sqrt(b * b + 8.0 * pair_budget)) / 2.0));
+      // At least one token for the rank's first chunk.
+      auto fit = static_cast<int64_t>(chunk_within_pairs(before, pair_budget));
       if (fit < 1 && load.new_tokens > 0) break;
       int64_t take = std::min({remaining, budget, std::max<int64_t>(fit, 1)});
       double t = static_cast<double>(take);

@@ -6,13 +6,28 @@
 //   unit.enqueue(request_id);  // the unit steps by itself until its queues are empty
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "sim/cluster/unit_context.h"
 #include "sim/policy/rank_balancer.h"
 
 namespace moesim::cluster {
+
+/// A step's attention budget on one rank cuts a chunk short: the largest n with n x before + n (n + 1) / 2 <=
+/// pair_budget, for a request that attends to `before` tokens ahead of its chunk (its cached prefix and what is
+/// computed). May be below 1 (then at least one token goes in only as a rank's first chunk of the step).
+inline double chunk_within_pairs(double before, double pair_budget) {
+  const double b = 2.0 * before + 1.0;
+  return std::floor((-b + std::sqrt(b * b + 8.0 * pair_budget)) / 2.0);
+}
+
+/// The marginal prefill step cost of one new token and of one attention pair (seconds): finite differences of the
+/// step model around a full chunk of fresh tokens on every rank (every rank alike, so the slowest rank is any rank).
+/// What balancers that weigh queued work in seconds are given.
+std::pair<double, double> prefill_marginal_costs(const StepModel& model, int64_t ranks, int64_t chunk);
 
 struct PrefillUnitShape {
   int64_t ranks = 0;  ///< GPUs of the unit (llm::UnitGeometry::gpus)

@@ -14,6 +14,7 @@
 #include "sim/cluster/arrivals.h"
 #include "sim/cluster/decode_steps.h"
 #include "sim/cluster/decode_unit.h"
+#include "sim/cluster/prefill_unit.h"
 #include "sim/cluster/wiring.h"
 #include "sim/observe/economics.h"
 #include "sim/observe/figures.h"
@@ -237,13 +238,13 @@ double saturated_step(const Candidate& c, const SaturatedFill& fill_chunks, doub
                       std::vector<cluster::PrefillRankLoad>& loads, double& step_s) {
   const auto [fill, chunks] = fill_chunks;
   const double ranks = static_cast<double>(c.prefill_ranks);
-  const auto sequences = std::max<int64_t>(1, std::llround(chunks));
+  const auto sequences = std::max<int64_t>(1, round_nearest(chunks));
   // The rest of the unit's tokens spread over the other ranks (each at most a chunk).
   const double others = ranks > 1 ? std::clamp((fill * ranks - 1) * c.chunk / (ranks - 1), 0.0, c.chunk) : 0.0;
-  loads.assign(static_cast<size_t>(c.prefill_ranks), {std::llround(others), others * ppt, sequences});
+  loads.assign(static_cast<size_t>(c.prefill_ranks), {round_nearest(others), others * ppt, sequences});
   loads.front() = {static_cast<int64_t>(c.chunk), c.chunk * ppt, sequences};
   loads.back().attention = std::max(loads.back().attention, c.chunk * (c.chunk + 1) / 2);
-  if (c.prefill_ranks == 1) loads.back().new_tokens = std::llround(fill * c.chunk);
+  if (c.prefill_ranks == 1) loads.back().new_tokens = round_nearest(fill * c.chunk);
   step_s = c.model.prefill_step_s(loads, c.parts.prefill_experts->max_factor(fill * c.chunk, engine::Time{}));
   return fill;
 }
@@ -673,9 +674,8 @@ std::pair<double, double> step_rank(std::deque<Queued>& queue, double chunk, siz
                                     policy::PrefillBalancer& balancer) {
   double budget = chunk, pair_budget = chunk * (chunk + 1) / 2, tokens = 0, chunks = 0;
   for (size_t q = 0; q < queue.size() && budget > 0 && pair_budget > 0; ++q) {
-    // The largest n with n before + n (n + 1) / 2 <= the pairs left; at least one token for the rank's first chunk.
-    const double b = 2.0 * queue[q].before + 1.0;
-    const double fit = std::floor((-b + std::sqrt(b * b + 8.0 * pair_budget)) / 2.0);
+    // At least one token for the rank's first chunk.
+    const double fit = cluster::chunk_within_pairs(queue[q].before, pair_budget);
     if (fit < 1 && tokens > 0) break;
     const double take = std::min({queue[q].left, budget, std::max(fit, 1.0)});
     const double pairs = take * queue[q].before + take * (take + 1) / 2;
@@ -697,24 +697,13 @@ std::pair<double, double> step_rank(std::deque<Queued>& queue, double chunk, siz
   return {tokens, chunks};
 }
 
-/// The prefill side's marginal step costs of a token and of a pair (sim/cluster/prefill_side.cc), for balancers
-/// that weigh work in seconds.
-std::pair<double, double> marginal_costs(const cluster::StepModel& model, int64_t ranks, double chunk) {
-  auto step = [&](double tokens, double pairs) {
-    std::vector<cluster::PrefillRankLoad> loads(static_cast<size_t>(ranks), {static_cast<int64_t>(tokens), pairs, 1});
-    return model.prefill_step_s(loads, 1.0);
-  };
-  const double p = chunk * (chunk + 1.0) / 2.0, base = step(chunk, p);
-  return {std::max(0.0, (step(2.0 * chunk, p) - base) / chunk), std::max(0.0, (step(chunk, 2.0 * p) - base) / p)};
-}
-
 }  // namespace
 
 SaturatedFill saturated_unit_fill(const std::vector<PrefillSample>& sample, const cluster::Scenario& s,
                                   const cluster::StepModel& model) {
   const int64_t ranks = s.geometry.prefill.gpus;
   const auto chunk = static_cast<double>(s.fleet.prefill.chunk_tokens);
-  const auto [per_token, per_pair] = marginal_costs(model, ranks, chunk);
+  const auto [per_token, per_pair] = cluster::prefill_marginal_costs(model, ranks, s.fleet.prefill.chunk_tokens);
   auto balancer = policy::builtin_prefill_balancers().make(
       s.fleet.prefill.balancer,
       {.seed = s.seed, .unit = 0, .ranks = ranks, .prefill_s_per_token = per_token, .prefill_s_per_pair = per_pair});
